@@ -1,0 +1,212 @@
+"""Forward pass, backward pass and a gradient-descent step, as loops over the graph.
+
+forward: every node's value, and for elementwise ops the local derivative of the
+node with respect to each operand (known as soon as the operands are). backward:
+walking the nodes from the output down, each node hands each operand its share of
+the gradient, upstream × local (or the op's vector-Jacobian product for matrix
+products, reductions and indexing); a node used several times receives several
+terms, summed. Every term is kept so that the chain rule can be shown line by line.
+
+Numbers are numpy float64 scalars and float64 arrays; numpy's rules apply (1/0 is
+inf, broadcasting), and any value or gradient that is not finite stops the pass
+with a MathError that names the node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import fmt
+from .errors import MathError, ShapeError
+from .graph import CONST, INPUT, Graph, Node
+from .ops import FWD, LOCAL, OPS, VJP, unbroadcast
+
+
+@dataclass(frozen=True)
+class Term:
+    """One chain-rule term: ∂out/∂user · ∂user/∂operand, flowing into the operand."""
+
+    user: int  # the node that uses the operand
+    slot: int  # which operand of the user it is
+    upstream: object  # ∂out/∂user
+    local: object  # ∂user/∂operand for elementwise ops; None where only the product is known
+    value: object  # the contribution
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A program evaluated at a point: values, local derivatives, gradients, chain-rule terms."""
+
+    graph: Graph
+    values: tuple
+    local: tuple  # per node: a tuple with one local derivative per operand, or None
+    grads: tuple  # per node: ∂output/∂node, or None where the output does not depend on it
+    terms: tuple  # per node: the Terms summed into its gradient
+
+    @property
+    def output(self) -> Node:
+        return self.graph.nodes[self.graph.output]
+
+    @property
+    def value(self):
+        return self.values[self.graph.output]
+
+    def inputs(self) -> dict[str, object]:
+        return {self.graph.nodes[i].name: self.values[i] for i in self.graph.inputs}
+
+    def grad(self, i: int):
+        """∂output/∂node i, zero (of the node's shape) where the output does not depend on it."""
+        g = self.grads[i]
+        return np.zeros_like(self.values[i]) if g is None else g
+
+    def gradients(self) -> dict[str, object]:
+        return {self.graph.nodes[i].name: self.grad(i) for i in self.graph.inputs}
+
+
+def finite(v) -> bool:
+    return bool(np.isfinite(v).all())
+
+
+def evaluate(graph: Graph, inputs: Mapping[str, object]) -> Evaluation:
+    """Run the forward and the backward pass at the given input values."""
+    values, local = forward(graph, inputs)
+    grads, terms = backward(graph, values, local)
+    return Evaluation(graph, tuple(values), tuple(local), tuple(grads), tuple(terms))
+
+
+def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
+    n = len(graph.nodes)
+    values: list = [None] * n
+    local: list = [None] * n
+    with np.errstate(all="ignore"):
+        for i, node in enumerate(graph.nodes):
+            if node.op == INPUT:
+                values[i] = inputs[node.name]
+                continue
+            if node.op == CONST:
+                values[i] = node.value
+                continue
+            a, b = _operands(node, values)
+            try:
+                out = FWD[node.op](a, b, node.static)
+            except (ValueError, IndexError, TypeError) as e:
+                raise _shape_error(graph, node, values, e) from None
+            if not finite(out):
+                raise MathError(
+                    f"{node.name} = {node.text} is {fmt.nonfinite(out)}"
+                    f"{_operand_values(graph, node, values)}",
+                    line=node.line, column=node.column, source=graph.source,
+                    hint=_HINTS.get(node.op),
+                )
+            values[i] = out
+            if OPS[node.op].elementwise:
+                local[i] = tuple(rule(out, a, b, node.static) for rule in LOCAL[node.op])
+    return values, local
+
+
+def backward(graph: Graph, values: list, local: list) -> tuple[list, list]:
+    """Gradients of the output by the chain rule, one reverse sweep over the nodes."""
+    nodes = graph.nodes
+    grads: list = [None] * len(nodes)
+    terms: list = [()] * len(nodes)  # a node's terms become a list at its first term
+    out_index = graph.output
+    grads[out_index] = np.ones_like(values[out_index])
+    with np.errstate(all="ignore"):
+        for i in range(out_index, -1, -1):
+            g, node = grads[i], nodes[i]
+            if g is None or not node.computed:
+                continue
+            op = OPS[node.op]
+            a, b = _operands(node, values)
+            for k, j in enumerate(node.args):
+                if nodes[j].op == CONST:  # constants get no gradient
+                    continue
+                if op.elementwise:
+                    loc = local[i][k]
+                    c = unbroadcast(g * loc, np.shape(values[j]))
+                else:
+                    loc = None
+                    c = VJP[node.op][k](g, values[i], a, b, node.static)
+                if not finite(c):
+                    raise _gradient_error(graph, i, k, loc, values)
+                if not terms[j]:
+                    terms[j] = []
+                terms[j].append(Term(i, k, g, loc, c))
+                grads[j] = c if grads[j] is None else grads[j] + c
+    return grads, terms
+
+
+def step(
+    inputs: Mapping[str, object],
+    gradients: Mapping[str, object],
+    params: list[str],
+    lr: float,
+) -> dict[str, object]:
+    """One gradient-descent step: each param moves by -lr · ∂output/∂param (lr < 0 climbs)."""
+    with np.errstate(all="ignore"):
+        return {
+            name: (value - lr * gradients[name]) if name in params else value
+            for name, value in inputs.items()
+        }
+
+
+# ---------------------------------------------------------------------------
+
+def _operands(node: Node, values: list):
+    args = node.args
+    return values[args[0]], (values[args[1]] if len(args) > 1 else None)
+
+
+def _operand_values(graph: Graph, node: Node, values: list) -> str:
+    parts = []
+    for j in node.args:
+        if graph.nodes[j].op != CONST:
+            parts.append(f"{graph.nodes[j].name} = {fmt.brief(values[j])}")
+    return (" where " + ", ".join(parts)) if parts else ""
+
+
+def _shape_error(graph: Graph, node: Node, values: list, e: Exception) -> ShapeError:
+    shapes = [np.shape(values[j]) for j in node.args]
+    said = [fmt.shape(s) for s in shapes]
+    hint = None
+    if node.op == "index":
+        what = f"index {list(node.static)} is out of range for shape {said[0]}"
+    elif node.op == "matmul":
+        what = f"shapes {said[0]} @ {said[1]} do not fit"
+        if all(shapes):
+            inner = shapes[1][-2] if len(shapes[1]) > 1 else shapes[1][0]
+            hint = (f"the last axis of the left operand ({shapes[0][-1]}) must equal the "
+                    f"first axis of the right one ({inner})")
+        else:
+            hint = "@ needs vectors or matrices on both sides; use * for numbers"
+    elif len(shapes) == 2:
+        what = f"shapes {said[0]} and {said[1]} do not broadcast"
+        hint = "from the right, each axis must be equal, or 1 on one side"
+    else:
+        what = f"not possible for shape {said[0]} ({str(e).splitlines()[0]})"
+    return ShapeError(f"{node.name} = {node.text}: {what}", line=node.line,
+                      column=node.column, source=graph.source, hint=hint)
+
+
+def _gradient_error(graph: Graph, i: int, k: int, loc, values: list) -> MathError:
+    node = graph.nodes[i]
+    operand = graph.nodes[node.args[k]].name
+    detail = f" (∂{node.name}/∂{operand} = {fmt.brief(loc)})" if loc is not None else ""
+    return MathError(
+        f"the gradient is not finite at {node.name} = {node.text}{detail}"
+        f"{_operand_values(graph, node, values)}",
+        line=node.line, column=node.column, source=graph.source,
+        hint="the derivative does not exist here (a vertical tangent or a pole)",
+    )
+
+
+_HINTS = {
+    "log": "log needs a positive argument",
+    "div": "division by zero",
+    "sqrt": "sqrt needs an argument of at least 0",
+    "exp": "exp overflows above about 709",
+    "pow": "a negative number to a fractional power, or 0 to a negative power",
+}

@@ -1,0 +1,78 @@
+"""Numbers as a person writes them: -12.72, not -12.719999999999999; 0.7311 where
+the precision runs out; arrays abbreviated. JSON keeps full precision; this is only
+for reading. Pure text, shared by the tables, the error messages and `explain`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DIGITS = 4  # decimals shown for ordinary magnitudes
+
+
+def number(x, digits: int = DIGITS) -> str:
+    x = float(x)
+    if x != x:
+        return "nan"
+    if x in (float("inf"), float("-inf")):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    if not 1e-3 <= abs(x) < 1e9:
+        mantissa, _, exponent = f"{x:.{digits}g}".partition("e")
+        return mantissa + (f"e{int(exponent)}" if exponent else "")
+    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def signed(x) -> str:
+    """A change written with its sign: +0.4, -0.3."""
+    text = number(x)
+    return text if text.startswith("-") or text == "0" else "+" + text
+
+
+def paren(x) -> str:
+    """A number as a factor in a product: negative ones in parentheses, 1 · (-4)."""
+    text = brief(x)
+    return f"({text})" if text.startswith("-") else text
+
+
+def shape(s: tuple[int, ...]) -> str:
+    if len(s) == 1:
+        return f"({s[0]},)"
+    return "(" + ", ".join(map(str, s)) + ")"
+
+
+def array(v, edge: int = 3, full: bool = False) -> str:
+    """An array on a few lines, its middle elided past `edge` items per axis unless full."""
+    v = np.asarray(v, dtype=float)
+    return np.array2string(
+        v, separator=", ", formatter={"float_kind": number},
+        threshold=v.size + 1 if full else 48,
+        edgeitems=edge, max_line_width=10**9 if full else 72,
+    )
+
+
+def brief(v) -> str:
+    """One short line: a number, a small array, or an array's shape and range."""
+    if np.ndim(v) == 0:
+        return number(v)
+    v = np.asarray(v)
+    if v.size <= 6 and v.ndim == 1:
+        return "[" + ", ".join(number(x) for x in v) + "]"
+    if v.size <= 6:
+        return array(v).replace("\n", "")
+    return f"{shape(v.shape)} array in [{number(v.min())}, {number(v.max())}]"
+
+
+def nonfinite(v) -> str:
+    """Say what is wrong with a value that is not finite."""
+    if np.ndim(v) == 0:
+        return number(v)
+    v = np.asarray(v)
+    bad = ~np.isfinite(v)
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    return (f"not finite in {int(bad.sum())} of {v.size} elements "
+            f"(first at {list(first)}: {number(v[first])})")

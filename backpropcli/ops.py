@@ -1,0 +1,235 @@
+"""The op table: one row per primitive, and the only place an op's meaning lives.
+
+Each rule is one expression over numpy, in the manner of tinygrad's gradient table:
+`a` and `b` are the operands, `out` is the op's value, `g` is the gradient arriving
+from the output, `s` is the tuple of the op's static whole-number arguments (an axis,
+an index). An elementwise op gives its local derivatives ∂out/∂a, ∂out/∂b (`local`);
+the chain rule multiplies them by `g` and sums away any broadcasting. Any other op
+gives what flows back to each operand directly (`vjp`, a vector-Jacobian product).
+
+The interpreter (engine.py) turns each rule into a function once, at import; the
+compiler (compiled.py) pastes the same text into straight-line code. The rules are
+this module's own text, never user input.
+
+Conventions at kinks and ties (the same everywhere, and the same as PyTorch):
+relu'(0) = 0; abs'(0) = sign(0) = 0; max(a, b) and min(a, b) at a == b send half
+of the gradient to each operand, so max(x, x) has derivative 1.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str  # the grammar alias or function name, the table key and the JSON "op"
+    arity: int  # operands that carry a gradient
+    fwd: str  # the value
+    local: tuple[str, ...] = ()  # elementwise ops: ∂out/∂operand
+    vjp: tuple[str, ...] = ()  # other ops: the operand's share of g
+    reads: str = ""  # how a node reads, "{0} * {1}"; default "name(operands)"
+    shows: tuple[str, ...] = ()  # the derivative as a person writes it, where the rule is not
+    statics: tuple[int, int] = (0, 0)  # how many static whole-number arguments it takes
+    doc: str = ""
+
+    @property
+    def elementwise(self) -> bool:
+        return bool(self.local)
+
+    def rules(self) -> tuple[str, ...]:
+        return self.local or self.vjp
+
+    def shown(self, k: int) -> str:
+        """The derivative rule for operand k, written in the program's own notation."""
+        if self.shows:
+            return self.shows[k]
+        return self.rules()[k].replace("**", "^")
+
+
+# ---------------------------------------------------------------------------
+# The kernels the rules call beyond numpy itself. Each keeps a scalar a scalar.
+
+def unbroadcast(x, shape: tuple[int, ...]):
+    """Sum x down to `shape`: the adjoint of numpy broadcasting an operand of that shape."""
+    if np.shape(x) == shape:
+        return x
+    extra = np.ndim(x) - len(shape)
+    if extra < 0:
+        return np.broadcast_to(x, shape)
+    if extra:
+        x = np.sum(x, axis=tuple(range(extra)))
+    kept = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(x)[i] != 1)
+    if kept:
+        x = np.sum(x, axis=kept, keepdims=True)
+    return x
+
+
+def xlogy(x, y):
+    """x·log(y), taken as 0 where x is 0 (d(a^b)/db at a = 0, where a^b is flat in b)."""
+    return np.where(x == 0, 0.0, x * np.log(y))[()]
+
+
+def _axis(s: tuple[int, ...], default: int | None):
+    return s[0] if s else default
+
+
+def reduce_sum(a, s):
+    return np.sum(a, axis=_axis(s, None))
+
+
+def reduce_mean(a, s):
+    return np.mean(a, axis=_axis(s, None))
+
+
+def count(a, s) -> int:
+    """How many elements each reduced value of sum/mean is made of."""
+    return np.size(a) if not s else np.shape(a)[s[0]]
+
+
+def expand(g, a, s):
+    """Spread the gradient of a reduction back over the elements it reduced."""
+    if s:
+        g = np.expand_dims(g, s[0])
+    return np.broadcast_to(g, np.shape(a))
+
+
+def softmax(a, s):
+    axis = _axis(s, -1)
+    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def softmax_vjp(g, out, s):
+    # J = diag(p) - p pᵀ along the axis, so gᵀJ = p ⊙ (g - ⟨g, p⟩).
+    return out * (g - np.sum(g * out, axis=_axis(s, -1), keepdims=True))
+
+
+def logsumexp(a, s):
+    axis = _axis(s, -1)
+    m = np.max(a, axis=axis, keepdims=True)
+    return np.squeeze(m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)), axis=axis)
+
+
+def logsumexp_vjp(g, out, a, s):
+    # ∂ logsumexp(a) / ∂a = softmax(a) = exp(a - logsumexp(a)).
+    axis = _axis(s, -1)
+    return np.expand_dims(g, axis) * np.exp(a - np.expand_dims(out, axis))
+
+
+def _as_matrices(g, a, b):
+    # numpy treats a vector as a row (left) or a column (right) and drops that axis
+    # from the product; put the axes back so both cases are matrix products.
+    a2 = a[None, :] if np.ndim(a) == 1 else a
+    b2 = b[:, None] if np.ndim(b) == 1 else b
+    if np.ndim(b) == 1:
+        g = np.expand_dims(g, -1)
+    if np.ndim(a) == 1:
+        g = np.expand_dims(g, -2)
+    return g, a2, b2
+
+
+def matmul_da(g, a, b):
+    """∂L/∂a of a @ b is g @ bᵀ (with vectors as rows or columns, as numpy reads them)."""
+    g2, a2, b2 = _as_matrices(g, a, b)
+    return np.reshape(unbroadcast(g2 @ np.swapaxes(b2, -1, -2), np.shape(a2)), np.shape(a))
+
+
+def matmul_db(g, a, b):
+    """∂L/∂b of a @ b is aᵀ @ g."""
+    g2, a2, b2 = _as_matrices(g, a, b)
+    return np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ g2, np.shape(b2)), np.shape(b))
+
+
+def scatter(g, a, s):
+    """The gradient of a[s]: g at the indexed place, zero everywhere else."""
+    z = np.zeros(np.shape(a))
+    z[s] = g
+    return z
+
+
+# The names a rule may use.
+NAMESPACE: dict[str, object] = {
+    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
+    "tanh": np.tanh, "sign": np.sign, "abs": np.abs, "maximum": np.maximum,
+    "minimum": np.minimum, "transpose": np.transpose,
+    "xlogy": xlogy, "reduce_sum": reduce_sum, "reduce_mean": reduce_mean, "count": count,
+    "expand": expand, "softmax": softmax, "softmax_vjp": softmax_vjp,
+    "logsumexp": logsumexp, "logsumexp_vjp": logsumexp_vjp,
+    "matmul_da": matmul_da, "matmul_db": matmul_db, "scatter": scatter,
+    "unbroadcast": unbroadcast,
+}
+
+
+# ---------------------------------------------------------------------------
+# The table. Reading a row: value = fwd; ∂value/∂operand = local (or vjp given g).
+
+_ROWS = (
+    Op("add", 2, "a + b", local=("1", "1"), reads="{0} + {1}"),
+    Op("sub", 2, "a - b", local=("1", "-1"), reads="{0} - {1}"),
+    Op("mul", 2, "a * b", local=("b", "a"), reads="{0} * {1}"),
+    Op("div", 2, "a / b", local=("1 / b", "-a / b**2"), reads="{0} / {1}"),
+    Op("pow", 2, "a ** b", local=("b * a**(b - 1)", "xlogy(out, a)"), reads="{0}^{1}",
+       shows=("b * a^(b - 1)", "a^b * log(a)")),
+    Op("neg", 1, "-a", local=("-1",), reads="-{0}"),
+    Op("exp", 1, "exp(a)", local=("out",), shows=("exp(a)",)),
+    Op("log", 1, "log(a)", local=("1 / a",), doc="natural logarithm"),
+    Op("sqrt", 1, "sqrt(a)", local=("0.5 / out",), shows=("1 / (2 * sqrt(a))",)),
+    Op("sin", 1, "sin(a)", local=("cos(a)",)),
+    Op("cos", 1, "cos(a)", local=("-sin(a)",)),
+    Op("tanh", 1, "tanh(a)", local=("1 - out**2",), shows=("1 - tanh(a)^2",)),
+    Op("sigmoid", 1, "1 / (1 + exp(-a))", local=("out * (1 - out)",),
+       shows=("sigmoid(a) * (1 - sigmoid(a))",), doc="σ(a) = 1 / (1 + exp(-a))"),
+    Op("relu", 1, "maximum(a, 0.0)", local=("1.0 * (a > 0)",), shows=("(1 if a > 0 else 0)",)),
+    Op("abs", 1, "abs(a)", local=("sign(a)",)),
+    Op("max", 2, "maximum(a, b)", local=("(a > b) + 0.5 * (a == b)", "(b > a) + 0.5 * (a == b)"),
+       shows=("(1 if a > b else 0.5 if a == b else 0)", "(1 if b > a else 0.5 if a == b else 0)")),
+    Op("min", 2, "minimum(a, b)", local=("(a < b) + 0.5 * (a == b)", "(b < a) + 0.5 * (a == b)"),
+       shows=("(1 if a < b else 0.5 if a == b else 0)", "(1 if b < a else 0.5 if a == b else 0)")),
+    Op("matmul", 2, "a @ b", vjp=("matmul_da(g, a, b)", "matmul_db(g, a, b)"),
+       reads="{0} @ {1}", shows=("g @ transpose(b)", "transpose(a) @ g"),
+       doc="matrix product; a vector is a row on the left, a column on the right"),
+    Op("sum", 1, "reduce_sum(a, s)", vjp=("expand(g, a, s)",), statics=(0, 1),
+       shows=("1",), doc="sum(x) of every element, sum(x, axis) along one axis"),
+    Op("mean", 1, "reduce_mean(a, s)", vjp=("expand(g, a, s) / count(a, s)",), statics=(0, 1),
+       shows=("1 / n",), doc="mean(x) of every element, mean(x, axis) along one axis"),
+    Op("transpose", 1, "transpose(a)", vjp=("transpose(g)",), shows=("transpose",)),
+    Op("index", 1, "a[s]", vjp=("scatter(g, a, s)",), reads="{0}[{s}]", statics=(1, 32),
+       shows=("1 at the index, 0 elsewhere",), doc="x[i], x[i, j]; negative counts from the end"),
+    Op("softmax", 1, "softmax(a, s)", vjp=("softmax_vjp(g, out, s)",), statics=(0, 1),
+       shows=("out * (g - sum(g * out))",), doc="along the last axis, or softmax(x, axis)"),
+    Op("logsumexp", 1, "logsumexp(a, s)", vjp=("logsumexp_vjp(g, out, a, s)",), statics=(0, 1),
+       shows=("softmax(a)",), doc="log(sum(exp(x))) along the last axis, computed stably"),
+)
+
+OPS: dict[str, Op] = {op.name: op for op in _ROWS}
+
+# Functions the user calls by name; add, mul, ... are written with their symbols.
+FUNCTIONS = tuple(op.name for op in _ROWS if not op.reads)
+
+# Calls that make a random starting value for an input rather than a node.
+INITIALIZERS = {"uniform": "uniform on [-1, 1]", "randn": "standard normal"}
+
+
+def _compile(params: str, text: str) -> Callable:
+    return eval(f"lambda {params}: {text}", dict(NAMESPACE))  # safe: op-table text, never user text
+
+
+FWD: dict[str, Callable] = {op.name: _compile("a, b, s", op.fwd) for op in _ROWS}
+LOCAL: dict[str, tuple[Callable, ...]] = {
+    op.name: tuple(_compile("out, a, b, s", r) for r in op.local) for op in _ROWS
+}
+VJP: dict[str, tuple[Callable, ...]] = {
+    op.name: tuple(_compile("g, out, a, b, s", r) for r in op.vjp) for op in _ROWS
+}
+
+_RULE_NAMES = re.compile(r"\b(a|b|out|g|s)\b")
+
+
+def substitute(text: str, names: dict[str, str]) -> str:
+    """Replace the rule variables a, b, out, g, s in `text` by the given names."""
+    return _RULE_NAMES.sub(lambda m: names.get(m.group(1), m.group(1)), text)

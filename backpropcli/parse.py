@@ -1,0 +1,485 @@
+"""Program text → Graph.
+
+Lark's LALR parser runs with the builder below as its transformer, so each rule's
+callback runs at the moment the parser reduces it, bottom-up and left to right: no
+parse tree is built and nothing recurses, whatever the nesting or length. Names
+resolve as the statements are read, so `c = c + 1` sees the old `c`.
+
+Parsing never evaluates. Numbers written in the program become constant nodes;
+`name = 3`, `name = [1, 2]` and `name = uniform(2, 3)` declare an input with a
+default (or a random start) instead; every other name that is used but never
+computed is an input.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+from lark import Lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from .errors import ProgramError, SyntaxProblem
+from .graph import CONST, INPUT, Graph, Node
+from .ops import FUNCTIONS, INITIALIZERS, OPS, Op
+
+OUT = "out"  # the name of a bare expression's value
+
+
+@dataclass
+class _Lit:
+    """A number or array literal not yet placed in the graph (it may declare an input)."""
+
+    value: object
+    text: str
+    line: int
+    column: int
+
+
+@dataclass
+class _Init:
+    """uniform(...) or randn(...): a random start, only meaningful as a whole assignment."""
+
+    kind: str
+    shape: tuple[int, ...]
+    line: int
+    column: int
+
+
+@dataclass
+class _Rec:
+    """A node while the program is still being read; frozen into a Node at the end."""
+
+    op: str
+    args: tuple[int, ...] = ()
+    static: tuple[int, ...] = ()
+    value: object = None
+    init: tuple | None = None
+    line: int = 0
+    column: int = 0
+    name: str | None = None  # inputs: their name; computed: the name bound to them, if any
+    text: str = ""  # constants: the literal as written
+
+
+def _inline(method):
+    """Lark hands a callback the list of a rule's children; spread them as arguments.
+    (Lark's own v_args does this too, but rebuilds a wrapper on every call.)"""
+
+    def callback(self, children):
+        return method(self, *children)
+
+    callback.__name__ = method.__name__
+    return callback
+
+
+class _Builder:
+    """The transformer: one method per grammar alias, each called as the parser reduces."""
+
+    def __init__(self, source: str) -> None:
+        self.reset(source)
+
+    def reset(self, source: str) -> None:
+        self.source = source
+        self.recs: list[_Rec] = []
+        self.env: dict[str, int] = {}
+        self.mark = 0  # how many nodes existed when the current statement began
+        self.last: str | None = None  # the target of the last statement
+
+    # -- errors and positions ------------------------------------------------
+    def fail(self, message: str, line: int, column: int, hint: str | None = None):
+        raise ProgramError(message, line=line, column=column, source=self.source, hint=hint)
+
+    def pos(self, term) -> tuple[int, int]:
+        if isinstance(term, int):
+            return self.recs[term].line, self.recs[term].column
+        return term.line, term.column
+
+    # -- nodes ---------------------------------------------------------------
+    def add_rec(self, rec: _Rec) -> int:
+        self.recs.append(rec)
+        return len(self.recs) - 1
+
+    def node(self, term) -> int:
+        """The graph node of an operand, placing a literal as a constant on first use."""
+        if isinstance(term, int):
+            return term
+        if isinstance(term, _Init):
+            self.fail(
+                f"{term.kind}(...) makes a random starting value: assign it to a name "
+                f"(W = {term.kind}(2, 3)) and use the name",
+                term.line, term.column,
+            )
+        return self.add_rec(_Rec(CONST, value=term.value, text=term.text,
+                                 line=term.line, column=term.column))
+
+    def apply(self, name: str, operands: list, line: int, column: int) -> int:
+        op = OPS[name]
+        dynamic = [self.node(t) for t in operands[: op.arity]]
+        static = tuple(self.whole_number(t, op) for t in operands[op.arity :])
+        return self.add_rec(_Rec(name, tuple(dynamic), static, line=line, column=column))
+
+    def whole_number(self, term, op: Op) -> int:
+        what = "an index" if op.name == "index" else f"the axis of {op.name}"
+        line, column = self.pos(term)
+        if not isinstance(term, _Lit) or np.ndim(term.value) != 0:
+            self.fail(f"{what} must be a whole number written in the program", line, column)
+        v = float(term.value)
+        if v != int(v):
+            self.fail(f"{what} must be a whole number, not {term.text}", line, column)
+        return int(v)
+
+    # -- atoms ---------------------------------------------------------------
+    @_inline
+    def number(self, tok) -> _Lit:
+        return _Lit(np.float64(tok), str(tok), tok.line, tok.column)
+
+    @_inline
+    def name(self, tok) -> int:
+        return self.lookup(tok)
+
+    def lookup(self, tok) -> int:
+        """The node a name means now; a name never computed so far is an input."""
+        name = str(tok)
+        if name not in self.env:
+            self.env[name] = self.add_rec(_Rec(INPUT, name=name, line=tok.line, column=tok.column))
+        return self.env[name]
+
+    @_inline
+    def array(self, items=None) -> _Lit:
+        line, column = self._bracket_pos(items)
+        if not items:
+            self.fail("an array needs at least one number: [1, 2]", line, column)
+        for t in items:
+            if not isinstance(t, _Lit):
+                tl, tc = self.pos(t)
+                self.fail("an array literal holds numbers only: [1, -2] or [[1, 2], [3, 4]]",
+                          tl, tc)
+        shapes = {np.shape(t.value) for t in items}
+        if len(shapes) > 1:
+            lengths = " and ".join(sorted(str(s) for s in shapes))
+            self.fail(f"ragged array: its elements have shapes {lengths}", line, column)
+        value = np.array([t.value for t in items], dtype=float)
+        return _Lit(value, "[" + ", ".join(t.text for t in items) + "]", line, column)
+
+    def _bracket_pos(self, items) -> tuple[int, int]:
+        # The "[" itself is not kept by the parser; point at the first element instead.
+        if items:
+            line, column = self.pos(items[0])
+            return line, max(1, column - 1)
+        return self.end()
+
+    def end(self) -> tuple[int, int]:
+        lines = self.source.split("\n")
+        return len(lines), len(lines[-1]) + 1
+
+    @_inline
+    def list(self, *items) -> list:
+        return list(items)
+
+    # -- operators -----------------------------------------------------------
+    def _binary(name: str):  # a method factory, used in the class body below
+        def method(self, a, b):
+            line, column = self.pos(a)
+            return self.apply(name, [a, b], line, column)
+
+        method.__name__ = name
+        return _inline(method)
+
+    add = _binary("add")
+    sub = _binary("sub")
+    mul = _binary("mul")
+    div = _binary("div")
+    matmul = _binary("matmul")
+
+    @_inline
+    def pow(self, a, _tok, b):
+        line, column = self.pos(a)
+        return self.apply("pow", [a, b], line, column)
+
+    @_inline
+    def neg(self, a):
+        if isinstance(a, _Lit):  # -4 is a number, so that `x = -4` declares an input
+            text = a.text[1:] if a.text.startswith("-") else "-" + a.text
+            return _Lit(-a.value, text, a.line, max(1, a.column - 1))
+        line, column = self.pos(a)
+        return self.apply("neg", [a], line, column)
+
+    @_inline
+    def index(self, base, items):
+        line, column = self.pos(base)
+        op = OPS["index"]
+        if len(items) > op.statics[1]:
+            self.fail(f"too many indices ({len(items)})", line, column)
+        return self.apply("index", [base, *items], line, column)
+
+    @_inline
+    def call(self, tok, items=None):
+        items = items or []
+        name, line, column = str(tok), tok.line, tok.column
+        if name in INITIALIZERS:
+            shape = tuple(self.size(t, name) for t in items)
+            return _Init(name, shape, line, column)
+        op = OPS.get(name)
+        if op is None or name not in FUNCTIONS:
+            import difflib
+
+            known = sorted((*FUNCTIONS, *INITIALIZERS))
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean {close[0]}?" if close else "functions: " + ", ".join(known)
+            self.fail(f"unknown function {name}", line, column, hint=hint)
+        least, most = op.arity + op.statics[0], op.arity + op.statics[1]
+        if not least <= len(items) <= most:
+            wanted = str(least) if least == most else f"{least} or {most}"
+            self.fail(f"{name} takes {wanted} argument{'s' * (most != 1)}, "
+                      f"not {len(items)}", line, column)
+        return self.apply(name, items, line, column)
+
+    def size(self, term, fn: str) -> int:
+        line, column = self.pos(term)
+        if not isinstance(term, _Lit) or np.ndim(term.value) != 0:
+            self.fail(f"the sizes given to {fn} must be numbers written in the program",
+                      line, column)
+        v = float(term.value)
+        if v != int(v) or v < 1:
+            self.fail(f"a size must be a whole number of at least 1, not {term.text}",
+                      line, column)
+        return int(v)
+
+    # -- statements ----------------------------------------------------------
+    @_inline
+    def assign(self, tok, value):
+        self.bind(str(tok), tok.line, tok.column, value)
+
+    def bind(self, name: str, line: int, column: int, value) -> None:
+        if isinstance(value, (_Lit, _Init)):
+            self.declare(name, line, column, value)
+        elif value >= self.mark and self.recs[value].name is None and self.recs[value].op != CONST:
+            self.recs[value].name = name
+            self.env[name] = value
+        else:  # `y = x`: y is another name for an existing node
+            self.env[name] = value
+        self.end_statement(name)
+
+    def declare(self, name: str, line: int, column: int, value) -> None:
+        """`x = 3`, `w = [2, -3]`, `W = uniform(2, 3)`: an input with a default."""
+        default, init = (value.value, None) if isinstance(value, _Lit) else \
+            (None, (value.kind, value.shape))
+        if name in self.env:
+            rec = self.recs[self.env[name]]
+            if rec.op != INPUT or rec.name != name:
+                self.fail(f"{name} is computed at line {rec.line}; `{name} = number` only "
+                          "declares an input", line, column)
+            if rec.value is not None or rec.init is not None:
+                self.fail(f"{name} already has a starting value (line {rec.line})",
+                          line, column)
+            rec.value, rec.init = default, init
+            rec.line, rec.column = line, column
+        else:
+            self.env[name] = self.add_rec(_Rec(INPUT, value=default, init=init, name=name,
+                                               line=line, column=column))
+
+    @_inline
+    def augassign(self, tok, augop, value):
+        name = str(tok)
+        target = self.lookup(tok)
+        op = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}[str(augop)]
+        self.bind(name, tok.line, tok.column, self.apply(op, [target, value], tok.line, tok.column))
+
+    @_inline
+    def bare(self, value):
+        self.bind(OUT, *self.pos(value), value)
+
+    def end_statement(self, name: str) -> None:
+        self.last = name
+        self.mark = len(self.recs)
+
+    @_inline
+    def start(self, *_statements) -> Graph:
+        if self.last is None:
+            raise ProgramError("the program is empty: write a formula such as g = x*y + z",
+                               source=self.source)
+        return freeze(self.recs, self.env, self.env[self.last], self.source)
+
+
+def freeze(recs: list[_Rec], env: dict[str, int], output: int, source: str) -> Graph:
+    """Give every node its final name and text, and freeze the records into a Graph.
+
+    A name assigned several times shows its earlier versions as name#1, name#2, ...;
+    the last keeps the plain name, unless the name is also an input, which always
+    keeps it. Unnamed intermediate results are t1, t2, ... (skipping taken names).
+    """
+    inputs = {r.name for r in recs if r.op == INPUT}
+    bindings: dict[str, list[int]] = {}
+    for i, r in enumerate(recs):
+        if r.op not in (INPUT, CONST) and r.name is not None:
+            bindings.setdefault(r.name, []).append(i)
+    names: list[str] = [""] * len(recs)
+    for i, r in enumerate(recs):
+        if r.op == INPUT:
+            names[i] = r.name
+        elif r.op == CONST:
+            names[i] = r.text
+    for name, where in bindings.items():
+        for k, i in enumerate(where, 1):
+            last = k == len(where) and name not in inputs
+            names[i] = name if last else f"{name}#{k}"
+    taken = set(inputs) | set(bindings) | set(env)
+    counter = 0
+    for i in range(len(recs)):
+        if not names[i]:
+            counter += 1
+            while f"t{counter}" in taken:
+                counter += 1
+            names[i] = f"t{counter}"
+    nodes = []
+    for i, r in enumerate(recs):
+        text = ""
+        if r.op not in (INPUT, CONST):
+            text = reads(OPS[r.op], [names[a] for a in r.args], r.static)
+        nodes.append(Node(names[i], r.op, r.args, r.static, r.value, r.init, text,
+                          r.line, r.column))
+    return Graph(tuple(nodes), output, source, dict(env))
+
+
+def reads(op: Op, operands: list[str], static: tuple[int, ...]) -> str:
+    """How an application of `op` reads, e.g. "x * y", "sum(h, 1)", "W[0, 2]"."""
+    if op.reads:
+        return op.reads.format(*operands, s=", ".join(map(str, static)))
+    return f"{op.name}({', '.join([*operands, *map(str, static)])})"
+
+
+# ---------------------------------------------------------------------------
+# Lark: the grammar file, its cache, and errors turned into what a person reads.
+
+class _Brackets:
+    """Post-lexer: inside ( ) or [ ] a line break continues the expression."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream):
+        depth = 0
+        for tok in stream:
+            if tok.type in ("LPAR", "LSQB"):
+                depth += 1
+            elif tok.type in ("RPAR", "RSQB"):
+                depth = max(0, depth - 1)
+            elif tok.type == "_NL" and depth:
+                continue
+            yield tok
+
+
+def _cache_file() -> str | bool:
+    """Lark's parse-table cache, in the user's own cache folder (not the shared /tmp)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "backprop"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return False
+    if not os.access(folder, os.W_OK):
+        return False
+    from . import __version__
+
+    return str(folder / f"grammar-{__version__}.lark-cache")
+
+
+_lock = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def _parser():
+    # Lark binds the grammar callbacks to one transformer object when it builds the
+    # parser, so a single builder is kept and reset before each parse.
+    builder = _Builder("")
+    lark = Lark.open_from_package(
+        "backpropcli.grammars", "backprop.lark", parser="lalr", lexer="basic",
+        transformer=builder, postlex=_Brackets(), cache=_cache_file(),
+    )
+    return lark, builder
+
+
+def parse(source: str) -> Graph:
+    """Parse a program into its graph, or raise SyntaxProblem/ProgramError with a place."""
+    lark, builder = _parser()
+    with _lock:
+        builder.reset(source)
+        try:
+            return lark.parse(source)
+        except UnexpectedCharacters as e:
+            what = f"unexpected character {source[e.pos_in_stream]!r}"
+            raise _syntax(source, e.line, e.column, what, e.allowed) from None
+        except UnexpectedToken as e:
+            tok = e.token
+            if tok.type == "$END":
+                line, column = builder.end()
+                raise _syntax(source, line, column, "the program ends too early",
+                              e.expected) from None
+            raise _syntax(source, tok.line, tok.column, f"unexpected {_describe(tok)}",
+                          _acceptable(e)) from None
+        except UnexpectedInput as e:  # UnexpectedEOF and the like
+            line, column = builder.end()
+            raise _syntax(source, line, column, "the program ends too early",
+                          getattr(e, "expected", ())) from None
+        finally:
+            builder.reset("")
+
+
+_TERMINALS = {
+    "NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['",
+    "RSQB": "']'", "COMMA": "','", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'",
+    "SLASH": "'/'", "AT": "'@'", "POW": "'^'", "EQUAL": "'='", "AUGOP": "'+='",
+    "SEMICOLON": "';'", "_NL": "a new line", "$END": "the end of the program",
+}
+_STARTS_EXPRESSION = {"NAME", "NUMBER", "LPAR", "LSQB", "MINUS", "PLUS"}
+_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "AT", "POW"}
+_ENDS_STATEMENT = {"SEMICOLON", "_NL", "$END"}
+
+
+def _expected(names) -> str:
+    """Lark's terminal names, said as a person would: "an expression or ')'"."""
+    names = set(names)
+    if "SEMICOLON" not in names:
+        # the post-lexer asks for new lines everywhere; ';' shows where they really fit
+        names.discard("_NL")
+    said = []
+    for group, label, present in (
+        (_STARTS_EXPRESSION, "an expression", "NUMBER" in names),
+        (_OPERATORS, "an operator", "STAR" in names),
+        (_ENDS_STATEMENT, "the end of the statement", bool(names & {"SEMICOLON", "_NL"})),
+    ):
+        if present:
+            said.append(label)
+            names -= group
+    said += sorted(_TERMINALS.get(n, n) for n in names)
+    if len(said) <= 1:
+        return "".join(said)
+    return ", ".join(said[:-1]) + " or " + said[-1]
+
+
+def _acceptable(e) -> set[str]:
+    """What the parser would really take here: LALR's own expected set merges the
+    lookaheads of every context (after `x` it lists ')' even outside parentheses)."""
+    try:
+        return set(e.interactive_parser.accepts())
+    except Exception:  # best effort; Lark's coarser set is still right, only longer
+        return set(e.expected)
+
+
+def _describe(tok) -> str:
+    if tok.type == "NAME":
+        return f"name {tok.value!r}"
+    if tok.type == "NUMBER":
+        return f"number {tok.value}"
+    if tok.type == "_NL":
+        return "new line"
+    return repr(str(tok.value))
+
+
+def _syntax(source: str, line: int, column: int, what: str, expected) -> SyntaxProblem:
+    wanted = _expected(expected)
+    message = f"{what}; expected {wanted}" if wanted else what
+    return SyntaxProblem(message, line=line, column=column, source=source)

@@ -1,0 +1,93 @@
+"""A program at a point: from what the user typed, or from a saved point, to the graph,
+the input values, the params and the output — and one step from there to the next.
+
+This is the glue every command shares; it parses, binds and evaluates, and never
+prints. A saved point (the session, or a document on stdin) is re-parsed from its
+program text, so it can never disagree with what the user wrote.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from .engine import Evaluation, evaluate, step
+from .errors import UsageError, ValueProblem
+from .graph import Graph
+from .parse import parse
+from .report import Point
+from .values import bind, read_value
+
+
+def choose_output(graph: Graph, name: str | None) -> Graph:
+    if name is None:
+        return graph
+    index = graph.find(name)
+    if index is None:
+        names = ", ".join(sorted(graph.names)) or "none"
+        raise UsageError(f"--output {name}: the program has no {name!r}", hint=f"names: {names}")
+    return graph.with_output(index)
+
+
+def choose_params(graph: Graph, params: list[str] | None, freeze: list[str] | None) -> list[str]:
+    """The inputs a step moves: all of them, or --params, minus --freeze."""
+    inputs = graph.input_names
+    for flag, names in (("params", params), ("freeze", freeze)):
+        unknown = [n for n in names or [] if n not in inputs]
+        if unknown:
+            raise UsageError(f"--{flag}: {', '.join(unknown)} "
+                             f"{'is not an input' if len(unknown) == 1 else 'are not inputs'}",
+                             hint="inputs: " + (", ".join(inputs) or "none"))
+    chosen = list(params) if params else list(inputs)
+    return [n for n in chosen if n not in (freeze or [])]
+
+
+def start(
+    text: str,
+    values: Mapping[str, str],
+    *,
+    base: Path | None = None,
+    output: str | None = None,
+    params: list[str] | None = None,
+    freeze: list[str] | None = None,
+    seed: int | None = None,
+) -> tuple[Graph, Point]:
+    """Parse the program and bind the values typed on the command line."""
+    graph = choose_output(parse(text), output)
+    given = {name: read_value(name, v) for name, v in values.items()}
+    inputs = bind(graph, given, seed)
+    chosen = choose_params(graph, params, freeze)
+    return graph, Point(text, graph.nodes[graph.output].name, inputs, chosen, base)
+
+
+def reopen(
+    point: Point,
+    params: list[str] | None = None,
+    freeze: list[str] | None = None,
+) -> tuple[Graph, Point]:
+    """The graph of a saved point, checked against its inputs; --params/--freeze may override."""
+    graph = choose_output(parse(point.program), point.output)
+    missing = [n for n in graph.input_names if n not in point.inputs]
+    if missing:
+        raise ValueProblem(f"the saved point has no value for {', '.join(missing)}")
+    bind(graph, point.inputs)  # refuses names the program does not use
+    chosen = choose_params(graph, params, freeze) if (params or freeze) else point.params
+    unknown = [n for n in chosen if n not in graph.input_names]
+    if unknown:
+        raise ValueProblem(f"the saved params {', '.join(unknown)} are not inputs")
+    return graph, Point(point.program, point.output, dict(point.inputs), chosen, point.base)
+
+
+def take_step(graph: Graph, point: Point, lr: float) -> tuple[Evaluation, Evaluation, Point]:
+    """Evaluate at the point, step every param by -lr · gradient, evaluate again there."""
+    before = evaluate(graph, point.inputs)
+    moved = step(before.inputs(), before.gradients(), point.params, lr)
+    after = evaluate(graph, moved)
+    return before, after, Point(point.program, point.output, after.inputs(), point.params,
+                                point.base)
+
+
+def change(before: Evaluation, after: Evaluation) -> float:
+    return float(np.sum(after.value) - np.sum(before.value))

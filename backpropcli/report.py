@@ -1,0 +1,119 @@
+"""The JSON document (schema backprop/1), written and read back.
+
+One document per command on stdout. `value`, `inputs` and `gradients` are always at
+the same point; `gradients` has every input (0 where the output does not depend on
+it); arrays are nested lists. Numbers are never written as NaN or Infinity (invalid
+JSON): the engine stops before a non-finite value, and anything non-finite that
+still reaches a document (an error's context) is written as a string.
+
+A document carries everything needed to go on from its point (program, inputs,
+params, output), so `step` can read it from a pipe instead of the session.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .engine import Evaluation
+from .errors import BackpropError, ValueProblem
+from .graph import CONST
+from .values import as_array
+
+SCHEMA = "backprop/1"
+
+
+def jsonable(v):
+    """A float64 scalar or array as JSON numbers (nested lists for arrays)."""
+    if np.ndim(v) == 0:
+        x = float(v)
+        return x if np.isfinite(x) else str(x)
+    a = np.asarray(v, dtype=float)
+    if np.isfinite(a).all():
+        return a.tolist()
+    cells = [float(x) if np.isfinite(x) else str(x) for x in a.ravel()]  # rare: error context
+    return np.array(cells, dtype=object).reshape(a.shape).tolist()
+
+
+def dumps(doc: dict) -> str:
+    return json.dumps(doc, allow_nan=False, ensure_ascii=False) + "\n"
+
+
+@dataclass(frozen=True)
+class Point:
+    """Where a program stands: what a document or the session holds to go on from."""
+
+    program: str
+    output: str
+    inputs: dict[str, object]
+    params: list[str]
+    base: Path | None = None  # the folder relative file names in the program are read from
+
+
+def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
+    graph = ev.graph
+    nodes = graph.nodes
+    out = []
+    for i, node in enumerate(nodes):
+        if not node.computed:
+            continue
+        local = ev.local[i]
+        out.append({
+            "name": node.name,
+            "op": node.op,
+            "args": [nodes[j].name for j in node.args],
+            "expr": node.text,
+            "value": jsonable(ev.values[i]),
+            "shape": list(np.shape(ev.values[i])),
+            "local": None if local is None else [
+                None if nodes[j].op == CONST else jsonable(loc)
+                for j, loc in zip(node.args, local, strict=True)
+            ],
+            "grad": jsonable(ev.grad(i)),
+        })
+    doc = {
+        "schema": SCHEMA,
+        "command": command,
+        "program": point.program,
+        "output": ev.output.name,
+        "value": jsonable(ev.value),
+        "inputs": {k: jsonable(v) for k, v in ev.inputs().items()},
+        "params": list(point.params),
+        "gradients": {k: jsonable(v) for k, v in ev.gradients().items()},
+        "nodes": out,
+    }
+    if point.base is not None:
+        doc["base"] = str(point.base)
+    doc.update(extra)
+    return doc
+
+
+def error_document(err: BackpropError, command: str | None) -> dict:
+    return {"schema": SCHEMA, "command": command, "error": err.to_json()}
+
+
+def read_point(text: str, origin: str) -> Point:
+    """The point a document stands at; `origin` names where it came from, for errors."""
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        raise ValueProblem(f"{origin} is not a valid JSON document ({e})") from None
+    if not isinstance(doc, dict):
+        raise ValueProblem(f"{origin} is not a backprop document (not a JSON object)")
+    if "error" in doc and "program" not in doc:
+        msg = doc["error"].get("message") if isinstance(doc["error"], dict) else doc["error"]
+        raise ValueProblem(f"{origin} holds an error from the command before: {msg}")
+    if doc.get("schema") != SCHEMA:
+        raise ValueProblem(f"{origin} is not a {SCHEMA} document "
+                           f"(schema: {doc.get('schema')!r})")
+    for key, kind in (("program", str), ("output", str), ("inputs", dict), ("params", list)):
+        if not isinstance(doc.get(key), kind):
+            raise ValueProblem(f"{origin}: the document has no valid {key!r}")
+    if not all(isinstance(p, str) for p in doc["params"]):
+        raise ValueProblem(f"{origin}: 'params' must be a list of names")
+    inputs = {str(k): as_array(str(k), v, f" (in {origin})") for k, v in doc["inputs"].items()}
+    base = Path(doc["base"]) if isinstance(doc.get("base"), str) else None
+    return Point(doc["program"], doc["output"], inputs, list(doc["params"]), base)

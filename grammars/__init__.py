@@ -1,0 +1,1 @@
+"""The backprop grammar, shipped inside the wheel as the package backpropcli.grammars."""

@@ -1,0 +1,57 @@
+"""Shared fixtures: every test runs in its own folder, with its own session and cache."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BACKPROP_STATE", raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "100")
+    yield
+
+
+@pytest.fixture
+def cli():
+    """Run the Typer app in-process; returns (exit code, stdout, stderr)."""
+    from backpropcli.cli import app
+
+    runner = CliRunner()
+
+    def run(*args: str, stdin: str | None = None):
+        result = runner.invoke(app, list(args), input=stdin)
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
+
+
+def _command() -> list[str]:
+    here = str(Path(sys.executable).parent)  # the venv running the tests
+    exe = shutil.which("backprop", path=here) or shutil.which("backprop")
+    return [exe] if exe else [sys.executable, "-c", "from backpropcli.cli import main; main()"]
+
+
+@pytest.fixture
+def backprop():
+    """Run the installed `backprop` command in a subprocess; returns CompletedProcess."""
+    base = _command()
+
+    def run(*args: str, stdin: str | None = None, env: dict | None = None, timeout: float = 120):
+        return subprocess.run([*base, *args], input=stdin if stdin is not None else "",
+                              capture_output=True, text=True, timeout=timeout,
+                              env={**os.environ, **(env or {})})
+
+    return run
