@@ -157,6 +157,27 @@ def _save(path: Path, point: report.Point, entry: dict, fresh: bool) -> None:
     session.save(path, session.Session(point, [*history, entry]))
 
 
+def open_point(line: cmdline.CommandLine):
+    """The graph and point a program command works on: PROGRAM with its values, or,
+    without PROGRAM, the JSON document on stdin or else the session — with any values
+    given on the command line put in place of the saved ones."""
+    opts = line.options
+    params = cmdline.names(opts.get("params"), "params")
+    freeze = cmdline.names(opts.get("freeze"), "freeze")
+    if line.program is None:
+        piped = _stdin_text()
+        if piped:
+            point = report.read_point(piped, "stdin")
+        else:
+            point = session.load(session.location(opts.get("state"))).point
+        return program.reopen(point, params, freeze, values=line.values,
+                              output=opts.get("output"))
+    text, base = cmdline.program_source(line.program, _stdin_text)
+    return program.start(
+        text, line.values, base=base, output=opts.get("output"), params=params,
+        freeze=freeze, seed=cmdline.whole(opts["seed"], "seed") if "seed" in opts else None)
+
+
 # ---------------------------------------------------------------------------
 # commands
 
@@ -171,7 +192,8 @@ def _program_command(name: str, doc: str, examples: list[str]):
     "Evaluate PROGRAM at the given values and show the forward pass, the local gradient of "
     "every node, the backward pass by the chain rule, and the gradient of the output with "
     "respect to every input. Saves the session that `backprop step` continues from.\n"
-    "PROGRAM is the formula itself, a .bp file, or - to read it from stdin.",
+    "PROGRAM is the formula itself, a .bp file, or - to read it from stdin. Without PROGRAM, "
+    "eval goes on from the JSON document on stdin, or else from the session.",
     ['backprop eval "g = x*y + z" --x 3 --y -4 --z 2',
      'backprop eval "f = x*y; g = f + z" --x 3 --y -4 --z 2 --json | jq .gradients',
      "backprop eval samples/seed.bp"],
@@ -181,19 +203,11 @@ def eval_command(ctx: typer.Context) -> None:
 
     def body() -> None:
         line = cmdline.split(list(ctx.args), PROGRAM_OPTIONS)
-        opts = line.options
-        text, base = cmdline.program_source(line.program, _stdin_text)
-        graph, point = program.start(
-            text, line.values, base=base,
-            output=opts.get("output"),
-            params=cmdline.names(opts.get("params"), "params"),
-            freeze=cmdline.names(opts.get("freeze"), "freeze"),
-            seed=cmdline.whole(opts["seed"], "seed") if "seed" in opts else None,
-        )
+        graph, point = open_point(line)
         from .engine import evaluate
 
         ev = evaluate(graph, point.inputs)
-        _save(session.location(opts.get("state")), point,
+        _save(session.location(line.options.get("state")), point,
               {"value": report.jsonable(ev.value) if ev.value.ndim == 0 else None,
                "lr": None, "change": None}, fresh=True)
         if as_json:
@@ -201,7 +215,7 @@ def eval_command(ctx: typer.Context) -> None:
         else:
             from . import render
 
-            _out().print(render.evaluation(ev, point.params, full=bool(opts.get("full"))))
+            _out().print(render.evaluation(ev, point.params, full=bool(line.options.get("full"))))
 
     _run("eval", as_json, body)
 

@@ -66,18 +66,23 @@ def reopen(
     point: Point,
     params: list[str] | None = None,
     freeze: list[str] | None = None,
+    values: Mapping[str, str] | None = None,
+    output: str | None = None,
 ) -> tuple[Graph, Point]:
-    """The graph of a saved point, checked against its inputs; --params/--freeze may override."""
-    graph = choose_output(parse(point.program), point.output)
+    """The graph of a saved point, checked against its inputs. --params/--freeze, values
+    typed on the command line and --output may replace what was saved."""
+    graph = choose_output(parse(point.program), output or point.output)
     missing = [n for n in graph.input_names if n not in point.inputs]
     if missing:
         raise ValueProblem(f"the saved point has no value for {', '.join(missing)}")
-    bind(graph, point.inputs)  # refuses names the program does not use
+    typed = {name: read_value(name, v) for name, v in (values or {}).items()}
+    inputs = bind(graph, {**point.inputs, **typed})  # refuses names the program does not use
     chosen = choose_params(graph, params, freeze) if (params or freeze) else point.params
     unknown = [n for n in chosen if n not in graph.input_names]
     if unknown:
         raise ValueProblem(f"the saved params {', '.join(unknown)} are not inputs")
-    return graph, Point(point.program, point.output, dict(point.inputs), chosen, point.base)
+    return graph, Point(point.program, graph.nodes[graph.output].name, inputs, chosen,
+                        point.base)
 
 
 def take_step(graph: Graph, point: Point, lr: float) -> tuple[Evaluation, Evaluation, Point]:

@@ -82,7 +82,7 @@ def test_output_option(cli):
     (["eval", "g = foo(x)", "--x", "1"], 2, "unknown function foo"),
     (["eval", "g = max(x)", "--x", "1"], 2, "takes 2 arguments"),
     (["eval", "missing.bp"], 2, "no such program file"),
-    (["eval"], 2, "no program"),
+    (["eval"], 2, "no session"),
     (["eval", "g = x", "--x", "1", "--output", "nope"], 2, "no 'nope'"),
     (["eval", "g = x", "--x", "1", "--params", "q"], 2, "not an input"),
 ])
