@@ -113,7 +113,7 @@ def backward(graph: Graph, values: list, local: list) -> tuple[list, list]:
     grads: list = [None] * len(nodes)
     terms: list = [()] * len(nodes)  # a node's terms become a list at its first term
     out_index = graph.output
-    grads[out_index] = np.ones_like(values[out_index])
+    grads[out_index] = np.ones_like(values[out_index])[()]  # [()]: a scalar stays a scalar
     with np.errstate(all="ignore"):
         for i in range(out_index, -1, -1):
             g, node = grads[i], nodes[i]

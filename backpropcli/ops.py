@@ -155,7 +155,7 @@ def scatter(g, a, s):
 # The names a rule may use.
 NAMESPACE: dict[str, object] = {
     "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
-    "tanh": np.tanh, "sign": np.sign, "abs": np.abs, "maximum": np.maximum,
+    "tanh": np.tanh, "sign": np.sign, "abs": abs, "maximum": np.maximum,
     "minimum": np.minimum, "transpose": np.transpose,
     "xlogy": xlogy, "reduce_sum": reduce_sum, "reduce_mean": reduce_mean, "count": count,
     "expand": expand, "softmax": softmax, "softmax_vjp": softmax_vjp,
@@ -184,11 +184,15 @@ _ROWS = (
     Op("tanh", 1, "tanh(a)", local=("1 - out**2",), shows=("1 - tanh(a)^2",)),
     Op("sigmoid", 1, "1 / (1 + exp(-a))", local=("out * (1 - out)",),
        shows=("sigmoid(a) * (1 - sigmoid(a))",), doc="σ(a) = 1 / (1 + exp(-a))"),
-    Op("relu", 1, "maximum(a, 0.0)", local=("1.0 * (a > 0)",), shows=("(1 if a > 0 else 0)",)),
+    # relu(a) = a where a > 0, else 0 (the + 0.0 turns -0.0 into 0); relu'(a) = sign(relu(a)),
+    # which is 1 for a > 0 and 0 for a <= 0, kink included. Written so that a numpy scalar
+    # stays on numpy's fast scalar path (maximum() and bool * float leave it).
+    Op("relu", 1, "a * (a > 0) + 0.0", local=("sign(out)",), shows=("(1 if a > 0 else 0)",)),
     Op("abs", 1, "abs(a)", local=("sign(a)",)),
-    Op("max", 2, "maximum(a, b)", local=("(a > b) + 0.5 * (a == b)", "(b > a) + 0.5 * (a == b)"),
+    # ½(1 ± sign(a - b)) is 1 for the larger operand, 0 for the other, ½ each at a tie.
+    Op("max", 2, "maximum(a, b)", local=("0.5 * (1 + sign(a - b))", "0.5 * (1 - sign(a - b))"),
        shows=("(1 if a > b else 0.5 if a == b else 0)", "(1 if b > a else 0.5 if a == b else 0)")),
-    Op("min", 2, "minimum(a, b)", local=("(a < b) + 0.5 * (a == b)", "(b < a) + 0.5 * (a == b)"),
+    Op("min", 2, "minimum(a, b)", local=("0.5 * (1 - sign(a - b))", "0.5 * (1 + sign(a - b))"),
        shows=("(1 if a < b else 0.5 if a == b else 0)", "(1 if b < a else 0.5 if a == b else 0)")),
     Op("matmul", 2, "a @ b", vjp=("matmul_da(g, a, b)", "matmul_db(g, a, b)"),
        reads="{0} @ {1}", shows=("g @ transpose(b)", "transpose(a) @ g"),
