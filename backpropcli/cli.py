@@ -144,7 +144,8 @@ def _stdin_text() -> str | None:
     return text if text.strip() else None
 
 
-def _save(path: Path, point: report.Point, entry: dict, fresh: bool) -> None:
+def _save(path: Path, point: report.Point, entries: list[dict], fresh: bool) -> None:
+    """Save the point, its history continued by `entries` (numbered on from the last)."""
     history: list[dict] = []
     if not fresh:
         try:
@@ -153,8 +154,9 @@ def _save(path: Path, point: report.Point, entry: dict, fresh: bool) -> None:
                 history = old.history
         except BackpropError:
             history = []
-    entry = {"step": len(history), **entry}
-    session.save(path, session.Session(point, [*history, entry]))
+    first = len(history)
+    numbered = [{"step": first + k, **e} for k, e in enumerate(entries)]
+    session.save(path, session.Session(point, [*history, *numbered]))
 
 
 def open_point(line: cmdline.CommandLine):
@@ -181,8 +183,9 @@ def open_point(line: cmdline.CommandLine):
 # ---------------------------------------------------------------------------
 # commands
 
-def _program_command(name: str, doc: str, examples: list[str]):
-    HELP[name] = {"doc": doc, "options": PROGRAM_OPTIONS, "examples": examples}
+def _program_command(name: str, doc: str, examples: list[str],
+                     options: list[Option] = PROGRAM_OPTIONS):
+    HELP[name] = {"doc": doc, "options": options, "examples": examples}
     return app.command(name, cls=ProgramCommand, context_settings=PROGRAM_CONTEXT,
                        help=doc.split("\n")[0])
 
@@ -208,8 +211,8 @@ def eval_command(ctx: typer.Context) -> None:
 
         ev = evaluate(graph, point.inputs)
         _save(session.location(line.options.get("state")), point,
-              {"value": report.jsonable(ev.value) if ev.value.ndim == 0 else None,
-               "lr": None, "change": None}, fresh=True)
+              [{"value": report.jsonable(ev.value) if ev.value.ndim == 0 else None,
+                "lr": None, "change": None}], fresh=True)
         if as_json:
             _write_json(report.document("eval", ev, point))
         else:
@@ -218,6 +221,176 @@ def eval_command(ctx: typer.Context) -> None:
             _out().print(render.evaluation(ev, point.params, full=bool(line.options.get("full"))))
 
     _run("eval", as_json, body)
+
+
+DESCEND_OPTIONS = [
+    Option("lr", "RATE", "learning rate (default 0.1)"),
+    Option("steps", "N", "how many steps at most (default 1000)"),
+    Option("optimizer", "NAME", "sgd (default), momentum (μ = 0.9) or adam"),
+    Option("schedule", "NAME", "constant (default), or linear: lr·(1 − 0.9·k/steps)"),
+    Option("tol", "T", "stop when a step changes the value by less than T (default: never)"),
+    Option("ascend", None, "climb instead: maximise the output"),
+    Option("watch", "A,B", "other nodes to follow (default: named nodes the output does not "
+           "use, such as an accuracy)"),
+    Option("every", "K", "with --json, the value history every K steps (default 1)"),
+    Option("plot", "FILE", "save the loss curve as a picture (.svg or .png)"),
+    *PROGRAM_OPTIONS,
+]
+
+
+@_program_command(
+    "descend",
+    "Run gradient descent on PROGRAM to an optimum: evaluate, step, and again, with a "
+    "progress bar on stderr; stop after --steps, when the value settles (--tol) or when it "
+    "diverges (exit 1; the session keeps the best point). Ends with the params, the first "
+    "and last value and the loss curve, and saves the session so that step, eval and the "
+    "other commands go on from the result.",
+    ["backprop descend samples/seed.bp --lr 0.01 --steps 50",
+     "backprop descend samples/moons.bp",
+     "backprop descend samples/moons.bp --optimizer adam --lr 0.01 --plot loss.svg",
+     "backprop descend samples/neuron.bp --freeze x0,x1 --json --every 10 | jq .descend"],
+    DESCEND_OPTIONS,
+)
+def descend_command(ctx: typer.Context) -> None:
+    as_json = "--json" in ctx.args
+
+    def body() -> None:
+        from . import descend, fmt
+        from .compiled import compile_graph
+        from .engine import evaluate
+        from .errors import MathError
+
+        line = cmdline.split(list(ctx.args), DESCEND_OPTIONS)
+        opts = line.options
+        settings = _descend_settings(opts)
+        every = cmdline.whole(opts.get("every", 1), "every")
+        if every < 1:
+            raise UsageError("--every must be at least 1")
+        graph, point = open_point(line)
+        if "watch" in opts:
+            watch = [_node(graph, n, "watch") for n in cmdline.names(opts["watch"], "watch")]
+        else:
+            watch = descend.default_watch(graph)
+        compiled = compile_graph(graph, point.inputs, watch)
+        with _progress(settings.steps, not as_json) as on_step:
+            result = descend.run(compiled, point.inputs, point.params, settings, on_step)
+        final = report.Point(point.program, point.output, result.inputs, point.params,
+                             point.base)
+        ev = evaluate(graph, final.inputs)
+        thin = every if settings.steps <= 10_000 else max(every, settings.steps // 10_000)
+        _save(session.location(opts.get("state")), final,
+              [{"value": v, "lr": descend.learning_rate(settings, k) if k else None,
+                "change": v - result.values[k - 1] if k else None}
+               for k, v in enumerate(result.values) if k % thin == 0 or k == result.steps],
+              fresh=True)
+        if "plot" in opts:
+            from . import plot
+
+            plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step")
+        summary = {
+            "optimizer": settings.optimizer, "lr": settings.lr, "schedule": settings.schedule,
+            "steps": result.steps, "stopped": result.stopped, "reason": result.reason,
+            "first": result.values[0] if result.values else None,
+            "last": result.values[-1] if result.values else None,
+            "best_step": result.best_step,
+            "history": [{"step": k, "value": v,
+                         **{w: result.watched[w][k] for w in result.watched}}
+                        for k, v in enumerate(result.values)
+                        if k % every == 0 or k == result.steps],
+        }
+        failure = None
+        if result.stopped == "diverged":
+            failure = MathError(
+                f"the descent diverged: {result.reason}",
+                hint=f"try a smaller --lr (say {fmt.number(settings.lr / 10)}); the session "
+                     f"keeps the best point, from step {result.best_step}",
+                data={"descend": summary})
+        if as_json:
+            if failure:
+                raise failure
+            _write_json(report.document("descend", ev, final, descend=summary))
+        else:
+            from . import render
+
+            _out().print(render.descend_report(ev, point.inputs, result, settings,
+                                               full=bool(opts.get("full"))))
+            if failure:
+                raise failure
+
+    _run("descend", as_json, body)
+
+
+def _descend_settings(opts: dict):
+    from .descend import OPTIMIZERS, SCHEDULES, Settings
+
+    optimizer = str(opts.get("optimizer", "sgd"))
+    schedule = str(opts.get("schedule", "constant"))
+    if optimizer not in OPTIMIZERS:
+        raise UsageError(f"--optimizer {optimizer}: choose {', '.join(OPTIMIZERS)}")
+    if schedule not in SCHEDULES:
+        raise UsageError(f"--schedule {schedule}: choose {', '.join(SCHEDULES)}")
+    steps = cmdline.whole(opts.get("steps", 1000), "steps")
+    if steps < 0:
+        raise UsageError("--steps must be 0 or more")
+    tol = float(cmdline.positive(opts["tol"], "tol")) if "tol" in opts else 0.0
+    return Settings(lr=cmdline.positive(opts.get("lr", 0.1), "lr"), steps=steps,
+                    optimizer=optimizer, schedule=schedule, tol=tol,
+                    ascend=bool(opts.get("ascend")))
+
+
+def _node(graph, name: str, flag: str) -> int:
+    index = graph.find(name)
+    if index is None:
+        raise UsageError(f"--{flag} {name}: the program has no {name!r}",
+                         hint="names: " + ", ".join(sorted(graph.names)))
+    return index
+
+
+class _progress:
+    """A progress bar on stderr while a descent runs (only when stderr is a terminal);
+    as a context manager it gives the on_step callback, which redraws at most 10×/s."""
+
+    def __init__(self, total: int, wanted: bool) -> None:
+        self.total, self.wanted = total, wanted
+        self.bar = None
+
+    def __enter__(self):
+        import time
+
+        if not (self.wanted and sys.stderr.isatty()):
+            return None
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.bar = Progress(TextColumn("descending"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("value {task.fields[value]}"),
+                            TextColumn("{task.fields[rate]} steps/s"), TimeRemainingColumn(),
+                            console=Console(stderr=True), transient=True)
+        self.bar.start()
+        task = self.bar.add_task("", total=self.total, value="", rate="")
+        start, last = time.perf_counter(), [0.0]
+
+        def on_step(k: int, value: float) -> None:
+            now = time.perf_counter()
+            if now - last[0] < 0.1 and k < self.total:
+                return
+            last[0] = now
+            from . import fmt
+
+            rate = f"{k / (now - start):,.0f}" if now > start and k else ""
+            self.bar.update(task, completed=k, value=fmt.number(value), rate=rate)
+
+        return on_step
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 @app.command("step")
@@ -244,8 +417,8 @@ def step_command(
         rate = -lr if ascend else lr
         before, after, moved = program.take_step(graph, point, rate)
         change = program.change(before, after)
-        _save(path, moved, {"value": report.jsonable(after.value) if after.value.ndim == 0
-                            else None, "lr": lr, "change": change}, fresh=False)
+        _save(path, moved, [{"value": report.jsonable(after.value) if after.value.ndim == 0
+                             else None, "lr": lr, "change": change}], fresh=False)
         if as_json:
             _write_json(report.document("step", after, moved, step={
                 "lr": lr,

@@ -16,7 +16,7 @@ The code is specialised to the shapes of the inputs it was compiled for.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -32,8 +32,9 @@ class Compiled:
     graph: Graph
     inputs: tuple[str, ...]  # the functions' argument order
     shapes: tuple[tuple[int, ...], ...]  # each input's shape, as compiled for
+    watch: tuple[str, ...]  # other nodes whose values value_and_grad also returns
     source: str  # the generated value_and_grad, for reading and for tests
-    value_and_grad: Callable  # (*inputs) -> (output value, tuple of ∂output/∂input)
+    value_and_grad: Callable  # (*inputs) -> (value, tuple of ∂output/∂input, watched values)
     _forward: tuple[str, ...]  # the forward lines, to build `value` when first asked for
     _env: dict
 
@@ -53,12 +54,15 @@ class Compiled:
         return out
 
 
-def compile_graph(graph: Graph, example: Mapping[str, object]) -> Compiled:
-    """Compile for inputs shaped like `example` (evaluated once to learn every node's shape)."""
+def compile_graph(
+    graph: Graph, example: Mapping[str, object], watch: Sequence[int] = ()
+) -> Compiled:
+    """Compile for inputs shaped like `example` (evaluated once to learn every node's shape).
+    The values of the `watch` nodes are returned beside the output's (accuracy, say)."""
     values, _ = forward(graph, example)
     nodes = graph.nodes
     out = graph.output
-    needed = graph.ancestors(out)
+    needed = graph.ancestors(out, *watch)
     inputs = list(graph.inputs)
     env: dict[str, object] = dict(NAMESPACE)
 
@@ -111,12 +115,14 @@ def compile_graph(graph: Graph, example: Mapping[str, object]) -> Compiled:
         if i not in grad:  # the output does not depend on this input
             env[f"z{i}"] = np.zeros_like(values[i])
         outputs.append(grad.get(i, f"z{i}"))
-    body = (*fwd, *bwd, f"return {result}, ({', '.join(outputs)},)")
+    watched = "".join(f"{var(w)}, " for w in watch)
+    body = (*fwd, *bwd, f"return {result}, ({', '.join(outputs)},), ({watched})")
     params = ", ".join(f"v{i}" for i in inputs)
     return Compiled(
         graph=graph,
         inputs=tuple(nodes[i].name for i in inputs),
         shapes=tuple(np.shape(values[i]) for i in inputs),
+        watch=tuple(nodes[w].name for w in watch),
         source=_source("value_and_grad", params, body),
         value_and_grad=_define("value_and_grad", body, env, params),
         _forward=(*fwd, f"return {result}"),

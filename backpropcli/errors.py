@@ -23,9 +23,11 @@ class BackpropError(Exception):
         column: int | None = None,
         source: str | None = None,
         hint: str | None = None,
+        data: dict | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.data = data or {}  # more for the JSON error document (e.g. where a descent got)
         self.line = line
         self.column = column
         self.source = source

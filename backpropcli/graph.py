@@ -67,11 +67,12 @@ class Graph:
     def with_output(self, index: int) -> Graph:
         return Graph(self.nodes, index, self.source, self.names)
 
-    def ancestors(self, index: int) -> list[bool]:
-        """Which nodes the given one depends on (itself included): one reverse sweep."""
+    def ancestors(self, *indices: int) -> list[bool]:
+        """Which nodes the given ones depend on (themselves included): one reverse sweep."""
         needed = [False] * len(self.nodes)
-        needed[index] = True
-        for i in range(index, -1, -1):
+        for index in indices:
+            needed[index] = True
+        for i in range(max(indices), -1, -1):
             if needed[i]:
                 for a in self.nodes[i].args:
                     needed[a] = True

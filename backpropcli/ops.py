@@ -189,6 +189,8 @@ _ROWS = (
     # stays on numpy's fast scalar path (maximum() and bool * float leave it).
     Op("relu", 1, "a * (a > 0) + 0.0", local=("sign(out)",), shows=("(1 if a > 0 else 0)",)),
     Op("abs", 1, "abs(a)", local=("sign(a)",)),
+    Op("sign", 1, "sign(a)", local=("0.0 * a",), shows=("0",),
+       doc="-1, 0 or 1; flat, so no gradient flows through it (accuracy, not loss)"),
     # ½(1 ± sign(a - b)) is 1 for the larger operand, 0 for the other, ½ each at a tie.
     Op("max", 2, "maximum(a, b)", local=("0.5 * (1 + sign(a - b))", "0.5 * (1 - sign(a - b))"),
        shows=("(1 if a > b else 0.5 if a == b else 0)", "(1 if b > a else 0.5 if a == b else 0)")),
@@ -216,7 +218,7 @@ OPS: dict[str, Op] = {op.name: op for op in _ROWS}
 FUNCTIONS = tuple(op.name for op in _ROWS if not op.reads)
 
 # Calls that make a random starting value for an input rather than a node.
-INITIALIZERS = {"uniform": "uniform on [-1, 1]", "randn": "standard normal"}
+INITIALIZERS = {"uniform": "uniform on [-1, 1]", "randn": "standard normal", "zeros": "zeros"}
 
 
 def _compile(params: str, text: str) -> Callable:

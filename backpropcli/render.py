@@ -287,3 +287,44 @@ def command_help(usage: str, doc: str, options: Sequence[tuple[str, str]],
         parts += [Text(""), Text("Examples", style="bold")]
         parts += [Text(f"  {e}") for e in examples]
     return Group(*parts)
+
+
+# ---------------------------------------------------------------------------
+# descend
+
+def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = False
+                   ) -> RenderableType:
+    """After a descent: how it went, where the params ended, and the values on the way."""
+    out = ev.output.name
+    how = f"{settings.optimizer}, lr {fmt.number(settings.lr)}"
+    if settings.schedule != "constant":
+        how += f" ({settings.schedule} decay)"
+    title = Text(f"Gradient {'ascent' if settings.ascend else 'descent'}: ", style="bold")
+    title.append(f"{how}, {run.steps} step{'s' * (run.steps != 1)}")
+    if run.stopped != "steps":
+        title.append(f"  ({run.reason})", style="dim")
+    final = ev.inputs()
+    params = [n for n in final if not _same(start[n], final[n])]
+    if any(np.ndim(final[n]) for n in params):
+        table = _table("param", "shape", "start", "end")
+        row = lambda n: (Text(n), fmt.shape(np.shape(final[n])),  # noqa: E731
+                         _value(start[n], full), _value(final[n], full))
+    else:
+        table = _table("param", "start", "end", right=(1, 2))
+        row = lambda n: (Text(n), _value(start[n], full), _value(final[n], full))  # noqa: E731
+    body = _fill(table, params, row, full, "params")
+    parts: list[RenderableType] = [title, Padding(body, (0, 0, 0, 2), expand=False)]
+    if run.values:
+        first, last = run.values[0], run.values[-1]
+        line = Text.assemble((f"{out}: ", "bold"), f"{fmt.number(first)} → {fmt.number(last)}")
+        line.append(f"   (step 0 → {run.steps})", style="dim")
+        parts.append(line)
+    for name, values in run.watched.items():
+        if values:
+            parts.append(Text.assemble((f"{name}: ", "bold"),
+                                       f"{fmt.number(values[0])} → {fmt.number(values[-1])}"))
+    return Group(*parts)
+
+
+def _same(a, b) -> bool:
+    return bool(np.array_equal(a, b))

@@ -92,7 +92,7 @@ def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
 
 
 def error_document(err: BackpropError, command: str | None) -> dict:
-    return {"schema": SCHEMA, "command": command, "error": err.to_json()}
+    return {"schema": SCHEMA, "command": command, "error": err.to_json(), **err.data}
 
 
 def read_point(text: str, origin: str) -> Point:

@@ -173,8 +173,12 @@ def bind(
 
 
 def random_start(rng: np.random.Generator, kind: str, shape: tuple[int, ...]):
-    value = rng.uniform(-1.0, 1.0, size=shape) if kind == "uniform" else \
-        rng.standard_normal(size=shape)
+    if kind == "zeros":
+        value = np.zeros(shape)
+    elif kind == "uniform":
+        value = rng.uniform(-1.0, 1.0, size=shape)
+    else:
+        value = rng.standard_normal(size=shape)
     return np.float64(value) if not shape else value
 
 

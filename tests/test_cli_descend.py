@@ -1,0 +1,64 @@
+"""`backprop descend` through the command line."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from .conftest import SAMPLES
+
+
+def test_worked_example_descends_and_saves_the_session(cli):
+    code, out, err = cli("descend", str(SAMPLES / "seed.bp"), "--lr", "0.01", "--steps", "50")
+    assert code == 0, err
+    assert "Gradient descent: sgd, lr 0.01, 50 steps" in out
+    assert "g: -10 →" in out
+    code, out, _ = cli("history", "--json")
+    hist = json.loads(out)["history"]
+    assert len(hist) == 51 and hist[0]["value"] == -10
+    assert all(b["value"] < a["value"] for a, b in itertools.pairwise(hist))
+    code, out, _ = cli("step", "--lr", "0.01", "--json")  # step goes on from the result
+    assert code == 0 and json.loads(out)["step"]["previous"]["value"] == hist[-1]["value"]
+
+
+def test_json_document_and_every(cli):
+    code, out, _ = cli("descend", "y = (x - 3)^2", "--x", "0", "--lr", "0.1", "--steps", "100",
+                       "--json", "--every", "10")
+    doc = json.loads(out)
+    assert doc["command"] == "descend" and doc["inputs"]["x"] == pytest.approx(3, abs=1e-6)
+    d = doc["descend"]
+    assert d["steps"] == 100 and d["stopped"] == "steps" and d["first"] == 9
+    assert [h["step"] for h in d["history"]] == list(range(0, 101, 10))
+
+
+def test_divergence_exits_1_and_keeps_the_best_point(cli, tmp_path):
+    code, out, err = cli("descend", "y = x^2", "--x", "1", "--lr", "1e6", "--steps", "100")
+    assert code == 1 and "diverged" in err and "smaller --lr" in err
+    code, out, _ = cli("eval", "--json")  # the session holds the best point
+    assert json.loads(out)["inputs"]["x"] == 1
+    code, out, _ = cli("descend", "y = x^2", "--x", "1", "--lr", "1e6", "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["error"]["kind"] == "math" and doc["descend"]["stopped"] == "diverged"
+
+
+@pytest.mark.parametrize("args, words", [
+    (["--optimizer", "rmsprop"], "choose sgd, momentum, adam"),
+    (["--schedule", "cosine"], "choose constant, linear"),
+    (["--lr", "-1"], "positive"),
+    (["--steps", "many"], "whole number"),
+    (["--watch", "nope"], "no 'nope'"),
+    (["--every", "0"], "at least 1"),
+])
+def test_bad_options(cli, args, words):
+    code, _, err = cli("descend", "y = x^2", "--x", "1", *args)
+    assert code == 2 and words in err
+
+
+def test_watch_and_ascend(cli):
+    code, out, _ = cli("descend", "s = sign(x); y = -(x - 2)^2", "--x", "0", "--ascend",
+                       "--lr", "0.1", "--steps", "200", "--json")
+    doc = json.loads(out)
+    assert doc["inputs"]["x"] == pytest.approx(2, abs=1e-3)
+    assert doc["descend"]["history"][-1]["s"] == 1

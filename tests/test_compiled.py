@@ -1,0 +1,113 @@
+"""The compiled evaluator gives the engine's values and gradients, bit for bit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from backpropcli.compiled import compile_graph
+from backpropcli.engine import evaluate
+from backpropcli.errors import MathError
+from backpropcli.parse import parse
+from backpropcli.values import bind
+
+from .conftest import SAMPLES
+
+
+def same(graph, inputs):
+    ev = evaluate(graph, inputs)
+    c = compile_graph(graph, inputs)
+    value, grads, _ = c.value_and_grad(*c.args(inputs))
+    assert np.array_equal(value, ev.value)
+    for name, g in zip(c.inputs, grads, strict=True):
+        assert np.shape(g) == np.shape(ev.gradients()[name]), name
+        assert np.array_equal(g, ev.gradients()[name]), name
+    assert np.array_equal(c.value(*c.args(inputs)), ev.value)
+    return c
+
+
+@pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.bp")))
+def test_every_sample(sample):
+    text = (SAMPLES / sample).read_text()
+    graph = parse(text)
+    try:
+        inputs = bind(graph, {}, seed=0)
+    except Exception:
+        pytest.skip("sample needs values or data the unit test does not give")
+    same(graph, inputs)
+
+
+def test_arrays_and_structural_ops():
+    graph = parse("h = tanh(W @ x + b); L = sum(h * h) + mean(softmax(h)) + logsumexp(h) + h[0]"
+                  " + sum(transpose(W) @ h) + max(h[1], 0.1) + mean(W, 0)[1]")
+    rng = np.random.default_rng(0)
+    same(graph, {"W": rng.normal(size=(3, 2)), "x": rng.normal(size=2),
+                 "b": np.float64(0.3)})
+
+
+def test_unused_input_gets_zeros_of_its_shape():
+    graph = parse("f = x * y; g = f + z").with_output(2)
+    c = same(graph, {"x": np.float64(3), "y": np.float64(-4), "z": np.ones(3)})
+    _, grads, _ = c.value_and_grad(np.float64(3), np.float64(-4), np.ones(3))
+    assert np.array_equal(grads[2], np.zeros(3))
+
+
+def test_watched_nodes_are_returned():
+    graph = parse("acc = sign(x); loss = x * x")
+    c = compile_graph(graph, {"x": np.float64(-2)}, watch=[graph.find("acc")])
+    assert c.value_and_grad(np.float64(-2))[2] == (-1,)
+
+
+def test_generated_code_holds_no_user_text():
+    graph = parse("secret_name = weird_input * 2 + other")
+    c = compile_graph(graph, {"weird_input": np.float64(1), "other": np.float64(2)})
+    assert "secret" not in c.source and "weird" not in c.source and "other" not in c.source
+
+
+def test_shape_is_checked():
+    graph = parse("y = sum(x)")
+    c = compile_graph(graph, {"x": np.ones(3)})
+    with pytest.raises(ValueError):
+        c.args({"x": np.ones(4)})
+
+
+def test_non_finite_start_is_reported_by_the_engine():
+    with pytest.raises(MathError):
+        compile_graph(parse("y = log(x)"), {"x": np.float64(0)})
+
+
+OPS = ["+", "-", "*"]
+FUNCS = ["tanh", "sigmoid", "sin", "relu", "abs", "exp"]
+
+
+@st.composite
+def programs(draw):
+    lines = []
+    names = ["x", "y", "z"]
+    for i in range(draw(st.integers(1, 12))):
+        a, b = draw(st.sampled_from(names)), draw(st.sampled_from(names))
+        op = draw(st.sampled_from(OPS))
+        expr = f"{a} {op} {b}"
+        if draw(st.booleans()):
+            expr = f"{draw(st.sampled_from(FUNCS))}({expr} * 0.3)"
+        if draw(st.booleans()):
+            expr = f"max({expr}, {draw(st.sampled_from(names))})"
+        name = draw(st.sampled_from([f"n{i}", *names]))  # reassignment included
+        lines.append(f"{name} = {expr}")
+        names.append(name)
+    return "\n".join(lines)
+
+
+@settings(max_examples=60, deadline=None)
+@given(programs(), st.lists(st.floats(-2, 2), min_size=3, max_size=3))
+def test_random_programs_match_the_engine(text, xs):
+    graph = parse(text)
+    inputs = {n: np.float64(v) for n, v in zip(("x", "y", "z"), xs, strict=True)
+              if n in graph.input_names}
+    try:
+        evaluate(graph, inputs)
+    except MathError:
+        return
+    same(graph, inputs)
