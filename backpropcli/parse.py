@@ -13,6 +13,7 @@ computed is an input.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from dataclasses import dataclass
@@ -177,8 +178,13 @@ class _Builder:
         return len(lines), len(lines[-1]) + 1
 
     @_inline
-    def list(self, *items) -> list:
-        return list(items)
+    def first(self, item) -> list:
+        return [item]
+
+    @_inline
+    def more(self, items: list, item) -> list:
+        items.append(item)
+        return items
 
     # -- operators -----------------------------------------------------------
     def _binary(name: str):  # a method factory, used in the class body below
@@ -298,6 +304,10 @@ class _Builder:
         self.mark = len(self.recs)
 
     @_inline
+    def stmts(self, *_statements) -> None:
+        return None  # each statement has done its work as it was read
+
+    @_inline
     def start(self, *_statements) -> Graph:
         if self.last is None:
             raise ProgramError("the program is empty: write a formula such as g = x*y + z",
@@ -372,19 +382,15 @@ class _Brackets:
             yield tok
 
 
-def _cache_file() -> str | bool:
-    """Lark's parse-table cache, in the user's own cache folder (not the shared /tmp)."""
+def _cache_folder() -> Path | None:
+    """The user's own cache folder for Lark's parse tables (never the shared /tmp)."""
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     folder = Path(base) / "backprop"
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError:
-        return False
-    if not os.access(folder, os.W_OK):
-        return False
-    from . import __version__
-
-    return str(folder / f"grammar-{__version__}.lark-cache")
+        return None
+    return folder if os.access(folder, os.W_OK) else None
 
 
 _lock = threading.Lock()
@@ -392,14 +398,31 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _parser():
+    import hashlib
+    import pkgutil
+
+    import lark
+
+    text = (pkgutil.get_data("backpropcli.grammars", "backprop.lark") or b"").decode("utf-8")
     # Lark binds the grammar callbacks to one transformer object when it builds the
     # parser, so a single builder is kept and reset before each parse.
     builder = _Builder("")
-    lark = Lark.open_from_package(
-        "backpropcli.grammars", "backprop.lark", parser="lalr", lexer="basic",
-        transformer=builder, postlex=_Brackets(), cache=_cache_file(),
-    )
-    return lark, builder
+    options = {"parser": "lalr", "lexer": "basic", "transformer": builder,
+               "postlex": _Brackets()}
+    folder = _cache_folder()
+    if folder is None:
+        return Lark(text, **options), builder
+    # One file per grammar and Lark version, written under a private name and renamed
+    # into place, so a reader never meets another grammar's tables or half a file.
+    key = hashlib.sha256(f"{lark.__version__}\n{text}".encode()).hexdigest()[:20]
+    path = folder / f"grammar-{key}.lark-cache"
+    if path.exists():
+        return Lark(text, cache=str(path), **options), builder
+    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
+    parser = Lark(text, cache=str(tmp), **options)
+    with contextlib.suppress(OSError):  # no cache this time; the parser itself is fine
+        os.replace(tmp, path)
+    return parser, builder
 
 
 def parse(source: str) -> Graph:

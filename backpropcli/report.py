@@ -13,6 +13,7 @@ params, output), so `step` can read it from a pipe instead of the session.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,8 @@ SCHEMA = "backprop/1"
 
 def jsonable(v):
     """A float64 scalar or array as JSON numbers (nested lists for arrays)."""
+    if type(v) is np.float64 and math.isfinite(v):  # the common case, fast
+        return float(v)
     if np.ndim(v) == 0:
         x = float(v)
         return x if np.isfinite(x) else str(x)
@@ -61,13 +64,14 @@ def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
         if not node.computed:
             continue
         local = ev.local[i]
+        value = ev.values[i]
         out.append({
             "name": node.name,
             "op": node.op,
             "args": [nodes[j].name for j in node.args],
             "expr": node.text,
-            "value": jsonable(ev.values[i]),
-            "shape": list(np.shape(ev.values[i])),
+            "value": jsonable(value),
+            "shape": list(getattr(value, "shape", ())),
             "local": None if local is None else [
                 None if nodes[j].op == CONST else jsonable(loc)
                 for j, loc in zip(node.args, local, strict=True)
