@@ -86,6 +86,8 @@ def nice_ticks(lo: float, hi: float, target: int = 5, whole: bool = False) -> li
     """About `target` round values (1, 2 or 5 times a power of ten apart) in [lo, hi];
     whole=True keeps them whole numbers (steps of a descent)."""
     raw = (hi / 2 - lo / 2) / (max(target, 1) / 2)  # (hi - lo) / target without overflow
+    if not raw > 0:
+        return [lo] if lo == hi else []
     e = math.floor(math.log10(raw))
     m = next(m for m in (1, 2, 5, 10) if m * 10.0**e >= raw)
     if m == 10:
@@ -201,8 +203,9 @@ def frame(values, *, width: int = 640, height: int = 400, title: str = "",
     """The layout for these values; `char` is the width of a label's character,
     `line` the height of a line of labels, `title_line` that of the title."""
     v = as_values(values)
-    if not (isinstance(width, int) and isinstance(height, int)) or width < 160 or height < 120:
+    if not (width >= 160 and height >= 120):
         raise UsageError(f"a plot needs at least 160×120 pixels, not {width}×{height}")
+    width, height = int(width), int(height)
     top = 8 + title_line + 6 if title else 8 + line / 2
     bottom = height - (6 + line + 6 + line + 6)  # ticks, their labels, the x label
     y = y_axis(v, use_log(v, log), target=max(3, int((bottom - top) // 50)))
@@ -258,11 +261,12 @@ def svg(values, *, title: str = "", xlabel: str = "step", ylabel: str = "value",
     fr = frame(values, width=width, height=height, title=title, log=log,
                char=6.5, line=13.0, title_line=16.0)
     xs, ys = curve_points(values, fr)
+    width, height = fr.width, fr.height
     L, T, R, B = fr.left, fr.top, fr.right, fr.bottom  # the plot box's edges
     out = [
         '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{fr.width}" height="{fr.height}" '
+        f'viewBox="0 0 {fr.width} {fr.height}" font-family="sans-serif" font-size="11">',
         f"<title>{_text(title or 'loss curve')}</title>",
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
@@ -314,6 +318,7 @@ def png(values, *, title: str = "", xlabel: str = "step", ylabel: str = "value",
     fr = frame(values, width=width, height=height, title=title, log=log,
                char=raster.ADVANCE, line=10.0, title_line=14.0)
     xs, ys = curve_points(values, fr)
+    width, height = fr.width, fr.height
     img = raster.canvas(width, height, WHITE)
     L, T, R, B = (round(fr.left), round(fr.top), round(fr.right),
                   round(fr.bottom))

@@ -330,12 +330,16 @@ def _curve_lines(c: _Curve, total: int) -> list[Text]:
     flat = float(v.min()) == float(v.max())
     top, bottom = fmt.number(v.max()), fmt.number(v.min())
     label = max(len(top), len(bottom))
+    if total - label - 2 < 8:  # too narrow for labels and a curve: keep the curve
+        top = bottom = ""
+        label = 0
     cols = max(2, total - label - 2)  # two columns go to a space and the axis
     grid = _braille_grid(axis.frac(v), 2 * cols, 4 * rows)
     # Which text row each label goes on: the rows holding the largest and smallest value.
     at = {0: top, rows - 1: bottom}
     if flat:
         at = {int(np.argmax(grid.any(axis=1))) // 4: top}
+    at = {r: text for r, text in at.items() if text or label == 0}
     lines: list[Text] = []
     if c.title or c.log:
         head = Text(c.title, style="bold")
@@ -353,21 +357,36 @@ def _curve_lines(c: _Curve, total: int) -> list[Text]:
         lines.append(line)
     lines.append(Text(" " * (label + 1) + "└" + "─" * cols, style="dim", no_wrap=True,
                       overflow="crop"))
-    first, last = "0", fmt.number(n - 1)
-    middle = "step" if n > 1 else ""
-    gap = cols + 1 - len(first) - len(last) - len(middle)
-    if n == 1:  # a single value is drawn in the middle of the axis
-        steps = f"{'0':^{cols}}"
-    elif gap >= 2:
-        steps = first + " " * (gap // 2) + middle + " " * (gap - gap // 2) + last
-    else:
-        steps = f"{first} {last}"
-    lines.append(Text(" " * (label + 1) + steps.rstrip(), no_wrap=True, overflow="crop"))
-    end = Text(f"step 0: {fmt.number(v[0])}")
+    lines.append(Text(_steps(n, label, cols), no_wrap=True, overflow="crop"))
+    first, last = fmt.number(v[0]), fmt.number(v[-1])
+    end = f"step 0: {first}"
     if n > 1:
-        end.append(f"  →  step {n - 1}: {fmt.number(v[-1])}")
-    lines.append(end)
+        end += f"  →  step {n - 1}: {last}"
+    if len(end) > total:  # the steps are on the axis already; then a line each
+        end = f"{first} → {last}" if len(first) + len(last) + 3 <= total else f"{first} →\n{last}"
+    lines += [Text(part) for part in end.split("\n")]
     return lines
+
+
+def _steps(n: int, label: int, cols: int) -> str:
+    """The line under the x axis: 0 under the first column, the last step ending under
+    the last one, "step" between them. A label is left out rather than cut: a cut
+    1000000 would read as a smaller number."""
+    if n == 1:  # a single value is drawn in the middle of the axis
+        return " " * (label + 2) + f"{'0':^{cols}}".rstrip()
+    last = fmt.number(n - 1)
+    room = label + 2 + cols  # the whole width of the picture
+    line = [" "] * room
+    if len(last) <= room:
+        line[room - len(last) :] = last
+    if room - len(last) >= label + 4:  # a space between 0 and the last step
+        line[label + 2] = "0"
+        # Between "0 " and " last", if "step" fits there with a space on each side.
+        free = room - len(last) - 1 - (label + 4)
+        if free >= len("step") + 2:
+            start = label + 4 + (free - len("step")) // 2
+            line[start : start + 4] = "step"
+    return "".join(line).rstrip()
 
 
 def _braille_grid(f: np.ndarray, width: int, height: int) -> np.ndarray:
