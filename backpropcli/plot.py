@@ -111,9 +111,21 @@ def log_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
         while (last - first) // stride + 1 > target + 1:
             stride = _next_stride(stride)
         return [float(f"1e{k}") for k in range(first, last + 1) if k % stride == 0]
-    ticks = [float(f"{m}e{k}") for k in range(first - 1, last + 1) for m in (1, 2, 5)]
-    ticks = [t for t in ticks if 10**lo <= t <= 10**hi]
-    return ticks if len(ticks) >= 2 else nice_ticks(10**lo, 10**hi, target)
+    # Compared in log10: 10**hi overflows near the largest float, 1e-324 is 0.
+    ticks = [t for k in range(first - 1, last + 1) for m in (1, 2, 5)
+             if 0 < (t := float(f"{m}e{k}")) < math.inf and lo <= math.log10(t) <= hi]
+    if len(ticks) >= 2:
+        return ticks
+    return [t for t in nice_ticks(_pow10(lo), _pow10(hi), target)
+            if t > 0 and lo <= math.log10(t) <= hi]
+
+
+def _pow10(x: float) -> float:
+    """10**x, kept within the floats: 10**308.5 raises OverflowError."""
+    try:
+        return 10.0**x
+    except OverflowError:
+        return MAX_FLOAT
 
 
 def _next_stride(stride: int) -> int:

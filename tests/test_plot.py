@@ -262,6 +262,15 @@ def test_extreme_inputs_draw_inside_the_plot(name):
     assert img.shape == (400, 640, 3) and blue(img).any()
 
 
+@pytest.mark.parametrize("values", [[1.7e308] * 3, [5e-324] * 2, [1e308, 1.5e308],
+                                    [1e-320, 3e-320]])
+def test_a_log_axis_at_the_ends_of_the_floats(values):
+    fr = plot.frame(values, log=True)
+    assert fr.y.log and len(fr.y.ticks) >= 2 and all(t > 0 for t in fr.y.ticks)
+    assert np.all(np.isfinite(fr.py(np.array(fr.y.ticks))))
+    parse(plot.svg(values, log=True))
+
+
 def test_a_constant_series_is_a_level_line_in_the_middle():
     pts = polyline(parse(plot.svg([-3.0] * 7)))
     fr = plot.frame([-3.0] * 7, char=6.5, line=13.0, title_line=16.0)
