@@ -339,7 +339,6 @@ def _curve_lines(c: _Curve, total: int) -> list[Text]:
     at = {0: top, rows - 1: bottom}
     if flat:
         at = {int(np.argmax(grid.any(axis=1))) // 4: top}
-    at = {r: text for r, text in at.items() if text or label == 0}
     lines: list[Text] = []
     if c.title or c.log:
         head = Text(c.title, style="bold")
