@@ -286,7 +286,8 @@ def descend_command(ctx: typer.Context) -> None:
         if "plot" in opts:
             from . import plot
 
-            plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step")
+            plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step",
+                      ylabel=point.output)
         summary = {
             "optimizer": settings.optimizer, "lr": settings.lr, "schedule": settings.schedule,
             "steps": result.steps, "stopped": result.stopped, "reason": result.reason,

@@ -325,6 +325,8 @@ def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = Fals
         if values:
             parts.append(Text.assemble((f"{name}: ", "bold"),
                                        f"{fmt.number(values[0])} → {fmt.number(values[-1])}"))
+    if len(run.values) > 1:
+        parts += [Text(""), curve(run.values, width=72, title=f"{out} by step")]
     return Group(*parts)
 
 
