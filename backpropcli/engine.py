@@ -130,7 +130,7 @@ def backward(graph: Graph, values: list, local: list) -> tuple[list, list]:
                     continue
                 if op.elementwise:
                     loc = local[i][k]
-                    c = unbroadcast(g * loc, np.shape(values[j]))
+                    c = unbroadcast(g * loc, getattr(values[j], "shape", ()))
                 else:
                     loc = None
                     c = VJP[node.op][k](g, values[i], a, b, node.static)
