@@ -40,7 +40,13 @@ def node_id(i: int) -> str:
 
 def value_text(v) -> str:
     """A value on one short line: -12, [1, -2], or (3, 4) array in [-1, 2]."""
-    return fmt.brief(v)
+    return fmt.number(v) if _scalar(v) else fmt.brief(v)
+
+
+def _scalar(v) -> bool:
+    # float64 and the rules' plain 1 and -1 are the common case: answered without numpy,
+    # which matters for a 100 000-node picture.
+    return isinstance(v, (int, float)) or np.ndim(v) == 0
 
 
 def d(top: str, bottom: str) -> str:
@@ -67,7 +73,7 @@ def label_lines(ev: Evaluation, i: int, used: bool = True) -> list[str]:
     out = ev.output.name
     lines = [f"{node.name} = {value_text(v)}"] if node.is_input else [
         f"{node.name} = {node.text}", f"= {value_text(v)}"]
-    if np.ndim(v):
+    if not _scalar(v):
         lines.append(f"shape {fmt.shape(np.shape(v))}")
     if used:
         lines.append(f"{d(out, node.name)} = {value_text(ev.grad(i))}")
@@ -191,8 +197,8 @@ _MERMAID_CLASSES = (
 
 def mermaid_text(text: str) -> str:
     """Plain text made safe for a quoted mermaid label (line breaks become <br>)."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return "<br>".join(line.translate(_MERMAID_TABLE) for line in lines)
+    text = text.translate(_MERMAID_TABLE)
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
 
 
 def mermaid(ev: Evaluation) -> str:
