@@ -135,9 +135,10 @@ def dot_quote(text: str) -> str:
     """A dot double-quoted string: backslashes and quotes escaped, line breaks as \\n.
 
     A lone backslash would start a dot escape (\\N is the node's name, \\l a left-justified
-    line end), so every backslash is doubled before anything else is added.
+    line end), so every backslash is doubled before anything else is added; and Graphviz
+    reads HTML entities (&amp;, &#38;) in every string, so & itself is written &amp;.
     """
-    text = text.replace("\\", "\\\\").replace('"', '\\"')
+    text = text.replace("&", "&amp;").replace("\\", "\\\\").replace('"', '\\"')
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
     return f'"{text}"'
 
@@ -187,12 +188,13 @@ _MERMAID_SHAPE = {  # (opening, closing) around the quoted label
     "unused": ("[", "]"),
 }
 
-_MERMAID_CLASSES = (
-    "classDef input fill:#e8f0fe,stroke:#4a6fa5",
-    "classDef constant fill:#f3f3f3,stroke:#999999,font-size:11px",
-    "classDef output fill:#fff2cc,stroke:#b8860b,stroke-width:3px",
-    "classDef unused stroke:#999999,stroke-dasharray: 5 5,color:#777777",
-)
+# Filled classes set a dark text colour: GitHub's dark theme writes light text otherwise.
+_MERMAID_CLASSES = {
+    "input": "fill:#e8f0fe,stroke:#4a6fa5,color:#222222",
+    "constant": "fill:#f3f3f3,stroke:#999999,color:#222222,font-size:11px",
+    "output": "fill:#fff2cc,stroke:#b8860b,stroke-width:3px,color:#222222",
+    "unused": "stroke:#999999,stroke-dasharray: 5 5,color:#777777",
+}
 
 
 def mermaid_text(text: str) -> str:
@@ -204,9 +206,11 @@ def mermaid_text(text: str) -> str:
 def mermaid(ev: Evaluation) -> str:
     """The graph as a Mermaid flowchart (GitHub draws it in a ```mermaid block)."""
     used = needed(ev)
-    parts = ["flowchart LR", *(f"  {c}" for c in _MERMAID_CLASSES)]
-    for i in range(len(ev.graph.nodes)):
-        kind = _kind(ev, i, used[i])
+    kinds = [_kind(ev, i, used[i]) for i in range(len(ev.graph.nodes))]
+    present = set(kinds)
+    parts = ["flowchart LR"]
+    parts += [f"  classDef {k} {style}" for k, style in _MERMAID_CLASSES.items() if k in present]
+    for i, kind in enumerate(kinds):
         opening, closing = _MERMAID_SHAPE[kind]
         label = mermaid_text("\n".join(label_lines(ev, i, used[i])))
         style = "" if kind == "op" else f":::{kind}"

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from rich.console import Group, RenderableType
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
@@ -311,12 +312,15 @@ class _GraphTree:
     def __init__(self, ev: Evaluation, full: bool) -> None:
         self.ev = ev
         self.full = full
+        self._laid_out: dict[int, tuple[RenderableType, ...]] = {}
 
-    def __rich_console__(self, console, options):
+    def _layout(self, width: int) -> tuple[RenderableType, ...]:
+        """The table and its footnotes for this width (kept: Rich measures, then renders)."""
+        if width in self._laid_out:
+            return self._laid_out[width]
         from . import drawing
 
         ev = self.ev
-        width = options.max_width
         # Guides take 3 columns a level: the width decides how many levels fit before the
         # rows continue at the left margin, and how deep the default tree opens.
         fold = max(4, min(drawing.FOLD, (width - 50) // 3))
@@ -340,17 +344,27 @@ class _GraphTree:
         table.columns[0].overflow = "ellipsis"
         for r in rows:
             table.add_row(*(r[: len(headers)] if r else [""] * len(headers)))
-        yield table
+        parts: list[RenderableType] = [table]
 
         nodes = ev.graph.nodes
         if plan.hidden:
-            yield Text(f"{plan.shown} of {plan.total} nodes shown; --full draws them all",
-                       style="dim")
+            parts.append(Text(f"{plan.shown} of {plan.total} nodes shown; --full draws them "
+                              "all", style="dim"))
         if plan.unused:
             names = [nodes[i].name for i in plan.unused]
             listed = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
-            yield Text(f"Not drawn: {len(names)} node{'s' if len(names) != 1 else ''} "
-                       f"{ev.output.name} does not depend on ({listed})", style="dim")
+            parts.append(Text(f"Not drawn: {len(names)} node{'s' if len(names) != 1 else ''} "
+                              f"{ev.output.name} does not depend on ({listed})", style="dim"))
+        self._laid_out[width] = tuple(parts)
+        return self._laid_out[width]
+
+    def __rich_console__(self, console, options):
+        yield from self._layout(options.max_width)
+
+    def __rich_measure__(self, console, options) -> Measurement:
+        widths = [Measurement.get(console, options, part).maximum
+                  for part in self._layout(options.max_width)]
+        return Measurement(min(widths), max(widths))
 
     def _cells(self, row) -> tuple[Text, Text, Text, Text] | None:
         """The cells of one row: label, value, gradient, note (None: a blank row)."""

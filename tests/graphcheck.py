@@ -43,7 +43,10 @@ def dot_strings(text: str) -> list[str]:
                     break
                 buf.append(ch)
                 j += 1
-            out.append("".join(buf))
+            raw = "".join(buf)
+            bare = re.sub(r"&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);", "", raw)
+            assert "&" not in bare, f"an & that starts no entity in {raw!r}"
+            out.append(html.unescape(raw))  # Graphviz reads entities in every string
             i = j + 1
             continue
         if c == "{":

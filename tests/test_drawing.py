@@ -109,7 +109,8 @@ def test_dot_escapes_what_would_break_naive_quoting():
     assert '\\"' in text and "\\\\N" in text  # quotes and backslashes escaped
 
 
-@pytest.mark.parametrize("raw", ['a"b', "a\\b", "a\\", "\\N\\l", "two\nlines", 'x\\"y', ""])
+@pytest.mark.parametrize("raw", ['a"b', "a\\b", "a\\", "\\N\\l", "two\nlines", 'x\\"y', "",
+                                 "&#1; &amp; &"])
 def test_dot_quote_round_trips(raw):
     assert dot_strings(drawing.dot_quote(raw)) == [raw]
 
