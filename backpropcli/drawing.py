@@ -43,6 +43,12 @@ def value_text(v) -> str:
     return fmt.number(v) if _scalar(v) else fmt.brief(v)
 
 
+def shape_shown(v, text: str) -> bool:
+    """Whether a value's text already tells its shape: a number, or a big array's summary
+    "(3, 4) array in [-1, 2]"; a small array's elements ([1, -2]) do not say it."""
+    return _scalar(v) or text.startswith(fmt.shape(np.shape(v)))
+
+
 def _scalar(v) -> bool:
     # float64 and the rules' plain 1 and -1 are the common case: answered without numpy,
     # which matters for a 100 000-node picture.
@@ -71,9 +77,10 @@ def label_lines(ev: Evaluation, i: int, used: bool = True) -> list[str]:
     if node.is_const:
         return [node.name]
     out = ev.output.name
-    lines = [f"{node.name} = {value_text(v)}"] if node.is_input else [
-        f"{node.name} = {node.text}", f"= {value_text(v)}"]
-    if not _scalar(v):
+    value = value_text(v)
+    lines = [f"{node.name} = {value}"] if node.is_input else [
+        f"{node.name} = {node.text}", f"= {value}"]
+    if not shape_shown(v, value):
         lines.append(f"shape {fmt.shape(np.shape(v))}")
     if used:
         lines.append(f"{d(out, node.name)} = {value_text(ev.grad(i))}")

@@ -391,7 +391,8 @@ class _GraphTree:
             label.append("  input", style="dim")
         else:
             label.append(f" = {node.text}")
-        if np.ndim(ev.values[i]):
+        value = fmt.brief(ev.values[i])
+        if not drawing.shape_shown(ev.values[i], value):
             label.append(f"  {fmt.shape(np.shape(ev.values[i]))}", style="dim")
         note = Text("← output", style="bold") if output else blank
         if row.kind == drawing.CUT:
@@ -399,7 +400,7 @@ class _GraphTree:
                         style="dim")
         elif row.kind == drawing.FOLDED:
             note = Text("↓ continued below", style="dim")
-        return label, Text(fmt.brief(ev.values[i])), Text(fmt.brief(ev.grad(i))), note
+        return label, Text(value), Text(fmt.brief(ev.grad(i))), note
 
 
 def _share(width: int, natural: list[int], least: list[int]) -> list[int]:

@@ -129,6 +129,10 @@ def test_json(cli):
     ids = {n["id"] for n in doc["nodes"]}
     assert all(e["from"] in ids and e["to"] in ids for e in doc["edges"])
     assert {"from": "n0", "to": "n2", "slot": 0, "local": -4.0} in doc["edges"]
+    # the document goes on into step like eval's
+    code, out, err = cli("step", "--lr", "0.1", "--json", stdin=out)
+    assert code == 0, err
+    assert json.loads(out)["value"] == pytest.approx(-12.72)
     # with a picture format, the picture comes along in the document
     code, out, _ = cli("graph", *WORKED, "--json", "--format", "mermaid")
     check_mermaid(json.loads(out)["mermaid"])

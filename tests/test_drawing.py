@@ -366,3 +366,12 @@ def test_full_draws_everything_and_folds_deep_rows():
     resumed = [r.node for r in plan.rows if r.kind == drawing.RESUME]
     assert folded == resumed and len(folded) >= 100 // 12
     check_counts(ev, plan)
+
+
+def test_an_array_label_says_its_shape_once():
+    ev = run("h = W @ x; L = sum(h)", W="[[1, 2, 3], [4, 5, 6], [7, 8, 9]]", x="[1, -1, 2]")
+    w = ev.graph.find("W")
+    assert drawing.label_lines(ev, w) == ["W = (3, 3) array in [1, 9]",
+                                          "∂L/∂W = (3, 3) array in [-1, 2]"]
+    assert drawing.label_lines(ev, ev.graph.find("h")) == [
+        "h = W @ x", "= [5, 11, 17]", "shape (3,)", "∂L/∂h = [1, 1, 1]"]
