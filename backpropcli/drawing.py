@@ -330,9 +330,10 @@ def tree_plan(ev: Evaluation, full: bool = False, lines: int = TREE_LINES,
     output is seen first: a node opens while its operands' rows fit in `lines` and it is
     less than `depth` levels down (unless `full`). The rows then follow depth-first, in
     the order they are printed: a node reached again is a reference to its first row
-    (always above it); a node that does not open is drawn with a count of the nodes that
-    only it leads to. Rows deeper than `fold` continue at the left margin after the tree,
-    because a terminal (and Rich's Tree) has no room for a hundred levels of guides.
+    (always above it); a node that does not open is drawn with a count of the hidden
+    nodes below it, each hidden node counted by one such row only. Rows deeper than
+    `fold` continue at the left margin after the tree, because a terminal (and Rich's
+    Tree) has no room for a hundred levels of guides.
     """
     graph = ev.graph
     nodes = graph.nodes
