@@ -480,6 +480,85 @@ def reset_command(
     _run("reset", as_json, body)
 
 
+# ---------------------------------------------------------------------------
+# graph: the computation graph as a picture
+
+GRAPH_OPTIONS = [
+    *(o for o in PROGRAM_OPTIONS if o.name not in ("full", "json")),
+    Option("format", "FORMAT", "tree (the default, in the terminal), dot (Graphviz text), "
+           "mermaid (a flowchart GitHub draws) or svg (made by Graphviz's dot program)"),
+    Option("save", "PATH", "write the dot, mermaid or svg text to PATH instead of stdout"),
+    Option("full", None, "draw every node in the tree (by default about a screenful)"),
+    Option("json", None, "write the graph as one JSON document (schema backprop/1): "
+           "nodes with value, grad and shape, and edges"),
+]
+GRAPH_DOC = (
+    "Draw the computation graph of PROGRAM, each node with its value and its gradient "
+    "(∂output/∂node), and each edge with the local derivative where there is one. The "
+    "tree shows it in the terminal from the output down to the inputs; dot, mermaid and "
+    "svg make a picture. Without PROGRAM, graph draws the JSON document on stdin, or else "
+    "the session."
+)
+HELP["graph"] = {"doc": GRAPH_DOC, "options": GRAPH_OPTIONS, "examples": [
+    "backprop graph samples/seed.bp",
+    "backprop graph samples/seed.bp --format svg > seed.svg",
+    'backprop graph "g = x*y + z" --x 3 --y -4 --z 2 --format mermaid',
+    "backprop graph samples/micrograd.bp --format dot | dot -Tpng > micrograd.png",
+]}
+
+
+@app.command("graph", cls=ProgramCommand, context_settings=PROGRAM_CONTEXT,
+             help=GRAPH_DOC.split(". ")[0] + ".")
+def graph_command(ctx: typer.Context) -> None:
+    as_json = "--json" in ctx.args
+
+    def body() -> None:
+        from . import drawing
+        from .engine import evaluate
+
+        line = cmdline.split(list(ctx.args), GRAPH_OPTIONS)
+        form = str(line.options.get("format", "tree")).strip().lower()
+        if form not in drawing.FORMATS:
+            raise UsageError(f"--format {line.options['format']}: not a format",
+                             hint="formats: " + ", ".join(drawing.FORMATS))
+        save = line.options.get("save")
+        if save is not None and (as_json or form == "tree"):
+            raise UsageError("--save writes the dot, mermaid or svg text",
+                             hint="add --format dot, mermaid or svg; or redirect: > FILE")
+        graph, point = open_point(line)
+        ev = evaluate(graph, point.inputs)
+        text = None
+        if form == "mermaid":
+            text = drawing.mermaid(ev)
+        elif form in ("dot", "svg"):
+            text = drawing.dot(ev)
+            if form == "svg":
+                text = drawing.svg(text)
+        if as_json:
+            doc = report.document("graph", ev, point)
+            doc.update(drawing.data(ev, report.jsonable))
+            if text is not None:
+                doc[form] = text
+            _write_json(doc)
+        elif text is None:
+            from . import render
+
+            _out().print(render.graph_tree(ev, full=bool(line.options.get("full"))))
+        elif save is not None:
+            try:
+                Path(str(save)).write_text(text, encoding="utf-8")
+            except OSError as e:
+                raise UsageError(f"cannot write {save}: {e.strerror or e}") from None
+            sys.stderr.write(f"wrote the {form} picture to {save}\n")
+        else:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+            if form == "svg" and sys.stdout.isatty():
+                sys.stderr.write("(SVG text; to keep it: > graph.svg, or --save graph.svg)\n")
+
+    _run("graph", as_json, body)
+
+
 def main() -> None:
     """Entry point: never a traceback, whatever happens."""
     try:
