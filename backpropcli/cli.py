@@ -254,8 +254,8 @@ FORMATS = ("text", "markdown", "latex")
 
 @_program_command(
     "explain",
-    "Write out the chain rule for every input of PROGRAM, from the output down: for each "
-    "path from the output to the input, the product of the local gradients along it — "
+    "Write out the chain rule for every input, path by path, from the output down.\n"
+    "For each path from the output to an input, the product of the local gradients along it — "
     "symbolically, with the local formulas, with numbers — and its value; an input reached "
     "along several paths gets their sum. Notes say which gate patterns apply (add passes "
     "the gradient through, multiply swaps its inputs' values, max routes it to the larger "
@@ -308,9 +308,10 @@ def explain_command(ctx: typer.Context) -> None:
 
 @_program_command(
     "check",
-    "Check back-propagation against the numerical method: for every element of every input, "
-    "the derivative by central differences (f(x + eps) - f(x - eps)) / 2eps beside the "
-    "back-propagated one, their relative error |bp - fd| / max(|bp|, |fd|, 1), and a verdict; "
+    "Check back-propagation against central differences, element by element.\n"
+    "For every element of every input, the derivative by central differences "
+    "(f(x + eps) - f(x - eps)) / 2eps beside the back-propagated one, their relative error "
+    "|bp - fd| / max(|bp|, |fd|, 1), and a verdict; "
     "how many evaluations each method needed (2 forward per element against 1 forward + 1 "
     "backward for all of them) and how long each took.\n"
     "Exit code 1 when any relative error is above --tol (default 1e-5, with --eps 1e-6). "
@@ -362,12 +363,15 @@ def _check_failure(result):
         return None
     bad = result.failures
     names = ", ".join(r.label for r in bad[:8]) + (", ..." if len(bad) > 8 else "")
+    why = (f"back-propagation and central differences differ by more than tol "
+           f"{fmt.number(result.tol)}") if all(r.numeric is not None for r in bad) else \
+        "see the verdicts"
     return CheckFailed(
         f"the gradient check failed for {len(bad)} of {len(result.rows)} elements ({names}): "
-        f"back-propagation and central differences differ by more than tol "
-        f"{fmt.number(result.tol)}",
-        hint="a wrong local-gradient rule; or a point at a kink (relu(0), abs(0), max(a, a)) "
-             "where the two sides differ; or an eps too small or too large for this output")
+        f"{why}",
+        hint="a wrong local-gradient rule; a point at a kink (relu(0), abs(0), max(a, a)), "
+             "where the two sides differ; x ± eps outside the function's domain; or an eps "
+             "too small or too large for this output")
 
 
 @contextmanager

@@ -37,7 +37,8 @@ PATHS = 16  # paths written out per input (--paths N)
 FACTORS = 12  # factors written out per path; a longer one keeps its first and last (--full: all)
 BUDGET = 100_000  # steps of the walk over the paths, for the whole explanation (--full: none)
 OTHERS = 4  # further nodes named in a gate note
-NOTES = 8  # reuse notes and definitions listed before "and N more"
+NOTES = 4  # reuse notes listed before "and N more"
+WHERE = 16  # definitions of unnamed nodes listed before "and N more"
 EXACT = 2**53  # path counts up to here are JSON numbers (exact in every JSON reader)
 
 
@@ -220,8 +221,8 @@ def explain(
         gates=_gates(graph, counts, edges),
         reuses=tuple(reuses[:NOTES]),
         more_reuses=max(0, len(reuses) - NOTES),
-        where=tuple(where[:NOTES * 3]),
-        more_where=max(0, len(where) - NOTES * 3),
+        where=tuple(where[:WHERE]),
+        more_where=max(0, len(where) - WHERE),
         paths=paths,
     )
 
@@ -625,6 +626,9 @@ def markdown(exp: Explanation) -> str:
         if single(der):
             lines.append(f"- `{single_equation(exp, der)}`")
             continue
+        if der.count == 0:
+            lines.append(f"- `{total(exp, der)}`")
+            continue
         lines.append(f"- {_md(heading(der, exp))}")
         if der.paths:
             lines.append("")
@@ -696,6 +700,8 @@ def tex_name(name: str) -> str:
 
 def tex_number(text: str) -> str:
     """1.2e-11 → 1.2 \\cdot 10^{-11}; other numbers as they are."""
+    if text.startswith("(") and text.endswith(")"):
+        return f"({tex_number(text[1:-1])})"
     mantissa, e, exponent = text.partition("e")
     return f"{mantissa} \\cdot 10^{{{int(exponent)}}}" if e and exponent else text
 
@@ -787,48 +793,91 @@ def tex_stages(path: Path, lhs: str | None = None) -> list[str]:
     return parts
 
 
+LONG = 70  # characters of an equation (in plain text) that fit on one row of a slide
+
+
 def latex(exp: Explanation) -> str:
     """The derivation for slides and notes: an align* environment (amsmath), then the
-    gate notes as a list. A fragment to paste into a document."""
+    gate notes as a list. A fragment to paste into a document. A long equation gets a
+    row per stage: the chain, the local gradients, the numbers and the result."""
     at = at_text(exp)
     lines = [f"% backprop explain: the chain rule from the output {exp.output} down to each "
              "input (needs \\usepackage{amsmath})"]
     if at:
         lines.append(f"% at {at}, where {exp.output} = {fmt.number(exp.value)}")
+    out = tex_name(exp.output)
     rows: list[str] = []
     for der in exp.derivations:
         lhs = tex_partial(exp.output, der.input)
-        if single(der):
-            parts = tex_stages(der.paths[0], d(exp.output, der.input))
-            if der.paths[0].product is None:
-                parts.append(_tex_value(der.gradient))
-            rows.append(lhs + " &= " + " = ".join(parts))
+        if der.count == 0:
+            rows.append(lhs + r" &= 0 && \text{no path leads from $" + out + r"$ down to $"
+                        + tex_name(der.input) + "$}")
             continue
-        rows.append(lhs + r" &= \text{" + tex_text(heading(der, exp).removeprefix(
-            d(exp.output, der.input)).strip(" :;").removeprefix("is ")) + "}")
+        if single(der):
+            path = der.paths[0]
+            parts = tex_stages(path, d(exp.output, der.input))
+            if path.product is None:
+                parts.append(_tex_value(der.gradient))
+            rows += _tex_rows(lhs + " &= ", "&= ", parts,
+                              len(single_equation(exp, der)) > LONG)
+            continue
+        first = "the first " + str(len(der.paths)) + " of " if not der.complete and der.paths \
+            else ""
+        rows.append(lhs + rf" &= \sum_{{\text{{{first}{tex_text(count_text(der.count))} "
+                    rf"path{'s' * (der.count != 1)}}}}} \text{{ from ${out}$ down to "
+                    rf"${tex_name(der.input)}$:}}")
         for p in der.paths:
-            rows.append(r"&\qquad " + " = ".join(tex_stages(p)) +
-                        r" && \text{" + tex_text(route(p)) + "}")
+            parts = tex_stages(p)
+            long = len(equation(p)) > LONG
+            # a long path's chain already names its nodes: no room for the route beside it
+            rows += _tex_rows(r"&\qquad ", r"&\qquad\quad = ", parts, long,
+                              "" if long else r" && " + tex_route(p))
         more = rest(der)
         if more:
             rows.append(r"&\qquad \text{" + tex_text(more.split(" (")[0]) + "}")
-        if der.count:
-            rows.append("&= " + _tex_total(exp, der))
+        rows.append("&= " + _tex_total(exp, der))
     lines += [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
     if has_jacobians(exp):
-        lines.append(tex_text(JACOBIANS))
+        lines += [tex_text(JACOBIANS), ""]
     items = [rf"\item ${tex_name(g.node)} = {tex_formula(g.expr)}$: {tex_text(g.gate)}: "
              + ", ".join(_tex_local(f) for f in g.local)
-             + (f" ({tex_text(also_text(g))})" if g.others else "")
+             + (" (also " + ", ".join(f"${tex_name(n)}$" for n in g.others)
+                + (f" and {g.more} more" if g.more else "") + ")" if g.others else "")
              for g in exp.gates]
-    items += [r"\item " + tex_text(reuse_text(r)) for r in exp.reuses]
+    items += [rf"\item ${tex_name(r.node)} = {tex_formula(r.expr)}$ takes "
+              rf"${tex_name(r.operand)}$ {'twice' if r.times == 2 else f'{r.times} times'}: "
+              rf"each use is an edge of its own, so the paths through ${tex_name(r.node)}$ "
+              "split there" for r in exp.reuses]
+    if exp.more_reuses:
+        items.append(rf"\item \ldots{{}} and {exp.more_reuses} more nodes that take an "
+                     "operand twice")
     if items:
         lines += [r"\begin{itemize}", *items, r"\end{itemize}"]
     if exp.where:
-        lines.append("where " + ", ".join(f"${tex_name(n)} = {tex_formula(t)}$"
+        lines.append("Where " + ", ".join(f"${tex_name(n)} = {tex_formula(t)}$"
                                           for n, t in exp.where)
                      + (f" and {exp.more_where} more" if exp.more_where else "") + ".")
     return "\n".join(lines) + "\n"
+
+
+def _tex_rows(first: str, then: str, parts: list[str], long: bool, tail: str = "") -> list[str]:
+    """An equation's stages on one row, or (long) the chain on the first row, the local
+    gradients on the next, and the numbers with the result on the last."""
+    if not long or len(parts) < 3:
+        return [first + " = ".join(parts) + tail]
+    rows = [first + parts[0] + tail]
+    middle, last = parts[1:-2], parts[-2:]
+    rows += [then + p for p in middle]
+    rows.append(then + " = ".join(last))
+    return rows
+
+
+def tex_route(path: Path) -> str:
+    """The route of a path in math: c \\to b \\to a."""
+    names = [tex_name(n) for n in path.nodes]
+    if path.elided:
+        names.insert(path.gap + 1, r"\cdots")
+    return r" \to ".join(names)
 
 
 def _tex_local(f: Factor) -> str:

@@ -312,6 +312,8 @@ def explanation(exp: Explanation, full: bool = False) -> RenderableType:
             body.append(Text(f"… {hidden} more inputs (--full shows all)", style="dim"))
         elif x.single(der):
             body.append(Text(x.single_equation(exp, der)))
+        elif der.count == 0:
+            body.append(Text(x.total(exp, der)))
         else:
             body.append(_derivation(exp, der, spaced=k + 1 < len(items)))
     parts: list[RenderableType] = [head, Padding(Group(*body), (0, 0, 1, 2), expand=False)]
@@ -389,7 +391,7 @@ def check_report(check: Check, full: bool = False) -> RenderableType:
     def row(r) -> tuple:
         verdict = Text("ok", style="green") if r.ok else Text("FAIL", style="bold red")
         if r.numeric is None:
-            verdict.append("  f(x ± eps) is not finite", style="dim")
+            verdict.append(" (no estimate)", style="dim")
         return (Text(r.label), fmt.number(r.backprop, 8),
                 "" if r.numeric is None else fmt.number(r.numeric, 8),
                 "" if r.error is None else fmt.number(r.error, 2), verdict)
@@ -417,13 +419,14 @@ def check_report(check: Check, full: bool = False) -> RenderableType:
                                 f"{which} within tol {fmt.number(check.tol)}")
     else:
         names = ", ".join(r.label for r in bad[:8]) + (", …" if len(bad) > 8 else "")
-        verdict = Text.assemble(("failed: ", "bold red"),
-                                f"{len(bad)} of {n} gradients differ by more than tol "
-                                f"{fmt.number(check.tol)} ({names})")
+        verdict = Text.assemble(("failed: ", "bold red"), f"{names}   ",
+                                (f"({len(bad)} of {n} element{'s' * (n != 1)})", "dim"))
     floor = fmt.number(FLOOR)
     parts: list[RenderableType] = [rows, cost, verdict, Text(
         f"relative error = |bp − fd| / max(|bp|, |fd|, {floor}): relative for gradients above "
         f"{floor}, absolute below", style="dim")]
+    if check.problems:
+        parts.append(Text("No estimate where f(x ± eps) is not finite:", style="dim"))
     for p in check.problems[:8]:
         parts.append(Text(f"  {p}", style="dim"))
     return Group(*parts)
