@@ -1,15 +1,19 @@
 """The gradient check of `backprop check`: back-propagation beside central differences.
 
 For every element of every input, the derivative of the output is estimated from two
-forward evaluations, (f(x + eps) − f(x − eps)) / 2eps, whose error is of order eps²
-(the eps¹ terms of the two Taylor expansions cancel) plus the rounding of f divided
-by eps. Back-propagation gets every element at once from one forward and one backward
-pass; finite differences need 2 forward evaluations per element, which is why
-training uses the former and tests use the latter.
+forward evaluations, (f(x + h) − f(x − h)) / 2h, whose error is of order h² (the h¹
+terms of the two Taylor expansions cancel) plus the rounding of f divided by h. The
+step is h = eps · max(1, |x|): for a large x a fixed step would drown in the rounding
+of x + eps and of f(x) (at x = 1e8, x² carries an error of 2 that a step of 1e-6 turns
+into 1e6); relative to x it keeps the same accuracy as near 1.
+
+Back-propagation gets every element at once from one forward and one backward pass;
+finite differences need 2 forward evaluations per element, which is why training
+uses the former and tests use the latter.
 
 The two are compared by their relative error |bp − fd| / max(|bp|, |fd|, 1): relative
 for gradients above 1, absolute below, because near a zero gradient the rounding noise
-of finite differences (about 1e-16·|f| / eps) is all there is to compare. An output
+of finite differences (about 1e-16·|f| / h) is all there is to compare. An output
 that is an array is checked as its sum, as the backward pass seeds it with ones.
 
 The forward function is one call (`Forward`), the interpreter's by default, so a
@@ -99,18 +103,19 @@ def relative_error(a: float, b: float) -> float:
 
 def central_difference(run: Forward, inputs: Mapping[str, object], name: str,
                        index: tuple[int, ...], eps: float) -> float:
-    """∂f/∂(inputs[name][index]) ≈ (f(x + eps) − f(x − eps)) / (x₊ − x₋).
+    """∂f/∂(inputs[name][index]) ≈ (f(x + h) − f(x − h)) / (x₊ − x₋), h = eps · max(1, |x|).
 
-    Dividing by the step actually taken, x₊ − x₋ as floats, rather than by 2·eps
-    removes the error of x + eps rounding to a neighbouring float when x is large."""
+    Dividing by the step actually taken, x₊ − x₋ as floats, rather than by 2h also
+    removes the error of x ± h rounding to a neighbouring float."""
     x = inputs[name]
+    h = eps * max(1.0, abs(float(np.asarray(x)[index])))
     if index:
         up, down = np.array(x, dtype=float), np.array(x, dtype=float)
-        up[index] += eps
-        down[index] -= eps
+        up[index] += h
+        down[index] -= h
         step = up[index] - down[index]
     else:
-        up, down = np.float64(x + eps), np.float64(x - eps)
+        up, down = np.float64(x + h), np.float64(x - h)
         step = up - down
     f_up = np.sum(run({**inputs, name: up}))
     f_down = np.sum(run({**inputs, name: down}))
@@ -165,6 +170,7 @@ def to_json(check: Check) -> dict:
     return {
         "check": {
             "eps": check.eps,
+            "step": "eps * max(1, |x|)",
             "tol": check.tol,
             "relative_error": "|backprop - numeric| / max(|backprop|, |numeric|, 1)",
             "verdict": "passed" if check.passed else "failed",

@@ -242,7 +242,8 @@ EXPLAIN_OPTIONS = [
 
 CHECK_OPTIONS = [
     *_pick("NAME", "set", "output", "seed", "state"),
-    Option("eps", "EPS", "the step of the central differences (default 1e-6)"),
+    Option("eps", "EPS", "the step of the central differences, relative to |x| above 1 "
+           "(default 1e-6)"),
     Option("tol", "TOL", "the largest relative error that passes (default 1e-5); "
            "above it the exit code is 1"),
     Option("full", None, "a row for every element of every input"),
@@ -310,7 +311,8 @@ def explain_command(ctx: typer.Context) -> None:
     "check",
     "Check back-propagation against central differences, element by element.\n"
     "For every element of every input, the derivative by central differences "
-    "(f(x + eps) - f(x - eps)) / 2eps beside the back-propagated one, their relative error "
+    "(f(x + h) - f(x - h)) / 2h with h = eps·max(1, |x|) beside the back-propagated one, "
+    "their relative error "
     "|bp - fd| / max(|bp|, |fd|, 1), and a verdict; "
     "how many evaluations each method needed (2 forward per element against 1 forward + 1 "
     "backward for all of them) and how long each took.\n"

@@ -519,8 +519,9 @@ def heading(der: Derivation, exp: Explanation) -> str:
     if der.complete:
         return f"{lhs} is the sum over {n} paths from {exp.output} down to {der.input}:"
     if der.paths:
+        first = "the first" if len(der.paths) == 1 else f"the first {len(der.paths)}"
         return (f"{lhs} is the sum over {n} paths from {exp.output} down to {der.input}; "
-                f"the first {len(der.paths)}:")
+                f"{first}:")
     return f"{lhs} is the sum over {n} paths from {exp.output} down to {der.input}"
 
 
@@ -529,7 +530,7 @@ def rest(der: Derivation) -> str | None:
     if der.complete or der.count == 0:
         return None
     left = der.count - len(der.paths)
-    why = ("the walk over the paths stopped early (--full writes them all)"
+    why = ("the walk over the paths has a budget of steps; --full lifts it"
            if der.budget_ran_out else "--paths N writes out more")
     return (f"… and {count_text(left)} more path{'s' * (left != 1)} ({why}). The backward pass "
             f"adds up every one of them without listing them: one product per edge, "

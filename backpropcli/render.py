@@ -396,10 +396,22 @@ def check_report(check: Check, full: bool = False) -> RenderableType:
                 "" if r.numeric is None else fmt.number(r.numeric, 8),
                 "" if r.error is None else fmt.number(r.error, 2), verdict)
 
-    title = (f"central differences with eps = {fmt.number(check.eps)}; "
+    title = (f"central differences, step eps·max(1, |x|) with eps = {fmt.number(check.eps)}; "
              f"tol = {fmt.number(check.tol)}")
-    rows = _section(f"Gradient check of {check.output}", title,
-                    _fill(table, list(check.rows), row, full, "elements"))
+    shown = list(check.rows)
+    hidden = 0
+    if not full and len(shown) > ROWS:
+        # the middle rows go, marked by a row of dots (a sentence would widen the first column)
+        half = ROWS // 2
+        hidden = len(shown) - 2 * half
+        shown = [*shown[:half], _ELIDED, *shown[-half:]]
+    for r in shown:
+        table.add_row(*(("…",) * 5 if r is _ELIDED else row(r)))
+    body: RenderableType = table
+    if hidden:
+        body = Group(table, Text(f"{hidden} elements in the middle not shown "
+                                 "(--full shows all)", style="dim"))
+    rows = _section(f"Gradient check of {check.output}", title, body)
 
     costs = _table("method", "evaluations", "time", right=(2,))
     per = f" (2 per element, {len(check.rows)} elements)" if len(check.rows) != 1 else \
