@@ -551,11 +551,12 @@ def gate_text(note: GateNote) -> str:
 
 
 def also_text(note: GateNote) -> str:
-    """The other nodes a gate note applies to: "also b", "also t1, t2, t3, t4 and 9 more"."""
+    """The other nodes a gate note applies to: "same gate at b", "same gate at t1, t2, t3, t4
+    and 9 more"."""
     if not note.others:
         return ""
     more = f" and {note.more} more" if note.more else ""
-    return "also " + ", ".join(note.others) + more
+    return "same gate at " + ", ".join(note.others) + more
 
 
 def reuse_detail(note: ReuseNote) -> str:
@@ -842,7 +843,7 @@ def latex(exp: Explanation) -> str:
         lines += [tex_text(JACOBIANS), ""]
     items = [rf"\item ${tex_name(g.node)} = {tex_formula(g.expr)}$: {tex_text(g.gate)}: "
              + ", ".join(_tex_local(f) for f in g.local)
-             + (" (also " + ", ".join(f"${tex_name(n)}$" for n in g.others)
+             + (" (same gate at " + ", ".join(f"${tex_name(n)}$" for n in g.others)
                 + (f" and {g.more} more" if g.more else "") + ")" if g.others else "")
              for g in exp.gates]
     items += [rf"\item ${tex_name(r.node)} = {tex_formula(r.expr)}$ takes "
