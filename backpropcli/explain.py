@@ -660,7 +660,7 @@ def _md_notes(exp: Explanation) -> list[str]:
             also = f" ({_md(also_text(g))})" if g.others else ""
             lines.append(f"- `{g.node} = {g.expr}`: {_md(g.gate)}: `{gate_text(g)}`{also}")
         for r in exp.reuses:
-            lines.append(f"- {_md(reuse_text(r))}")
+            lines.append(f"- `{r.node} = {r.expr}` {_md(reuse_detail(r))}")
         if exp.more_reuses:
             lines.append(f"- … and {exp.more_reuses} more nodes that take an operand twice")
     if exp.where:
