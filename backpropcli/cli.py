@@ -235,8 +235,8 @@ EXPLAIN_OPTIONS = [
            "and their sum is the back-propagated gradient"),
     Option("format", "FORMAT", "text (the default), markdown, or latex (an align* "
            "environment): plain text for notes and slides"),
-    Option("full", None, "every input, every factor of a long path, no limit on the walk "
-           "over the paths"),
+    Option("full", None, "every input, every factor of a long path, and a 50 times larger "
+           "budget for the walk over the paths"),
     Option("json", None, "write one JSON document (schema backprop/1) to stdout"),
 ]
 
@@ -292,7 +292,7 @@ def explain_command(ctx: typer.Context) -> None:
         ev = evaluate(graph, point.inputs)
         exp = explain.explain(ev, explain.PATHS if paths is None else paths,
                               factors=None if full else explain.FACTORS,
-                              budget=None if full else explain.BUDGET)
+                              budget=explain.FULL_BUDGET if full else explain.BUDGET)
         if as_json:
             _write_json(report.document("explain", ev, point, **explain.to_json(exp)))
         elif form == "markdown":

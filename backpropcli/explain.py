@@ -35,7 +35,8 @@ from .report import jsonable
 
 PATHS = 16  # paths written out per input (--paths N)
 FACTORS = 12  # factors written out per path; a longer one keeps its first and last (--full: all)
-BUDGET = 100_000  # steps of the walk over the paths, for the whole explanation (--full: none)
+BUDGET = 100_000  # steps of the walk over the paths, for the whole explanation
+FULL_BUDGET = 5_000_000  # the same with --full: a few seconds, still an end
 OTHERS = 4  # further nodes named in a gate note
 NOTES = 4  # reuse notes listed before "and N more"
 WHERE = 16  # definitions of unnamed nodes listed before "and N more"
@@ -530,7 +531,7 @@ def rest(der: Derivation) -> str | None:
     if der.complete or der.count == 0:
         return None
     left = der.count - len(der.paths)
-    why = ("the walk over the paths has a budget of steps; --full lifts it"
+    why = ("the walk over the paths has a budget of steps; --full raises it"
            if der.budget_ran_out else "--paths N writes out more")
     return (f"… and {count_text(left)} more path{'s' * (left != 1)} ({why}). The backward pass "
             f"adds up every one of them without listing them: one product per edge, "
