@@ -286,7 +286,7 @@ def explain_command(ctx: typer.Context) -> None:
             raise UsageError(f"--paths must be 0 or more, not {paths}")
         full = bool(opts.get("full"))
         graph, point = open_point(line)
-        from . import explain
+        from . import explain, explain_formats
         from .engine import evaluate
 
         ev = evaluate(graph, point.inputs)
@@ -296,9 +296,9 @@ def explain_command(ctx: typer.Context) -> None:
         if as_json:
             _write_json(report.document("explain", ev, point, **explain.to_json(exp)))
         elif form == "markdown":
-            sys.stdout.write(explain.markdown(exp))
+            sys.stdout.write(explain_formats.markdown(exp))
         elif form == "latex":
-            sys.stdout.write(explain.latex(exp))
+            sys.stdout.write(explain_formats.latex(exp))
         else:
             from . import render
 

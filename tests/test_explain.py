@@ -1,4 +1,5 @@
-"""explain.py: the chain rule path by path, as data and as Markdown and LaTeX text."""
+"""explain.py and explain_formats.py: the chain rule path by path, as data and as Markdown
+and LaTeX text."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 
 from backpropcli import explain as x
+from backpropcli import explain_formats as formats
 from backpropcli.engine import evaluate
 from backpropcli.parse import parse
 from backpropcli.values import bind
@@ -295,7 +297,7 @@ def test_json_shape():
 
 def test_markdown_worked_example():
     ev, exp = explained(WORKED, **POINT)
-    md = x.markdown(exp)
+    md = formats.markdown(exp)
     assert md.startswith("## Chain rule, from the output g down to each input\n")
     assert "- `∂g/∂x = ∂g/∂f · ∂f/∂x = 1 · y = 1 · (-4) = -4`\n" in md
     assert "**Gates on these paths**" in md and "multiply gate" in md
@@ -303,7 +305,7 @@ def test_markdown_worked_example():
 
 def test_markdown_escapes_text_outside_code():
     ev, exp = explained("b = a * a; c = b + b", a=2)
-    md = x.markdown(exp)
+    md = formats.markdown(exp)
     for line in md.splitlines():
         outside = re.sub(r"`[^`]*`", "", line)
         assert not re.search(r"(?<!\\)[*_](?!\*)", outside.replace("**", "")), line
@@ -325,7 +327,7 @@ LATEX_CASES = [
 
 
 def _latex(text: str, values: dict) -> str:
-    return x.latex(explained(text, **values)[1])
+    return formats.latex(explained(text, **values)[1])
 
 
 def _balanced(tex: str) -> bool:
@@ -366,7 +368,7 @@ def test_latex_worked_example():
     ("1e-05 * x", r"1 \cdot 10^{-5} \cdot x"),
 ])
 def test_tex_formula(formula, want):
-    assert x.tex_formula(formula) == want
+    assert formats.tex_formula(formula) == want
 
 
 def _engine() -> str | None:
