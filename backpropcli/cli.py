@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -272,7 +273,9 @@ def descend_command(ctx: typer.Context) -> None:
         else:
             watch = descend.default_watch(graph)
         compiled = compile_graph(graph, point.inputs, watch)
-        with _progress(settings.steps, not as_json) as on_step:
+        with _progress("descending", settings.steps, wanted=not as_json) as tell:
+            on_step = None if tell is None else \
+                (lambda k, value: tell(k, note=f"value {fmt.number(value)}"))
             result = descend.run(compiled, point.inputs, point.params, settings, on_step)
         final = report.Point(point.program, point.output, result.inputs, point.params,
                              point.base)
@@ -347,51 +350,191 @@ def _node(graph, name: str, flag: str) -> int:
     return index
 
 
-class _progress:
-    """A progress bar on stderr while a descent runs (only when stderr is a terminal);
-    as a context manager it gives the on_step callback, which redraws at most 10×/s."""
+# ---------------------------------------------------------------------------
+# explain and check: read-only views of a program at a point (they leave the session alone)
 
-    def __init__(self, total: int, wanted: bool) -> None:
-        self.total, self.wanted = total, wanted
-        self.bar = None
+def _pick(*names: str) -> list[Option]:
+    return [o for name in names for o in PROGRAM_OPTIONS if o.name == name]
 
-    def __enter__(self):
-        import time
 
-        if not (self.wanted and sys.stderr.isatty()):
-            return None
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeRemainingColumn,
-        )
+EXPLAIN_OPTIONS = [
+    *_pick("NAME", "set", "output", "seed", "state"),
+    Option("paths", "N", "paths written out per input (default 16); the rest are counted, "
+           "and their sum is the back-propagated gradient"),
+    Option("format", "FORMAT", "text (the default), markdown, or latex (an align* "
+           "environment): plain text for notes and slides"),
+    Option("full", None, "every input, every factor of a long path, and a 50 times larger "
+           "budget for the walk over the paths"),
+    Option("json", None, "write one JSON document (schema backprop/1) to stdout"),
+]
 
-        self.bar = Progress(TextColumn("descending"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("value {task.fields[value]}"),
-                            TextColumn("{task.fields[rate]} steps/s"), TimeRemainingColumn(),
-                            console=Console(stderr=True), transient=True)
-        self.bar.start()
-        task = self.bar.add_task("", total=self.total, value="", rate="")
+CHECK_OPTIONS = [
+    *_pick("NAME", "set", "output", "seed", "state"),
+    Option("eps", "EPS", "the step of the central differences, relative to |x| above 1 "
+           "(default 1e-6)"),
+    Option("tol", "TOL", "the largest relative error that passes (default 1e-5); "
+           "above it the exit code is 1"),
+    Option("full", None, "a row for every element of every input"),
+    Option("json", None, "write one JSON document (schema backprop/1) to stdout"),
+]
+
+FORMATS = ("text", "markdown", "latex")
+
+
+@_program_command(
+    "explain",
+    "Write out the chain rule for every input, path by path, from the output down.\n"
+    "For each path from the output to an input, the product of the local gradients along it — "
+    "symbolically, with the local formulas, with numbers — and its value; an input reached "
+    "along several paths gets their sum. Notes say which gate patterns apply (add passes "
+    "the gradient through, multiply swaps its inputs' values, max routes it to the larger "
+    "input).\n"
+    "Paths are counted, however many (2^40 is fine), and at most --paths of them are written "
+    "out per input. PROGRAM and values as for eval; without PROGRAM, explain goes on from the "
+    "JSON document on stdin, or else from the session (which it leaves as it is).",
+    ['backprop explain "f = x*y; g = f + z" --x 3 --y -4 --z 2',
+     'backprop explain "b = a + a; c = b + b" --a 1',
+     "backprop explain samples/neuron.bp --format latex > neuron.tex",
+     'backprop eval samples/reuse.bp && backprop explain --format markdown'],
+    EXPLAIN_OPTIONS,
+)
+def explain_command(ctx: typer.Context) -> None:
+    as_json = "--json" in ctx.args
+
+    def body() -> None:
+        line = cmdline.split(list(ctx.args), EXPLAIN_OPTIONS)
+        opts = line.options
+        form = str(opts.get("format", "text"))
+        if form not in FORMATS:
+            raise UsageError(f"--format {form}: choose text, markdown or latex")
+        if as_json and "format" in opts:
+            raise UsageError("--json and --format each choose the output: give one of them")
+        paths = cmdline.whole(opts["paths"], "paths") if "paths" in opts else None
+        if paths is not None and paths < 0:
+            raise UsageError(f"--paths must be 0 or more, not {paths}")
+        full = bool(opts.get("full"))
+        graph, point = open_point(line)
+        from . import explain, explain_formats
+        from .engine import evaluate
+
+        ev = evaluate(graph, point.inputs)
+        exp = explain.explain(ev, explain.PATHS if paths is None else paths,
+                              factors=None if full else explain.FACTORS,
+                              budget=explain.FULL_BUDGET if full else explain.BUDGET)
+        if as_json:
+            _write_json(report.document("explain", ev, point, **explain.to_json(exp)))
+        elif form == "markdown":
+            sys.stdout.write(explain_formats.markdown(exp))
+        elif form == "latex":
+            sys.stdout.write(explain_formats.latex(exp))
+        else:
+            from . import render
+
+            _out().print(render.explanation(exp, full))
+
+    _run("explain", as_json, body)
+
+
+@_program_command(
+    "check",
+    "Check back-propagation against central differences, element by element.\n"
+    "For every element of every input, the derivative by central differences "
+    "(f(x + h) - f(x - h)) / 2h with h = eps·max(1, |x|) beside the back-propagated one, "
+    "their relative error "
+    "|bp - fd| / max(|bp|, |fd|, 1), and a verdict; "
+    "how many evaluations each method needed (2 forward per element against 1 forward + 1 "
+    "backward for all of them) and how long each took.\n"
+    "Exit code 1 when any relative error is above --tol (default 1e-5, with --eps 1e-6). "
+    "PROGRAM and values as for eval; without PROGRAM, check goes on from the JSON document on "
+    "stdin, or else from the session (which it leaves as it is).",
+    ['backprop check "f = x*y; g = f + z" --x 3 --y -4 --z 2',
+     "backprop check samples/micrograd.bp",
+     "backprop check \"h = sum(tanh(W @ x))\" --W '[[1, 2], [3, 4]]' --x '[0.1, -0.2]'",
+     "backprop check samples/neuron.bp --json | jq .check.verdict"],
+    CHECK_OPTIONS,
+)
+def check_command(ctx: typer.Context) -> None:
+    as_json = "--json" in ctx.args
+
+    def body() -> None:
+        line = cmdline.split(list(ctx.args), CHECK_OPTIONS)
+        opts = line.options
+        from . import check as checking
+
+        eps = cmdline.positive(opts["eps"], "eps") if "eps" in opts else checking.EPS
+        tol = cmdline.positive(opts["tol"], "tol") if "tol" in opts else checking.TOL
+        graph, point = open_point(line)
+        import numpy as np
+
+        elements = sum(int(np.size(v)) for v in point.inputs.values())
+        with _progress("finite differences", elements, wanted=not as_json) as tell:
+            result = checking.gradient_check(graph, point.inputs, eps, tol, progress=tell)
+        failure = _check_failure(result)
+        if as_json:
+            doc = report.document("check", result.evaluation, point, **checking.to_json(result))
+            if failure is not None:
+                doc["error"] = failure.to_json()
+            _write_json(doc)
+        else:
+            from . import render
+
+            _out().print(render.check_report(result, bool(opts.get("full"))))
+            if failure is not None:
+                _err().print(render.error(failure))
+        if failure is not None:
+            raise typer.Exit(failure.exit_code)
+
+    _run("check", as_json, body)
+
+
+def _check_failure(result):
+    """The CheckFailed that a failed check exits with (its table or document is written)."""
+    from . import fmt
+    from .errors import CheckFailed
+
+    if result.passed:
+        return None
+    bad = result.failures
+    names = ", ".join(r.label for r in bad[:8]) + (", ..." if len(bad) > 8 else "")
+    why = (f"back-propagation and central differences differ by more than tol "
+           f"{fmt.number(result.tol)}") if all(r.numeric is not None for r in bad) else \
+        "see the verdicts"
+    return CheckFailed(
+        f"the gradient check failed for {len(bad)} of {len(result.rows)} elements ({names}): "
+        f"{why}",
+        hint="a wrong local-gradient rule; a point at a kink (relu(0), abs(0), max(a, a)), "
+             "where the two sides differ; x ± eps outside the function's domain; or an eps "
+             "too small or too large for this output")
+
+
+@contextmanager
+def _progress(what: str, total: int, wanted: bool = True, least: int = 200):
+    """A progress bar on stderr while long work runs: only when stderr is a terminal and
+    there are at least `least` units of work. Yields tell(done, total=None, note=""),
+    which redraws at most ten times a second, or None when there is no bar."""
+    if not (wanted and total >= least and sys.stderr.isatty()):
+        yield None
+        return
+    import time
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[note]}"))
+    with Progress(*columns, console=_err(), transient=True) as bar:
+        task = bar.add_task(what, total=total, note="")
         start, last = time.perf_counter(), [0.0]
 
-        def on_step(k: int, value: float) -> None:
+        def tell(done: int, total: int | None = None, note: str = "") -> None:
             now = time.perf_counter()
-            if now - last[0] < 0.1 and k < self.total:
+            if now - last[0] < 0.1 and done < (total or bar.tasks[0].total or 0):
                 return
             last[0] = now
-            from . import fmt
+            rate = f"  {done / (now - start):,.0f}/s" if done and now > start else ""
+            bar.update(task, completed=done, total=total or bar.tasks[0].total,
+                       note=note + rate)
 
-            rate = f"{k / (now - start):,.0f}" if now > start and k else ""
-            self.bar.update(task, completed=k, value=fmt.number(value), rate=rate)
-
-        return on_step
-
-    def __exit__(self, *exc) -> None:
-        if self.bar is not None:
-            self.bar.stop()
+        yield tell
 
 
 @app.command("step")

@@ -36,6 +36,7 @@ class Op:
     shows: tuple[str, ...] = ()  # the derivative as a person writes it, where the rule is not
     statics: tuple[int, int] = (0, 0)  # how many static whole-number arguments it takes
     doc: str = ""
+    gate: str = ""  # how the op, as a gate, hands the gradient on (for `backprop explain`)
 
     @property
     def elementwise(self) -> bool:
@@ -169,9 +170,12 @@ NAMESPACE: dict[str, object] = {
 # The table. Reading a row: value = fwd; ∂value/∂operand = local (or vjp given g).
 
 _ROWS = (
-    Op("add", 2, "a + b", local=("1", "1"), reads="{0} + {1}"),
-    Op("sub", 2, "a - b", local=("1", "-1"), reads="{0} - {1}"),
-    Op("mul", 2, "a * b", local=("b", "a"), reads="{0} * {1}"),
+    Op("add", 2, "a + b", local=("1", "1"), reads="{0} + {1}",
+       gate="add gate: passes the gradient on unchanged to both inputs"),
+    Op("sub", 2, "a - b", local=("1", "-1"), reads="{0} - {1}",
+       gate="subtract gate: passes the gradient on to the first input, negated to the second"),
+    Op("mul", 2, "a * b", local=("b", "a"), reads="{0} * {1}",
+       gate="multiply gate: swaps its inputs' values, each input's local gradient is the other"),
     Op("div", 2, "a / b", local=("1 / b", "-a / b**2"), reads="{0} / {1}"),
     Op("pow", 2, "a ** b", local=("b * a**(b - 1)", "xlogy(out, a)"), reads="{0}^{1}",
        shows=("b * a^(b - 1)", "a^b * log(a)")),
@@ -187,15 +191,18 @@ _ROWS = (
     # relu(a) = a where a > 0, else 0 (the + 0.0 turns -0.0 into 0); relu'(a) = sign(relu(a)),
     # which is 1 for a > 0 and 0 for a <= 0, kink included. Written so that a numpy scalar
     # stays on numpy's fast scalar path (maximum() and bool * float leave it).
-    Op("relu", 1, "a * (a > 0) + 0.0", local=("sign(out)",), shows=("(1 if a > 0 else 0)",)),
+    Op("relu", 1, "a * (a > 0) + 0.0", local=("sign(out)",), shows=("(1 if a > 0 else 0)",),
+       gate="relu gate: passes the gradient on where its input is positive, blocks it elsewhere"),
     Op("abs", 1, "abs(a)", local=("sign(a)",)),
     Op("sign", 1, "sign(a)", local=("0.0 * a",), shows=("0",),
        doc="-1, 0 or 1; flat, so no gradient flows through it (accuracy, not loss)"),
     # ½(1 ± sign(a - b)) is 1 for the larger operand, 0 for the other, ½ each at a tie.
     Op("max", 2, "maximum(a, b)", local=("0.5 * (1 + sign(a - b))", "0.5 * (1 - sign(a - b))"),
-       shows=("(1 if a > b else 0.5 if a == b else 0)", "(1 if b > a else 0.5 if a == b else 0)")),
+       shows=("(1 if a > b else 0.5 if a == b else 0)", "(1 if b > a else 0.5 if a == b else 0)"),
+       gate="max gate: routes the whole gradient to the larger input, none to the other"),
     Op("min", 2, "minimum(a, b)", local=("0.5 * (1 - sign(a - b))", "0.5 * (1 + sign(a - b))"),
-       shows=("(1 if a < b else 0.5 if a == b else 0)", "(1 if b < a else 0.5 if a == b else 0)")),
+       shows=("(1 if a < b else 0.5 if a == b else 0)", "(1 if b < a else 0.5 if a == b else 0)"),
+       gate="min gate: routes the whole gradient to the smaller input, none to the other"),
     Op("matmul", 2, "a @ b", vjp=("matmul_da(g, a, b)", "matmul_db(g, a, b)"),
        reads="{0} @ {1}", shows=("g @ transpose(b)", "transpose(a) @ g"),
        doc="matrix product; a vector is a row on the left, a column on the right"),
