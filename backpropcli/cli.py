@@ -144,11 +144,12 @@ def _stdin_text() -> str | None:
     return text if text.strip() else None
 
 
-def _save(path: Path, point: report.Point, entry: dict, fresh: bool) -> None:
+def _save(path: Path, point: report.Point, entry: dict, fresh: bool,
+          previous: session.Session | None = None) -> None:
     history: list[dict] = []
     if not fresh:
         try:
-            old = session.load(path)
+            old = previous or session.load(path)  # (a session with big arrays is slow to read)
             if old.point.program == point.program and old.point.output == point.output:
                 history = old.history
         except BackpropError:
@@ -238,14 +239,15 @@ def step_command(
             raise UsageError(f"--lr must be a positive number, not {lr}")
         path = session.location(state)
         piped = _stdin_text()
-        point = report.read_point(piped, "stdin") if piped else session.load(path).point
+        saved = None if piped else session.load(path)
+        point = report.read_point(piped, "stdin") if piped else saved.point
         graph, point = program.reopen(point, cmdline.names(params, "params"),
                                       cmdline.names(freeze, "freeze"))
         rate = -lr if ascend else lr
         before, after, moved = program.take_step(graph, point, rate)
         change = program.change(before, after)
         _save(path, moved, {"value": report.jsonable(after.value) if after.value.ndim == 0
-                            else None, "lr": lr, "change": change}, fresh=False)
+                            else None, "lr": lr, "change": change}, fresh=False, previous=saved)
         if as_json:
             _write_json(report.document("step", after, moved, step={
                 "lr": lr,

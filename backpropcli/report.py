@@ -101,6 +101,11 @@ def read_point(text: str, origin: str) -> Point:
         doc = json.loads(text)
     except (ValueError, RecursionError) as e:
         raise ValueProblem(f"{origin} is not a valid JSON document ({e})") from None
+    return point_from(doc, origin)
+
+
+def point_from(doc, origin: str) -> Point:
+    """The point an already decoded document stands at (see read_point)."""
     if not isinstance(doc, dict):
         raise ValueProblem(f"{origin} is not a backprop document (not a JSON object)")
     if "error" in doc and "program" not in doc:

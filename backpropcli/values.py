@@ -58,6 +58,11 @@ def as_array(name: str, data, where: str):
         raise ValueProblem(f"{name}{where}: {reason}") from None
     if value.dtype != float:
         raise ValueProblem(f"{name}{where}: not an array of numbers")
+    return _checked(name, value, where)
+
+
+def _checked(name: str, value: np.ndarray, where: str):
+    """A float64 array refused if empty or not finite; a 0-d one becomes a scalar."""
     if value.size == 0:
         raise ValueProblem(f"{name}{where}: an empty array")
     if not np.isfinite(value).all():
@@ -77,7 +82,7 @@ def read_file(name: str, path: Path):
                 raise ValueProblem(f"{name}: {path} is not a numeric .npy file ({e})") from None
             if data.dtype.kind not in "iufb":
                 raise ValueProblem(f"{name}: {path} holds {data.dtype}, not numbers")
-            return as_array(name, data.astype(float).tolist(), where)
+            return _checked(name, data.astype(float), where)
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ValueProblem(f"{name}: no such file {path}") from None
