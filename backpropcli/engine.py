@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import fmt
-from .errors import MathError, ShapeError
+from .errors import MathError, ShapeError, ValueProblem
 from .graph import CONST, INPUT, Graph, Node
 from .ops import FWD, LOCAL, OPS, VJP, unbroadcast
 
@@ -87,6 +87,9 @@ def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
                 values[i] = inputs[node.name]
                 continue
             if node.op == CONST:
+                if node.value is None:  # load(...) data that values.load_data has not read
+                    raise ValueProblem(f"{node.name} = {node.text}: the data was not read",
+                                       line=node.line, column=node.column, source=graph.source)
                 values[i] = node.value
                 continue
             a, b = _operands(node, values)

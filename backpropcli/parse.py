@@ -8,7 +8,9 @@ resolve as the statements are read, so `c = c + 1` sees the old `c`.
 Parsing never evaluates. Numbers written in the program become constant nodes;
 `name = 3`, `name = [1, 2]` and `name = uniform(2, 3)` declare an input with a
 default (or a random start) instead; every other name that is used but never
-computed is an input.
+computed is an input. `X = load("data.csv", "x1")` makes X a constant whose value
+is data from a file: parsing only records the file and the columns on the node
+(values.load_data reads them), so parsing stays pure.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from .graph import CONST, INPUT, Graph, Node
 from .ops import FUNCTIONS, INITIALIZERS, OPS, Op
 
 OUT = "out"  # the name of a bare expression's value
+LOAD = "load"  # X = load("file.csv", "col", ...): data from a file, a constant
 
 
 @dataclass
@@ -51,6 +54,26 @@ class _Init:
 
 
 @dataclass
+class _Str:
+    """A string in quotes: only meaningful as an argument of load(...)."""
+
+    value: str
+    line: int
+    column: int
+
+
+@dataclass
+class _Data:
+    """load("file", "col", ...): data from a file, only meaningful as a whole assignment."""
+
+    file: str
+    columns: tuple[str, ...]
+    text: str  # as written, for the tables: load("data.csv", "x1")
+    line: int
+    column: int
+
+
+@dataclass
 class _Rec:
     """A node while the program is still being read; frozen into a Node at the end."""
 
@@ -62,7 +85,8 @@ class _Rec:
     line: int = 0
     column: int = 0
     name: str | None = None  # inputs: their name; computed: the name bound to them, if any
-    text: str = ""  # constants: the literal as written
+    text: str = ""  # constants: the literal as written; data: the load(...) call
+    data: tuple | None = None  # data: (file, columns)
 
 
 def _inline(method):
@@ -113,6 +137,12 @@ class _Builder:
                 f"(W = {term.kind}(2, 3)) and use the name",
                 term.line, term.column,
             )
+        if isinstance(term, _Data):
+            self.fail(f"{LOAD}(...) reads data from a file: assign it to a name "
+                      f'(X = {LOAD}("data.csv")) and use the name', term.line, term.column)
+        if isinstance(term, _Str):
+            self.fail(f'a string in quotes only names a file or a column in {LOAD}(...), '
+                      f'as in X = {LOAD}("data.csv", "x1", "x2")', term.line, term.column)
         return self.add_rec(_Rec(CONST, value=term.value, text=term.text,
                                  line=term.line, column=term.column))
 
@@ -136,6 +166,10 @@ class _Builder:
     @_inline
     def number(self, tok) -> _Lit:
         return _Lit(np.float64(tok), str(tok), tok.line, tok.column)
+
+    @_inline
+    def string(self, tok) -> _Str:
+        return _Str(str(tok)[1:-1], tok.line, tok.column)
 
     @_inline
     def name(self, tok) -> int:
@@ -223,11 +257,13 @@ class _Builder:
         if name in INITIALIZERS:
             shape = tuple(self.size(t, name) for t in items)
             return _Init(name, shape, line, column)
+        if name == LOAD:
+            return self.load(items, line, column)
         op = OPS.get(name)
         if op is None or name not in FUNCTIONS:
             import difflib
 
-            known = sorted((*FUNCTIONS, *INITIALIZERS))
+            known = sorted((*FUNCTIONS, *INITIALIZERS, LOAD))
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean {close[0]}?" if close else "functions: " + ", ".join(known)
             self.fail(f"unknown function {name}", line, column, hint=hint)
@@ -237,6 +273,19 @@ class _Builder:
             self.fail(f"{name} takes {wanted} argument{'s' * (most != 1)}, "
                       f"not {len(items)}", line, column)
         return self.apply(name, items, line, column)
+
+    def load(self, items: list, line: int, column: int) -> _Data:
+        example = f'X = {LOAD}("data.csv") or X = {LOAD}("data.csv", "x1", "x2")'
+        if not items:
+            self.fail(f"{LOAD} needs the name of a file: {example}", line, column)
+        for t in items:
+            if not isinstance(t, _Str):
+                self.fail(f"{LOAD} takes a file name and column names, each in quotes: "
+                          f"{example}", *self.pos(t))
+            if not t.value.strip():
+                self.fail(f"an empty name in {LOAD}(...): {example}", t.line, t.column)
+        text = f"{LOAD}(" + ", ".join(f'"{t.value}"' for t in items) + ")"
+        return _Data(items[0].value, tuple(t.value for t in items[1:]), text, line, column)
 
     def size(self, term, fn: str) -> int:
         line, column = self.pos(term)
@@ -257,6 +306,13 @@ class _Builder:
     def bind(self, name: str, line: int, column: int, value) -> None:
         if isinstance(value, (_Lit, _Init)):
             self.declare(name, line, column, value)
+        elif isinstance(value, _Data):  # a constant under a name, like a computed node
+            self.env[name] = self.add_rec(_Rec(CONST, value=None, line=value.line,
+                                               column=value.column, name=name,
+                                               text=value.text,
+                                               data=(value.file, value.columns)))
+        elif isinstance(value, _Str):
+            self.node(value)  # says where strings belong
         elif value >= self.mark and self.recs[value].name is None and self.recs[value].op != CONST:
             self.recs[value].name = name
             self.env[name] = value
@@ -291,6 +347,8 @@ class _Builder:
 
     @_inline
     def bare(self, value):
+        if isinstance(value, _Data):
+            self.fail(f'give the data a name: X = {value.text}', value.line, value.column)
         self.bind(OUT, *self.pos(value), value)
 
     def end_statement(self, name: str) -> None:
@@ -315,7 +373,7 @@ def freeze(recs: list[_Rec], env: dict[str, int], output: int, source: str) -> G
     inputs = {r.name for r in recs if r.op == INPUT}
     bindings: dict[str, list[int]] = {}
     for i, r in enumerate(recs):
-        if r.op not in (INPUT, CONST) and r.name is not None:
+        if (r.op not in (INPUT, CONST) or r.data is not None) and r.name is not None:
             bindings.setdefault(r.name, []).append(i)
     names: list[str] = [""] * len(recs)
     for i, r in enumerate(recs):
@@ -337,11 +395,11 @@ def freeze(recs: list[_Rec], env: dict[str, int], output: int, source: str) -> G
             names[i] = f"t{counter}"
     nodes = []
     for i, r in enumerate(recs):
-        text = ""
+        text = r.text if r.data is not None else ""
         if r.op not in (INPUT, CONST):
             text = reads(OPS[r.op], [names[a] for a in r.args], r.static)
         nodes.append(Node(names[i], r.op, r.args, r.static, r.value, r.init, text,
-                          r.line, r.column))
+                          r.line, r.column, r.data))
     return Graph(tuple(nodes), output, source, dict(env))
 
 
@@ -410,7 +468,13 @@ def parse(source: str) -> Graph:
         try:
             return lark.parse(source)
         except UnexpectedCharacters as e:
-            what = f"unexpected character {source[e.pos_in_stream]!r}"
+            char = source[e.pos_in_stream]
+            if char in "\"'":
+                raise SyntaxProblem("a string that is not closed on its line", line=e.line,
+                                    column=e.column, source=source,
+                                    hint=f"end it with {char}, as in {LOAD}({char}data.csv{char})"
+                                    ) from None
+            what = f"unexpected character {char!r}"
             raise _syntax(source, e.line, e.column, what, e.allowed) from None
         except UnexpectedToken as e:
             tok = e.token
@@ -429,12 +493,13 @@ def parse(source: str) -> Graph:
 
 
 _TERMINALS = {
-    "NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['",
-    "RSQB": "']'", "COMMA": "','", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'",
+    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "LPAR": "'('",
+    "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','", "PLUS": "'+'",
+    "MINUS": "'-'", "STAR": "'*'",
     "SLASH": "'/'", "AT": "'@'", "POW": "'^'", "EQUAL": "'='", "AUGOP": "'+='",
     "SEMICOLON": "';'", "_NL": "a new line", "$END": "the end of the program",
 }
-_STARTS_EXPRESSION = {"NAME", "NUMBER", "LPAR", "LSQB", "MINUS", "PLUS"}
+_STARTS_EXPRESSION = {"NAME", "NUMBER", "STRING", "LPAR", "LSQB", "MINUS", "PLUS"}
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "AT", "POW"}
 _ENDS_STATEMENT = {"SEMICOLON", "_NL", "$END"}
 
@@ -476,6 +541,8 @@ def _describe(tok) -> str:
         return f"number {tok.value}"
     if tok.type == "_NL":
         return "new line"
+    if tok.type == "STRING":
+        return f"string {tok.value}"
     return repr(str(tok.value))
 
 

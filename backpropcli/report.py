@@ -85,6 +85,11 @@ def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
         "gradients": {k: jsonable(v) for k, v in ev.gradients().items()},
         "nodes": out,
     }
+    data = {node.name: {"file": node.data[0], "columns": list(node.data[1]) or None,
+                        "shape": list(np.shape(ev.values[i]))}
+            for i, node in enumerate(nodes) if node.is_data}
+    if data:  # constants read by load(...): not inputs, never moved; `base` finds them again
+        doc["data"] = data
     if point.base is not None:
         doc["base"] = str(point.base)
     doc.update(extra)
