@@ -53,6 +53,16 @@ class _Init:
     column: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    """A name where it is used: the node it means, and the place it is written there
+    (an error in `y = x[5]` points at this x, not at the line that declared x)."""
+
+    index: int
+    line: int
+    column: int
+
+
 @dataclass
 class _Str:
     """A string in quotes: only meaningful as an argument of load(...)."""
@@ -131,6 +141,8 @@ class _Builder:
         """The graph node of an operand, placing a literal as a constant on first use."""
         if isinstance(term, int):
             return term
+        if isinstance(term, _Ref):
+            return term.index
         if isinstance(term, _Init):
             self.fail(
                 f"{term.kind}(...) makes a random starting value: assign it to a name "
@@ -153,7 +165,7 @@ class _Builder:
         return self.add_rec(_Rec(name, tuple(dynamic), static, line=line, column=column))
 
     def whole_number(self, term, op: Op) -> int:
-        what = "an index" if op.name == "index" else f"the axis of {op.name}"
+        what = "an index" if op.static_kind == "index" else f"the axis of {op.name}"
         line, column = self.pos(term)
         if not isinstance(term, _Lit) or np.ndim(term.value) != 0:
             self.fail(f"{what} must be a whole number written in the program", line, column)
@@ -172,8 +184,8 @@ class _Builder:
         return _Str(str(tok)[1:-1], tok.line, tok.column)
 
     @_inline
-    def name(self, tok) -> int:
-        return self.lookup(tok)
+    def name(self, tok) -> _Ref:
+        return _Ref(self.lookup(tok), tok.line, tok.column)
 
     def lookup(self, tok) -> int:
         """The node a name means now; a name never computed so far is an input."""
@@ -304,6 +316,8 @@ class _Builder:
         self.bind(str(tok), tok.line, tok.column, value)
 
     def bind(self, name: str, line: int, column: int, value) -> None:
+        if isinstance(value, _Ref):
+            value = value.index
         if isinstance(value, (_Lit, _Init)):
             self.declare(name, line, column, value)
         elif isinstance(value, _Data):  # a constant under a name, like a computed node
