@@ -81,18 +81,32 @@ def nonfinite(v) -> str:
 EDGE = 3  # items a table cell shows at each end of a long axis
 
 
-def block(v, edge: int = EDGE, full: bool = False) -> str:
+def block(v, edge: int | None = EDGE, full: bool = False, width: int | None = None) -> str:
     """An array for a table cell: a row of a matrix per line, its numbers aligned, and
     an axis longer than 2·edge shown by its first and last `edge` items around '...'
-    (every element with full). Only the elements shown are formatted, so a 1000×1000
-    array costs no more than a 7×7 one."""
+    (every element when full or edge is None; lines wrapped at `width` if given).
+    Only the elements shown are formatted, so a 1000×1000 array costs no more than a
+    7×7 one."""
     v = np.asarray(v, dtype=float)
-    shown = v if full else _edges(v, edge)
+    every = full or edge is None
+    shown = v if every else _edges(v, edge)
+    # Next to ordinary numbers, one below 1e-3 is written to 4 decimals (-0.0005, not
+    # -0.0005083) so that it does not widen every column of the matrix.
+    big = np.max(np.abs(shown)) if shown.size else 0.0
+    fixed = 1e-3 <= big < 1e9
+
+    def cell(x) -> str:
+        if fixed and 0 < abs(x) < 1e-3:
+            text = f"{x:.{DIGITS}f}".rstrip("0").rstrip(".")
+            return "0" if text in ("-0", "0", "") else text
+        return number(x)
+
     # a matrix's columns line up; a vector is one line, and reads better unpadded
-    width = max((len(number(x)) for x in shown.flat), default=1) if v.ndim > 1 else 0
+    pad = max((len(cell(x)) for x in shown.flat), default=1) if v.ndim > 1 else 0
     return np.array2string(
-        v, separator=", ", formatter={"float_kind": lambda x: number(x).rjust(width)},
-        threshold=v.size + 1 if full else 0, edgeitems=edge, max_line_width=10**9,
+        v, separator=", ", formatter={"float_kind": lambda x: cell(x).rjust(pad)},
+        threshold=v.size + 1 if every else 0, edgeitems=edge or EDGE,
+        max_line_width=width or 10**9,
     )
 
 
@@ -118,6 +132,6 @@ def summed(operand: tuple[int, ...], result: tuple[int, ...]) -> str:
     if not axes:
         return ""
     if not operand:
-        return "summed over every element"
+        return "summed"
     return "summed over axis " + str(axes[0]) if len(axes) == 1 else \
         "summed over axes " + ", ".join(map(str, axes))

@@ -18,6 +18,7 @@ from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.measure import Measurement
 from rich.padding import Padding
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -69,42 +70,65 @@ def _section(title: str, note: str, body: RenderableType) -> RenderableType:
     return Group(head, Padding(body, (0, 0, 1, 2), expand=False))
 
 
+FULL = 100_000  # elements --full prints of one array; a million would take minutes
+
+
 def _value(v, full: bool = False) -> RenderableType:
     if np.ndim(v) == 0:
         return Text(fmt.number(v))
-    if np.ndim(v) > 2 and np.size(v) > 48 and not full:
+    if np.ndim(v) > 2 and np.size(v) > 48 and not (full and np.size(v) <= FULL):
         return Text(fmt.brief(v))  # blocks of blocks would take a screen
+    if full and np.size(v) > FULL:
+        return ArrayCell(v, note=f"{np.size(v):,} elements: too many to print; "
+                                 "--json writes every one")
     return ArrayCell(v, full)
 
 
 class ArrayCell:
     """An array in a table cell. Rather than letting a narrow column wrap a matrix's
-    rows, it shows fewer items at the ends of each long axis (fmt.EDGE down to 1)."""
+    rows, it shows fewer items at the ends of each long axis: every element if the
+    array is small and fits, else fmt.EDGE items at each end, down to 1. With --full
+    it shows every element, its lines wrapped to the column once, here."""
 
-    def __init__(self, value, full: bool = False) -> None:
+    FEW = 48  # elements a small array may have
+    LINES = 10  # and lines (matrix rows)
+
+    def __init__(self, value, full: bool = False, note: str = "") -> None:
         self.value = value
         self.full = full
+        self.note = note  # a line said after the array
+        size, shape = np.size(value), np.shape(value)
+        small = size <= self.FEW and size // shape[-1] <= self.LINES
+        self.edges = [None] if full else [None] * small + list(range(fmt.EDGE, 0, -1))
+        self._texts: dict = {}  # Rich measures a cell several times: format it once
 
-    def _text(self, edge: int) -> str:
-        return fmt.block(self.value, edge=edge, full=self.full)
+    def _text(self, edge: int | None, width: int | None = None) -> str:
+        key = (edge, width)
+        if key not in self._texts:
+            self._texts[key] = fmt.block(self.value, edge=edge, full=self.full, width=width)
+        return self._texts[key]
 
-    @staticmethod
-    def _width(text: str) -> int:
-        return max(cell_len(line) for line in text.splitlines())
+    def _width(self, edge: int | None) -> int:
+        return max(cell_len(line) for line in self._text(edge).splitlines())
 
     def __rich_measure__(self, console, options) -> Measurement:
-        if self.full:
-            return Measurement.get(console, options, Text(self._text(fmt.EDGE)))
-        return Measurement(self._width(self._text(1)), self._width(self._text(fmt.EDGE)))
+        if self.full:  # any width will do: the lines are wrapped to the column
+            return Measurement(min(20, self._width(None)), self._width(None))
+        return Measurement(self._width(self.edges[-1]), self._width(self.edges[0]))
 
     def __rich_console__(self, console, options):
-        text = self._text(fmt.EDGE)
-        if not self.full:
-            for edge in range(fmt.EDGE - 1, 0, -1):
-                if self._width(text) <= options.max_width:
+        if self.full:
+            text = self._text(None, options.max_width)
+        else:
+            for edge in self.edges:
+                if self._width(edge) <= options.max_width:
                     break
-                text = self._text(edge)
-        yield Text(text)
+            text = self._text(edge)
+        for line in text.splitlines():  # lines that fit: no need for Rich to wrap them
+            yield Segment(line)
+            yield Segment.line()
+        if self.note:
+            yield Text(self.note, style="dim")
 
 
 def _has_arrays(ev: Evaluation) -> bool:
@@ -157,10 +181,8 @@ def forward_table(ev: Evaluation, full: bool = False) -> RenderableType:
 
 
 def data_source(node, shape: tuple[int, ...]) -> str:
-    """Where a load(...) node's data comes from: data (moons.csv: x1, x2; 100×2)."""
-    file, columns = node.data
-    chosen = f": {', '.join(columns)};" if columns else ","
-    return f"data ({file}{chosen} {fmt.times(shape)})"
+    """Where a load(...) node's data comes from: data (moons.csv, 100×2)."""
+    return f"data ({node.data[0]}, {fmt.times(shape)})"
 
 
 def operand_values(ev: Evaluation, i: int) -> list[str]:
@@ -200,7 +222,7 @@ def local_table(ev: Evaluation, full: bool = False) -> RenderableType:
              for k, j in enumerate(node.args) if nodes[j].op != CONST]
     note = "known as soon as the forward pass has run"
     if any(ev.local[i] is None for i, _ in edges):
-        note += "; an op that is not elementwise shows what it passes back, given the upstream"
+        note += "; ops that are not elementwise show what they pass back"
     return _section("Local gradients", note, _fill(table, edges, row, full, "edges"))
 
 
