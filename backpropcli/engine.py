@@ -93,6 +93,10 @@ def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
                 values[i] = node.value
                 continue
             a, b = _operands(node, values)
+            if OPS[node.op].static_kind == "axis" and node.static and \
+                    not -np.ndim(a) <= node.static[0] < np.ndim(a):
+                # numpy lets np.sum(number, axis=0) through; the gradient would not fit
+                raise _shape_error(graph, node, values, None)
             try:
                 out = FWD[node.op](a, b, node.static)
             except (ValueError, IndexError, TypeError) as e:
@@ -171,7 +175,7 @@ def _operand_values(graph: Graph, node: Node, values: list) -> str:
     return (" where " + ", ".join(parts)) if parts else ""
 
 
-def _shape_error(graph: Graph, node: Node, values: list, e: Exception) -> ShapeError:
+def _shape_error(graph: Graph, node: Node, values: list, e: Exception | None) -> ShapeError:
     """Say why numpy refused: the node, its expression, the operands' shapes, and the rule."""
     op = OPS[node.op]
     shapes = [np.shape(values[j]) for j in node.args]
