@@ -197,7 +197,8 @@ def _program_command(name: str, doc: str, examples: list[str]):
     "eval goes on from the JSON document on stdin, or else from the session.",
     ['backprop eval "g = x*y + z" --x 3 --y -4 --z 2',
      'backprop eval "f = x*y; g = f + z" --x 3 --y -4 --z 2 --json | jq .gradients',
-     "backprop eval samples/seed.bp"],
+     "backprop eval samples/seed.bp",
+     "backprop eval samples/twolayer.bp   (arrays: a two-layer network on data from a file)"],
 )
 def eval_command(ctx: typer.Context) -> None:
     as_json = "--json" in ctx.args  # known before the arguments are read, to report their errors
