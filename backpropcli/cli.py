@@ -145,12 +145,13 @@ def _stdin_text() -> str | None:
     return text if text.strip() else None
 
 
-def _save(path: Path, point: report.Point, entries: list[dict], fresh: bool) -> None:
+def _save(path: Path, point: report.Point, entries: list[dict], fresh: bool,
+          previous: session.Session | None = None) -> None:
     """Save the point, its history continued by `entries` (numbered on from the last)."""
     history: list[dict] = []
     if not fresh:
         try:
-            old = session.load(path)
+            old = previous or session.load(path)  # (a session with big arrays is slow to read)
             if old.point.program == point.program and old.point.output == point.output:
                 history = old.history
         except BackpropError:
@@ -200,7 +201,8 @@ def _program_command(name: str, doc: str, examples: list[str],
     "eval goes on from the JSON document on stdin, or else from the session.",
     ['backprop eval "g = x*y + z" --x 3 --y -4 --z 2',
      'backprop eval "f = x*y; g = f + z" --x 3 --y -4 --z 2 --json | jq .gradients',
-     "backprop eval samples/seed.bp"],
+     "backprop eval samples/seed.bp",
+     "backprop eval samples/twolayer.bp   (arrays: a two-layer network on data from a file)"],
 )
 def eval_command(ctx: typer.Context) -> None:
     as_json = "--json" in ctx.args  # known before the arguments are read, to report their errors
@@ -555,14 +557,16 @@ def step_command(
             raise UsageError(f"--lr must be a positive number, not {lr}")
         path = session.location(state)
         piped = _stdin_text()
-        point = report.read_point(piped, "stdin") if piped else session.load(path).point
+        saved = None if piped else session.load(path)
+        point = report.read_point(piped, "stdin") if piped else saved.point
         graph, point = program.reopen(point, cmdline.names(params, "params"),
                                       cmdline.names(freeze, "freeze"))
         rate = -lr if ascend else lr
         before, after, moved = program.take_step(graph, point, rate)
         change = program.change(before, after)
         _save(path, moved, [{"value": report.jsonable(after.value) if after.value.ndim == 0
-                             else None, "lr": lr, "change": change}], fresh=False)
+                             else None, "lr": lr, "change": change}], fresh=False,
+              previous=saved)
         if as_json:
             _write_json(report.document("step", after, moved, step={
                 "lr": lr,

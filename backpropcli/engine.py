@@ -22,7 +22,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import fmt
-from .errors import MathError, ShapeError
+from .errors import MathError, ShapeError, ValueProblem
 from .graph import CONST, INPUT, Graph, Node
 from .ops import FWD, LOCAL, OPS, VJP, unbroadcast
 
@@ -91,9 +91,16 @@ def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
                 values[i] = inputs[node.name]
                 continue
             if node.op == CONST:
+                if node.value is None:  # load(...) data that values.load_data has not read
+                    raise ValueProblem(f"{node.name} = {node.text}: the data was not read",
+                                       line=node.line, column=node.column, source=graph.source)
                 values[i] = node.value
                 continue
             a, b = _operands(node, values)
+            if OPS[node.op].static_kind == "axis" and node.static and \
+                    not -np.ndim(a) <= node.static[0] < np.ndim(a):
+                # numpy lets np.sum(number, axis=0) through; the gradient would not fit
+                raise _shape_error(graph, node, values, None)
             try:
                 out = FWD[node.op](a, b, node.static)
             except (ValueError, IndexError, TypeError) as e:
@@ -172,18 +179,24 @@ def _operand_values(graph: Graph, node: Node, values: list) -> str:
     return (" where " + ", ".join(parts)) if parts else ""
 
 
-def _shape_error(graph: Graph, node: Node, values: list, e: Exception) -> ShapeError:
+def _shape_error(graph: Graph, node: Node, values: list, e: Exception | None) -> ShapeError:
+    """Say why numpy refused: the node, its expression, the operands' shapes, and the rule."""
+    op = OPS[node.op]
     shapes = [np.shape(values[j]) for j in node.args]
     said = [fmt.shape(s) for s in shapes]
+    first = graph.nodes[node.args[0]].name
     hint = None
-    if node.op == "index":
-        what = f"index {list(node.static)} is out of range for shape {said[0]}"
-    elif node.op == "matmul":
+    if op.static_kind == "index":
+        what, hint = _index_problem(first, shapes[0], node.static)
+    elif op.static_kind == "axis":
+        what, hint = _axis_problem(op.name, first, shapes[0], node.static)
+    elif op.contracts:
         what = f"shapes {said[0]} @ {said[1]} do not fit"
         if all(shapes):
             inner = shapes[1][-2] if len(shapes[1]) > 1 else shapes[1][0]
+            which = "second-to-last" if len(shapes[1]) > 2 else "first"
             hint = (f"the last axis of the left operand ({shapes[0][-1]}) must equal the "
-                    f"first axis of the right one ({inner})")
+                    f"{which} axis of the right one ({inner})")
         else:
             hint = "@ needs vectors or matrices on both sides; use * for numbers"
     elif len(shapes) == 2:
@@ -193,6 +206,35 @@ def _shape_error(graph: Graph, node: Node, values: list, e: Exception) -> ShapeE
         what = f"not possible for shape {said[0]} ({str(e).splitlines()[0]})"
     return ShapeError(f"{node.name} = {node.text}: {what}", line=node.line,
                       column=node.column, source=graph.source, hint=hint)
+
+
+def _axes(n: int) -> str:
+    return f"{n} axis" if n == 1 else f"{n} axes"
+
+
+def _index_problem(name: str, shape: tuple, index: tuple) -> tuple[str, str | None]:
+    if not shape:
+        return f"{name} is a number, not an array: there is nothing to index", None
+    if len(index) > len(shape):
+        return (f"{len(index)} indices for {name} of shape {fmt.shape(shape)}, which has "
+                f"{_axes(len(shape))}", f"give at most {len(shape)}")
+    for axis, (i, n) in enumerate(zip(index, shape, strict=False)):
+        if not -n <= i < n:
+            return (f"index {i} is out of range for axis {axis} of {name}, of length {n}",
+                    f"along that axis, indices run from 0 to {n - 1}, or from -1 to -{n} "
+                    "counting from the end")
+    return f"index {list(index)} does not fit shape {fmt.shape(shape)}", None
+
+
+def _axis_problem(op: str, name: str, shape: tuple, static: tuple) -> tuple[str, str | None]:
+    if not shape:
+        return (f"{name} is a number: {op} needs an array to work along an axis",
+                f"{op} of a vector or matrix, e.g. {op}([1, 2, 3])")
+    axis = static[0] if static else -1
+    n = len(shape)
+    return (f"axis {axis} is out of range for {name} of shape {fmt.shape(shape)}",
+            f"{name} has {_axes(n)}: " + ("0, or -1" if n == 1 else
+                                          f"0 to {n - 1}, or -1 to -{n} from the end"))
 
 
 def _gradient_error(graph: Graph, i: int, k: int, loc, values: list) -> MathError:

@@ -1,10 +1,11 @@
 """The computation graph as frozen data: nodes in topological order.
 
 A node is an input (a name the program uses but never computes), a constant (a
-number or array written in the program), or the application of an op from the op
-table to earlier nodes. Every pass over the graph is a plain loop over `nodes`;
-an operand always comes before its user, so a forward loop sees operands first and
-a reverse loop sees every user of a node before the node itself.
+number or array written in the program, or data read from a file by load(...)), or
+the application of an op from the op table to earlier nodes. Every pass over the
+graph is a plain loop over `nodes`; an operand always comes before its user, so a
+forward loop sees operands first and a reverse loop sees every user of a node
+before the node itself.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ class Node:
     text: str = ""  # how the node reads, from its operands' names: "x * y"
     line: int = 0
     column: int = 0
+    # data: a constant read from a file, X = load("file.csv", "x1", "x2"): the file as
+    # written and the columns chosen. Parsing records them; values.load_data reads them.
+    data: tuple[str, tuple[str, ...]] | None = None
 
     @property
     def is_input(self) -> bool:
@@ -34,6 +38,10 @@ class Node:
     @property
     def is_const(self) -> bool:
         return self.op == CONST
+
+    @property
+    def is_data(self) -> bool:
+        return self.data is not None
 
     @property
     def computed(self) -> bool:

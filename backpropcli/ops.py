@@ -33,8 +33,12 @@ class Op:
     local: tuple[str, ...] = ()  # elementwise ops: ∂out/∂operand
     vjp: tuple[str, ...] = ()  # other ops: the operand's share of g
     reads: str = ""  # how a node reads, "{0} * {1}"; default "name(operands)"
-    shows: tuple[str, ...] = ()  # the derivative as a person writes it, where the rule is not
+    # the derivative as a person writes it, where the rule is not; for an op that is not
+    # elementwise, what it passes back to the operand, written with g (the upstream)
+    shows: tuple[str, ...] = ()
     statics: tuple[int, int] = (0, 0)  # how many static whole-number arguments it takes
+    static_kind: str = ""  # what they are: "axis" (sum(x, 1)) or "index" (x[0, 2])
+    contracts: bool = False  # a product over an inner axis (@): its operands' axes must agree
     doc: str = ""
     gate: str = ""  # how the op, as a gate, hands the gradient on (for `backprop explain`)
 
@@ -204,19 +208,25 @@ _ROWS = (
        shows=("(1 if a < b else 0.5 if a == b else 0)", "(1 if b < a else 0.5 if a == b else 0)"),
        gate="min gate: routes the whole gradient to the smaller input, none to the other"),
     Op("matmul", 2, "a @ b", vjp=("matmul_da(g, a, b)", "matmul_db(g, a, b)"),
-       reads="{0} @ {1}", shows=("g @ transpose(b)", "transpose(a) @ g"),
+       reads="{0} @ {1}", shows=("g @ transpose(b)", "transpose(a) @ g"), contracts=True,
        doc="matrix product; a vector is a row on the left, a column on the right"),
-    Op("sum", 1, "reduce_sum(a, s)", vjp=("expand(g, a, s)",), statics=(0, 1),
-       shows=("1",), doc="sum(x) of every element, sum(x, axis) along one axis"),
+    Op("sum", 1, "reduce_sum(a, s)", vjp=("expand(g, a, s)",), statics=(0, 1), static_kind="axis",
+       shows=("g copied to each element of a",),
+       doc="sum(x) of every element, sum(x, axis) along one axis"),
     Op("mean", 1, "reduce_mean(a, s)", vjp=("expand(g, a, s) / count(a, s)",), statics=(0, 1),
-       shows=("1 / n",), doc="mean(x) of every element, mean(x, axis) along one axis"),
-    Op("transpose", 1, "transpose(a)", vjp=("transpose(g)",), shows=("transpose",)),
+       static_kind="axis",
+       shows=("g / n copied to each element of a",),
+       doc="mean(x) of every element, mean(x, axis) along one axis"),
+    Op("transpose", 1, "transpose(a)", vjp=("transpose(g)",)),
     Op("index", 1, "a[s]", vjp=("scatter(g, a, s)",), reads="{0}[{s}]", statics=(1, 32),
-       shows=("1 at the index, 0 elsewhere",), doc="x[i], x[i, j]; negative counts from the end"),
+       static_kind="index",
+       shows=("g at a[s], 0 elsewhere",), doc="x[i], x[i, j]; negative counts from the end"),
     Op("softmax", 1, "softmax(a, s)", vjp=("softmax_vjp(g, out, s)",), statics=(0, 1),
+       static_kind="axis",
        shows=("out * (g - sum(g * out))",), doc="along the last axis, or softmax(x, axis)"),
     Op("logsumexp", 1, "logsumexp(a, s)", vjp=("logsumexp_vjp(g, out, a, s)",), statics=(0, 1),
-       shows=("softmax(a)",), doc="log(sum(exp(x))) along the last axis, computed stably"),
+       static_kind="axis",
+       shows=("g * softmax(a)",), doc="log(sum(exp(x))) along the last axis, computed stably"),
 )
 
 OPS: dict[str, Op] = {op.name: op for op in _ROWS}

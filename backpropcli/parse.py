@@ -8,7 +8,9 @@ resolve as the statements are read, so `c = c + 1` sees the old `c`.
 Parsing never evaluates. Numbers written in the program become constant nodes;
 `name = 3`, `name = [1, 2]` and `name = uniform(2, 3)` declare an input with a
 default (or a random start) instead; every other name that is used but never
-computed is an input.
+computed is an input. `X = load("data.csv", "x1")` makes X a constant whose value
+is data from a file: parsing only records the file and the columns on the node
+(values.load_data reads them), so parsing stays pure.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from .graph import CONST, INPUT, Graph, Node
 from .ops import FUNCTIONS, INITIALIZERS, OPS, Op
 
 OUT = "out"  # the name of a bare expression's value
+LOAD = "load"  # X = load("file.csv", "col", ...): data from a file, a constant
 
 
 @dataclass
@@ -51,6 +54,36 @@ class _Init:
     column: int
 
 
+@dataclass(frozen=True, slots=True)
+class _Ref:
+    """A name where it is used: the node it means, and the place it is written there
+    (an error in `y = x[5]` points at this x, not at the line that declared x)."""
+
+    index: int
+    line: int
+    column: int
+
+
+@dataclass
+class _Str:
+    """A string in quotes: only meaningful as an argument of load(...)."""
+
+    value: str
+    line: int
+    column: int
+
+
+@dataclass
+class _Data:
+    """load("file", "col", ...): data from a file, only meaningful as a whole assignment."""
+
+    file: str
+    columns: tuple[str, ...]
+    text: str  # as written, for the tables: load("data.csv", "x1")
+    line: int
+    column: int
+
+
 @dataclass
 class _Rec:
     """A node while the program is still being read; frozen into a Node at the end."""
@@ -63,7 +96,8 @@ class _Rec:
     line: int = 0
     column: int = 0
     name: str | None = None  # inputs: their name; computed: the name bound to them, if any
-    text: str = ""  # constants: the literal as written
+    text: str = ""  # constants: the literal as written; data: the load(...) call
+    data: tuple | None = None  # data: (file, columns)
 
 
 def _inline(method):
@@ -108,12 +142,20 @@ class _Builder:
         """The graph node of an operand, placing a literal as a constant on first use."""
         if isinstance(term, int):
             return term
+        if isinstance(term, _Ref):
+            return term.index
         if isinstance(term, _Init):
             self.fail(
                 f"{term.kind}(...) makes a random starting value: assign it to a name "
                 f"(W = {term.kind}(2, 3)) and use the name",
                 term.line, term.column,
             )
+        if isinstance(term, _Data):
+            self.fail(f"{LOAD}(...) reads data from a file: assign it to a name "
+                      f'(X = {LOAD}("data.csv")) and use the name', term.line, term.column)
+        if isinstance(term, _Str):
+            self.fail(f'a string in quotes only names a file or a column in {LOAD}(...), '
+                      f'as in X = {LOAD}("data.csv", "x1", "x2")', term.line, term.column)
         return self.add_rec(_Rec(CONST, value=term.value, text=term.text,
                                  line=term.line, column=term.column))
 
@@ -124,7 +166,7 @@ class _Builder:
         return self.add_rec(_Rec(name, tuple(dynamic), static, line=line, column=column))
 
     def whole_number(self, term, op: Op) -> int:
-        what = "an index" if op.name == "index" else f"the axis of {op.name}"
+        what = "an index" if op.static_kind == "index" else f"the axis of {op.name}"
         line, column = self.pos(term)
         if not isinstance(term, _Lit) or np.ndim(term.value) != 0:
             self.fail(f"{what} must be a whole number written in the program", line, column)
@@ -139,8 +181,12 @@ class _Builder:
         return _Lit(np.float64(tok), str(tok), tok.line, tok.column)
 
     @_inline
-    def name(self, tok) -> int:
-        return self.lookup(tok)
+    def string(self, tok) -> _Str:
+        return _Str(str(tok)[1:-1], tok.line, tok.column)
+
+    @_inline
+    def name(self, tok) -> _Ref:
+        return _Ref(self.lookup(tok), tok.line, tok.column)
 
     def lookup(self, tok) -> int:
         """The node a name means now; a name never computed so far is an input."""
@@ -229,11 +275,13 @@ class _Builder:
         if name in INITIALIZERS:
             shape = tuple(self.size(t, name) for t in items)
             return _Init(name, shape, line, column)
+        if name == LOAD:
+            return self.load(items, line, column)
         op = OPS.get(name)
         if op is None or name not in FUNCTIONS:
             import difflib
 
-            known = sorted((*FUNCTIONS, *INITIALIZERS))
+            known = sorted((*FUNCTIONS, *INITIALIZERS, LOAD))
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean {close[0]}?" if close else "functions: " + ", ".join(known)
             self.fail(f"unknown function {name}", line, column, hint=hint)
@@ -243,6 +291,19 @@ class _Builder:
             self.fail(f"{name} takes {wanted} argument{'s' * (most != 1)}, "
                       f"not {len(items)}", line, column)
         return self.apply(name, items, line, column)
+
+    def load(self, items: list, line: int, column: int) -> _Data:
+        example = f'X = {LOAD}("data.csv") or X = {LOAD}("data.csv", "x1", "x2")'
+        if not items:
+            self.fail(f"{LOAD} needs the name of a file: {example}", line, column)
+        for t in items:
+            if not isinstance(t, _Str):
+                self.fail(f"{LOAD} takes a file name and column names, each in quotes: "
+                          f"{example}", *self.pos(t))
+            if not t.value.strip():
+                self.fail(f"an empty name in {LOAD}(...): {example}", t.line, t.column)
+        text = f"{LOAD}(" + ", ".join(f'"{t.value}"' for t in items) + ")"
+        return _Data(items[0].value, tuple(t.value for t in items[1:]), text, line, column)
 
     def size(self, term, fn: str) -> int:
         line, column = self.pos(term)
@@ -261,8 +322,17 @@ class _Builder:
         self.bind(str(tok), tok.line, tok.column, value)
 
     def bind(self, name: str, line: int, column: int, value) -> None:
+        if isinstance(value, _Ref):
+            value = value.index
         if isinstance(value, (_Lit, _Init)):
             self.declare(name, line, column, value)
+        elif isinstance(value, _Data):  # a constant under a name, like a computed node
+            self.env[name] = self.add_rec(_Rec(CONST, value=None, line=value.line,
+                                               column=value.column, name=name,
+                                               text=value.text,
+                                               data=(value.file, value.columns)))
+        elif isinstance(value, _Str):
+            self.node(value)  # says where strings belong
         elif value >= self.mark and self.recs[value].name is None and self.recs[value].op != CONST:
             self.recs[value].name = name
             self.env[name] = value
@@ -297,6 +367,8 @@ class _Builder:
 
     @_inline
     def bare(self, value):
+        if isinstance(value, _Data):
+            self.fail(f'give the data a name: X = {value.text}', value.line, value.column)
         self.bind(OUT, *self.pos(value), value)
 
     def end_statement(self, name: str) -> None:
@@ -325,7 +397,7 @@ def freeze(recs: list[_Rec], env: dict[str, int], output: int, source: str) -> G
     inputs = {r.name for r in recs if r.op == INPUT}
     bindings: dict[str, list[int]] = {}
     for i, r in enumerate(recs):
-        if r.op not in (INPUT, CONST) and r.name is not None:
+        if (r.op not in (INPUT, CONST) or r.data is not None) and r.name is not None:
             bindings.setdefault(r.name, []).append(i)
     names: list[str] = [""] * len(recs)
     for i, r in enumerate(recs):
@@ -347,11 +419,11 @@ def freeze(recs: list[_Rec], env: dict[str, int], output: int, source: str) -> G
             names[i] = f"t{counter}"
     nodes = []
     for i, r in enumerate(recs):
-        text = ""
+        text = r.text if r.data is not None else ""
         if r.op not in (INPUT, CONST):
             text = reads(OPS[r.op], [names[a] for a in r.args], r.static)
         nodes.append(Node(names[i], r.op, r.args, r.static, r.value, r.init, text,
-                          r.line, r.column))
+                          r.line, r.column, r.data))
     return Graph(tuple(nodes), output, source, dict(env))
 
 
@@ -433,7 +505,13 @@ def parse(source: str) -> Graph:
         try:
             return lark.parse(source)
         except UnexpectedCharacters as e:
-            what = f"unexpected character {source[e.pos_in_stream]!r}"
+            char = source[e.pos_in_stream]
+            if char in "\"'":
+                raise SyntaxProblem("a string that is not closed on its line", line=e.line,
+                                    column=e.column, source=source,
+                                    hint=f"end it with {char}, as in {LOAD}({char}data.csv{char})"
+                                    ) from None
+            what = f"unexpected character {char!r}"
             raise _syntax(source, e.line, e.column, what, e.allowed) from None
         except UnexpectedToken as e:
             tok = e.token
@@ -452,12 +530,13 @@ def parse(source: str) -> Graph:
 
 
 _TERMINALS = {
-    "NAME": "a name", "NUMBER": "a number", "LPAR": "'('", "RPAR": "')'", "LSQB": "'['",
-    "RSQB": "']'", "COMMA": "','", "PLUS": "'+'", "MINUS": "'-'", "STAR": "'*'",
+    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "LPAR": "'('",
+    "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','", "PLUS": "'+'",
+    "MINUS": "'-'", "STAR": "'*'",
     "SLASH": "'/'", "AT": "'@'", "POW": "'^'", "EQUAL": "'='", "AUGOP": "'+='",
     "SEMICOLON": "';'", "_NL": "a new line", "$END": "the end of the program",
 }
-_STARTS_EXPRESSION = {"NAME", "NUMBER", "LPAR", "LSQB", "MINUS", "PLUS"}
+_STARTS_EXPRESSION = {"NAME", "NUMBER", "STRING", "LPAR", "LSQB", "MINUS", "PLUS"}
 _OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "AT", "POW"}
 _ENDS_STATEMENT = {"SEMICOLON", "_NL", "$END"}
 
@@ -499,6 +578,8 @@ def _describe(tok) -> str:
         return f"number {tok.value}"
     if tok.type == "_NL":
         return "new line"
+    if tok.type == "STRING":
+        return f"string {tok.value}"
     return repr(str(tok.value))
 
 

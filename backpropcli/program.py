@@ -14,20 +14,30 @@ from pathlib import Path
 import numpy as np
 
 from .engine import Evaluation, evaluate, step
-from .errors import UsageError, ValueProblem
+from .errors import ProgramError, UsageError, ValueProblem
 from .graph import Graph
 from .parse import parse
 from .report import Point
-from .values import bind, read_value
+from .values import bind, load_data, read_value
 
 
 def choose_output(graph: Graph, name: str | None) -> Graph:
     if name is None:
+        node = graph.nodes[graph.output]
+        if node.is_data:
+            raise ProgramError(f"the program ends with {node.name} = {node.text}, data read "
+                               "from a file, which has no gradient",
+                               line=node.line, column=node.column, source=graph.source,
+                               hint=f"end it with a formula that uses {node.name}, or choose "
+                                    "the output with --output NAME")
         return graph
     index = graph.find(name)
     if index is None:
         names = ", ".join(sorted(graph.names)) or "none"
         raise UsageError(f"--output {name}: the program has no {name!r}", hint=f"names: {names}")
+    if graph.nodes[index].is_data:
+        raise UsageError(f"--output {name}: {name} is data read from a file, a constant "
+                         "with no gradient", hint="choose a node the program computes")
     return graph.with_output(index)
 
 
@@ -54,8 +64,13 @@ def start(
     freeze: list[str] | None = None,
     seed: int | None = None,
 ) -> tuple[Graph, Point]:
-    """Parse the program and bind the values typed on the command line."""
-    graph = choose_output(parse(text), output)
+    """Parse the program, read its data files and bind the values typed on the command line."""
+    graph = parse(text)
+    if base is None and any(n.is_data for n in graph.nodes):
+        # remember where relative data files were found, so that `step` finds them
+        # again from another folder (the session and the document carry `base`)
+        base = Path.cwd()
+    graph = choose_output(load_data(graph, base), output)
     given = {name: read_value(name, v) for name, v in values.items()}
     inputs = bind(graph, given, seed)
     chosen = choose_params(graph, params, freeze)
@@ -71,7 +86,7 @@ def reopen(
 ) -> tuple[Graph, Point]:
     """The graph of a saved point, checked against its inputs. --params/--freeze, values
     typed on the command line and --output may replace what was saved."""
-    graph = choose_output(parse(point.program), output or point.output)
+    graph = choose_output(load_data(parse(point.program), point.base), output or point.output)
     missing = [n for n in graph.input_names if n not in point.inputs]
     if missing:
         raise ValueProblem(f"the saved point has no value for {', '.join(missing)}")

@@ -4,7 +4,9 @@ never print; nothing here computes a value the engine did not.
 
 User text (names, programs) is always placed as Text, never parsed as Rich markup,
 so `[x, y] @ W` prints as written. Tables longer than a screen show their first and
-last rows around a count of the rows left out (all of them with --full).
+last rows around a count of the rows left out (all of them with --full). An array
+shows a matrix row per line and the ends of each long axis, as many items as the
+column is wide enough for (every element with --full).
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.padding import Padding
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -69,10 +73,65 @@ def _section(title: str, note: str, body: RenderableType) -> RenderableType:
     return Group(head, Padding(body, (0, 0, 1, 2), expand=False))
 
 
-def _value(v, full: bool = False) -> Text:
+FULL = 100_000  # elements --full prints of one array; a million would take minutes
+
+
+def _value(v, full: bool = False) -> RenderableType:
     if np.ndim(v) == 0:
         return Text(fmt.number(v))
-    return Text(fmt.array(v, full=full) if (full or np.size(v) <= 48) else fmt.brief(v))
+    if np.ndim(v) > 2 and np.size(v) > 48 and not (full and np.size(v) <= FULL):
+        return Text(fmt.brief(v))  # blocks of blocks would take a screen
+    if full and np.size(v) > FULL:
+        return ArrayCell(v, note=f"{np.size(v):,} elements: too many to print; "
+                                 "--json writes every one")
+    return ArrayCell(v, full)
+
+
+class ArrayCell:
+    """An array in a table cell. Rather than letting a narrow column wrap a matrix's
+    rows, it shows fewer items at the ends of each long axis: every element if the
+    array is small and fits, else fmt.EDGE items at each end, down to 1. With --full
+    it shows every element, its lines wrapped to the column once, here."""
+
+    FEW = 48  # elements a small array may have
+    LINES = 10  # and lines (matrix rows)
+
+    def __init__(self, value, full: bool = False, note: str = "") -> None:
+        self.value = value
+        self.full = full
+        self.note = note  # a line said after the array
+        size, shape = np.size(value), np.shape(value)
+        small = size <= self.FEW and size // shape[-1] <= self.LINES
+        self.edges = [None] if full else [None] * small + list(range(fmt.EDGE, 0, -1))
+        self._texts: dict = {}  # Rich measures a cell several times: format it once
+
+    def _text(self, edge: int | None, width: int | None = None) -> str:
+        key = (edge, width)
+        if key not in self._texts:
+            self._texts[key] = fmt.block(self.value, edge=edge, full=self.full, width=width)
+        return self._texts[key]
+
+    def _width(self, edge: int | None) -> int:
+        return max(cell_len(line) for line in self._text(edge).splitlines())
+
+    def __rich_measure__(self, console, options) -> Measurement:
+        if self.full:  # any width will do: the lines are wrapped to the column
+            return Measurement(min(20, self._width(None)), self._width(None))
+        return Measurement(self._width(self.edges[-1]), self._width(self.edges[0]))
+
+    def __rich_console__(self, console, options):
+        if self.full:
+            text = self._text(None, options.max_width)
+        else:
+            for edge in self.edges:
+                if self._width(edge) <= options.max_width:
+                    break
+            text = self._text(edge)
+        for line in text.splitlines():  # lines that fit: no need for Rich to wrap them
+            yield Segment(line)
+            yield Segment.line()
+        if self.note:
+            yield Text(self.note, style="dim")
 
 
 def _has_arrays(ev: Evaluation) -> bool:
@@ -105,6 +164,8 @@ def forward_table(ev: Evaluation, full: bool = False) -> RenderableType:
         node = nodes[i]
         if node.is_input:
             computes = Text("input", style="dim")
+        elif node.is_data:
+            computes = Text(data_source(node, np.shape(ev.values[i])), style="dim")
         else:
             computes = Text(node.text)
             if not arrays:
@@ -118,8 +179,13 @@ def forward_table(ev: Evaluation, full: bool = False) -> RenderableType:
             return name, computes, fmt.shape(np.shape(ev.values[i])), value, mark
         return name, computes, value, mark
 
-    rows = [i for i, node in enumerate(nodes) if node.op != CONST]
+    rows = [i for i, node in enumerate(nodes) if node.op != CONST or node.is_data]
     return _section("Forward pass", "", _fill(table, rows, row, full, "nodes"))
+
+
+def data_source(node, shape: tuple[int, ...]) -> str:
+    """Where a load(...) node's data comes from: data (moons.csv, 100×2)."""
+    return f"data ({node.data[0]}, {fmt.times(shape)})"
 
 
 def operand_values(ev: Evaluation, i: int) -> list[str]:
@@ -135,33 +201,46 @@ def operand_values(ev: Evaluation, i: int) -> list[str]:
 def local_formula(ev: Evaluation, i: int, k: int) -> str:
     """∂node/∂operand k as a formula in the operands' names: "y" for f = x * y."""
     node = ev.graph.nodes[i]
-    names = {"out": node.name, "g": d(ev.output.name, node.name)}
+    names = {"out": node.name, "g": d(ev.output.name, node.name),
+             "s": ", ".join(map(str, node.static))}
     for slot, var in zip(range(len(node.args)), "ab", strict=False):
         names[var] = ev.graph.nodes[node.args[slot]].name
     return substitute(OPS[node.op].shown(k), names)
 
 
 def local_table(ev: Evaluation, full: bool = False) -> RenderableType:
-    table = _table("local gradient", "formula", "value", right=(2,))
+    table = _table("local gradient", "formula", "value", right=() if _has_arrays(ev) else (2,))
     nodes = ev.graph.nodes
 
     def row(edge: tuple[int, int]) -> tuple:
         i, k = edge
         loc = ev.local[i][k] if ev.local[i] is not None else None
-        value = _value(loc, full) if loc is not None else Text("(see backward pass)", style="dim")
+        # @, sum, softmax, ... are not elementwise: their local derivative is no array
+        # of numbers that multiplies; the formula is what they pass back to the operand
+        value = _value(loc, full) if loc is not None else Text("(not elementwise)", style="dim")
         name = d(nodes[i].name, nodes[nodes[i].args[k]].name)
         return Text(name), Text(local_formula(ev, i, k)), value
 
     edges = [(i, k) for i, node in enumerate(nodes) if node.computed
              for k, j in enumerate(node.args) if nodes[j].op != CONST]
-    return _section("Local gradients", "known as soon as the forward pass has run",
-                    _fill(table, edges, row, full, "edges"))
+    note = "known as soon as the forward pass has run"
+    if any(ev.local[i] is None for i, _ in edges):
+        note += "; ops that are not elementwise show what they pass back"
+    return _section("Local gradients", note, _fill(table, edges, row, full, "edges"))
 
 
 def backward_table(ev: Evaluation, full: bool = False) -> RenderableType:
-    table = _table("gradient", "chain rule", "", "value", right=(3,))
+    table = _table("gradient", "chain rule", "", "value", right=() if _has_arrays(ev) else (3,))
     nodes = ev.graph.nodes
     out = ev.output.name
+
+    def term(j: int, t) -> str:
+        if t.local is None:  # not elementwise: the op's own rule applied to the upstream
+            return local_formula(ev, t.user, t.slot)
+        text = f"{d(out, nodes[t.user].name)} · {d(nodes[t.user].name, nodes[j].name)}"
+        # an operand broadcast over the op's result gets the product summed back
+        summed = fmt.summed(np.shape(ev.values[j]), np.shape(ev.values[t.user]))
+        return f"{text} ({summed})" if summed else text
 
     def row(j: int) -> tuple:
         if j == ev.graph.output:
@@ -169,9 +248,7 @@ def backward_table(ev: Evaluation, full: bool = False) -> RenderableType:
         terms = ev.terms[j]
         shown = terms if full or len(terms) <= TERMS else terms[:TERMS]
         more = f" + … ({len(terms) - len(shown)} more terms)" if len(shown) < len(terms) else ""
-        symbolic = " + ".join(
-            f"{d(out, nodes[t.user].name)} · {d(nodes[t.user].name, nodes[j].name)}"
-            for t in shown) + more
+        symbolic = " + ".join(term(j, t) for t in shown) + more
         scalar = all(np.ndim(t.upstream) == 0 and t.local is not None and np.ndim(t.local) == 0
                      for t in shown)
         numeric = (" + ".join(f"{fmt.paren(t.upstream)} · {fmt.paren(t.local)}"
@@ -222,21 +299,40 @@ def step_report(before: Evaluation, after: Evaluation, params: Sequence[str], lr
     out = before.output.name
     climb = lr < 0
     title = f"Gradient-{'ascent' if climb else 'descent'} step, lr = {fmt.number(abs(lr))}"
-    table = _table("param", "value", d(out, "param"), "−lr·" + d(out, "param"), "new value",
-                   right=(1, 2, 3, 4))
     old, new, grads = before.inputs(), after.inputs(), before.gradients()
+    numbers = [p for p in params if np.ndim(old[p]) == 0]
+    arrays = [p for p in params if np.ndim(old[p]) != 0]
+    parts: list[RenderableType] = [Text(title, style="bold")]
+    if numbers or not arrays:
+        table = _table("param", "value", d(out, "param"), "−lr·" + d(out, "param"),
+                       "new value", right=(1, 2, 3, 4))
 
-    def row(name: str) -> tuple:
-        if np.ndim(old[name]) == 0:
+        def row(name: str) -> tuple:
             return (Text(name), fmt.number(old[name]), fmt.number(grads[name]),
                     fmt.signed(-lr * grads[name]), fmt.number(new[name]))
-        return (Text(name), _value(old[name], full), _value(grads[name], full),
-                _value(-lr * grads[name], full), _value(new[name], full))
+
+        parts.append(Padding(_fill(table, numbers, row, full, "params"), (0, 0, 0, 2),
+                             expand=False))
+    if arrays:
+        # Four matrices side by side do not fit a screen: an array param gets a block,
+        # its value, gradient, move and new value one under another.
+        table = _table("param", "shape", "")
+        labels = max(cell_len("−lr·" + d(out, name)) for name in arrays)
+
+        def block(name: str) -> tuple:
+            grid = _table("", "")
+            grid.show_header = False
+            grid.columns[0].min_width = labels  # the same for every param, so values align
+            for label, v in (("value", old[name]), (d(out, name), grads[name]),
+                             ("−lr·" + d(out, name), -lr * grads[name]),
+                             ("new value", new[name])):
+                grid.add_row(Text(label, style="dim"), _value(v, full))
+            return Text(name), fmt.shape(np.shape(old[name])), grid
+
+        parts.append(Padding(_fill(table, arrays, block, full, "params"), (0, 0, 0, 2),
+                             expand=False))
 
     change = after.value - before.value
-    body = _fill(table, list(params), row, full, "params")
-    parts: list[RenderableType] = [Text(title, style="bold"),
-                                   Padding(body, (0, 0, 0, 2), expand=False)]
     if np.ndim(change) == 0:
         verb = "increased" if change > 0 else "decreased" if change < 0 else "did not change"
         tail = f"   ({verb} by {fmt.number(abs(change))})" if change else f"   ({verb})"

@@ -89,6 +89,11 @@ def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
         "gradients": {k: jsonable(v) for k, v in ev.gradients().items()},
         "nodes": out,
     }
+    data = {node.name: {"file": node.data[0], "columns": list(node.data[1]) or None,
+                        "shape": list(np.shape(ev.values[i]))}
+            for i, node in enumerate(nodes) if node.is_data}
+    if data:  # constants read by load(...): not inputs, never moved; `base` finds them again
+        doc["data"] = data
     if point.base is not None:
         doc["base"] = str(point.base)
     doc.update(extra)
@@ -105,6 +110,11 @@ def read_point(text: str, origin: str) -> Point:
         doc = json.loads(text)
     except (ValueError, RecursionError) as e:
         raise ValueProblem(f"{origin} is not a valid JSON document ({e})") from None
+    return point_from(doc, origin)
+
+
+def point_from(doc, origin: str) -> Point:
+    """The point an already decoded document stands at (see read_point)."""
     if not isinstance(doc, dict):
         raise ValueProblem(f"{origin} is not a backprop document (not a JSON object)")
     if "error" in doc and "program" not in doc:

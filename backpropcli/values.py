@@ -1,5 +1,6 @@
 """Reading values: `--x 3`, `--x "[1, -2]"`, `--W @weights.json` (.json .npy .csv .txt),
-and binding them to a program's inputs (defaults, random starts, what is missing).
+the data of `X = load("data.csv", "x1", "x2")`, and binding values to a program's
+inputs (defaults, random starts, what is missing).
 
 Every value becomes a float64: a numpy scalar, or an array. A value that is not a
 finite number, a ragged array, an unreadable file, a name the program does not use
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +60,11 @@ def as_array(name: str, data, where: str):
         raise ValueProblem(f"{name}{where}: {reason}") from None
     if value.dtype != float:
         raise ValueProblem(f"{name}{where}: not an array of numbers")
+    return _checked(name, value, where)
+
+
+def _checked(name: str, value: np.ndarray, where: str):
+    """A float64 array refused if empty or not finite; a 0-d one becomes a scalar."""
     if value.size == 0:
         raise ValueProblem(f"{name}{where}: an empty array")
     if not np.isfinite(value).all():
@@ -77,7 +84,7 @@ def read_file(name: str, path: Path):
                 raise ValueProblem(f"{name}: {path} is not a numeric .npy file ({e})") from None
             if data.dtype.kind not in "iufb":
                 raise ValueProblem(f"{name}: {path} holds {data.dtype}, not numbers")
-            return as_array(name, data.astype(float).tolist(), where)
+            return _checked(name, data.astype(float), where)
         text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ValueProblem(f"{name}: no such file {path}") from None
@@ -89,40 +96,130 @@ def read_file(name: str, path: Path):
         except (ValueError, RecursionError) as e:
             raise ValueProblem(f"{name}: {path} is not valid JSON ({e})") from None
         return as_array(name, data, where)
-    if suffix in (".csv", ".txt", ".tsv", ".dat"):
+    if suffix in TABLES:
         return read_table(name, path, text)
     raise ValueProblem(f"{name}: cannot read {path}: use .json, .npy, .csv or .txt")
 
 
+TABLES = (".csv", ".txt", ".tsv", ".dat")
+
+
 def read_table(name: str, path: Path, text: str):
     """A table of numbers: a header row of names is skipped; one column gives a vector."""
-    lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+    _, value = table(name, path, text)
+    return value[:, 0] if value.shape[1] == 1 else value
+
+
+def table(name: str, path: Path, text: str) -> tuple[list[str] | None, np.ndarray]:
+    """The header (None without one) and the numbers of a table, always 2-d.
+
+    Cells are separated by commas, else tabs, else spaces; blank lines and lines
+    starting with # are skipped. A first row that is not all numbers is the header.
+    Errors give the file's own line number and the cell's column (and its name).
+    """
+    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1)
+             if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise ValueProblem(f"{name}: {path} holds no numbers")
     import csv
 
-    delimiter = "," if "," in lines[0] else "\t" if "\t" in lines[0] else None
-    rows = list(csv.reader(lines, delimiter=delimiter)) if delimiter else \
-        [ln.split() for ln in lines]
-    numbers_from = 0
-    if rows and not all(_is_number(c) for c in rows[0]):
-        numbers_from = 1  # a header row
+    first = lines[0][1]
+    delimiter = "," if "," in first else "\t" if "\t" in first else None
+    texts = [ln for _, ln in lines]
+    rows = list(csv.reader(texts, delimiter=delimiter)) if delimiter else \
+        [ln.split() for ln in texts]
+    numbers = [n for n, _ in lines]
+    header = None
+    if not all(_is_number(c) for c in rows[0]):
+        header = [c.strip() for c in rows[0]]
+        rows, numbers = rows[1:], numbers[1:]
     data = []
-    for r, row in enumerate(rows[numbers_from:], start=numbers_from + 1):
-        cells = [c.strip() for c in row]
+    for line, row in zip(numbers, rows, strict=True):
         values = []
-        for c, cell in enumerate(cells, start=1):
+        for c, cell in enumerate(row, start=1):
             if not _is_number(cell):
-                raise ValueProblem(f"{name}: {path}, row {r}, column {c}: {cell!r} is not a number")
+                column = f"column {c}" + (f" ({header[c - 1]})" if header and
+                                          c <= len(header) else "")
+                raise ValueProblem(f"{name}: {path}, line {line}, {column}: "
+                                   f"{cell.strip()!r} is not a number")
             values.append(float(cell))
-        if data and len(values) != len(data[0]):
-            raise ValueProblem(f"{name}: {path}, row {r}: {len(values)} values, "
-                               f"but the rows before have {len(data[0])}")
+        width = len(data[0]) if data else len(header) if header else len(values)
+        if len(values) != width:
+            before = "the rows before have" if data else "the header has"
+            raise ValueProblem(f"{name}: {path}, line {line}: {len(values)} values, "
+                               f"but {before} {width}")
         data.append(values)
     if not data:
         raise ValueProblem(f"{name}: {path} holds a header but no numbers")
-    value = np.array(data, dtype=float)
-    return value[:, 0] if value.shape[1] == 1 else value
+    return header, np.array(data, dtype=float)
+
+
+def read_columns(name: str, path: Path, columns: tuple[str, ...] = ()):
+    """A file's data (read_file), or only the named columns of a table with a header,
+    in the order given; one column gives a vector."""
+    if not columns:
+        return read_file(name, path)
+    if path.suffix.lower() not in TABLES:
+        raise ValueProblem(f"{name}: columns can only be chosen from a table (.csv or .txt "
+                           f"with a header row), not from {path.name}",
+                           hint="leave out the column names to load the whole file")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ValueProblem(f"{name}: no such file {path}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise ValueProblem(f"{name}: cannot read {path} ({e})") from None
+    header, value = table(name, path, text)
+    if header is None:
+        raise ValueProblem(f"{name}: {path} has no header row naming its columns",
+                           hint="add a first line of names (x1,x2,y), or leave out the "
+                                "column names to load every column")
+    chosen = []
+    for col in columns:
+        if col not in header:
+            import difflib
+
+            close = difflib.get_close_matches(col, header, n=1)
+            raise ValueProblem(f"{name}: {path} has no column {col!r}",
+                               hint=(f"did you mean {close[0]!r}? " if close else "")
+                               + "its columns are " + ", ".join(header))
+        chosen.append(header.index(col))
+    value = value[:, chosen]
+    return value[:, 0] if len(chosen) == 1 else value
+
+
+def load_data(graph: Graph, base: Path | None = None) -> Graph:
+    """The graph with the value of every load(...) node read from its file.
+
+    File names are relative to `base`, the folder of the program file (the current
+    folder for a program typed on the command line). A problem with a file is a
+    ValueProblem that points at the load(...) in the program.
+    """
+    if not any(node.is_data for node in graph.nodes):
+        return graph
+    folder = Path.cwd() if base is None else base
+    nodes = list(graph.nodes)
+    for i, node in enumerate(nodes):
+        if not node.is_data:
+            continue
+        file, columns = node.data
+        path = Path(file).expanduser()
+        if not path.is_absolute():
+            path = folder / path
+        if not path.is_file():
+            raise ValueProblem(
+                f"{node.name}: no such file {path}", line=node.line, column=node.column,
+                source=graph.source,
+                hint=f"file names in load(...) are relative to {folder}, the folder of the "
+                     "program file (or the current folder for a program typed on the "
+                     "command line)")
+        try:
+            value = read_columns(node.name, path, columns)
+        except ValueProblem as e:
+            raise ValueProblem(e.message, line=node.line, column=node.column,
+                               source=graph.source, hint=e.hint) from None
+        nodes[i] = replace(node, value=value)
+    return replace(graph, nodes=tuple(nodes))
 
 
 def _is_number(cell: str) -> bool:
@@ -142,6 +239,14 @@ def bind(
     names = graph.input_names
     unknown = [n for n in given if n not in names]
     if unknown:
+        data = [n for n in unknown if graph.find(n) is not None
+                and graph.nodes[graph.find(n)].is_data]
+        if data:
+            node = graph.nodes[graph.find(data[0])]
+            raise ValueProblem(
+                f"{', '.join(data)} {'is' if len(data) == 1 else 'are'} data that the program "
+                f"reads from a file ({node.name} = {node.text}), so cannot be given a value",
+                hint=_inputs_hint(names))
         computed = [n for n in unknown if graph.find(n) is not None]
         if computed:
             raise ValueProblem(

@@ -11,7 +11,6 @@ from backpropcli.compiled import compile_graph
 from backpropcli.engine import evaluate
 from backpropcli.errors import MathError
 from backpropcli.parse import parse
-from backpropcli.values import bind
 
 from .conftest import SAMPLES
 
@@ -30,13 +29,10 @@ def same(graph, inputs):
 
 @pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.bp")))
 def test_every_sample(sample):
-    text = (SAMPLES / sample).read_text()
-    graph = parse(text)
-    try:
-        inputs = bind(graph, {}, seed=0)
-    except Exception:
-        pytest.skip("sample needs values or data the unit test does not give")
-    same(graph, inputs)
+    from backpropcli.program import start
+
+    graph, point = start((SAMPLES / sample).read_text(), {}, base=SAMPLES, seed=0)
+    same(graph, point.inputs)
 
 
 def test_arrays_and_structural_ops():
