@@ -266,6 +266,10 @@ def descend_command(ctx: typer.Context) -> None:
         line = cmdline.split(list(ctx.args), DESCEND_OPTIONS)
         opts = line.options
         settings = _descend_settings(opts)
+        if "plot" in opts:
+            from . import plot
+
+            plot.checked(opts["plot"])
         every = cmdline.whole(opts.get("every", 1), "every")
         if every < 1:
             raise UsageError("--every must be at least 1")
@@ -289,8 +293,6 @@ def descend_command(ctx: typer.Context) -> None:
                for k, v in enumerate(result.values) if k % thin == 0 or k == result.steps],
               fresh=True)
         if "plot" in opts:
-            from . import plot
-
             plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step",
                       ylabel=point.output)
         summary = {

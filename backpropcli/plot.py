@@ -384,15 +384,21 @@ def _fit(text: str, room: int, scale: int = 1) -> str:
 # ---------------------------------------------------------------------------
 # files
 
+def checked(path: str | os.PathLike) -> Path:
+    """The path, if its suffix names a picture this module writes (checked before a long
+    descent, not after it)."""
+    path = Path(path)
+    if path.suffix.lower() not in (".svg", ".png"):
+        raise UsageError("--plot takes a .svg or .png file", hint=f"not {path.name!r}")
+    return path
+
+
 def save(path: str | os.PathLike, values, **kw) -> Path:
     """Write the picture to path, as SVG or PNG by its suffix; keyword arguments go to
     `svg` or `png`. A suffix that is neither, or a file that cannot be written, is a
     usage error that says why."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in (".svg", ".png"):
-        raise UsageError("--plot takes a .svg or .png file", hint=f"not {path.name!r}")
-    data = svg(values, **kw).encode() if suffix == ".svg" else png(values, **kw)
+    path = checked(path)
+    data = svg(values, **kw).encode() if path.suffix.lower() == ".svg" else png(values, **kw)
     try:
         path.write_bytes(data)
     except OSError as e:

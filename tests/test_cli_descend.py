@@ -62,3 +62,35 @@ def test_watch_and_ascend(cli):
     doc = json.loads(out)
     assert doc["inputs"]["x"] == pytest.approx(2, abs=1e-3)
     assert doc["descend"]["history"][-1]["s"] == 1
+
+
+def test_moons_reaches_full_accuracy_with_no_other_arguments(cli):
+    code, out, err = cli("descend", str(SAMPLES / "moons.bp"), "--json", "--every", "100")
+    assert code == 0, err
+    doc = json.loads(out)
+    d = doc["descend"]
+    assert d["steps"] == 1000 and d["stopped"] == "steps"
+    assert d["last"] < d["first"] / 10
+    assert d["history"][-1]["accuracy"] == 1.0  # every point on its side
+    assert set(doc["params"]) == {"W1", "b1", "W2", "b2", "w3", "b3"}  # X, y are data
+    code, out, _ = cli("eval", "--json")  # the session holds the trained network
+    assert json.loads(out)["value"] == pytest.approx(d["last"])
+
+
+def test_neuron_output_is_driven_toward_zero(cli):
+    code, out, _ = cli("descend", str(SAMPLES / "neuron.bp"), "--lr", "1", "--steps", "300",
+                       "--json")
+    d = json.loads(out)["descend"]
+    assert d["first"] == pytest.approx(0.7311, abs=1e-4) and d["last"] < 0.01
+    values = [h["value"] for h in d["history"]]
+    assert all(b <= a for a, b in itertools.pairwise(values))
+
+
+def test_plot_files(cli, tmp_path):
+    for name in ("loss.svg", "loss.png"):
+        code, _, err = cli("descend", "y = (x - 1)^2", "--x", "0", "--steps", "20",
+                           "--plot", str(tmp_path / name))
+        assert code == 0, err
+        assert (tmp_path / name).stat().st_size > 500
+    code, _, err = cli("descend", "y = x^2", "--x", "1", "--steps", "5", "--plot", "loss.gif")
+    assert code == 2 and ".svg or .png" in err
