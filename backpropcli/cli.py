@@ -286,26 +286,15 @@ def descend_command(ctx: typer.Context) -> None:
         final = report.Point(point.program, point.output, result.inputs, point.params,
                              point.base)
         ev = evaluate(graph, final.inputs)
+        # The session keeps every step of runs up to 10 000 steps, then a tenth-thousandth.
         thin = every if settings.steps <= 10_000 else max(every, settings.steps // 10_000)
         _save(session.location(opts.get("state")), final,
-              [{"value": v, "lr": descend.learning_rate(settings, k) if k else None,
-                "change": v - result.values[k - 1] if k else None}
-               for k, v in enumerate(result.values) if k % thin == 0 or k == result.steps],
-              fresh=True)
+              [{k: h[k] for k in ("value", "lr", "change")}
+               for h in descend.history(result, settings, thin)], fresh=True)
         if "plot" in opts:
             plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step",
                       ylabel=point.output)
-        summary = {
-            "optimizer": settings.optimizer, "lr": settings.lr, "schedule": settings.schedule,
-            "steps": result.steps, "stopped": result.stopped, "reason": result.reason,
-            "first": result.values[0] if result.values else None,
-            "last": result.values[-1] if result.values else None,
-            "best_step": result.best_step,
-            "history": [{"step": k, "value": v,
-                         **{w: result.watched[w][k] for w in result.watched}}
-                        for k, v in enumerate(result.values)
-                        if k % every == 0 or k == result.steps],
-        }
+        summary = descend.summary(result, settings, every)
         failure = None
         if result.stopped == "diverged":
             failure = MathError(

@@ -140,6 +140,34 @@ def run(
     )
 
 
+def history(result: Run, settings: Settings, every: int = 1) -> list[dict]:
+    """The run step by step (every k-th step, and the last), for the session and JSON:
+    the value, the learning rate and change that led to it, and the watched nodes."""
+    out = []
+    for k, v in enumerate(result.values):
+        if k % every and k != result.steps:
+            continue
+        out.append({
+            "step": k, "value": v,
+            "lr": learning_rate(settings, k - 1) if k else None,
+            "change": v - result.values[k - 1] if k else None,
+            **{w: values[k] for w, values in result.watched.items()},
+        })
+    return out
+
+
+def summary(result: Run, settings: Settings, every: int = 1) -> dict:
+    """The run for the JSON document's "descend" key."""
+    return {
+        "optimizer": settings.optimizer, "lr": settings.lr, "schedule": settings.schedule,
+        "steps": result.steps, "stopped": result.stopped, "reason": result.reason,
+        "first": result.values[0] if result.values else None,
+        "last": result.values[-1] if result.values else None,
+        "best_step": result.best_step,
+        "history": history(result, settings, every),
+    }
+
+
 def _update(settings: Settings, state: dict, j: int, x, g, lr: float, t: int):
     if settings.optimizer == "sgd":
         return x - lr * g
