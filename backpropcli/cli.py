@@ -307,9 +307,9 @@ def descend_command(ctx: typer.Context) -> None:
                 raise failure
             _write_json(report.document("descend", ev, final, descend=summary))
         else:
-            from . import render
+            from . import render_train
 
-            _out().print(render.descend_report(ev, point.inputs, result, settings,
+            _out().print(render_train.descend_report(ev, point.inputs, result, settings,
                                                full=bool(opts.get("full"))))
             if failure:
                 raise failure
@@ -421,9 +421,9 @@ def explain_command(ctx: typer.Context) -> None:
         elif form == "latex":
             sys.stdout.write(explain_formats.latex(exp))
         else:
-            from . import render
+            from . import render_explain
 
-            _out().print(render.explanation(exp, full))
+            _out().print(render_explain.explanation(exp, full))
 
     _run("explain", as_json, body)
 
@@ -469,9 +469,9 @@ def check_command(ctx: typer.Context) -> None:
                 doc["error"] = failure.to_json()
             _write_json(doc)
         else:
-            from . import render
+            from . import render, render_explain
 
-            _out().print(render.check_report(result, bool(opts.get("full"))))
+            _out().print(render_explain.check_report(result, bool(opts.get("full"))))
             if failure is not None:
                 _err().print(render.error(failure))
         if failure is not None:
@@ -679,9 +679,9 @@ def graph_command(ctx: typer.Context) -> None:
                 doc[form] = text
             _write_json(doc)
         elif text is None:
-            from . import render
+            from . import render_graph
 
-            _out().print(render.graph_tree(ev, full=bool(line.options.get("full"))))
+            _out().print(render_graph.graph_tree(ev, full=bool(line.options.get("full"))))
         elif save is not None:
             try:
                 Path(str(save)).write_text(text, encoding="utf-8")

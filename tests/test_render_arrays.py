@@ -94,7 +94,7 @@ def test_a_big_matrix_is_abbreviated_and_full_has_a_limit():
     text = shown(render.ArrayCell(big))
     assert len(text.splitlines()) == 7 and "..." in text
     assert f"[[{fmt.number(big[0, 0])}," in text.replace(" ", "")
-    capped = shown(render._value(big, full=True))
+    capped = shown(render.value_cell(big, full=True))
     assert "1,000,000 elements: too many to print; --json writes every one" in capped
     assert len(capped.splitlines()) < 10
 
