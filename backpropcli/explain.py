@@ -51,6 +51,7 @@ class Factor:
     slot: int  # which operand of `top` it is (b = a + a uses a in slots 0 and 1)
     formula: str  # the local gradient in the program's notation: "y" for f = x * y
     value: object | None  # its number, where both nodes are scalars; None for Jacobians
+    twice: bool = False  # `top` takes `bottom` more than once (b = a + a): say which use
 
     @property
     def symbol(self) -> str:
@@ -242,7 +243,8 @@ class _Edges:
             graph = self.ev.graph
             node = graph.nodes[i]
             f = Factor(node.name, graph.nodes[node.args[k]].name, k,
-                       local_formula(graph, i, k), self.value(i, k))
+                       local_formula(graph, i, k), self.value(i, k),
+                       twice=node.args.count(node.args[k]) > 1)
             self.made[(i, k)] = f
         return f
 
@@ -444,11 +446,19 @@ def numbers(path: Path) -> str | None:
     return _joined(path, lambda f: fmt.paren(f.value))
 
 
+_SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
 def route(path: Path) -> str:
-    names = list(path.nodes)
-    if path.elided:
-        names.insert(path.gap + 1, "…")
-    return " → ".join(names)
+    """The nodes along the path, output first: c → b → a. Where a node takes the same
+    operand twice (b = a + a), the arrow says through which operand: c →₁ b →₂ a."""
+    def arrow(f: Factor) -> str:
+        return f" →{str(f.slot + 1).translate(_SUBSCRIPT)} " if f.twice else " → "
+
+    parts = (path.factors[: path.gap], path.factors[path.gap :]) if path.elided else \
+        (path.factors,)
+    return " → … → ".join(part[0].top + "".join(arrow(f) + f.bottom for f in part)
+                          for part in parts if part)
 
 
 def stages(path: Path, lhs: str | None = None, gradient=None) -> list[str]:

@@ -302,11 +302,15 @@ def _tex_rows(first: str, then: str, parts: list[str], long: bool, tail: str = "
 
 
 def tex_route(path: Path) -> str:
-    """The route of a path in math: c \\to b \\to a."""
-    names = [tex_name(n) for n in path.nodes]
-    if path.elided:
-        names.insert(path.gap + 1, r"\cdots")
-    return r" \to ".join(names)
+    """The route of a path in math: c \\to b \\to a, with \\to_{2} through a second use."""
+    def arrow(f: Factor) -> str:
+        return rf" \to_{{{f.slot + 1}}} " if f.twice else r" \to "
+
+    parts = (path.factors[: path.gap], path.factors[path.gap :]) if path.elided else \
+        (path.factors,)
+    return r" \to \cdots \to ".join(
+        tex_name(part[0].top) + "".join(arrow(f) + tex_name(f.bottom) for f in part)
+        for part in parts if part)
 
 
 def _tex_local(f: Factor) -> str:
