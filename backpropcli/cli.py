@@ -187,9 +187,22 @@ def open_point(line: cmdline.CommandLine):
 
 def _program_command(name: str, doc: str, examples: list[str],
                      options: list[Option] = PROGRAM_OPTIONS):
+    """Register a command of the form PROGRAM [--name value ...]: the decorated function is
+    given the command line read by cmdline.split and whether --json was asked for; its
+    errors become a message (or an error document) and the exit code."""
     HELP[name] = {"doc": doc, "options": options, "examples": examples}
-    return app.command(name, cls=ProgramCommand, context_settings=PROGRAM_CONTEXT,
-                       help=doc.split("\n")[0])
+
+    def register(body: Callable[[cmdline.CommandLine, bool], None]):
+        def command(ctx: typer.Context) -> None:
+            as_json = "--json" in ctx.args  # known before reading the rest, for its errors
+            _run(name, as_json, lambda: body(cmdline.split(list(ctx.args), options), as_json))
+
+        command.__doc__ = body.__doc__
+        app.command(name, cls=ProgramCommand, context_settings=PROGRAM_CONTEXT,
+                    help=doc.split("\n")[0])(command)
+        return body
+
+    return register
 
 
 @_program_command(
@@ -204,26 +217,20 @@ def _program_command(name: str, doc: str, examples: list[str],
      "backprop eval samples/seed.bp",
      "backprop eval samples/twolayer.bp   (arrays: a two-layer network on data from a file)"],
 )
-def eval_command(ctx: typer.Context) -> None:
-    as_json = "--json" in ctx.args  # known before the arguments are read, to report their errors
+def eval_command(line: cmdline.CommandLine, as_json: bool) -> None:
+    graph, point = open_point(line)
+    from .engine import evaluate
 
-    def body() -> None:
-        line = cmdline.split(list(ctx.args), PROGRAM_OPTIONS)
-        graph, point = open_point(line)
-        from .engine import evaluate
+    ev = evaluate(graph, point.inputs)
+    _save(session.location(line.options.get("state")), point,
+          [{"value": report.jsonable(ev.value) if ev.value.ndim == 0 else None,
+            "lr": None, "change": None}], fresh=True)
+    if as_json:
+        _write_json(report.document("eval", ev, point))
+    else:
+        from . import render
 
-        ev = evaluate(graph, point.inputs)
-        _save(session.location(line.options.get("state")), point,
-              [{"value": report.jsonable(ev.value) if ev.value.ndim == 0 else None,
-                "lr": None, "change": None}], fresh=True)
-        if as_json:
-            _write_json(report.document("eval", ev, point))
-        else:
-            from . import render
-
-            _out().print(render.evaluation(ev, point.params, full=bool(line.options.get("full"))))
-
-    _run("eval", as_json, body)
+        _out().print(render.evaluation(ev, point.params, full=bool(line.options.get("full"))))
 
 
 DESCEND_OPTIONS = [
@@ -254,67 +261,61 @@ DESCEND_OPTIONS = [
      "backprop descend samples/neuron.bp --freeze x0,x1 --json --every 10 | jq .descend"],
     DESCEND_OPTIONS,
 )
-def descend_command(ctx: typer.Context) -> None:
-    as_json = "--json" in ctx.args
+def descend_command(line: cmdline.CommandLine, as_json: bool) -> None:
+    from . import descend, fmt
+    from .compiled import compile_graph
+    from .engine import evaluate
+    from .errors import MathError
 
-    def body() -> None:
-        from . import descend, fmt
-        from .compiled import compile_graph
-        from .engine import evaluate
-        from .errors import MathError
+    opts = line.options
+    settings = _descend_settings(opts)
+    if "plot" in opts:
+        from . import plot
 
-        line = cmdline.split(list(ctx.args), DESCEND_OPTIONS)
-        opts = line.options
-        settings = _descend_settings(opts)
-        if "plot" in opts:
-            from . import plot
+        plot.checked(opts["plot"])
+    every = cmdline.whole(opts.get("every", 1), "every")
+    if every < 1:
+        raise UsageError("--every must be at least 1")
+    graph, point = open_point(line)
+    if "watch" in opts:
+        watch = [_node(graph, n, "watch") for n in cmdline.names(opts["watch"], "watch")]
+    else:
+        watch = descend.default_watch(graph)
+    compiled = compile_graph(graph, point.inputs, watch)
+    with _progress("descending", settings.steps, wanted=not as_json) as tell:
+        on_step = None if tell is None else \
+            (lambda k, value: tell(k, note=f"value {fmt.number(value)}"))
+        result = descend.run(compiled, point.inputs, point.params, settings, on_step)
+    final = report.Point(point.program, point.output, result.inputs, point.params,
+                         point.base)
+    ev = evaluate(graph, final.inputs)
+    # The session keeps every step of runs up to 10 000 steps, then a tenth-thousandth.
+    thin = every if settings.steps <= 10_000 else max(every, settings.steps // 10_000)
+    _save(session.location(opts.get("state")), final,
+          [{k: h[k] for k in ("value", "lr", "change")}
+           for h in descend.history(result, settings, thin)], fresh=True)
+    if "plot" in opts:
+        plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step",
+                  ylabel=point.output)
+    summary = descend.summary(result, settings, every)
+    failure = None
+    if result.stopped == "diverged":
+        failure = MathError(
+            f"the descent diverged: {result.reason}",
+            hint=f"try a smaller --lr (say {fmt.number(settings.lr / 10)}); the session "
+                 f"keeps the best point, from step {result.best_step}",
+            data={"descend": summary})
+    if as_json:
+        if failure:
+            raise failure
+        _write_json(report.document("descend", ev, final, descend=summary))
+    else:
+        from . import render_train
 
-            plot.checked(opts["plot"])
-        every = cmdline.whole(opts.get("every", 1), "every")
-        if every < 1:
-            raise UsageError("--every must be at least 1")
-        graph, point = open_point(line)
-        if "watch" in opts:
-            watch = [_node(graph, n, "watch") for n in cmdline.names(opts["watch"], "watch")]
-        else:
-            watch = descend.default_watch(graph)
-        compiled = compile_graph(graph, point.inputs, watch)
-        with _progress("descending", settings.steps, wanted=not as_json) as tell:
-            on_step = None if tell is None else \
-                (lambda k, value: tell(k, note=f"value {fmt.number(value)}"))
-            result = descend.run(compiled, point.inputs, point.params, settings, on_step)
-        final = report.Point(point.program, point.output, result.inputs, point.params,
-                             point.base)
-        ev = evaluate(graph, final.inputs)
-        # The session keeps every step of runs up to 10 000 steps, then a tenth-thousandth.
-        thin = every if settings.steps <= 10_000 else max(every, settings.steps // 10_000)
-        _save(session.location(opts.get("state")), final,
-              [{k: h[k] for k in ("value", "lr", "change")}
-               for h in descend.history(result, settings, thin)], fresh=True)
-        if "plot" in opts:
-            plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step",
-                      ylabel=point.output)
-        summary = descend.summary(result, settings, every)
-        failure = None
-        if result.stopped == "diverged":
-            failure = MathError(
-                f"the descent diverged: {result.reason}",
-                hint=f"try a smaller --lr (say {fmt.number(settings.lr / 10)}); the session "
-                     f"keeps the best point, from step {result.best_step}",
-                data={"descend": summary})
-        if as_json:
-            if failure:
-                raise failure
-            _write_json(report.document("descend", ev, final, descend=summary))
-        else:
-            from . import render_train
-
-            _out().print(render_train.descend_report(ev, point.inputs, result, settings,
-                                               full=bool(opts.get("full"))))
-            if failure:
-                raise failure
-
-    _run("descend", as_json, body)
+        _out().print(render_train.descend_report(ev, point.inputs, result, settings,
+                                           full=bool(opts.get("full"))))
+        if failure:
+            raise failure
 
 
 def _descend_settings(opts: dict):
@@ -391,41 +392,35 @@ FORMATS = ("text", "markdown", "latex")
      'backprop eval samples/reuse.bp && backprop explain --format markdown'],
     EXPLAIN_OPTIONS,
 )
-def explain_command(ctx: typer.Context) -> None:
-    as_json = "--json" in ctx.args
+def explain_command(line: cmdline.CommandLine, as_json: bool) -> None:
+    opts = line.options
+    form = str(opts.get("format", "text"))
+    if form not in FORMATS:
+        raise UsageError(f"--format {form}: choose text, markdown or latex")
+    if as_json and "format" in opts:
+        raise UsageError("--json and --format each choose the output: give one of them")
+    paths = cmdline.whole(opts["paths"], "paths") if "paths" in opts else None
+    if paths is not None and paths < 0:
+        raise UsageError(f"--paths must be 0 or more, not {paths}")
+    full = bool(opts.get("full"))
+    graph, point = open_point(line)
+    from . import explain, explain_formats
+    from .engine import evaluate
 
-    def body() -> None:
-        line = cmdline.split(list(ctx.args), EXPLAIN_OPTIONS)
-        opts = line.options
-        form = str(opts.get("format", "text"))
-        if form not in FORMATS:
-            raise UsageError(f"--format {form}: choose text, markdown or latex")
-        if as_json and "format" in opts:
-            raise UsageError("--json and --format each choose the output: give one of them")
-        paths = cmdline.whole(opts["paths"], "paths") if "paths" in opts else None
-        if paths is not None and paths < 0:
-            raise UsageError(f"--paths must be 0 or more, not {paths}")
-        full = bool(opts.get("full"))
-        graph, point = open_point(line)
-        from . import explain, explain_formats
-        from .engine import evaluate
+    ev = evaluate(graph, point.inputs)
+    exp = explain.explain(ev, explain.PATHS if paths is None else paths,
+                          factors=None if full else explain.FACTORS,
+                          budget=explain.FULL_BUDGET if full else explain.BUDGET)
+    if as_json:
+        _write_json(report.document("explain", ev, point, **explain.to_json(exp)))
+    elif form == "markdown":
+        sys.stdout.write(explain_formats.markdown(exp))
+    elif form == "latex":
+        sys.stdout.write(explain_formats.latex(exp))
+    else:
+        from . import render_explain
 
-        ev = evaluate(graph, point.inputs)
-        exp = explain.explain(ev, explain.PATHS if paths is None else paths,
-                              factors=None if full else explain.FACTORS,
-                              budget=explain.FULL_BUDGET if full else explain.BUDGET)
-        if as_json:
-            _write_json(report.document("explain", ev, point, **explain.to_json(exp)))
-        elif form == "markdown":
-            sys.stdout.write(explain_formats.markdown(exp))
-        elif form == "latex":
-            sys.stdout.write(explain_formats.latex(exp))
-        else:
-            from . import render_explain
-
-            _out().print(render_explain.explanation(exp, full))
-
-    _run("explain", as_json, body)
+        _out().print(render_explain.explanation(exp, full))
 
 
 @_program_command(
@@ -446,38 +441,32 @@ def explain_command(ctx: typer.Context) -> None:
      "backprop check samples/neuron.bp --json | jq .check.verdict"],
     CHECK_OPTIONS,
 )
-def check_command(ctx: typer.Context) -> None:
-    as_json = "--json" in ctx.args
+def check_command(line: cmdline.CommandLine, as_json: bool) -> None:
+    opts = line.options
+    from . import check as checking
 
-    def body() -> None:
-        line = cmdline.split(list(ctx.args), CHECK_OPTIONS)
-        opts = line.options
-        from . import check as checking
+    eps = cmdline.positive(opts["eps"], "eps") if "eps" in opts else checking.EPS
+    tol = cmdline.positive(opts["tol"], "tol") if "tol" in opts else checking.TOL
+    graph, point = open_point(line)
+    import numpy as np
 
-        eps = cmdline.positive(opts["eps"], "eps") if "eps" in opts else checking.EPS
-        tol = cmdline.positive(opts["tol"], "tol") if "tol" in opts else checking.TOL
-        graph, point = open_point(line)
-        import numpy as np
-
-        elements = sum(int(np.size(v)) for v in point.inputs.values())
-        with _progress("finite differences", elements, wanted=not as_json) as tell:
-            result = checking.gradient_check(graph, point.inputs, eps, tol, progress=tell)
-        failure = _check_failure(result)
-        if as_json:
-            doc = report.document("check", result.evaluation, point, **checking.to_json(result))
-            if failure is not None:
-                doc["error"] = failure.to_json()
-            _write_json(doc)
-        else:
-            from . import render, render_explain
-
-            _out().print(render_explain.check_report(result, bool(opts.get("full"))))
-            if failure is not None:
-                _err().print(render.error(failure))
+    elements = sum(int(np.size(v)) for v in point.inputs.values())
+    with _progress("finite differences", elements, wanted=not as_json) as tell:
+        result = checking.gradient_check(graph, point.inputs, eps, tol, progress=tell)
+    failure = _check_failure(result)
+    if as_json:
+        doc = report.document("check", result.evaluation, point, **checking.to_json(result))
         if failure is not None:
-            raise typer.Exit(failure.exit_code)
+            doc["error"] = failure.to_json()
+        _write_json(doc)
+    else:
+        from . import render, render_explain
 
-    _run("check", as_json, body)
+        _out().print(render_explain.check_report(result, bool(opts.get("full"))))
+        if failure is not None:
+            _err().print(render.error(failure))
+    if failure is not None:
+        raise typer.Exit(failure.exit_code)
 
 
 def _check_failure(result):
@@ -637,64 +626,56 @@ GRAPH_DOC = (
     "svg make a picture. Without PROGRAM, graph draws the JSON document on stdin, or else "
     "the session."
 )
-HELP["graph"] = {"doc": GRAPH_DOC, "options": GRAPH_OPTIONS, "examples": [
+
+
+@_program_command("graph", GRAPH_DOC, [
     "backprop graph samples/seed.bp",
     "backprop graph samples/seed.bp --format svg > seed.svg",
     'backprop graph "g = x*y + z" --x 3 --y -4 --z 2 --format mermaid',
     "backprop graph samples/micrograd.bp --format dot | dot -Tpng > micrograd.png",
-]}
+], GRAPH_OPTIONS)
+def graph_command(line: cmdline.CommandLine, as_json: bool) -> None:
+    from . import drawing
+    from .engine import evaluate
 
+    form = str(line.options.get("format", "tree")).strip().lower()
+    if form not in drawing.FORMATS:
+        raise UsageError(f"--format {line.options['format']}: not a format",
+                         hint="formats: " + ", ".join(drawing.FORMATS))
+    save = line.options.get("save")
+    if save is not None and (as_json or form == "tree"):
+        raise UsageError("--save writes the dot, mermaid or svg text",
+                         hint="add --format dot, mermaid or svg; or redirect: > FILE")
+    graph, point = open_point(line)
+    ev = evaluate(graph, point.inputs)
+    text = None
+    if form == "mermaid":
+        text = drawing.mermaid(ev)
+    elif form in ("dot", "svg"):
+        text = drawing.dot(ev)
+        if form == "svg":
+            text = drawing.svg(text)
+    if as_json:
+        doc = report.document("graph", ev, point)
+        doc.update(drawing.data(ev, report.jsonable))
+        if text is not None:
+            doc[form] = text
+        _write_json(doc)
+    elif text is None:
+        from . import render_graph
 
-@app.command("graph", cls=ProgramCommand, context_settings=PROGRAM_CONTEXT,
-             help=GRAPH_DOC.split(". ")[0] + ".")
-def graph_command(ctx: typer.Context) -> None:
-    as_json = "--json" in ctx.args
-
-    def body() -> None:
-        from . import drawing
-        from .engine import evaluate
-
-        line = cmdline.split(list(ctx.args), GRAPH_OPTIONS)
-        form = str(line.options.get("format", "tree")).strip().lower()
-        if form not in drawing.FORMATS:
-            raise UsageError(f"--format {line.options['format']}: not a format",
-                             hint="formats: " + ", ".join(drawing.FORMATS))
-        save = line.options.get("save")
-        if save is not None and (as_json or form == "tree"):
-            raise UsageError("--save writes the dot, mermaid or svg text",
-                             hint="add --format dot, mermaid or svg; or redirect: > FILE")
-        graph, point = open_point(line)
-        ev = evaluate(graph, point.inputs)
-        text = None
-        if form == "mermaid":
-            text = drawing.mermaid(ev)
-        elif form in ("dot", "svg"):
-            text = drawing.dot(ev)
-            if form == "svg":
-                text = drawing.svg(text)
-        if as_json:
-            doc = report.document("graph", ev, point)
-            doc.update(drawing.data(ev, report.jsonable))
-            if text is not None:
-                doc[form] = text
-            _write_json(doc)
-        elif text is None:
-            from . import render_graph
-
-            _out().print(render_graph.graph_tree(ev, full=bool(line.options.get("full"))))
-        elif save is not None:
-            try:
-                Path(str(save)).write_text(text, encoding="utf-8")
-            except OSError as e:
-                raise UsageError(f"cannot write {save}: {e.strerror or e}") from None
-            sys.stderr.write(f"wrote the {form} picture to {save}\n")
-        else:
-            sys.stdout.write(text)
-            sys.stdout.flush()
-            if form == "svg" and sys.stdout.isatty():
-                sys.stderr.write("(SVG text; to keep it: > graph.svg, or --save graph.svg)\n")
-
-    _run("graph", as_json, body)
+        _out().print(render_graph.graph_tree(ev, full=bool(line.options.get("full"))))
+    elif save is not None:
+        try:
+            Path(str(save)).write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"cannot write {save}: {e.strerror or e}") from None
+        sys.stderr.write(f"wrote the {form} picture to {save}\n")
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        if form == "svg" and sys.stdout.isatty():
+            sys.stderr.write("(SVG text; to keep it: > graph.svg, or --save graph.svg)\n")
 
 
 def main() -> None:
