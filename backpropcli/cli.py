@@ -87,6 +87,14 @@ app = typer.Typer(
 
 HELP: dict[str, dict] = {}
 
+SUMMARY = {  # a line each in `backprop --help`
+    "eval": "Forward pass, local gradients, backward pass and the gradient of PROGRAM.",
+    "descend": "Gradient descent on PROGRAM to an optimum, with a loss curve.",
+    "explain": "The chain rule written out for every input, path by path.",
+    "check": "Back-propagation beside central differences, element by element.",
+    "graph": "The computation graph as a tree, or a picture (dot, mermaid, svg).",
+}
+
 
 def _out():
     from rich.console import Console
@@ -199,7 +207,7 @@ def _program_command(name: str, doc: str, examples: list[str],
 
         command.__doc__ = body.__doc__
         app.command(name, cls=ProgramCommand, context_settings=PROGRAM_CONTEXT,
-                    help=doc.split("\n")[0])(command)
+                    help=doc.split("\n")[0], short_help=SUMMARY[name])(command)
         return body
 
     return register
