@@ -242,13 +242,24 @@ def _compile(params: str, text: str) -> Callable:
     return eval(f"lambda {params}: {text}", dict(NAMESPACE))  # safe: op-table text, never user text
 
 
-FWD: dict[str, Callable] = {op.name: _compile("a, b, s", op.fwd) for op in _ROWS}
-LOCAL: dict[str, tuple[Callable, ...]] = {
-    op.name: tuple(_compile("out, a, b, s", r) for r in op.local) for op in _ROWS
-}
-VJP: dict[str, tuple[Callable, ...]] = {
-    op.name: tuple(_compile("g, out, a, b, s", r) for r in op.vjp) for op in _ROWS
-}
+class _Rules(dict):
+    """An op's rules made into functions the first time the op is used: a program uses a
+    few ops, and compiling all ~70 rules on every start would cost a couple of ms."""
+
+    def __init__(self, make: Callable[[Op], object]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, name: str):
+        self[name] = made = self.make(OPS[name])
+        return made
+
+
+FWD: dict[str, Callable] = _Rules(lambda op: _compile("a, b, s", op.fwd))
+LOCAL: dict[str, tuple[Callable, ...]] = _Rules(
+    lambda op: tuple(_compile("out, a, b, s", r) for r in op.local))
+VJP: dict[str, tuple[Callable, ...]] = _Rules(
+    lambda op: tuple(_compile("g, out, a, b, s", r) for r in op.vjp))
 
 _RULE_NAMES = re.compile(r"\b(a|b|out|g|s)\b")
 
