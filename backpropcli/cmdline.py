@@ -125,9 +125,11 @@ def program_source(arg: str | None, stdin_text=None) -> tuple[str, Path | None]:
         raise UsageError("no program given",
                          hint='try: backprop eval "g = x*y + z" --x 3 --y -4 --z 2')
     if arg == "-":
-        if stdin_text is None:
-            raise UsageError("- reads the program from stdin, but stdin is a terminal")
-        return stdin_text(), None
+        text = stdin_text() if stdin_text is not None else None
+        if text is None:
+            raise UsageError("- reads the program from stdin, but stdin is a terminal or empty",
+                             hint='pipe it in: echo "g = x*y" | backprop eval - --x 3 --y -4')
+        return text, None
     path = Path(arg).expanduser()
     if arg.endswith(".bp") or (not any(c.isspace() for c in arg) and _is_file(path)):
         try:
