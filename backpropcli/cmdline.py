@@ -130,7 +130,7 @@ def program_source(arg: str | None, stdin_text=None) -> tuple[str, Path | None]:
             raise UsageError("- reads the program from stdin, but stdin is a terminal or empty",
                              hint='pipe it in: echo "g = x*y" | backprop eval - --x 3 --y -4')
         return text, None
-    path = Path(arg).expanduser()
+    path = expand(arg)
     if arg.endswith(".bp") or (not any(c.isspace() for c in arg) and _is_file(path)):
         try:
             return path.read_text(encoding="utf-8"), path.resolve().parent
@@ -139,6 +139,14 @@ def program_source(arg: str | None, stdin_text=None) -> tuple[str, Path | None]:
         except (OSError, UnicodeDecodeError) as e:
             raise UsageError(f"cannot read {arg}: {e}") from None
     return arg, None
+
+
+def expand(text: str) -> Path:
+    """A path as typed, with ~ and ~user expanded where there is such a home folder."""
+    try:
+        return Path(text).expanduser()
+    except RuntimeError:  # ~name with no such user (or no home at all): not expanded
+        return Path(text)
 
 
 def _is_file(path: Path) -> bool:

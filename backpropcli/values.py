@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cmdline import expand
 from .errors import ValueProblem
 from .graph import Graph
 
@@ -23,7 +24,7 @@ def read_value(name: str, text: str, base: Path | None = None):
     """A value as typed after --name: a number, a JSON array, or @file."""
     text = text.strip()
     if text.startswith("@"):
-        path = Path(text[1:]).expanduser()
+        path = expand(text[1:])
         if base is not None and not path.is_absolute():
             path = base / path
         return read_file(name, path)
