@@ -161,6 +161,12 @@ def test_a_name_too_long_for_the_file_system_is_program_text():
     assert program_source("a\x00b") == ("a\x00b", None)
 
 
+def test_a_tilde_without_such_a_user_is_not_expanded():
+    assert program_source("~0") == ("~0", None)
+    with pytest.raises(UsageError, match="no such program file"):
+        program_source("~no_such_user_here/p.bp")
+
+
 def test_program_from_stdin():
     assert program_source("-", lambda: "g = x\n") == ("g = x\n", None)
     for empty in (lambda: None, None):

@@ -163,6 +163,7 @@ def test_tables_without_numbers(tmp_path):
 def test_file_problems(tmp_path):
     assert "no such file" in problem("W", f"@{tmp_path / 'missing.json'}")
     assert "no such file" in problem("W", "@missing.csv", base=tmp_path)
+    assert "no such file ~0/w.json" in problem("W", "@~0/w.json")  # no user named 0
     (tmp_path / "w.xlsx").write_text("")
     assert "use .json, .npy, .csv or .txt" in problem("W", f"@{tmp_path / 'w.xlsx'}")
     assert "cannot read" in problem("W", f"@{tmp_path}")  # a folder
