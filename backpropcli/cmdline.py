@@ -145,7 +145,7 @@ def expand(text: str) -> Path:
     """A path as typed, with ~ and ~user expanded where there is such a home folder."""
     try:
         return Path(text).expanduser()
-    except RuntimeError:  # ~name with no such user (or no home at all): not expanded
+    except (RuntimeError, ValueError):  # ~name of no such user, no home, a NUL byte
         return Path(text)
 
 

@@ -163,6 +163,7 @@ def test_a_name_too_long_for_the_file_system_is_program_text():
 
 def test_a_tilde_without_such_a_user_is_not_expanded():
     assert program_source("~0") == ("~0", None)
+    assert program_source("~\x00") == ("~\x00", None)
     with pytest.raises(UsageError, match="no such program file"):
         program_source("~no_such_user_here/p.bp")
 
