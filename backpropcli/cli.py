@@ -55,11 +55,33 @@ class _HelpIsAFlag:
         return opt
 
 
-class Group(_HelpIsAFlag, TyperGroup):
+# Click's UsageError (Typer ships its own copy of Click, and gives this class no public name)
+_CLICK_USAGE_ERROR = typer.BadParameter.__base__
+
+
+class _JsonUsageErrors:
+    """Click itself reports a mistake in the options Typer declares (step --lr abc) as text
+    on stderr; with --json it is one error document instead, like every other error."""
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        as_json = "--json" in args
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except _CLICK_USAGE_ERROR as e:
+            if not as_json:
+                raise
+            _fail(info_name, True, UsageError(e.format_message()))
+
+
+class Group(_HelpIsAFlag, _JsonUsageErrors, TyperGroup):
     pass
 
 
-class ProgramCommand(_HelpIsAFlag, TyperCommand):
+class Command(_HelpIsAFlag, _JsonUsageErrors, TyperCommand):
+    pass
+
+
+class ProgramCommand(_HelpIsAFlag, _JsonUsageErrors, TyperCommand):
     """A command of the form PROGRAM [--name value ...]: help lists its own options."""
 
     def format_help(self, ctx, formatter) -> None:
@@ -527,7 +549,7 @@ def _progress(what: str, total: int, wanted: bool = True, least: int = 200):
         yield tell
 
 
-@app.command("step")
+@app.command("step", cls=Command)
 def step_command(
     lr: float = typer.Option(0.1, "--lr", help="learning rate: each param moves by -lr·gradient",
                              show_default=True),
@@ -574,7 +596,7 @@ def step_command(
     _run("step", as_json, body)
 
 
-@app.command("history")
+@app.command("history", cls=Command)
 def history_command(
     state: str = typer.Option(None, "--state", metavar="PATH", help=STATE_HELP),
     full: bool = typer.Option(False, "--full", help="show every step"),
@@ -596,7 +618,7 @@ def history_command(
     _run("history", as_json, body)
 
 
-@app.command("reset")
+@app.command("reset", cls=Command)
 def reset_command(
     state: str = typer.Option(None, "--state", metavar="PATH", help=STATE_HELP),
     as_json: bool = typer.Option(False, "--json", help="write one JSON document to stdout"),

@@ -125,10 +125,12 @@ def program_source(arg: str | None, stdin_text=None) -> tuple[str, Path | None]:
         raise UsageError("no program given",
                          hint='try: backprop eval "g = x*y + z" --x 3 --y -4 --z 2')
     if arg == "-":
-        if stdin_text is None:
-            raise UsageError("- reads the program from stdin, but stdin is a terminal")
-        return stdin_text(), None
-    path = Path(arg).expanduser()
+        text = stdin_text() if stdin_text is not None else None
+        if text is None:
+            raise UsageError("- reads the program from stdin, but stdin is a terminal or empty",
+                             hint='pipe it in: echo "g = x*y" | backprop eval - --x 3 --y -4')
+        return text, None
+    path = expand(arg)
     if arg.endswith(".bp") or (not any(c.isspace() for c in arg) and _is_file(path)):
         try:
             return path.read_text(encoding="utf-8"), path.resolve().parent
@@ -137,6 +139,14 @@ def program_source(arg: str | None, stdin_text=None) -> tuple[str, Path | None]:
         except (OSError, UnicodeDecodeError) as e:
             raise UsageError(f"cannot read {arg}: {e}") from None
     return arg, None
+
+
+def expand(text: str) -> Path:
+    """A path as typed, with ~ and ~user expanded where there is such a home folder."""
+    try:
+        return Path(text).expanduser()
+    except (RuntimeError, ValueError):  # ~name of no such user, no home, a NUL byte
+        return Path(text)
 
 
 def _is_file(path: Path) -> bool:

@@ -178,7 +178,11 @@ class _Builder:
     # -- atoms ---------------------------------------------------------------
     @_inline
     def number(self, tok) -> _Lit:
-        return _Lit(np.float64(tok), str(tok), tok.line, tok.column)
+        value = np.float64(tok)
+        if not np.isfinite(value):  # 1e400 reads as inf
+            self.fail(f"{tok} is too large for a number (the largest is about 1.8e308)",
+                      tok.line, tok.column)
+        return _Lit(value, str(tok), tok.line, tok.column)
 
     @_inline
     def string(self, tok) -> _Str:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from . import fmt
 from .engine import Evaluation, evaluate, step
-from .errors import ProgramError, UsageError, ValueProblem
+from .errors import MathError, ProgramError, UsageError, ValueProblem
 from .graph import Graph
 from .parse import parse
 from .report import Point
@@ -110,4 +111,13 @@ def take_step(graph: Graph, point: Point, lr: float) -> tuple[Evaluation, Evalua
 
 
 def change(before: Evaluation, after: Evaluation) -> float:
-    return float(np.sum(after.value) - np.sum(before.value))
+    """How far the output (summed, for an array) moved; a MathError if that overflows,
+    as from -1e308 to 1e308, which JSON and the session could not hold."""
+    with np.errstate(all="ignore"):
+        moved = float(np.sum(after.value) - np.sum(before.value))
+    if not np.isfinite(moved):
+        raise MathError(f"the step moved {after.output.name} by more than a number can hold "
+                        f"(from {fmt.number(np.sum(before.value))} "
+                        f"to {fmt.number(np.sum(after.value))})",
+                        hint="take a smaller step: a smaller --lr")
+    return moved

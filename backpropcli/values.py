@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .cmdline import expand
 from .errors import ValueProblem
 from .graph import Graph
 
@@ -25,7 +26,7 @@ def read_value(name: str, text: str, base: Path | None = None):
     """A value as typed after --name: a number, a JSON array, or @file."""
     text = text.strip()
     if text.startswith("@"):
-        path = Path(text[1:]).expanduser()
+        path = expand(text[1:])
         if base is not None and not path.is_absolute():
             path = base / path
         return read_file(name, path)
@@ -49,9 +50,12 @@ def read_value(name: str, text: str, base: Path | None = None):
 
 def as_array(name: str, data, where: str):
     """Nested lists of numbers → a float64 scalar or array, refusing anything else."""
-    if isinstance(data, bool) or not isinstance(data, (int, float, list)):
+    strangers = _not_numbers(data)
+    if strangers:
+        stranger = strangers[0]
+        inside = "" if stranger is data else "an array holding "
         raise ValueProblem(f"{name}{where}: expected a number or an array of numbers, "
-                           f"not {type(data).__name__}")
+                           f"not {inside}{_json_type(stranger)}")
     try:
         value = np.array(data, dtype=float)
     except (ValueError, TypeError, RecursionError) as e:
@@ -70,6 +74,25 @@ def _checked(name: str, value: np.ndarray, where: str):
     if not np.isfinite(value).all():
         raise ValueProblem(f"{name}{where}: holds a value that is not a finite number")
     return np.float64(value) if value.ndim == 0 else value
+
+
+def _not_numbers(data) -> list:
+    """A leaf of nested lists that is not a number, in a list (empty if there is none).
+    numpy would take true as 1, "3" as 3 and null as nan, so each leaf is looked at
+    (with a stack: the nesting may be deep)."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, bool) or not isinstance(item, (int, float)):
+            return [item]
+    return []
+
+
+def _json_type(item) -> str:
+    names = {bool: "true/false", str: "text", type(None): "null", dict: "an object"}
+    return names.get(type(item), type(item).__name__)
 
 
 def read_file(name: str, path: Path):

@@ -1,0 +1,145 @@
+"""session.py: the saved session, its atomic writes, and broken files."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from backpropcli import session
+from backpropcli.errors import SessionError
+from backpropcli.report import Point
+from backpropcli.session import Session, clear, load, location, save
+
+HISTORY = [{"step": 0, "value": -10.0, "lr": None, "change": None},
+           {"step": 1, "value": -12.72, "lr": 0.1, "change": -2.72}]
+
+
+def a_session(base: Path | None = None) -> Session:
+    point = Point("g = x*y + z\nh = sum(W)", "g",
+                  {"x": np.float64(3), "y": np.float64(-4), "z": np.float64(2),
+                   "W": np.array([[1.0, 2.0], [3.0, 4.0]])},
+                  ["x", "z"], base)
+    return Session(point, list(HISTORY))
+
+
+def test_save_and_load_round_trip(tmp_path):
+    path = tmp_path / "deep" / "er" / "session.json"  # folders are made as needed
+    saved = a_session(base=tmp_path)
+    save(path, saved)
+    back = load(path)
+    p, q = saved.point, back.point
+    assert (q.program, q.output, q.params, q.base) == (p.program, p.output, p.params, p.base)
+    assert set(q.inputs) == set(p.inputs)
+    for name in p.inputs:
+        assert np.array_equal(q.inputs[name], p.inputs[name])
+    assert back.history == HISTORY
+
+
+def test_the_file_is_json_with_a_schema(tmp_path):
+    path = tmp_path / "s.json"
+    save(path, a_session())
+    doc = json.loads(path.read_text())
+    assert doc["schema"] == session.SCHEMA == "backprop-session/1"
+    assert doc["point"]["inputs"]["W"] == [[1.0, 2.0], [3.0, 4.0]]
+    assert "base" not in doc["point"]
+
+
+def test_a_write_leaves_no_temporary_file(tmp_path):
+    path = tmp_path / "s.json"
+    for _ in range(3):
+        save(path, a_session())
+    assert os.listdir(tmp_path) == ["s.json"]
+
+
+def test_a_failed_write_keeps_the_old_session(tmp_path, monkeypatch):
+    path = tmp_path / "s.json"
+    save(path, a_session())
+    before = path.read_text()
+
+    def refuse(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(session.os, "replace", refuse)
+    changed = Session(a_session().point, [])
+    with pytest.raises(SessionError) as e:
+        save(path, changed)
+    assert str(path) in e.value.message and "No space left" in e.value.message
+    assert path.read_text() == before
+    assert os.listdir(tmp_path) == ["s.json"]  # the temporary file is gone too
+
+
+def test_saving_where_a_folder_cannot_be_made(tmp_path):
+    (tmp_path / "file").write_text("")
+    with pytest.raises(SessionError) as e:
+        save(tmp_path / "file" / "s.json", a_session())
+    assert "cannot save the session" in e.value.message and e.value.hint
+
+
+@pytest.mark.parametrize("content, words", [
+    ("", "is broken"),
+    ("{", "is broken"),
+    ("[" * 100_000, "is broken"),
+    ("[]", "is not a backprop session file"),
+    (json.dumps({"schema": "backprop/1"}), "is not a backprop session file"),
+    (json.dumps({"schema": "backprop-session/1", "point": None, "history": []}), "not a JSON"),
+    (json.dumps({"schema": "backprop-session/1",
+                 "point": {"schema": "backprop/1", "program": "g = x", "output": "g",
+                           "inputs": {"x": "nan"}, "params": ["x"]},
+                 "history": []}), "expected a number"),
+    (json.dumps({"schema": "backprop-session/1",
+                 "point": {"schema": "backprop/1", "program": "g = x", "output": "g",
+                           "inputs": {"x": 1}, "params": ["x"]},
+                 "history": {"step": 0}}), "broken history"),
+    (json.dumps({"schema": "backprop-session/1",
+                 "point": {"schema": "backprop/1", "program": "g = x", "output": "g",
+                           "inputs": {"x": 1}, "params": ["x"]},
+                 "history": [1, 2]}), "broken history"),
+])
+def test_a_broken_file_is_an_error_naming_it_and_is_kept(tmp_path, content, words):
+    path = tmp_path / "s.json"
+    path.write_text(content)
+    with pytest.raises(SessionError) as e:
+        load(path)
+    assert str(path) in e.value.message, e.value.message
+    assert words in e.value.message, e.value.message
+    assert e.value.exit_code == 2
+    assert path.read_text() == content  # never replaced, never reset
+
+
+def test_a_file_that_is_not_text(tmp_path):
+    path = tmp_path / "s.json"
+    path.write_bytes(b"\xff\xfe{")
+    with pytest.raises(SessionError, match="cannot read the session"):
+        load(path)
+
+
+def test_no_session(tmp_path):
+    with pytest.raises(SessionError) as e:
+        load(tmp_path / "none.json")
+    assert "no session at" in e.value.message and "backprop eval" in e.value.hint
+
+
+def test_clear(tmp_path):
+    path = tmp_path / "s.json"
+    save(path, a_session())
+    assert clear(path) is True and not path.exists()
+    assert clear(path) is False
+
+
+def test_location(monkeypatch):
+    assert location() == Path(".backprop") / "session.json"
+    monkeypatch.setenv("BACKPROP_STATE", "/tmp/elsewhere.json")
+    assert location() == Path("/tmp/elsewhere.json")
+    assert location("mine.json") == Path("mine.json")  # --state wins
+
+
+def test_a_broken_session_is_not_replaced_by_step(cli, tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text("{ not json")
+    code, out, err = cli("step", "--state", str(path))
+    assert code == 2 and str(path) in err and "backprop reset" in err
+    assert path.read_text() == "{ not json"
