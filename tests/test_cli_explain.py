@@ -194,19 +194,3 @@ def test_hundred_thousand_term_sum(backprop, tmp_path):
     assert "∂y/∂x is the sum over 100,000 paths from y down to x; the first" in r.stdout
     assert "1 · 1 · 1 · 1 · 1 · 1 · …(99987 more)… · 1 · 1 · 1 · 1 · 1 · 1 = 1" in r.stdout
     assert "∂y/∂x = the sum over all 100,000 paths = 100000" in r.stdout
-
-
-@pytest.mark.parametrize("command", ["explain", "check"])
-def test_json_path_imports_no_rich(command):
-    import subprocess
-    import sys
-
-    code = ("import sys, io\n"
-            f"sys.argv = ['backprop', '{command}', 'g = x*y', '--x', '1', '--y', '2', '--json']\n"
-            "sys.stdout = io.StringIO()\n"
-            "from backpropcli.cli import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "sys.stdout = sys.__stdout__\n"
-            "print(sorted(m for m in ('rich', 'pydantic') if m in sys.modules))\n")
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert r.stdout.strip() == "[]", r.stdout + r.stderr

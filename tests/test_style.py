@@ -39,9 +39,10 @@ def test_eval_and_exec_only_where_reviewed():
                 assert "# safe:" in line, f"{path.name}:{n}: {line.strip()}"
 
 
-def test_json_path_imports_no_rich():
+@pytest.mark.parametrize("command", ["eval", "explain", "check", "graph", "descend"])
+def test_json_path_imports_no_rich(command):
     code = ("import sys, io\n"
-            "sys.argv = ['backprop', 'eval', 'g = x*y', '--x', '1', '--y', '2', '--json']\n"
+            f"sys.argv = ['backprop', '{command}', 'g = x*y', '--x', '1', '--y', '2', '--json']\n"
             "sys.stdout = io.StringIO()\n"
             "from backpropcli.cli import main\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
