@@ -374,7 +374,7 @@ def compare(statements: list[tuple[str, str, tuple]], point: dict[str, float]) -
             f"{where}: ∂/∂{name} = {got!r}, central difference {fd!r}")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(tree=formulas, point=points, target=st.sampled_from(["out", "f", "x"]))
 def test_one_formula_matches_the_oracle(tree, point, target):
     compare([(target, "=", tree)], point)
@@ -400,7 +400,7 @@ def programs(draw):
     return out
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(statements=programs(), point=points)
 def test_programs_of_several_statements_match_the_oracle(statements, point):
     compare(statements, point)
