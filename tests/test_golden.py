@@ -74,16 +74,22 @@ def lines_of(text: str) -> list[str]:
 
 # ---------------------------------------------------------------------------
 
-def test_eval_seed(cli):
-    code, out, err = cli("eval", str(SAMPLES / "seed.bp"))
+def eval_golden(cli, sample: str, name: str) -> list[str]:
+    """`backprop eval samples/SAMPLE` against golden/NAME, on the command and on a pinned
+    console; the golden file's rows, with runs of spaces made one."""
+    code, out, err = cli("eval", str(SAMPLES / sample))
     assert code == 0, err
-    golden = check_golden("eval_seed.txt", out)
+    golden = check_golden(name, out)
     from backpropcli import render
 
-    ev, point = evaluation("seed.bp")
+    ev, point = evaluation(sample)
     assert normalized(pinned(render.evaluation(ev, point.params))) == golden
+    return lines_of(golden)
+
+
+def test_eval_seed(cli):
+    rows = eval_golden(cli, "seed.bp", "eval_seed.txt")
     # the worked example: f = x*y = -12, g = f + z = -10, ∂g/∂x = y = -4, ∂g/∂y = x = 3
-    rows = lines_of(golden)
     assert "f x * y = 3 · (-4) -12" in rows
     assert "g f + z = -12 + 2 -10 ← output" in rows
     assert "∂f/∂x y -4" in rows and "∂f/∂y x 3" in rows
@@ -112,15 +118,8 @@ def test_step_seed(cli):
 
 
 def test_eval_reuse(cli):
-    code, out, err = cli("eval", str(SAMPLES / "reuse.bp"))
-    assert code == 0, err
-    golden = check_golden("eval_reuse.txt", out)
-    from backpropcli import render
-
-    ev, point = evaluation("reuse.bp")
-    assert normalized(pinned(render.evaluation(ev, point.params))) == golden
+    rows = eval_golden(cli, "reuse.bp", "eval_reuse.txt")
     # b = a + a = 6 and c = b * b = 36 at a = 3: each use of a and of b is a term of its own
-    rows = lines_of(golden)
     assert "c b * b = 6 · 6 36 ← output" in rows
     assert "∂c/∂b = ∂c/∂c · ∂c/∂b + ∂c/∂c · ∂c/∂b = 1 · 6 + 1 · 6 12" in rows
     assert "∂c/∂a = ∂c/∂b · ∂b/∂a + ∂c/∂b · ∂b/∂a = 12 · 1 + 12 · 1 24" in rows
