@@ -184,8 +184,10 @@ def _save(path: Path, point: report.Point, entries: list[dict], fresh: bool,
             old = previous or session.load(path)  # (a session with big arrays is slow to read)
             if old.point.program == point.program and old.point.output == point.output:
                 history = old.history
-        except BackpropError:
-            history = []
+        except BackpropError as err:
+            if path.exists():  # a broken file is replaced by this point, but not silently
+                _err().print(f"warning: {err.message}; it now holds this point instead",
+                             markup=False, highlight=False)
     first = len(history)
     numbered = [{"step": first + k, **e} for k, e in enumerate(entries)]
     session.save(path, session.Session(point, [*history, *numbered]))

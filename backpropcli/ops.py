@@ -100,7 +100,7 @@ def expand(g, a, s):
     """Spread the gradient of a reduction back over the elements it reduced."""
     if s:
         g = np.expand_dims(g, s[0])
-    return np.broadcast_to(g, np.shape(a))
+    return np.broadcast_to(g, np.shape(a))[()]  # [()]: to a scalar a scalar, not a 0-d array
 
 
 def softmax(a, s):

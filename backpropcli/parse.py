@@ -516,7 +516,7 @@ def parse(source: str) -> Graph:
                                     hint=f"end it with {char}, as in {LOAD}({char}data.csv{char})"
                                     ) from None
             what = f"unexpected character {char!r}"
-            raise _syntax(source, e.line, e.column, what, e.allowed) from None
+            raise _syntax(source, e.line, e.column, what, _acceptable(e)) from None
         except UnexpectedToken as e:
             tok = e.token
             if tok.type == "$END":
@@ -572,7 +572,7 @@ def _acceptable(e) -> set[str]:
     try:
         return set(e.interactive_parser.accepts())
     except Exception:  # best effort; Lark's coarser set is still right, only longer
-        return set(e.expected)
+        return set(getattr(e, "expected", None) or getattr(e, "allowed", ()))
 
 
 def _describe(tok) -> str:
