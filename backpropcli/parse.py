@@ -18,9 +18,9 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 from lark import Lark
@@ -34,8 +34,11 @@ OUT = "out"  # the name of a bare expression's value
 LOAD = "load"  # X = load("file.csv", "col", ...): data from a file, a constant
 
 
-@dataclass
-class _Lit:
+# The parser's working records. Named tuples and a slotted class rather than dataclasses:
+# they are made once per token of a 100 000-statement program, and each dataclass costs
+# start-up time to build.
+
+class _Lit(NamedTuple):
     """A number or array literal not yet placed in the graph (it may declare an input)."""
 
     value: object
@@ -44,8 +47,7 @@ class _Lit:
     column: int
 
 
-@dataclass
-class _Init:
+class _Init(NamedTuple):
     """uniform(...) or randn(...): a random start, only meaningful as a whole assignment."""
 
     kind: str
@@ -54,8 +56,7 @@ class _Init:
     column: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Ref:
+class _Ref(NamedTuple):
     """A name where it is used: the node it means, and the place it is written there
     (an error in `y = x[5]` points at this x, not at the line that declared x)."""
 
@@ -64,8 +65,7 @@ class _Ref:
     column: int
 
 
-@dataclass
-class _Str:
+class _Str(NamedTuple):
     """A string in quotes: only meaningful as an argument of load(...)."""
 
     value: str
@@ -73,8 +73,7 @@ class _Str:
     column: int
 
 
-@dataclass
-class _Data:
+class _Data(NamedTuple):
     """load("file", "col", ...): data from a file, only meaningful as a whole assignment."""
 
     file: str
@@ -84,20 +83,22 @@ class _Data:
     column: int
 
 
-@dataclass
 class _Rec:
     """A node while the program is still being read; frozen into a Node at the end."""
 
-    op: str
-    args: tuple[int, ...] = ()
-    static: tuple[int, ...] = ()
-    value: object = None
-    init: tuple | None = None
-    line: int = 0
-    column: int = 0
-    name: str | None = None  # inputs: their name; computed: the name bound to them, if any
-    text: str = ""  # constants: the literal as written; data: the load(...) call
-    data: tuple | None = None  # data: (file, columns)
+    __slots__ = ("args", "column", "data", "init", "line", "name", "op", "static", "text",
+                 "value")
+
+    def __init__(self, op: str, args: tuple[int, ...] = (), static: tuple[int, ...] = (),
+                 value: object = None, init: tuple | None = None, line: int = 0,
+                 column: int = 0, name: str | None = None, text: str = "",
+                 data: tuple | None = None) -> None:
+        self.op, self.args, self.static = op, args, static
+        self.value, self.init = value, init
+        self.line, self.column = line, column
+        self.name = name  # inputs: their name; computed: the name bound to them, if any
+        self.text = text  # constants: the literal as written; data: the load(...) call
+        self.data = data  # data: (file, columns)
 
 
 def _inline(method):
