@@ -177,7 +177,7 @@ def local_formula(graph: Graph, i: int, k: int, upstream: str = "1") -> str:
     A rule that mentions the arriving gradient g (a vector-Jacobian product) gets
     `upstream` for it: 1 for the Jacobian itself."""
     node = graph.nodes[i]
-    names = {"out": node.name, "g": upstream}
+    names = {"out": node.name, "g": upstream, "s": ", ".join(map(str, node.static))}
     for var, j in zip("ab", node.args, strict=False):
         names[var] = graph.nodes[j].name
     return substitute(OPS[node.op].shown(k), names)

@@ -26,7 +26,7 @@ from . import fmt
 from .engine import Evaluation
 from .errors import BackpropError
 from .graph import CONST
-from .ops import OPS, substitute
+from .ops import OPS
 from .parse import reads
 
 ROWS = 40  # rows a table shows before eliding its middle
@@ -196,13 +196,11 @@ def operand_values(ev: Evaluation, i: int) -> list[str]:
 
 
 def local_formula(ev: Evaluation, i: int, k: int) -> str:
-    """∂node/∂operand k as a formula in the operands' names: "y" for f = x * y."""
-    node = ev.graph.nodes[i]
-    names = {"out": node.name, "g": d(ev.output.name, node.name),
-             "s": ", ".join(map(str, node.static))}
-    for slot, var in zip(range(len(node.args)), "ab", strict=False):
-        names[var] = ev.graph.nodes[node.args[slot]].name
-    return substitute(OPS[node.op].shown(k), names)
+    """∂node/∂operand k as a formula in the operands' names: "y" for f = x * y; a rule
+    that passes back the arriving gradient names it ∂output/∂node."""
+    from .explain import local_formula as formula
+
+    return formula(ev.graph, i, k, upstream=d(ev.output.name, ev.graph.nodes[i].name))
 
 
 def local_table(ev: Evaluation, full: bool = False) -> RenderableType:
