@@ -10,12 +10,14 @@ PROGRAM is the text itself, a path to a file (samples/seed.bp), or - for stdin.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
 from .errors import UsageError
+from .files import read_text
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -105,6 +107,14 @@ def whole(text: object, what: str) -> int:
         raise UsageError(f"--{what} takes a whole number, not {text!r}") from None
 
 
+def seed(text: object) -> int:
+    """--seed N: a whole number from 0 up (numpy's random generators take no negative)."""
+    n = whole(text, "seed")
+    if n < 0:
+        raise UsageError(f"--seed must be 0 or more, not {n}")
+    return n
+
+
 def positive(text: object, what: str) -> float:
     try:
         value = float(str(text))
@@ -132,12 +142,10 @@ def program_source(arg: str | None, stdin_text=None) -> tuple[str, Path | None]:
         return text, None
     path = expand(arg)
     if arg.endswith(".bp") or (not any(c.isspace() for c in arg) and _is_file(path)):
-        try:
-            return path.read_text(encoding="utf-8"), path.resolve().parent
-        except FileNotFoundError:
-            raise UsageError(f"no such program file: {arg}") from None
-        except (OSError, UnicodeDecodeError) as e:
-            raise UsageError(f"cannot read {arg}: {e}") from None
+        if not os.path.lexists(path):
+            raise UsageError(f"no such program file: {arg}")
+        text = read_text(path, "the program file ", error=UsageError)
+        return text, path.resolve().parent
     return arg, None
 
 

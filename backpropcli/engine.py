@@ -22,8 +22,9 @@ from typing import NamedTuple
 import numpy as np
 
 from . import fmt
-from .errors import MathError, ShapeError, ValueProblem
+from .errors import LimitError, MathError, ShapeError, ValueProblem
 from .graph import CONST, INPUT, Graph, Node
+from .limits import check_shape
 from .ops import FWD, LOCAL, OPS, VJP, unbroadcast
 
 
@@ -101,10 +102,14 @@ def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
                     not -np.ndim(a) <= node.static[0] < np.ndim(a):
                 # numpy lets np.sum(number, axis=0) through; the gradient would not fit
                 raise _shape_error(graph, node, values, None)
+            if type(a) is np.ndarray or type(b) is np.ndarray:
+                _check_size(graph, node, a, b)
             try:
                 out = FWD[node.op](a, b, node.static)
             except (ValueError, IndexError, TypeError) as e:
                 raise _shape_error(graph, node, values, e) from None
+            except MemoryError:
+                raise _memory_error(graph, node) from None
             if not finite(out):
                 raise MathError(
                     f"{node.name} = {node.text} is {fmt.nonfinite(out)}"
@@ -119,7 +124,8 @@ def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
 
 
 def backward(graph: Graph, values: list, local: list) -> tuple[list, list]:
-    """Gradients of the output by the chain rule, one reverse sweep over the nodes."""
+    """Gradients of the output by the chain rule, one reverse sweep over the nodes.
+    (Every gradient has the shape of a value the forward pass made: no new limits.)"""
     nodes = graph.nodes
     grads: list = [None] * len(nodes)
     terms: list = [()] * len(nodes)  # a node's terms become a list at its first term
@@ -169,6 +175,49 @@ def step(
 def _operands(node: Node, values: list):
     args = node.args
     return values[args[0]], (values[args[1]] if len(args) > 1 else None)
+
+
+def _check_size(graph: Graph, node: Node, a, b) -> None:
+    """Refuse a result past the element limit before numpy makes it: broadcasting two
+    long vectors against each other, or an outer product by @, can ask for terabytes."""
+    op = OPS[node.op]
+    try:
+        if op.contracts:
+            shape = matmul_shape(np.shape(a), np.shape(b))
+        elif op.elementwise and b is not None:
+            shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+        else:
+            return
+    except ValueError:
+        return  # the op itself says why the shapes do not fit
+    try:
+        check_shape(shape, f"{node.name} = {node.text}")
+    except LimitError as e:
+        raise LimitError(e.message, line=node.line, column=node.column, source=graph.source,
+                         hint=e.hint) from None
+
+
+def matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of a @ b, as numpy reads it: a vector is a row on the left (its axis
+    dropped from the result), a column on the right; other axes broadcast."""
+    if not a or not b:
+        raise ValueError("@ needs arrays")
+    a2 = (1, *a) if len(a) == 1 else a
+    b2 = (*b, 1) if len(b) == 1 else b
+    if a2[-1] != b2[-2]:
+        raise ValueError("inner axes differ")
+    shape = (*np.broadcast_shapes(a2[:-2], b2[:-2]), a2[-2], b2[-1])
+    if len(b) == 1:
+        shape = shape[:-1]
+    if len(a) == 1:
+        shape = (*shape[:-2], shape[-1]) if len(b) > 1 else shape[:-1]
+    return shape
+
+
+def _memory_error(graph: Graph, node: Node) -> LimitError:
+    return LimitError(f"{node.name} = {node.text}: not enough memory for the result",
+                      line=node.line, column=node.column, source=graph.source,
+                      hint="use smaller arrays")
 
 
 def _operand_values(graph: Graph, node: Node, values: list) -> str:

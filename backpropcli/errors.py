@@ -94,6 +94,18 @@ class ShapeError(BackpropError):
     kind = "shape"
 
 
+class LimitError(BackpropError):
+    """A file, a document or an array larger than the limits allow (limits.py)."""
+
+    kind = "limit"
+
+
+class OutputError(BackpropError):
+    """The output could not be written: a full disk, a closed stdout."""
+
+    kind = "output"
+
+
 class SessionError(BackpropError):
     """The saved session is missing or broken."""
 

@@ -26,8 +26,9 @@ import numpy as np
 from lark import Lark
 from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from .errors import ProgramError, SyntaxProblem
+from .errors import LimitError, ProgramError, SyntaxProblem
 from .graph import CONST, INPUT, Graph, Node
+from .limits import MAX_DIMS, check_shape
 from .ops import FUNCTIONS, INITIALIZERS, OPS, Op
 
 OUT = "out"  # the name of a bare expression's value
@@ -210,6 +211,9 @@ class _Builder:
                 tl, tc = self.pos(t)
                 self.fail("an array literal holds numbers only: [1, -2] or [[1, 2], [3, 4]]",
                           tl, tc)
+        if np.ndim(items[0].value) >= MAX_DIMS:
+            self.fail(f"an array literal with more than {MAX_DIMS} levels of brackets",
+                      line, column)
         shapes = {np.shape(t.value) for t in items}
         if len(shapes) > 1:
             lengths = " and ".join(sorted(str(s) for s in shapes))
@@ -279,6 +283,11 @@ class _Builder:
         name, line, column = str(tok), tok.line, tok.column
         if name in INITIALIZERS:
             shape = tuple(self.size(t, name) for t in items)
+            try:  # refused here, before anything is made
+                check_shape(shape, f"{name}({', '.join(t.text for t in items)})")
+            except LimitError as e:
+                raise LimitError(e.message, line=line, column=column, source=self.source,
+                                 hint=e.hint) from None
             return _Init(name, shape, line, column)
         if name == LOAD:
             return self.load(items, line, column)

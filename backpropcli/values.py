@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -19,7 +20,9 @@ import numpy as np
 
 from .cmdline import expand
 from .errors import ValueProblem
+from .files import open_regular, read_text
 from .graph import Graph
+from .limits import MAX_DIMS, check_shape
 
 
 def read_value(name: str, text: str, base: Path | None = None):
@@ -49,16 +52,21 @@ def read_value(name: str, text: str, base: Path | None = None):
 
 
 def as_array(name: str, data, where: str):
-    """Nested lists of numbers → a float64 scalar or array, refusing anything else."""
-    strangers = _not_numbers(data)
-    if strangers:
-        stranger = strangers[0]
+    """Nested lists of numbers → a float64 scalar or array, refusing anything else,
+    and refusing a shape past the limits before numpy is asked to make it."""
+    bad, stranger, shape = _inspect(data)
+    if bad:
         inside = "" if stranger is data else "an array holding "
+        if isinstance(stranger, int) and not isinstance(stranger, bool):
+            raise ValueProblem(f"{name}{where}: {inside}a number too large for a float "
+                               f"({len(str(abs(stranger)))} digits; the largest is about "
+                               "1.8e308)")
         raise ValueProblem(f"{name}{where}: expected a number or an array of numbers, "
                            f"not {inside}{_json_type(stranger)}")
+    check_shape(shape, f"{name}{where}")
     try:
         value = np.array(data, dtype=float)
-    except (ValueError, TypeError, RecursionError) as e:
+    except (ValueError, TypeError, RecursionError, OverflowError) as e:
         reason = "ragged array (rows of different lengths)" if "inhomogeneous" in str(e) \
             or "sequence" in str(e) else str(e)
         raise ValueProblem(f"{name}{where}: {reason}") from None
@@ -76,18 +84,34 @@ def _checked(name: str, value: np.ndarray, where: str):
     return np.float64(value) if value.ndim == 0 else value
 
 
-def _not_numbers(data) -> list:
-    """A leaf of nested lists that is not a number, in a list (empty if there is none).
-    numpy would take true as 1, "3" as 3 and null as nan, so each leaf is looked at
-    (with a stack: the nesting may be deep)."""
-    stack = [data]
+def _inspect(data) -> tuple[bool, object, tuple[int, ...]]:
+    """Whether nested lists hold a leaf that is not a number, that leaf, and the
+    shape the lists would make (from their first elements; numpy finds raggedness).
+    numpy would take true as 1, "3" as 3 and null as nan, and a 400-digit integer
+    overflows a float, so each leaf is looked at (with a stack: the nesting may be
+    deep, and is refused past limits.MAX_DIMS)."""
+    shape: list[int] = []
+    probe = data
+    while isinstance(probe, list) and len(shape) <= MAX_DIMS:
+        shape.append(len(probe))
+        probe = probe[0] if probe else None
+    stack = [(data, 0)]
     while stack:
-        item = stack.pop()
+        item, depth = stack.pop()
         if isinstance(item, list):
-            stack.extend(item)
-        elif isinstance(item, bool) or not isinstance(item, (int, float)):
-            return [item]
-    return []
+            if depth >= MAX_DIMS:
+                return False, None, (1,) * (MAX_DIMS + 1)  # too deep: check_shape says so
+            stack.extend((x, depth + 1) for x in item)
+        elif not _number(item):
+            return True, item, ()
+    return False, None, tuple(shape)
+
+
+def _number(item) -> bool:
+    """A JSON number that a float can hold (not true/false, not a 400-digit integer)."""
+    if isinstance(item, bool) or not isinstance(item, (int, float)):
+        return False
+    return not isinstance(item, int) or item.bit_length() <= 1024
 
 
 def _json_type(item) -> str:
@@ -99,29 +123,57 @@ def read_file(name: str, path: Path):
     """A value from a file: .json (a number or nested lists), .npy, .csv/.txt (a table)."""
     where = f" (from {path})"
     suffix = path.suffix.lower()
-    try:
-        if suffix == ".npy":
-            try:
-                data = np.load(path, allow_pickle=False)
-            except ValueError as e:
-                raise ValueProblem(f"{name}: {path} is not a numeric .npy file ({e})") from None
-            if data.dtype.kind not in "iufb":
-                raise ValueProblem(f"{name}: {path} holds {data.dtype}, not numbers")
-            return _checked(name, data.astype(float), where)
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValueProblem(f"{name}: no such file {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ValueProblem(f"{name}: cannot read {path} ({e})") from None
+    if suffix == ".npy":
+        return read_npy(name, path)
+    if suffix not in (".json", *TABLES):
+        open_regular(path, f"{name}: ").close()  # a folder or a missing file says so first
+        raise ValueProblem(f"{name}: cannot read {path}: use .json, .npy, .csv or .txt")
+    text = read_text(path, f"{name}: ", encoding="utf-8-sig")
     if suffix == ".json":
         try:
             data = json.loads(text)
         except (ValueError, RecursionError) as e:
             raise ValueProblem(f"{name}: {path} is not valid JSON ({e})") from None
         return as_array(name, data, where)
-    if suffix in TABLES:
-        return read_table(name, path, text)
-    raise ValueProblem(f"{name}: cannot read {path}: use .json, .npy, .csv or .txt")
+    return read_table(name, path, text)
+
+
+def read_npy(name: str, path: Path):
+    """A .npy file of numbers. Its header is read and checked first: the shape it
+    claims must be within the limits, and the file long enough to hold it, before
+    numpy reads the data (never with pickle)."""
+    fmt = np.lib.format
+    with open_regular(path, f"{name}: ") as f:
+        try:
+            version = fmt.read_magic(f)
+            if version == (1, 0):
+                shape, _, dtype = fmt.read_array_header_1_0(f)
+            else:
+                shape, _, dtype = fmt.read_array_header_2_0(f)
+        except (ValueError, OSError, SyntaxError, TypeError, OverflowError) as e:
+            raise ValueProblem(f"{name}: {path} is not a numeric .npy file "
+                               f"({_first_line(e)})",
+                               hint="save one with numpy.save; an .npz archive is not "
+                                    "read") from None
+        if dtype.kind not in "iufb" or dtype.hasobject:
+            raise ValueProblem(f"{name}: {path} holds {dtype}, not numbers")
+        check_shape(shape, f"{name}: {path}")
+        need = int(np.prod(shape, dtype=object)) * dtype.itemsize
+        have = os.fstat(f.fileno()).st_size - f.tell()
+        if need > have:
+            raise ValueProblem(f"{name}: {path} is shorter than its header says "
+                               f"({have} bytes of data for shape {tuple(shape)})")
+        f.seek(0)
+        try:
+            data = fmt.read_array(f, allow_pickle=False)
+        except (ValueError, OSError) as e:
+            raise ValueProblem(f"{name}: {path} is not a numeric .npy file "
+                               f"({_first_line(e)})") from None
+    return _checked(name, np.asarray(data, dtype=float), where=f" (from {path})")
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).splitlines() or [type(e).__name__])[0][:200]
 
 
 TABLES = (".csv", ".txt", ".tsv", ".dat")
@@ -164,7 +216,7 @@ def table(name: str, path: Path, text: str) -> tuple[list[str] | None, np.ndarra
                 column = f"column {c}" + (f" ({header[c - 1]})" if header and
                                           c <= len(header) else "")
                 raise ValueProblem(f"{name}: {path}, line {line}, {column}: "
-                                   f"{cell.strip()!r} is not a number")
+                                   f"{_cell(cell)} is not a number")
             values.append(float(cell))
         width = len(data[0]) if data else len(header) if header else len(values)
         if len(values) != width:
@@ -177,6 +229,11 @@ def table(name: str, path: Path, text: str) -> tuple[list[str] | None, np.ndarra
     return header, np.array(data, dtype=float)
 
 
+def _cell(text: str) -> str:
+    text = text.strip()
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
 def read_columns(name: str, path: Path, columns: tuple[str, ...] = ()):
     """A file's data (read_file), or only the named columns of a table with a header,
     in the order given; one column gives a vector."""
@@ -186,13 +243,7 @@ def read_columns(name: str, path: Path, columns: tuple[str, ...] = ()):
         raise ValueProblem(f"{name}: columns can only be chosen from a table (.csv or .txt "
                            f"with a header row), not from {path.name}",
                            hint="leave out the column names to load the whole file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ValueProblem(f"{name}: no such file {path}") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ValueProblem(f"{name}: cannot read {path} ({e})") from None
-    header, value = table(name, path, text)
+    header, value = table(name, path, read_text(path, f"{name}: ", encoding="utf-8-sig"))
     if header is None:
         raise ValueProblem(f"{name}: {path} has no header row naming its columns",
                            hint="add a first line of names (x1,x2,y), or leave out the "
@@ -211,12 +262,16 @@ def read_columns(name: str, path: Path, columns: tuple[str, ...] = ()):
     return value[:, 0] if len(chosen) == 1 else value
 
 
-def load_data(graph: Graph, base: Path | None = None) -> Graph:
+def load_data(graph: Graph, base: Path | None = None, quiet: bool = False) -> Graph:
     """The graph with the value of every load(...) node read from its file.
 
     File names are relative to `base`, the folder of the program file (the current
     folder for a program typed on the command line). A problem with a file is a
     ValueProblem that points at the load(...) in the program.
+
+    `quiet`: the folder came from a saved point (a document on stdin, the session), not
+    from the user, and may be anywhere ("base": "/etc"); an error then names the file
+    but says nothing of what it holds (no cell, no header, no column names).
     """
     if not any(node.is_data for node in graph.nodes):
         return graph
@@ -226,10 +281,10 @@ def load_data(graph: Graph, base: Path | None = None) -> Graph:
         if not node.is_data:
             continue
         file, columns = node.data
-        path = Path(file).expanduser()
+        path = expand(file)
         if not path.is_absolute():
             path = folder / path
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise ValueProblem(
                 f"{node.name}: no such file {path}", line=node.line, column=node.column,
                 source=graph.source,
@@ -239,8 +294,13 @@ def load_data(graph: Graph, base: Path | None = None) -> Graph:
         try:
             value = read_columns(node.name, path, columns)
         except ValueProblem as e:
-            raise ValueProblem(e.message, line=node.line, column=node.column,
-                               source=graph.source, hint=e.hint) from None
+            message, hint = e.message, e.hint
+            if quiet:
+                message = (f"{node.name}: {path} does not hold the data {node.text} reads; "
+                           "what it holds is not shown, since a saved point chose its folder")
+                hint = "run the program again from its file to see the details"
+            raise ValueProblem(message, line=node.line, column=node.column,
+                               source=graph.source, hint=hint) from None
         nodes[i] = replace(node, value=value)
     return replace(graph, nodes=tuple(nodes))
 
