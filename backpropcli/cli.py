@@ -13,6 +13,7 @@ Typer also keeps Typer from importing pydantic to convert them (~70 ms per run).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable
@@ -24,7 +25,9 @@ from typer.core import TyperCommand, TyperGroup
 
 from . import cmdline, program, report, session
 from .cmdline import Option
-from .errors import BackpropError, UsageError
+from .errors import BackpropError, LimitError, OutputError, UsageError
+from .fmt import visible
+from .limits import BYTES_ENV, max_bytes, size_text
 
 STATE_HELP = f"session file (default {session.DEFAULT}, or ${session.ENV})"
 
@@ -90,7 +93,7 @@ class ProgramCommand(_HelpIsAFlag, _JsonUsageErrors, TyperCommand):
         spec = HELP[self.name]
         options = [(f"--{o.name}" + (f" {o.metavar}" if o.metavar else ""), o.help)
                    for o in spec["options"]] + [("--help", "show this message and exit")]
-        _out().print(render.command_help(
+        _console().print(render.command_help(
             f"backprop {self.name} PROGRAM [--NAME VALUE ...] [OPTIONS]",
             spec["doc"], options, spec["examples"]))
 
@@ -118,21 +121,58 @@ SUMMARY = {  # a line each in `backprop --help`
 }
 
 
-def _out():
+def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(highlight=False)
+    return Console(stderr=stderr, highlight=False)
 
 
-def _err():
-    from rich.console import Console
+def _render(renderable, stderr: bool = False) -> str:
+    """A view drawn to text, as it would appear on the terminal (colours and width
+    included), before anything is written: a drawing that fails leaves no trace."""
+    from . import render
 
-    return Console(stderr=True, highlight=False)
+    console = _console(stderr)
+    with console.capture() as captured:
+        console.print(render.Clean(renderable))
+    return captured.get()
+
+
+def _emit(text: str) -> None:
+    """Write to stdout, the data stream. A closed stdout, a full disk or a dead pipe
+    is an OutputError (exit 2), never a traceback."""
+    stream = sys.stdout
+    if stream is None:
+        raise OutputError("cannot write the output: stdout is closed")
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as e:  # ValueError: a closed file object
+        _silence_stdout()
+        raise OutputError(f"cannot write the output: {getattr(e, 'strerror', None) or e}"
+                          ) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit has nowhere to
+    fail (and print "Exception ignored") after a write already failed."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _say(message: str) -> None:
+    """A line of talk on stderr: progress notes, where a file went. Never markup."""
+    from .fmt import visible
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(visible(message) + "\n")
+        sys.stderr.flush()
 
 
 def _write_json(doc: dict) -> None:
-    sys.stdout.write(report.dumps(doc))
-    sys.stdout.flush()
+    _emit(report.dumps(doc))
 
 
 def _run(command: str, as_json: bool, body: Callable[[], None]) -> None:
@@ -143,6 +183,9 @@ def _run(command: str, as_json: bool, body: Callable[[], None]) -> None:
         _fail(command, as_json, err)
     except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
         raise
+    except (RecursionError, MemoryError) as e:
+        _fail(command, as_json, LimitError(
+            f"the input is too large to handle ({type(e).__name__})"))
     except Exception as e:  # a bug: still a message and an exit code, not a traceback
         _fail(command, as_json, BackpropError(
             f"internal error: {type(e).__name__}: {e}",
@@ -150,60 +193,101 @@ def _run(command: str, as_json: bool, body: Callable[[], None]) -> None:
 
 
 def _fail(command: str, as_json: bool, err: BackpropError):
-    if as_json:
-        _write_json(report.error_document(err, command))
-    else:
-        from . import render
-
-        _err().print(render.error(err))
+    """Report an error: one document on stdout with --json, a message on stderr without.
+    If stdout cannot take the document, the message goes to stderr after all."""
+    if as_json and not isinstance(err, OutputError):
+        try:
+            _write_json(report.error_document(err, command))
+            raise typer.Exit(err.exit_code)
+        except OutputError as failed:
+            _show_error(failed)
+    _show_error(err)
     raise typer.Exit(err.exit_code)
 
 
+def _show_error(err: BackpropError) -> None:
+    from . import render
+
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.write(_render(render.error(err), stderr=True))
+        sys.stderr.flush()
+
+
 def _stdin_text() -> str | None:
-    """The text piped to stdin, or None when stdin is a terminal or empty."""
+    """The text piped to stdin, or None when stdin is a terminal or empty. Read up to
+    the size limit and no further: a 20 GB stream is refused after 1 GiB, not read."""
     stream = sys.stdin
     if stream is None or stream.closed:
         return None
+    limit = max_bytes()
     try:
         if stream.isatty():
             return None
-        text = stream.read()
+        source = getattr(stream, "buffer", stream)
+        data = source.read(limit + 1)
     except (OSError, ValueError):
         return None
     except UnicodeDecodeError as e:
         raise UsageError(f"stdin is not UTF-8 text ({e})") from None
-    return text if text.strip() else None
-
-
-def _save(path: Path, point: report.Point, entries: list[dict], fresh: bool,
-          previous: session.Session | None = None) -> None:
-    """Save the point, its history continued by `entries` (numbered on from the last)."""
-    history: list[dict] = []
-    if not fresh:
+    if len(data) > limit:
+        raise LimitError(f"stdin holds more than the limit of {size_text(limit)}",
+                         hint=f"raise the limit with {BYTES_ENV}=BYTES if this is meant")
+    if isinstance(data, bytes):
         try:
-            old = previous or session.load(path)  # (a session with big arrays is slow to read)
-            if old.point.program == point.program and old.point.output == point.output:
-                history = old.history
-        except BackpropError as err:
-            if path.exists():  # a broken file is replaced by this point, but not silently
-                _err().print(f"warning: {err.message}; it now holds this point instead",
-                             markup=False, highlight=False)
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise UsageError(f"stdin is not UTF-8 text (byte {e.start})") from None
+    return data if data.strip() else None
+
+
+def _waiting() -> None:
+    _say("waiting for another backprop command to finish with the session...")
+
+
+def _history(tx: session.Transaction, point: report.Point, entries: list[dict],
+             fresh: bool) -> list[dict]:
+    """The session's history continued by `entries` (numbered on from the last), or
+    `entries` alone for a fresh start or another program."""
+    history: list[dict] = []
+    old = None if fresh else tx.current()
+    if old is not None and old.point.program == point.program and \
+            old.point.output == point.output:
+        history = old.history
     first = len(history)
-    numbered = [{"step": first + k, **e} for k, e in enumerate(entries)]
-    session.save(path, session.Session(point, [*history, *numbered]))
+    return [*history, *({"step": first + k, **e} for k, e in enumerate(entries))]
 
 
-def open_point(line: cmdline.CommandLine):
+def _commit(tx: session.Transaction, point: report.Point, entries: list[dict], fresh: bool,
+            output: str) -> None:
+    """Save the session and write the output, both or neither: if stdout refuses the
+    output, the session is put back as it was (the lock is still held, so no other
+    command has seen the new one)."""
+    tx.save(session.Session(point, _history(tx, point, entries, fresh)))
+    try:
+        _emit(output)
+    except OutputError:
+        tx.restore()
+        raise
+
+
+def open_point(line: cmdline.CommandLine, tx: session.Transaction | None = None):
     """The graph and point a program command works on: PROGRAM with its values, or,
     without PROGRAM, the JSON document on stdin or else the session — with any values
-    given on the command line put in place of the saved ones."""
+    given on the command line put in place of the saved ones. `tx`: the session as
+    locked by a command that will change it."""
     opts = line.options
     params = cmdline.names(opts.get("params"), "params")
     freeze = cmdline.names(opts.get("freeze"), "freeze")
+    seed = cmdline.seed(opts["seed"]) if "seed" in opts else None
     if line.program is None:
         piped = _stdin_text()
         if piped:
             point = report.read_point(piped, "stdin")
+        elif tx is not None:
+            current = tx.current()
+            if current is None:
+                session.load(tx.path)  # says there is none, and how to start one
+            point = current.point
         else:
             point = session.load(session.location(opts.get("state"))).point
         return program.reopen(point, params, freeze, values=line.values,
@@ -211,7 +295,7 @@ def open_point(line: cmdline.CommandLine):
     text, base = cmdline.program_source(line.program, _stdin_text)
     return program.start(
         text, line.values, base=base, output=opts.get("output"), params=params,
-        freeze=freeze, seed=cmdline.whole(opts["seed"], "seed") if "seed" in opts else None)
+        freeze=freeze, seed=seed)
 
 
 # ---------------------------------------------------------------------------
@@ -250,19 +334,24 @@ def _program_command(name: str, doc: str, examples: list[str],
      "backprop eval samples/twolayer.bp   (arrays: a two-layer network on data from a file)"],
 )
 def eval_command(line: cmdline.CommandLine, as_json: bool) -> None:
-    graph, point = open_point(line)
     from .engine import evaluate
 
-    ev = evaluate(graph, point.inputs)
-    _save(session.location(line.options.get("state")), point,
-          [{"value": report.jsonable(ev.value) if ev.value.ndim == 0 else None,
-            "lr": None, "change": None}], fresh=True)
-    if as_json:
-        _write_json(report.document("eval", ev, point))
-    else:
-        from . import render
+    with session.transaction(_state(line), _waiting) as tx:
+        graph, point = open_point(line, tx)
+        ev = evaluate(graph, point.inputs)
+        if as_json:
+            output = report.dumps(report.document("eval", ev, point))
+        else:
+            from . import render
 
-        _out().print(render.evaluation(ev, point.params, full=bool(line.options.get("full"))))
+            output = _render(render.evaluation(ev, point.params,
+                                               full=bool(line.options.get("full"))))
+        _commit(tx, point, [{"value": report.jsonable(ev.value) if ev.value.ndim == 0
+                             else None, "lr": None, "change": None}], True, output)
+
+
+def _state(line: cmdline.CommandLine) -> Path:
+    return session.location(line.options.get("state"))
 
 
 DESCEND_OPTIONS = [
@@ -308,46 +397,46 @@ def descend_command(line: cmdline.CommandLine, as_json: bool) -> None:
     every = cmdline.whole(opts.get("every", 1), "every")
     if every < 1:
         raise UsageError("--every must be at least 1")
-    graph, point = open_point(line)
-    if "watch" in opts:
-        watch = [_node(graph, n, "watch") for n in cmdline.names(opts["watch"], "watch")]
-    else:
-        watch = descend.default_watch(graph)
-    compiled = compile_graph(graph, point.inputs, watch)
-    with _progress("descending", settings.steps, wanted=not as_json) as tell:
-        on_step = None if tell is None else \
-            (lambda k, value: tell(k, note=f"value {fmt.number(value)}"))
-        result = descend.run(compiled, point.inputs, point.params, settings, on_step)
-    final = report.Point(point.program, point.output, result.inputs, point.params,
-                         point.base)
-    ev = evaluate(graph, final.inputs)
-    # The session keeps every step of runs up to 10 000 steps, then a tenth-thousandth.
-    thin = every if settings.steps <= 10_000 else max(every, settings.steps // 10_000)
-    _save(session.location(opts.get("state")), final,
-          [{k: h[k] for k in ("value", "lr", "change")}
-           for h in descend.history(result, settings, thin)], fresh=True)
-    if "plot" in opts:
-        plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step",
-                  ylabel=point.output)
-    summary = descend.summary(result, settings, every)
-    failure = None
-    if result.stopped == "diverged":
-        failure = MathError(
-            f"the descent diverged: {result.reason}",
-            hint=f"try a smaller --lr (say {fmt.number(settings.lr / 10)}); the session "
-                 f"keeps the best point, from step {result.best_step}",
-            data={"descend": summary})
-    if as_json:
-        if failure:
-            raise failure
-        _write_json(report.document("descend", ev, final, descend=summary))
-    else:
-        from . import render_train
+    with session.transaction(_state(line), _waiting) as tx:
+        graph, point = open_point(line, tx)
+        if "watch" in opts:
+            watch = [_node(graph, n, "watch") for n in cmdline.names(opts["watch"], "watch")]
+        else:
+            watch = descend.default_watch(graph)
+        compiled = compile_graph(graph, point.inputs, watch)
+        with _progress("descending", settings.steps, wanted=not as_json) as tell:
+            on_step = None if tell is None else \
+                (lambda k, value: tell(k, note=f"value {fmt.number(value)}"))
+            result = descend.run(compiled, point.inputs, point.params, settings, on_step)
+        final = report.Point(point.program, point.output, result.inputs, point.params,
+                             point.base)
+        ev = evaluate(graph, final.inputs)
+        if "plot" in opts:
+            plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step",
+                      ylabel=point.output)
+            _say(f"wrote the loss curve to {opts['plot']}")
+        summary = descend.summary(result, settings, every)
+        failure = None
+        if result.stopped == "diverged":
+            failure = MathError(
+                f"the descent diverged: {result.reason}",
+                hint=f"try a smaller --lr (say {fmt.number(settings.lr / 10)}); the session "
+                     f"keeps the best point, from step {result.best_step}",
+                data={"descend": summary})
+        if as_json:
+            output = "" if failure else \
+                report.dumps(report.document("descend", ev, final, descend=summary))
+        else:
+            from . import render_train
 
-        _out().print(render_train.descend_report(ev, point.inputs, result, settings,
-                                           full=bool(opts.get("full"))))
-        if failure:
-            raise failure
+            output = _render(render_train.descend_report(ev, point.inputs, result, settings,
+                                                         full=bool(opts.get("full"))))
+        # The session keeps every step of runs up to 10 000 steps, then a tenth-thousandth.
+        thin = every if settings.steps <= 10_000 else max(every, settings.steps // 10_000)
+        _commit(tx, final, [{k: h[k] for k in ("value", "lr", "change")}
+                            for h in descend.history(result, settings, thin)], True, output)
+    if failure:
+        raise failure
 
 
 def _descend_settings(opts: dict):
@@ -446,13 +535,13 @@ def explain_command(line: cmdline.CommandLine, as_json: bool) -> None:
     if as_json:
         _write_json(report.document("explain", ev, point, **explain.to_json(exp)))
     elif form == "markdown":
-        sys.stdout.write(explain_formats.markdown(exp))
+        _emit(visible(explain_formats.markdown(exp)))
     elif form == "latex":
-        sys.stdout.write(explain_formats.latex(exp))
+        _emit(visible(explain_formats.latex(exp)))
     else:
         from . import render_explain
 
-        _out().print(render_explain.explanation(exp, full))
+        _emit(_render(render_explain.explanation(exp, full)))
 
 
 @_program_command(
@@ -492,11 +581,11 @@ def check_command(line: cmdline.CommandLine, as_json: bool) -> None:
             doc["error"] = failure.to_json()
         _write_json(doc)
     else:
-        from . import render, render_explain
+        from . import render_explain
 
-        _out().print(render_explain.check_report(result, bool(opts.get("full"))))
+        _emit(_render(render_explain.check_report(result, bool(opts.get("full")))))
         if failure is not None:
-            _err().print(render.error(failure))
+            _show_error(failure)
     if failure is not None:
         raise typer.Exit(failure.exit_code)
 
@@ -535,7 +624,7 @@ def _progress(what: str, total: int, wanted: bool = True, least: int = 200):
 
     columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[note]}"))
-    with Progress(*columns, console=_err(), transient=True) as bar:
+    with Progress(*columns, console=_console(stderr=True), transient=True) as bar:
         task = bar.add_task(what, total=total, note="")
         start, last = time.perf_counter(), [0.0]
 
@@ -567,33 +656,37 @@ def step_command(
     def body() -> None:
         if not lr > 0 or lr == float("inf"):
             raise UsageError(f"--lr must be a positive number, not {lr}")
-        path = session.location(state)
-        piped = _stdin_text()
-        saved = None if piped else session.load(path)
-        point = report.read_point(piped, "stdin") if piped else saved.point
-        graph, point = program.reopen(point, cmdline.names(params, "params"),
-                                      cmdline.names(freeze, "freeze"))
-        rate = -lr if ascend else lr
-        before, after, moved = program.take_step(graph, point, rate)
-        change = program.change(before, after)
-        _save(path, moved, [{"value": report.jsonable(after.value) if after.value.ndim == 0
-                             else None, "lr": lr, "change": change}], fresh=False,
-              previous=saved)
-        if as_json:
-            _write_json(report.document("step", after, moved, step={
-                "lr": lr,
-                "ascend": ascend,
-                "previous": {
-                    "value": report.jsonable(before.value),
-                    "inputs": {k: report.jsonable(v) for k, v in before.inputs().items()},
-                    "gradients": {k: report.jsonable(v) for k, v in before.gradients().items()},
-                },
-                "change": change,
-            }))
-        else:
-            from . import render
+        with session.transaction(session.location(state), _waiting) as tx:
+            piped = _stdin_text()
+            if piped:
+                point = report.read_point(piped, "stdin")
+            else:
+                saved = tx.current()
+                point = (saved or session.load(tx.path)).point
+            graph, point = program.reopen(point, cmdline.names(params, "params"),
+                                          cmdline.names(freeze, "freeze"))
+            rate = -lr if ascend else lr
+            before, after, moved = program.take_step(graph, point, rate)
+            change = program.change(before, after)
+            if as_json:
+                output = report.dumps(report.document("step", after, moved, step={
+                    "lr": lr,
+                    "ascend": ascend,
+                    "previous": {
+                        "value": report.jsonable(before.value),
+                        "inputs": {k: report.jsonable(v) for k, v in before.inputs().items()},
+                        "gradients": {k: report.jsonable(v)
+                                      for k, v in before.gradients().items()},
+                    },
+                    "change": change,
+                }))
+            else:
+                from . import render
 
-            _out().print(render.step_report(before, after, moved.params, rate, full))
+                output = _render(render.step_report(before, after, moved.params, rate, full))
+            _commit(tx, moved, [{"value": report.jsonable(after.value)
+                                 if after.value.ndim == 0 else None,
+                                 "lr": lr, "change": change}], False, output)
 
     _run("step", as_json, body)
 
@@ -615,7 +708,7 @@ def history_command(
         else:
             from . import render
 
-            _out().print(render.history_table(saved.history, saved.point.output, full))
+            _emit(_render(render.history_table(saved.history, saved.point.output, full)))
 
     _run("history", as_json, body)
 
@@ -634,7 +727,7 @@ def reset_command(
             _write_json({"schema": report.SCHEMA, "command": "reset", "state": str(path),
                          "removed": removed})
         else:
-            _err().print(f"removed the session {path}" if removed else f"no session at {path}")
+            _say(f"removed the session {path}" if removed else f"no session at {path}")
 
     _run("reset", as_json, body)
 
@@ -696,31 +789,35 @@ def graph_command(line: cmdline.CommandLine, as_json: bool) -> None:
     elif text is None:
         from . import render_graph
 
-        _out().print(render_graph.graph_tree(ev, full=bool(line.options.get("full"))))
+        _emit(_render(render_graph.graph_tree(ev, full=bool(line.options.get("full")))))
     elif save is not None:
-        try:
-            Path(str(save)).write_text(text, encoding="utf-8")
-        except OSError as e:
-            raise UsageError(f"cannot write {save}: {e.strerror or e}") from None
-        sys.stderr.write(f"wrote the {form} picture to {save}\n")
+        from .files import write_atomic
+
+        write_atomic(cmdline.expand(str(save)), visible(text).encode("utf-8"),
+                     label="--save: ", error=UsageError)
+        _say(f"wrote the {form} picture to {save}")
     else:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        _emit(visible(text))
         if form == "svg" and sys.stdout.isatty():
-            sys.stderr.write("(SVG text; to keep it: > graph.svg, or --save graph.svg)\n")
+            _say("(SVG text; to keep it: > graph.svg, or --save graph.svg)")
 
 
 def main() -> None:
     """Entry point: never a traceback, whatever happens."""
+    for stream in (sys.stdout, sys.stderr):
+        # A character no encoder can write (a lone surrogate from a file name that is
+        # not UTF-8) is written as its escape rather than ending the run.
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
     try:
         app()
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        _say("interrupted")
         sys.exit(130)
     except BrokenPipeError:
         # The reader went away (| head): stop quietly, and keep Python from complaining.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         sys.exit(1)
     except (RecursionError, MemoryError) as e:
-        sys.stderr.write(f"error: the input is too large to handle ({type(e).__name__})\n")
+        _say(f"error: the input is too large to handle ({type(e).__name__})")
         sys.exit(2)

@@ -5,6 +5,8 @@ for reading. Pure text, shared by the tables, the error messages and `explain`.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 DIGITS = 4  # decimals shown for ordinary magnitudes
@@ -135,3 +137,22 @@ def summed(operand: tuple[int, ...], result: tuple[int, ...]) -> str:
         return "summed"
     return "summed over axis " + str(axes[0]) if len(axes) == 1 else \
         "summed over axes " + ", ".join(map(str, axes))
+
+
+# Characters that a terminal acts on rather than shows: the C0 controls but the line
+# break and the tab (ESC starts colour codes, cursor moves and OSC 52 clipboard
+# writes), DEL and the C1 controls, bidirectional overrides (text that reads in
+# another order than it is), and lone surrogates (no encoder can write them).
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                       "\ud800-\udfff]")
+
+
+def visible(text: str) -> str:
+    """User text made safe to show on a terminal: every control character written as
+    its escape (\\x1b, \\u202e), so it is seen and never obeyed."""
+    return _CONTROLS.sub(_escape, text)
+
+
+def _escape(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"

@@ -399,8 +399,7 @@ def save(path: str | os.PathLike, values, **kw) -> Path:
     usage error that says why."""
     path = checked(path)
     data = svg(values, **kw).encode() if path.suffix.lower() == ".svg" else png(values, **kw)
-    try:
-        path.write_bytes(data)
-    except OSError as e:
-        raise UsageError(f"cannot write the plot to {path}: {e.strerror or e}") from None
+    from .files import write_atomic
+
+    write_atomic(path, data, label="--plot: ", error=UsageError)
     return path

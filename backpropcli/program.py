@@ -87,7 +87,8 @@ def reopen(
 ) -> tuple[Graph, Point]:
     """The graph of a saved point, checked against its inputs. --params/--freeze, values
     typed on the command line and --output may replace what was saved."""
-    graph = choose_output(load_data(parse(point.program), point.base), output or point.output)
+    graph = choose_output(load_data(parse(point.program), point.base, quiet=True),
+                         output or point.output)
     missing = [n for n in graph.input_names if n not in point.inputs]
     if missing:
         raise ValueProblem(f"the saved point has no value for {', '.join(missing)}")
@@ -105,6 +106,12 @@ def take_step(graph: Graph, point: Point, lr: float) -> tuple[Evaluation, Evalua
     """Evaluate at the point, step every param by -lr · gradient, evaluate again there."""
     before = evaluate(graph, point.inputs)
     moved = step(before.inputs(), before.gradients(), point.params, lr)
+    for name in point.params:
+        if not np.isfinite(moved[name]).all():  # lr · gradient overflowed: say so, not a pole
+            grad = before.gradients()[name]
+            raise MathError(f"the step moves {name} beyond what a number can hold "
+                            f"({name} - {fmt.number(abs(lr))} · {fmt.brief(grad)} overflows)",
+                            hint="take a smaller step: a smaller --lr")
     after = evaluate(graph, moved)
     return before, after, Point(point.program, point.output, after.inputs(), point.params,
                                 point.base)

@@ -359,14 +359,33 @@ def history_table(history: list[dict], output: str, full: bool = False) -> Rende
 
 def error(err: BackpropError) -> RenderableType:
     head = Text("error: ", style="bold red")
-    head.append(err.where() + err.message)
+    head.append(fmt.visible(err.where() + err.message))
     parts: list[RenderableType] = [head]
     context = err.context()
     if context:
-        parts.append(Text(context))
+        parts.append(Text(fmt.visible(context)))
     if err.hint:
-        parts.append(Text(f"  hint: {err.hint}", style="dim"))
+        parts.append(Text(fmt.visible(f"  hint: {err.hint}"), style="dim"))
     return Group(*parts)
+
+
+class Clean:
+    """A view whose text is made safe for the terminal: any control character that user
+    text carried into it (a file name, a program, a document's strings) is shown as its
+    escape, never obeyed. The views' own styles are Rich's, outside the text, and pass."""
+
+    def __init__(self, renderable: RenderableType) -> None:
+        self.renderable = renderable
+
+    def __rich_console__(self, console, options):
+        for segment in console.render(self.renderable, options):
+            if segment.control or not segment.text or segment.text == "\n":
+                yield segment
+            else:
+                yield Segment(fmt.visible(segment.text), segment.style)
+
+    def __rich_measure__(self, console, options) -> Measurement:
+        return Measurement.get(console, options, self.renderable)
 
 
 def command_help(usage: str, doc: str, options: Sequence[tuple[str, str]],

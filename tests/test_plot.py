@@ -383,5 +383,5 @@ def test_save_to_an_unwritable_place_says_why(tmp_path):
     with pytest.raises(UsageError, match="No such file or directory"):
         plot.save(tmp_path / "missing" / "loss.svg", DECREASING)
     (tmp_path / "dir.png").mkdir()
-    with pytest.raises(UsageError, match=r"cannot write the plot to .*dir\.png"):
+    with pytest.raises(UsageError, match=r"cannot write .*dir\.png: it is a directory"):
         plot.save(tmp_path / "dir.png", DECREASING)

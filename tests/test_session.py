@@ -52,7 +52,7 @@ def test_a_write_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "s.json"
     for _ in range(3):
         save(path, a_session())
-    assert os.listdir(tmp_path) == ["s.json"]
+    assert os.listdir(tmp_path) == ["s.json"]  # no temporary, no lock file
 
 
 def test_a_failed_write_keeps_the_old_session(tmp_path, monkeypatch):
@@ -76,7 +76,7 @@ def test_saving_where_a_folder_cannot_be_made(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(SessionError) as e:
         save(tmp_path / "file" / "s.json", a_session())
-    assert "cannot save the session" in e.value.message and e.value.hint
+    assert "cannot use the session's folder" in e.value.message and e.value.hint
 
 
 @pytest.mark.parametrize("content, words", [
@@ -113,7 +113,7 @@ def test_a_broken_file_is_an_error_naming_it_and_is_kept(tmp_path, content, word
 def test_a_file_that_is_not_text(tmp_path):
     path = tmp_path / "s.json"
     path.write_bytes(b"\xff\xfe{")
-    with pytest.raises(SessionError, match="cannot read the session"):
+    with pytest.raises(SessionError, match=r"cannot read .* not UTF-8 text"):
         load(path)
 
 
@@ -141,5 +141,12 @@ def test_a_broken_session_is_not_replaced_by_step(cli, tmp_path):
     path = tmp_path / "s.json"
     path.write_text("{ not json")
     code, out, err = cli("step", "--state", str(path))
-    assert code == 2 and str(path) in err and "backprop reset" in err
+    # not in a .backprop folder, not beginning like a session: maybe not ours at all
+    assert code == 2 and str(path) in err and "left as it is" in err
     assert path.read_text() == "{ not json"
+    ours = tmp_path / ".backprop" / "session.json"
+    ours.parent.mkdir()
+    ours.write_text("{ not json")
+    code, out, err = cli("step", "--state", str(ours))
+    assert code == 2 and str(ours) in err and "backprop reset" in err
+    assert ours.read_text() == "{ not json"
