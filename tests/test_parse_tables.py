@@ -10,23 +10,31 @@ does, and that no cache folder is read or written.
 
 from __future__ import annotations
 
+import ast
+import copy
 import hashlib
 import os
+import pickle
+import re
 import shutil
 import subprocess
 import sys
 
 import lark
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from backpropcli import _parse_tables as tables
 from backpropcli import parse
+from backpropcli.errors import ProgramError, SyntaxProblem
 
-from .conftest import ROOT
+from .conftest import ROOT, SAMPLES
 
 PACKAGE = ROOT / "backpropcli"
 GENERATED = PACKAGE / "_parse_tables.py"
 SAME_LARK = lark.__version__ == tables.LARK_VERSION
+SAME_MINOR = lark.__version__.split(".")[:2] == tables.LARK_VERSION.split(".")[:2]
 
 
 # -- the shipped tables are the grammar's -----------------------------------------
@@ -77,3 +85,180 @@ def test_the_generated_module_ships_in_the_wheel_and_sdist():
         r = subprocess.run([git, "-C", str(ROOT), "check-ignore", "-q",
                             "backpropcli/_parse_tables.py"])
         assert r.returncode == 1, "git ignores backpropcli/_parse_tables.py"
+
+
+# -- nothing is unpickled, no cache is read or written ----------------------------
+
+_PICKLERS = ("pickle", "_pickle", "cPickle", "dill", "shelve", "marshal", "joblib")
+
+
+def test_no_module_unpickles_or_gives_lark_a_cache():
+    for path in sorted(PACKAGE.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [a.name.split(".")[0] for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [(node.module or "").split(".")[0]]
+            elif isinstance(node, ast.Call):
+                names = []
+                assert "cache" not in {k.arg for k in node.keywords}, \
+                    f"{path.name}:{node.lineno}: cache= (Lark's cache is a pickle)"
+            else:
+                continue
+            assert not set(names) & set(_PICKLERS), f"{path.name}:{node.lineno}"
+
+
+class _Payload:
+    """Unpickling this opens (creates) the marker file: proof that a pickle was loaded."""
+
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def _old_cache_name(text: str) -> str:
+    """The file name the old parse.py gave Lark's cache of this grammar."""
+    key = hashlib.sha256(f"{lark.__version__}\n{text}".encode()).hexdigest()[:20]
+    return f"grammar-{key}.lark-cache"
+
+
+def _tree(folder) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def test_a_planted_cache_is_never_loaded(tmp_path, backprop):
+    marker = tmp_path / "marker"
+    cache, home = tmp_path / "cache", tmp_path / "home"
+    text = (ROOT / "grammars" / "backprop.lark").read_text()
+    # Lark's cache file: a line with a hash, then the pickles (the first is loaded
+    # before the hash is compared). Planted under every name the old code would use.
+    planted = b"0" * 64 + b"\n" + pickle.dumps(_Payload(str(marker)), protocol=2)
+    for folder in (cache / "backprop", home / ".cache" / "backprop"):
+        folder.mkdir(parents=True)
+        for name in (_old_cache_name(text), "grammar-00000000000000000000.lark-cache"):
+            (folder / name).write_bytes(planted)
+    before = _tree(cache), _tree(home)
+    r = backprop("eval", "g = x*y + z", "--x", "3", "--y", "-4", "--z", "2", "--json",
+                 env={"XDG_CACHE_HOME": str(cache), "HOME": str(home)})
+    assert r.returncode == 0, r.stderr
+    assert '"value": -10.0' in r.stdout
+    assert not marker.exists(), "a planted pickle was loaded"
+    assert (_tree(cache), _tree(home)) == before  # nothing written in either cache folder
+
+
+# -- the run-time parser ----------------------------------------------------------
+
+@pytest.fixture
+def fresh_parser():
+    """parse._parser() made again inside the test, and again after it."""
+    parse._parser.cache_clear()
+    yield
+    parse._parser.cache_clear()
+
+
+@pytest.mark.skipif(not SAME_MINOR, reason=f"tables made by Lark {tables.LARK_VERSION}")
+def test_the_run_time_parser_is_loaded_from_the_tables(fresh_parser):
+    lark_parser, _ = parse._parser()
+    assert lark_parser.source_path == "<deserialized>"  # not built from the grammar
+
+
+@pytest.mark.parametrize("change", [{"LARK_VERSION": "0.9.0"}, {"DATA": {}},
+                                    {"MEMO": {0: {"__type__": "Nothing"}}}])
+def test_unusable_tables_fall_back_to_the_grammar(fresh_parser, monkeypatch, change):
+    for name, value in change.items():
+        monkeypatch.setattr(tables, name, value)
+    lark_parser, _ = parse._parser()
+    assert lark_parser.source_path != "<deserialized>"
+    assert len(parse.parse("f = x*y; g = f + z").nodes) == 5
+
+
+def test_loading_leaves_the_tables_as_they_were():
+    data, memo = copy.deepcopy(tables.DATA), copy.deepcopy(tables.MEMO)
+    for _ in range(2):
+        parse._load_tables(parse._Builder(""))
+    assert (data, memo) == (tables.DATA, tables.MEMO)
+
+
+# -- the loaded tables parse exactly as the grammar does --------------------------
+
+SNIPPETS = [
+    # programs
+    "g = x*y + z",
+    "f = x*y; g = f + z",
+    "2^3^2", "2**3**2", "-x^2", "(-2)^2", "x ** -y", "1 - 2 - 3", "8 / 4 / 2",
+    "a = 3\nb = -4\nc = a*b",
+    "c = 1; c += 2; c *= x; c -= 1; c /= 2",
+    "y = (x +\n  1) * (\n 2)",
+    "w = [1, 2, 3]; s = sum(w * x)",
+    "W = uniform(2, 3); b = zeros(2); h = relu(W @ x + b)",
+    "y = x[0, 1] + x[1]",
+    'X = load("data.csv", "x1", \'x2\')\ny = sum(X, 0)',
+    "m = max(a, b) - min(a, b) + abs(a)",
+    "sigmoid(relu(tanh(exp(log(sqrt(x))))))",
+    "# a comment only\ng = x  # and one after\n",
+    "\n\n;;g = x;;\n\n",
+    "y = +x - -x",
+    ".5e-3 * 1E+2 + 3.",
+    "[[1, 2], [3, 4]] @ v",
+    "g = x\r\n  + y",
+    "s = 0\n" + "s = s + x\n" * 2000,
+    # errors the builder finds
+    "y = foo(x)", "y = expp(x)", "y = max(x)", "y = exp(x, x)", "y = x[1.5]",
+    "y = [1, [2]]", "y = uniform(2) * 3", "y = x * 2; y = 3", "x = 1; x = 2",
+    "", "# only a comment\n", "y = 'a.csv'", 'load("a.csv")',
+    # syntax errors
+    "g = x*y + )", "g = x*y +", "a = 1\nb = (a", "g = x $ y", "g = x y", "x = = 2",
+    "g = (x", "g = x)", "g = [1, 2", "g = x[", "g = load('a.csv", "= 3", "x += ",
+    "3 = x", "g = x ^^ 2", "g = x,,y", "f(x) = 2", "g = x;\n;\n y = ", "y = x @@ W",
+    "g = 1 +\n2", "g = x × y", "g = x\ty z", "max(,)", "[]]", "((((", "x = 1 = 2",
+    "y = x[]", "g = 1e", "é = 2",
+]
+
+
+def _outcome(source: str, lark_parser, builder):
+    try:
+        graph = parse.parse_with(source, lark_parser, builder)
+    except (SyntaxProblem, ProgramError) as e:
+        return type(e).__name__, e.message, e.line, e.column, e.hint
+    return "graph", repr(graph)
+
+
+@pytest.fixture(scope="module")
+def two_parsers():
+    loaded, built = parse._Builder(""), parse._Builder("")
+    try:
+        from_tables = parse._load_tables(loaded)
+    except ValueError:
+        pytest.skip(f"tables made by Lark {tables.LARK_VERSION}")
+    return (from_tables, loaded), (parse.build(parse.grammar(), built), built)
+
+
+def _corpus():
+    return [*(p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.bp"))),
+            *SNIPPETS]
+
+
+def test_the_corpus_has_programs_and_errors_of_each_kind(two_parsers):
+    (lark_parser, builder), _ = two_parsers
+    kinds = {_outcome(s, lark_parser, builder)[0] for s in _corpus()}
+    assert kinds == {"graph", "SyntaxProblem", "ProgramError"}
+
+
+@pytest.mark.parametrize("source", _corpus(), ids=lambda s: re.sub(r"\s+", " ", s)[:30])
+def test_tables_and_grammar_parse_alike(two_parsers, source):
+    (a, builder_a), (b, builder_b) = two_parsers
+    assert _outcome(source, a, builder_a) == _outcome(source, b, builder_b)
+
+
+_TOKENS = ["x", "y", "1", "2.5", "+", "-", "*", "/", "^", "**", "@", "(", ")", "[", "]",
+           ",", "=", "+=", ";", "\n", " ", "exp", "max", "load", '"f.csv"', "# c\n", "$"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=16).map("".join))
+def test_token_soup_parses_alike(two_parsers, source):
+    (a, builder_a), (b, builder_b) = two_parsers
+    assert _outcome(source, a, builder_a) == _outcome(source, b, builder_b)
