@@ -15,11 +15,8 @@ is data from a file: parsing only records the file and the columns on the node
 
 from __future__ import annotations
 
-import contextlib
-import os
 import threading
 from functools import lru_cache
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -449,7 +446,8 @@ def reads(op: Op, operands: list[str], static: tuple[int, ...]) -> str:
 
 
 # ---------------------------------------------------------------------------
-# Lark: the grammar file, its cache, and errors turned into what a person reads.
+# Lark: the grammar file, the shipped tables, and errors turned into what a person
+# reads.
 
 class _Brackets:
     """Post-lexer: inside ( ) or [ ] a line break continues the expression."""
@@ -468,15 +466,34 @@ class _Brackets:
             yield tok
 
 
-def _cache_folder() -> Path | None:
-    """The user's own cache folder for Lark's parse tables (never the shared /tmp)."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "backprop"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError:
-        return None
-    return folder if os.access(folder, os.W_OK) else None
+# The options the parser is built with; the generator (parse_tables.py) builds the shipped
+# tables with the same ones. The transformer and the post-lexer are given at load time.
+OPTIONS = {"parser": "lalr", "lexer": "basic"}
+
+
+def grammar() -> str:
+    """The text of grammars/backprop.lark, as shipped inside the package."""
+    import pkgutil
+
+    return (pkgutil.get_data("backpropcli.grammars", "backprop.lark") or b"").decode("utf-8")
+
+
+def build(text: str, builder: _Builder) -> Lark:
+    """Build the parser from the grammar text (Lark computes the LALR tables: ~130 ms)."""
+    return Lark(text, **OPTIONS, transformer=builder, postlex=_Brackets())
+
+
+def _load_tables(builder: _Builder) -> Lark:
+    """The parser from the tables shipped in _parse_tables.py: Python literals, imported
+    like any module, so nothing is unpickled and no file outside the package is read."""
+    import lark
+
+    from . import _parse_tables as tables
+
+    if lark.__version__.split(".")[:2] != tables.LARK_VERSION.split(".")[:2]:
+        raise ValueError(f"tables made by Lark {tables.LARK_VERSION}, not {lark.__version__}")
+    return Lark._load_from_dict(tables.DATA, tables.MEMO, transformer=builder,
+                                postlex=_Brackets())
 
 
 _lock = threading.Lock()
@@ -484,36 +501,26 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _parser():
-    import hashlib
-    import pkgutil
-
-    import lark
-
-    text = (pkgutil.get_data("backpropcli.grammars", "backprop.lark") or b"").decode("utf-8")
+    """Lark's parser and its builder: loaded from the shipped tables (~1 ms), or, if
+    those were made by another Lark (major.minor) or do not load, built from the grammar
+    (~130 ms, the same parser)."""
     # Lark binds the grammar callbacks to one transformer object when it builds the
     # parser, so a single builder is kept and reset before each parse.
     builder = _Builder("")
-    options = {"parser": "lalr", "lexer": "basic", "transformer": builder,
-               "postlex": _Brackets()}
-    folder = _cache_folder()
-    if folder is None:
-        return Lark(text, **options), builder
-    # One file per grammar and Lark version, written under a private name and renamed
-    # into place, so a reader never meets another grammar's tables or half a file.
-    key = hashlib.sha256(f"{lark.__version__}\n{text}".encode()).hexdigest()[:20]
-    path = folder / f"grammar-{key}.lark-cache"
-    if path.exists():
-        return Lark(text, cache=str(path), **options), builder
-    tmp = folder / f".{path.name}.{os.getpid()}.tmp"
-    parser = Lark(text, cache=str(tmp), **options)
-    with contextlib.suppress(OSError):  # no cache this time; the parser itself is fine
-        os.replace(tmp, path)
-    return parser, builder
+    try:
+        return _load_tables(builder), builder
+    except Exception:  # another Lark, or tables it cannot read: the grammar is the truth
+        builder = _Builder("")
+        return build(grammar(), builder), builder
 
 
 def parse(source: str) -> Graph:
     """Parse a program into its graph, or raise SyntaxProblem/ProgramError with a place."""
-    lark, builder = _parser()
+    return parse_with(source, *_parser())
+
+
+def parse_with(source: str, lark: Lark, builder: _Builder) -> Graph:
+    """parse(), with a given parser and the builder it was made with (tests compare two)."""
     with _lock:
         builder.reset(source)
         try:

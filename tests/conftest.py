@@ -1,4 +1,4 @@
-"""Shared fixtures: every test runs in its own folder, with its own session and cache."""
+"""Shared fixtures: every test runs in its own folder, with its own session."""
 
 from __future__ import annotations
 
