@@ -194,3 +194,25 @@ def test_hundred_thousand_term_sum(backprop, tmp_path):
     assert "∂y/∂x is the sum over 100,000 paths from y down to x; the first" in r.stdout
     assert "1 · 1 · 1 · 1 · 1 · 1 · …(99987 more)… · 1 · 1 · 1 · 1 · 1 · 1 = 1" in r.stdout
     assert "∂y/∂x = the sum over all 100,000 paths = 100000" in r.stdout
+
+
+@pytest.mark.parametrize("width", [20, 57, 100])
+def test_a_long_line_is_wrapped_as_rich_wraps_it(width):
+    # Lines past render_explain.LONG are handed to Rich a line at a time (Rich's own
+    # way is quadratic in the length); what is printed is the same.
+    from rich.console import Console, Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from backpropcli import render_explain
+
+    eq = " · ".join(f"∂a{k + 1}/∂a{k}" for k in range(3000)) + " = " + "x" * 150 + " = 1"
+    assert len(eq) > render_explain.LONG
+
+    def printed(make) -> str:
+        console = Console(record=True, width=width, color_system=None)
+        console.print(Group(Padding(make(Text.assemble(("1. ", "dim"), eq)), (0, 0, 0, 5)),
+                            Text("after")))
+        return console.export_text()
+
+    assert printed(render_explain._line) == printed(lambda t: t)
