@@ -389,8 +389,8 @@ EXPLAIN_OPTIONS = [
            "and their sum is the back-propagated gradient"),
     Option("format", "FORMAT", "text (the default), markdown, or latex (an align* "
            "environment): plain text for notes and slides"),
-    Option("full", None, "every input, every factor of a long path, and a 50 times larger "
-           "budget for the walk over the paths"),
+    Option("full", None, "every input, every factor of a long path, and a budget half as "
+           "large again for the walk over the paths (each factor written counts)"),
     Option("json", None, "write one JSON document (schema backprop/1) to stdout"),
 ]
 
