@@ -274,7 +274,9 @@ DESCEND_OPTIONS = [
     Option("ascend", None, "climb instead: maximise the output"),
     Option("watch", "A,B", "other nodes to follow (default: named nodes the output does not "
            "use, such as an accuracy)"),
-    Option("every", "K", "with --json, the value history every K steps (default 1)"),
+    Option("every", "K", "with --json, the value history every K steps (default 1); "
+           "thinned to at most 10,000 entries evenly spread for long runs, with the "
+           "first, best and last"),
     Option("plot", "FILE", "save the loss curve as a picture (.svg or .png)"),
     *PROGRAM_OPTIONS,
 ]
@@ -317,19 +319,18 @@ def descend_command(line: cmdline.CommandLine, as_json: bool) -> None:
     with _progress("descending", settings.steps, wanted=not as_json) as tell:
         on_step = None if tell is None else \
             (lambda k, value: tell(k, note=f"value {fmt.number(value)}"))
-        result = descend.run(compiled, point.inputs, point.params, settings, on_step)
+        result = descend.run(compiled, point.inputs, point.params, settings, on_step, every)
     final = report.Point(point.program, point.output, result.inputs, point.params,
                          point.base)
     ev = evaluate(graph, final.inputs)
-    # The session keeps every step of runs up to 10 000 steps, then a tenth-thousandth.
-    thin = every if settings.steps <= 10_000 else max(every, settings.steps // 10_000)
+    # The session keeps the history the JSON has: thinned for long runs (descend.Trace).
     _save(session.location(opts.get("state")), final,
           [{k: h[k] for k in ("value", "lr", "change")}
-           for h in descend.history(result, settings, thin)], fresh=True)
+           for h in descend.history(result, settings)], fresh=True)
     if "plot" in opts:
-        plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step",
-                  ylabel=point.output)
-    summary = descend.summary(result, settings, every)
+        plot.save(Path(opts["plot"]), result.trace.values, steps=result.trace.steps,
+                  title=f"{point.output} by step", ylabel=point.output)
+    summary = descend.summary(result, settings)
     failure = None
     if result.stopped == "diverged":
         failure = MathError(

@@ -39,17 +39,19 @@ def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = Fals
         row = lambda n: (Text(n), value_cell(start[n], full), value_cell(final[n], full))  # noqa: E731
     body = fill(table, params, row, full, "params")
     parts: list[RenderableType] = [title, Padding(body, (0, 0, 0, 2), expand=False)]
-    if run.values:
-        first, last = run.values[0], run.values[-1]
-        line = Text.assemble((f"{out}: ", "bold"), f"{fmt.number(first)} → {fmt.number(last)}")
+    points = run.trace.points()
+    if points:
+        first, last = points[0], points[-1]
+        line = Text.assemble((f"{out}: ", "bold"),
+                             f"{fmt.number(first.value)} → {fmt.number(last.value)}")
         line.append(f"   (step 0 → {run.steps})", style="dim")
         parts.append(line)
-    for name, values in run.watched.items():
-        if values:
-            parts.append(Text.assemble((f"{name}: ", "bold"),
-                                       f"{fmt.number(values[0])} → {fmt.number(values[-1])}"))
-    if len(run.values) > 1:
-        parts += [Text(""), curve(run.values, width=72, title=f"{out} by step")]
+        for j, name in enumerate(run.trace.names):
+            parts.append(Text.assemble((f"{name}: ", "bold"), f"{fmt.number(first.watched[j])} "
+                                       f"→ {fmt.number(last.watched[j])}"))
+    if len(points) > 1:
+        parts += [Text(""), curve([p.value for p in points], steps=[p.step for p in points],
+                                  width=72, title=f"{out} by step")]
     return Group(*parts)
 
 
