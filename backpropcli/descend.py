@@ -179,7 +179,8 @@ def run(
 ) -> Run:
     """Descend from `inputs`; `on_step(k, value)` is told of every evaluated step.
     The run's history keeps the multiples of `every`; both it and the trace keep at
-    most `limit` points evenly spread, and the first, the best and the last."""
+    most `limit` points evenly spread, the first and the last (and, once thinned,
+    the best)."""
     f = compiled.value_and_grad
     names = compiled.inputs
     xs = compiled.args(inputs)
@@ -247,9 +248,9 @@ def run(
 
 
 def history(result: Run, settings: Settings) -> list[dict]:
-    """The run step by step, for the session and JSON: every --every K-th step (thinned
-    for long runs), the first, the best and the last; each with the value, the learning
-    rate and the change that led to it (from the step before), and the watched nodes."""
+    """The run step by step, for the session and JSON: every --every K-th step and the
+    last (for long runs thinned, with the best); each with the value, the learning rate
+    and the change that led to it (from the step before), and the watched nodes."""
     names = result.history.names
     return [{
         "step": p.step, "value": p.value,
