@@ -253,8 +253,10 @@ def _history(tx: session.Transaction, point: report.Point, entries: list[dict],
     if old is not None and old.point.program == point.program and \
             old.point.output == point.output:
         history = old.history
-    first = len(history)
-    return [*history, *({"step": first + k, **e} for k, e in enumerate(entries))]
+    # An entry without a step number is the next step; a descent's entries carry their
+    # own (its history is thinned for long runs, so they are not consecutive).
+    following = history[-1]["step"] + 1 if history else 0
+    return [*history, *({"step": following + k, **e} for k, e in enumerate(entries))]
 
 
 def _commit(tx: session.Transaction, point: report.Point, entries: list[dict], fresh: bool,
@@ -363,7 +365,9 @@ DESCEND_OPTIONS = [
     Option("ascend", None, "climb instead: maximise the output"),
     Option("watch", "A,B", "other nodes to follow (default: named nodes the output does not "
            "use, such as an accuracy)"),
-    Option("every", "K", "with --json, the value history every K steps (default 1)"),
+    Option("every", "K", "with --json, the value history every K steps (default 1); "
+           "thinned to at most 10,000 entries evenly spread for long runs, with the "
+           "first, best and last"),
     Option("plot", "FILE", "save the loss curve as a picture (.svg or .png)"),
     *PROGRAM_OPTIONS,
 ]
@@ -407,15 +411,16 @@ def descend_command(line: cmdline.CommandLine, as_json: bool) -> None:
         with _progress("descending", settings.steps, wanted=not as_json) as tell:
             on_step = None if tell is None else \
                 (lambda k, value: tell(k, note=f"value {fmt.number(value)}"))
-            result = descend.run(compiled, point.inputs, point.params, settings, on_step)
+            result = descend.run(compiled, point.inputs, point.params, settings, on_step,
+                                 every)
         final = report.Point(point.program, point.output, result.inputs, point.params,
                              point.base)
         ev = evaluate(graph, final.inputs)
         if "plot" in opts:
-            plot.save(Path(opts["plot"]), result.values, title=f"{point.output} by step",
-                      ylabel=point.output)
+            plot.save(Path(opts["plot"]), result.trace.values, steps=result.trace.steps,
+                      title=f"{point.output} by step", ylabel=point.output)
             _say(f"wrote the loss curve to {opts['plot']}")
-        summary = descend.summary(result, settings, every)
+        summary = descend.summary(result, settings)
         failure = None
         if result.stopped == "diverged":
             failure = MathError(
@@ -431,10 +436,9 @@ def descend_command(line: cmdline.CommandLine, as_json: bool) -> None:
 
             output = _render(render_train.descend_report(ev, point.inputs, result, settings,
                                                          full=bool(opts.get("full"))))
-        # The session keeps every step of runs up to 10 000 steps, then a tenth-thousandth.
-        thin = every if settings.steps <= 10_000 else max(every, settings.steps // 10_000)
-        _commit(tx, final, [{k: h[k] for k in ("value", "lr", "change")}
-                            for h in descend.history(result, settings, thin)], True, output)
+        # The session keeps the history the JSON has: thinned for long runs (descend.Trace).
+        _commit(tx, final, [{k: h[k] for k in ("step", "value", "lr", "change")}
+                            for h in descend.history(result, settings)], True, output)
     if failure:
         raise failure
 
@@ -478,8 +482,8 @@ EXPLAIN_OPTIONS = [
            "and their sum is the back-propagated gradient"),
     Option("format", "FORMAT", "text (the default), markdown, or latex (an align* "
            "environment): plain text for notes and slides"),
-    Option("full", None, "every input, every factor of a long path, and a 50 times larger "
-           "budget for the walk over the paths"),
+    Option("full", None, "every input, every factor of a long path, and a budget half as "
+           "large again for the walk over the paths (each factor written counts)"),
     Option("json", None, "write one JSON document (schema backprop/1) to stdout"),
 ]
 

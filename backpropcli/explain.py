@@ -10,8 +10,10 @@ Paths can be exponentially many (`a1 = a0 + a0; a2 = a1 + a1; ...` has 2^40 of t
 after 40 lines), so they are counted, by the same dynamic programming in one loop,
 and only a bounded number is written out; the sum over all of them is the gradient
 the backward pass computed, which is taken from the engine. Long paths keep their
-first and last factors; the walk over the paths has a budget of steps so that a
-100 000-node program explains in time.
+first and last factors. The walk over the paths has a budget that bounds both the
+work and the output: each step up an edge costs one, and each path written costs
+the factors it writes (a path of 40 factors found after one step still writes 40),
+so neither --paths 100000000 nor a 100 000-node program can make it run for long.
 
 Everything here is data (dataclasses) and the plain text that every view shares; the
 Rich view is in render.py, Markdown and LaTeX in explain_formats.py.
@@ -34,8 +36,13 @@ from .report import jsonable
 
 PATHS = 16  # paths written out per input (--paths N)
 FACTORS = 12  # factors written out per path; a longer one keeps its first and last (--full: all)
-BUDGET = 100_000  # steps of the walk over the paths, for the whole explanation
-FULL_BUDGET = 5_000_000  # the same with --full: a few seconds, still an end
+# The budget of the walk over the paths, for the whole explanation: one per step up an
+# edge and one per factor written. What costs most is the writing (a factor is a few
+# dozen characters in every view, some 20 µs in the terminal, and a dict in the JSON),
+# so these keep the walk and what it writes to about 3 s and 100-150 MB whatever
+# --paths asks; and at 100 000 steps, the one path of a 100 000-node chain is found.
+BUDGET = 100_000
+FULL_BUDGET = 150_000  # with --full, whose paths are written whole
 OTHERS = 4  # further nodes named in a gate note
 NOTES = 4  # reuse notes listed before "and N more"
 WHERE = 16  # definitions of unnamed nodes listed before "and N more"
@@ -91,7 +98,7 @@ class Derivation:
     paths: tuple[Path, ...]  # the first few of them
     gradient: object  # the back-propagated gradient: the sum over ALL paths
     shape: tuple[int, ...]
-    budget_ran_out: bool = False  # fewer paths written than asked, to keep the walk bounded
+    budget_ran_out: bool = False  # the budget cut the walk short: fewer paths than asked
 
     @property
     def complete(self) -> bool:
@@ -275,7 +282,16 @@ def _walk(graph: Graph, ups, edges: _Edges, start: int, limit: int, factors: int
           budget: int | None) -> tuple[list[Path], int | None, bool]:
     """The first `limit` paths from the output down to `start`, found by walking up
     from `start` with an explicit stack (depth-first, no recursion). The product of
-    the factors so far is kept per depth, so a path's product costs nothing extra."""
+    the factors so far is kept per depth, so a path's product costs nothing extra.
+
+    Each step up costs one of the budget, each path the factors it writes: after
+    the first path, the next one is often a step or two away (in the doubling
+    chain, half of them are one step away), so counting steps alone would let a
+    huge --paths write millions of whole paths. A path that what is left of the
+    budget cannot pay for ends the walk, except the first path to `start`: that one
+    is written with as many factors as are left (FACTORS at least, its first and
+    last), so that a path longer than the budget still shows, and the budget is
+    overrun by FACTORS at most."""
     out = graph.output
     found: list[Path] = []
     if limit <= 0:
@@ -288,7 +304,18 @@ def _walk(graph: Graph, ups, edges: _Edges, start: int, limit: int, factors: int
     while at:
         node = at[-1]
         if node == out:
-            found.append(_path(edges, climbed, product[-1], factors))
+            room = factors
+            if budget is not None:
+                whole = len(climbed) if factors is None else min(factors, len(climbed))
+                if whole > budget and found:  # what is left cannot pay for this one
+                    ran_out = True
+                    break
+                cap = max(budget, FACTORS)  # the first may be written in part
+                room = cap if room is None else min(room, cap)
+            path = _path(edges, climbed, product[-1], room)
+            found.append(path)
+            if budget is not None:
+                budget -= len(path.factors)
             if len(found) >= limit:
                 break
             cursor.pop(), at.pop(), product.pop()
@@ -613,6 +640,7 @@ def to_json(exp: Explanation) -> dict:
             "paths": [path(p) for p in der.paths],
             "sum": None if der.path_sum is None else jsonable(der.path_sum),
             "complete": der.complete,
+            "budget_ran_out": der.budget_ran_out,
         } for der in exp.derivations],
         "gates": [{"op": g.op, "gate": g.gate, "node": g.node, "expr": g.expr,
                    "local": [factor(f) for f in g.local], "also": list(g.others),

@@ -1,5 +1,6 @@
-"""Pictures of a descent's loss curve: the output's value at step 0, 1, …, n as an SVG
-document or a PNG image, with numpy and the standard library only.
+"""Pictures of a descent's loss curve: the output's value at step 0, 1, …, n (or at
+the steps a long descent kept) as an SVG document or a PNG image, with numpy and the
+standard library only.
 
 The layout (`frame`) is computed once and drawn twice: as SVG text by `svg`, as
 pixels by `png` (through raster.py). `save` picks one by the file's suffix; it is
@@ -45,6 +46,21 @@ def as_values(values) -> np.ndarray:
         raise MathError(f"cannot plot a value that is not finite: {fmt.number(v[bad[0]])} "
                         f"at step {bad[0]}")
     return v
+
+
+def as_steps(steps, n: int) -> np.ndarray:
+    """The step number of each of n values, as whole numbers: 0, 1, …, n − 1 if not
+    given; else they must be n increasing whole numbers (a long descent keeps only
+    some of its steps, evenly spread)."""
+    if steps is None:
+        return np.arange(n)
+    try:
+        at = np.asarray(steps, dtype=np.int64).reshape(-1)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise UsageError(f"cannot plot at these steps: {e}") from None
+    if len(at) != n or np.any(np.diff(at) <= 0):
+        raise UsageError(f"the steps must be {n} increasing whole numbers, one per value")
+    return at
 
 
 def use_log(values: np.ndarray, log: bool | None = None) -> bool:
@@ -196,6 +212,7 @@ class Frame:
     bottom: float
     x: Axis
     y: Axis
+    steps: np.ndarray  # the step of each value, along the x axis
 
     @property
     def columns(self) -> int:
@@ -209,12 +226,14 @@ class Frame:
         return self.bottom - self.y.frac(values) * (self.bottom - self.top)
 
 
-def frame(values, *, width: int = 640, height: int = 400, title: str = "",
+def frame(values, *, steps=None, width: int = 640, height: int = 400, title: str = "",
           log: bool | None = None, char: float = 6.0, line: float = 12.0,
           title_line: float = 20.0) -> Frame:
-    """The layout for these values; `char` is the width of a label's character,
-    `line` the height of a line of labels, `title_line` that of the title."""
+    """The layout for these values (at these steps: 0, 1, … if not given); `char` is
+    the width of a label's character, `line` the height of a line of labels,
+    `title_line` that of the title."""
     v = as_values(values)
+    at = as_steps(steps, len(v))
     if not (width >= 160 and height >= 120):
         raise UsageError(f"a plot needs at least 160×120 pixels, not {width}×{height}")
     width, height = int(width), int(height)
@@ -222,16 +241,20 @@ def frame(values, *, width: int = 640, height: int = 400, title: str = "",
     bottom = height - (6 + line + 6 + line + 6)  # ticks, their labels, the x label
     y = y_axis(v, use_log(v, log), target=max(3, int((bottom - top) // 50)))
     left = 8 + line + 8 + max(len(s) for s in y.labels) * char + 8
-    last = fmt.number(len(v) - 1)
+    # The x axis runs from 0 to the last step (kept steps need not be consecutive).
+    n = len(v) if steps is None else int(at[-1]) + 1
+    last = fmt.number(n - 1)
     right = width - max(12.0, len(last) * char / 2 + 6)
-    x = x_axis(len(v), target=max(2, int((right - left) // (len(last) * char + 40))))
-    return Frame(width, height, left, top, right, bottom, x, y)
+    x = x_axis(n, target=max(2, int((right - left) // (len(last) * char + 40))))
+    return Frame(width, height, left, top, right, bottom, x, y, at)
 
 
 def downsample(values: np.ndarray, columns: int) -> np.ndarray:
     """Indices of the points worth drawing: all of them when there are at most two a
     pixel column; otherwise, in each column, the smallest and the largest value (in
-    the order they occur, so a spike of one step survives), and both ends."""
+    the order they occur, so a spike of one step survives), and both ends. (Columns
+    are counted in points: those a long descent keeps are evenly spread, so a column
+    of points is a column of steps, near enough for choosing what to draw.)"""
     n = len(values)
     if n <= 2 * columns:
         return np.arange(n)
@@ -248,7 +271,7 @@ def curve_points(values, fr: Frame) -> tuple[np.ndarray, np.ndarray]:
     """The polyline to draw in fr, in pixel coordinates."""
     v = as_values(values)
     idx = downsample(v, fr.columns)
-    return fr.px(idx.astype(float)), fr.py(v[idx])
+    return fr.px(fr.steps[idx].astype(float)), fr.py(v[idx])
 
 
 def _ylabel(ylabel: str, ax: Axis) -> str:
@@ -267,10 +290,11 @@ def _text(s: str) -> str:
     return escape(_NOT_XML.sub("", str(s)))
 
 
-def svg(values, *, title: str = "", xlabel: str = "step", ylabel: str = "value",
-        width: int = 640, height: int = 400, log: bool | None = None) -> str:
-    """The values against their step as a standalone SVG document."""
-    fr = frame(values, width=width, height=height, title=title, log=log,
+def svg(values, *, steps=None, title: str = "", xlabel: str = "step",
+        ylabel: str = "value", width: int = 640, height: int = 400,
+        log: bool | None = None) -> str:
+    """The values against their step (0, 1, … or `steps`) as a standalone SVG document."""
+    fr = frame(values, steps=steps, width=width, height=height, title=title, log=log,
                char=6.5, line=13.0, title_line=16.0)
     xs, ys = curve_points(values, fr)
     width, height = fr.width, fr.height
@@ -324,10 +348,11 @@ WHITE, GRID, AXES, INK = (255, 255, 255), (230, 230, 230), (68, 68, 68), (40, 40
 BLUE = (31, 119, 180)  # the curve: the only blue in the picture, so a test can find it
 
 
-def png(values, *, title: str = "", xlabel: str = "step", ylabel: str = "value",
-        width: int = 640, height: int = 400, log: bool | None = None) -> bytes:
+def png(values, *, steps=None, title: str = "", xlabel: str = "step",
+        ylabel: str = "value", width: int = 640, height: int = 400,
+        log: bool | None = None) -> bytes:
     """The same picture as `svg`, rasterized and encoded as PNG bytes."""
-    fr = frame(values, width=width, height=height, title=title, log=log,
+    fr = frame(values, steps=steps, width=width, height=height, title=title, log=log,
                char=raster.ADVANCE, line=10.0, title_line=14.0)
     xs, ys = curve_points(values, fr)
     width, height = fr.width, fr.height
@@ -395,8 +420,9 @@ def checked(path: str | os.PathLike) -> Path:
 
 def save(path: str | os.PathLike, values, **kw) -> Path:
     """Write the picture to path, as SVG or PNG by its suffix; keyword arguments go to
-    `svg` or `png`. A suffix that is neither, or a file that cannot be written, is a
-    usage error that says why."""
+    `svg` or `png` (steps=: the step of each value, where not every step was kept). A
+    suffix that is neither, or a file that cannot be written, is a usage error that
+    says why."""
     path = checked(path)
     data = svg(values, **kw).encode() if path.suffix.lower() == ".svg" else png(values, **kw)
     from .files import write_atomic

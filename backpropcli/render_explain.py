@@ -3,7 +3,8 @@ check` (back-propagation beside central differences). Returns renderables, never
 
 from __future__ import annotations
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
 from rich.padding import Padding
 from rich.text import Text
 
@@ -31,7 +32,7 @@ def explanation(exp: Explanation, full: bool = False) -> RenderableType:
             hidden = len(exp.derivations) - 2 * (ROWS // 2)
             body.append(Text(f"… {hidden} more inputs (--full shows all)", style="dim"))
         elif x.single(der):
-            body.append(Text(x.single_equation(exp, der)))
+            body.append(_line(Text(x.single_equation(exp, der))))
         elif der.count == 0:
             body.append(Text(x.total(exp, der)))
         else:
@@ -67,8 +68,8 @@ def _derivation(exp: Explanation, der, spaced: bool) -> RenderableType:
         parts.append(Padding(table, (0, 0, 0, 2), expand=False))
     else:  # long ones: the route, then the product below it at the full width
         for n, (route, eq) in enumerate(lines, 1):
-            parts.append(Padding(Text.assemble((f"{n}. ", "dim"), route), (0, 0, 0, 2)))
-            parts.append(Padding(Text(eq), (0, 0, 0, 5)))
+            parts.append(Padding(_line(Text.assemble((f"{n}. ", "dim"), route)), (0, 0, 0, 2)))
+            parts.append(Padding(_line(Text(eq)), (0, 0, 0, 5)))
     more = x.rest(der)
     if more:
         parts.append(Padding(Text(more, style="dim"), (0, 0, 0, 2)))
@@ -77,6 +78,33 @@ def _derivation(exp: Explanation, der, spaced: bool) -> RenderableType:
     if spaced:
         parts.append(Text(""))
     return Group(*parts)
+
+
+LONG = 10_000  # characters past which a line of text is wrapped by _Wrapped
+
+
+def _line(text: Text) -> RenderableType:
+    """A line of the explanation, which may be a path of 100 000 factors."""
+    return _Wrapped(text) if len(text) > LONG else text
+
+
+class _Wrapped:
+    """A long Text, wrapped as Rich wraps it but handed on a line at a time. Rich joins
+    the wrapped lines of a Text into one string and then splits that string again, line
+    by line, copying the rest each time: time quadratic in the length, seconds for a
+    path of 50 000 factors. Line by line, the same output takes time linear in it."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        t = self.text
+        yield from t.wrap(console, options.max_width,
+                          justify=t.justify or options.justify or "default",
+                          overflow=t.overflow or options.overflow or "fold", no_wrap=False)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return self.text.__rich_measure__(console, options)
 
 
 def _notes(exp: Explanation) -> RenderableType | None:

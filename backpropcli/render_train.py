@@ -39,17 +39,19 @@ def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = Fals
         row = lambda n: (Text(n), value_cell(start[n], full), value_cell(final[n], full))  # noqa: E731
     body = fill(table, params, row, full, "params")
     parts: list[RenderableType] = [title, Padding(body, (0, 0, 0, 2), expand=False)]
-    if run.values:
-        first, last = run.values[0], run.values[-1]
-        line = Text.assemble((f"{out}: ", "bold"), f"{fmt.number(first)} → {fmt.number(last)}")
+    points = run.trace.points()
+    if points:
+        first, last = points[0], points[-1]
+        line = Text.assemble((f"{out}: ", "bold"),
+                             f"{fmt.number(first.value)} → {fmt.number(last.value)}")
         line.append(f"   (step 0 → {run.steps})", style="dim")
         parts.append(line)
-    for name, values in run.watched.items():
-        if values:
-            parts.append(Text.assemble((f"{name}: ", "bold"),
-                                       f"{fmt.number(values[0])} → {fmt.number(values[-1])}"))
-    if len(run.values) > 1:
-        parts += [Text(""), curve(run.values, width=72, title=f"{out} by step")]
+        for j, name in enumerate(run.trace.names):
+            parts.append(Text.assemble((f"{name}: ", "bold"), f"{fmt.number(first.watched[j])} "
+                                       f"→ {fmt.number(last.watched[j])}"))
+    if len(points) > 1:
+        parts += [Text(""), curve([p.value for p in points], steps=[p.step for p in points],
+                                  width=72, title=f"{out} by step")]
     return Group(*parts)
 
 
@@ -63,20 +65,24 @@ def _same(a, b) -> bool:
 _DOTS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 
 
-def curve(values, *, width: int = 60, height: int = 12, title: str = "",
+def curve(values, *, steps=None, width: int = 60, height: int = 12, title: str = "",
           log: bool | None = None) -> RenderableType:
     """The loss curve in the terminal, drawn with braille dots: the largest and the
     smallest value label the top and bottom rows, the first and last step the ends of
-    the x axis, and a last line gives the first and last value. At most `width`
-    columns, fewer when the console is narrower; `height` rows of curve. The y axis is
-    logarithmic as plot.use_log decides (asked, or values > 0 spanning > 3 decades)."""
+    the x axis, and a last line gives the first and last value. `steps` are the step
+    numbers of the values, increasing (default 0, 1, 2, ...; a long descent keeps
+    only some of its steps). At most `width` columns, fewer when the console is
+    narrower; `height` rows of curve. The y axis is logarithmic as plot.use_log
+    decides (asked, or values > 0 spanning > 3 decades)."""
     v = plot.as_values(values)
-    return _Curve(v, max(1, width), max(2, height), str(title), plot.use_log(v, log))
+    at = plot.as_steps(steps, len(v))
+    return _Curve(v, at, max(1, width), max(2, height), str(title), plot.use_log(v, log))
 
 
 @dataclass(frozen=True, eq=False)
 class _Curve:
     values: np.ndarray
+    steps: np.ndarray  # the step of each value
     width: int
     height: int
     title: str
@@ -99,7 +105,7 @@ def _curve_lines(c: _Curve, total: int) -> list[Text]:
         top = bottom = ""
         label = 0
     cols = max(2, total - label - 2)  # two columns go to a space and the axis
-    grid = _braille_grid(axis.frac(v), 2 * cols, 4 * rows)
+    grid = _braille_grid(axis.frac(v), 2 * cols, 4 * rows, c.steps)
     # Which text row each label goes on: the rows holding the largest and smallest value.
     at = {0: top, rows - 1: bottom}
     if flat:
@@ -121,24 +127,25 @@ def _curve_lines(c: _Curve, total: int) -> list[Text]:
         lines.append(line)
     lines.append(Text(" " * (label + 1) + "└" + "─" * cols, style="dim", no_wrap=True,
                       overflow="crop"))
-    lines.append(Text(_steps(n, label, cols), no_wrap=True, overflow="crop"))
+    lines.append(Text(_steps(n, int(c.steps[-1]), label, cols), no_wrap=True,
+                      overflow="crop"))
     first, last = fmt.number(v[0]), fmt.number(v[-1])
-    end = f"step 0: {first}"
+    end = f"step {int(c.steps[0])}: {first}"
     if n > 1:
-        end += f"  →  step {n - 1}: {last}"
+        end += f"  →  step {int(c.steps[-1])}: {last}"
     if len(end) > total:  # the steps are on the axis already; then a line each
         end = f"{first} → {last}" if len(first) + len(last) + 3 <= total else f"{first} →\n{last}"
     lines += [Text(part) for part in end.split("\n")]
     return lines
 
 
-def _steps(n: int, label: int, cols: int) -> str:
-    """The line under the x axis: 0 under the first column, the last step ending under
-    the last one, "step" between them. A label is left out rather than cut: a cut
-    1000000 would read as a smaller number."""
+def _steps(n: int, end: int, label: int, cols: int) -> str:
+    """The line under the x axis for n values up to step `end`: 0 under the first
+    column, the last step ending under the last one, "step" between them. A label is
+    left out rather than cut: a cut 1000000 would read as a smaller number."""
     if n == 1:  # a single value is drawn in the middle of the axis
         return " " * (label + 2) + f"{'0':^{cols}}".rstrip()
-    last = fmt.number(n - 1)
+    last = fmt.number(end)
     room = label + 2 + cols  # the whole width of the picture
     line = [" "] * room
     if len(last) <= room:
@@ -153,23 +160,27 @@ def _steps(n: int, label: int, cols: int) -> str:
     return "".join(line).rstrip()
 
 
-def _braille_grid(f: np.ndarray, width: int, height: int) -> np.ndarray:
+def _braille_grid(f: np.ndarray, width: int, height: int, steps=None) -> np.ndarray:
     """(height, width) dots lit along the curve through (step, f) with f in [0, 1].
 
-    Dot column x covers steps x·(n-1)/width to (x+1)·(n-1)/width; it lights every dot
-    between the lowest and the highest point of the straight-line curve over that
-    stretch: where the curve enters and leaves it, and every value inside it. So the
-    line is unbroken, and a spike of a single step among a million still shows."""
+    Dot column x covers steps a + x·(b-a)/width to a + (x+1)·(b-a)/width, for steps
+    a to b (0 to n-1 if not given); it lights every dot between the lowest and the
+    highest point of the straight-line curve over that stretch: where the curve
+    enters and leaves it, and every value inside it. So the line is unbroken, and a
+    spike of a single step among a million still shows. Where only some steps were
+    kept, the line runs straight between them, on the real step axis."""
     n = len(f)
+    at = np.arange(n) if steps is None else np.asarray(steps)
     lo = np.full(width, np.nan)
     if n == 1:  # both dots of the middle cell: one dot alone is easy to miss
         middle = width // 2 - width // 2 % 2
         lo[middle : middle + 2] = f[0]
         hi = lo.copy()
     else:
-        edges = np.interp(np.arange(width + 1) * (n - 1) / width, np.arange(n), f)
+        a, span = at[0], at[-1] - at[0]
+        edges = np.interp(a + np.arange(width + 1) * span / width, at, f)
         lo, hi = np.minimum(edges[:-1], edges[1:]), np.maximum(edges[:-1], edges[1:])
-        column = np.minimum(np.arange(n) * width // (n - 1), width - 1)  # of each step
+        column = np.minimum((at - a) * width // span, width - 1)  # of each step
         starts = np.searchsorted(column, np.arange(width))
         inside = starts < np.searchsorted(column, np.arange(width), side="right")
         # reduceat over the starts of non-empty columns reduces exactly each column.

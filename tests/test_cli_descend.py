@@ -94,3 +94,30 @@ def test_plot_files(cli, tmp_path):
         assert (tmp_path / name).stat().st_size > 500
     code, _, err = cli("descend", "y = x^2", "--x", "1", "--steps", "5", "--plot", "loss.gif")
     assert code == 2 and ".svg or .png" in err
+
+
+def test_a_long_run_keeps_a_bounded_history(cli, tmp_path):
+    from backpropcli import descend
+
+    code, out, err = cli("descend", "L = (a - 3)^2", "--a", "0", "--steps", "300000", "--json",
+                         "--plot", str(tmp_path / "loss.svg"))
+    assert code == 0, err
+    d = json.loads(out)["descend"]
+    hist = d["history"]
+    steps = [h["step"] for h in hist]
+    assert d["steps"] == 300_000 and steps[-1] == 300_000 and steps[0] == 0
+    assert len(hist) <= descend.LIMIT + 2 and d["best_step"] in steps
+    assert steps == sorted(set(steps))
+    assert hist[-1]["value"] == d["last"] and hist[0]["value"] == d["first"] == 9
+    assert (tmp_path / "loss.svg").read_text().count(">300000</text>") == 1  # the last tick
+    code, out, _ = cli("history", "--json")  # the session keeps the same entries
+    assert [h["value"] for h in json.loads(out)["history"]] == [h["value"] for h in hist]
+
+
+def test_a_long_run_draws_its_curve_to_the_last_step(cli):
+    code, out, err = cli("descend", "L = (a - 3)^2 + 1", "--a", "0", "--steps", "30000")
+    assert code == 0, err
+    assert "L: 10 → 1   (step 0 → 30000)" in out
+    assert out.rstrip().endswith("step 0: 10  →  step 30000: 1")
+    axis = next(line for line in out.splitlines() if line.lstrip().startswith("0 "))
+    assert axis.split() == ["0", "step", "30000"]

@@ -194,3 +194,44 @@ def test_hundred_thousand_term_sum(backprop, tmp_path):
     assert "∂y/∂x is the sum over 100,000 paths from y down to x; the first" in r.stdout
     assert "1 · 1 · 1 · 1 · 1 · 1 · …(99987 more)… · 1 · 1 · 1 · 1 · 1 · 1 = 1" in r.stdout
     assert "∂y/∂x = the sum over all 100,000 paths = 100000" in r.stdout
+
+
+def test_full_with_huge_paths_is_bounded_by_the_budget(backprop, tmp_path):
+    # 2^40 paths, asked for 10^8 of them with every factor: the budget (which counts
+    # each factor written) ends the walk after a bounded number of them, and says so.
+    prog = tmp_path / "doubling.bp"
+    prog.write_text("\n".join(f"a{i + 1} = a{i} + a{i}" for i in range(40)))
+    args = ("explain", str(prog), "--a0", "1", "--full", "--paths", str(10**8))
+    r = backprop(*args, timeout=60)
+    assert r.returncode == 0, r.stderr[-500:]
+    assert "more paths (the walk over the paths has a budget of steps" in r.stdout
+    assert "∂a40/∂a0 = the sum over all 1,099,511,627,776 paths = 1099511627776" in r.stdout
+    r = backprop(*args, "--json", timeout=60)
+    assert r.returncode == 0, r.stderr[-500:]
+    (der,) = json.loads(r.stdout)["derivations"]
+    assert der["budget_ran_out"] and not der["complete"]
+    factors = sum(len(p["factors"]) for p in der["paths"])
+    assert 0 < factors <= explain.FULL_BUDGET + explain.FACTORS
+    assert all(p["length"] == 40 and "elided" not in p for p in der["paths"])
+
+
+@pytest.mark.parametrize("width", [20, 57, 100])
+def test_a_long_line_is_wrapped_as_rich_wraps_it(width):
+    # Lines past render_explain.LONG are handed to Rich a line at a time (Rich's own
+    # way is quadratic in the length); what is printed is the same.
+    from rich.console import Console, Group
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from backpropcli import render_explain
+
+    eq = " · ".join(f"∂a{k + 1}/∂a{k}" for k in range(3000)) + " = " + "x" * 150 + " = 1"
+    assert len(eq) > render_explain.LONG
+
+    def printed(make) -> str:
+        console = Console(record=True, width=width, color_system=None)
+        console.print(Group(Padding(make(Text.assemble(("1. ", "dim"), eq)), (0, 0, 0, 5)),
+                            Text("after")))
+        return console.export_text()
+
+    assert printed(render_explain._line) == printed(lambda t: t)

@@ -85,3 +85,102 @@ def test_only_params_move():
 def test_default_watch_is_named_nodes_beside_the_output():
     graph = parse("score = w * x; accuracy = sign(score); loss = (score - 1)^2")
     assert [graph.nodes[i].name for i in descend.default_watch(graph)] == ["accuracy"]
+
+
+# ---------------------------------------------------------------------------
+# the trace: a bounded number of points, evenly spread, and the first, best and last
+
+def fed(n: int, every: int = 1, limit: int = 16, best_at: int | None = None) -> descend.Trace:
+    """A trace of steps 0 … n whose values fall, except a dip to the lowest at best_at."""
+    trace = descend.Trace(("w",), every=every, limit=limit)
+    low = None
+    for k in range(n + 1):
+        value = -1.0 if k == best_at else 1.0 / (k + 1)
+        best = low is None or value < low
+        low = value if best else low
+        trace.add(descend.Point(k, value, None if k == 0 else 0.0, (2.0 * k,)), best)
+    return trace
+
+
+@pytest.mark.parametrize("every", [1, 3])
+@pytest.mark.parametrize("n", [0, 1, 15, 16, 17, 47, 48, 49, 1000, 12_345])
+def test_trace_keeps_a_bounded_evenly_spread_sample(n, every):
+    trace = fed(n, every, best_at=n // 3 + 1 if n > 2 else None)
+    kept = [p.step for p in trace.kept]  # the last step is apart until a later one comes
+    assert len(kept) <= 16
+    # Every multiple of the gap before the last step: evenly spread, from 0 to the end.
+    assert kept == list(range(0, n, trace.gap))
+    steps = trace.steps
+    assert steps[0] == 0 and steps[-1] == n and steps == sorted(set(steps))
+    if trace.stride > 1:
+        assert len(kept) >= 8 and n // 3 + 1 in steps  # half full at least; the best kept
+    if every == 1 and n <= 16:
+        assert steps == list(range(n + 1))  # a short run keeps every step
+    points = trace.points()
+    assert trace.values == [p.value for p in points]
+    assert trace.watched == {"w": [2.0 * k for k in steps]}
+
+
+def test_every_k_before_thinning_is_the_multiples_and_the_last():
+    trace = fed(40, every=7, limit=100, best_at=11)
+    assert trace.steps == [0, 7, 14, 21, 28, 35, 40]  # as --every has always given
+
+
+def run_steps(n: int, **kw) -> descend.Run:
+    graph = parse("L = (a - 3)^2")
+    inputs = bind(graph, {"a": np.float64(0.0)})
+    return descend.run(compile_graph(graph, inputs), inputs, ["a"],
+                       descend.Settings(lr=0.1, steps=n), **kw)
+
+
+def test_a_million_steps_keep_at_most_the_limit():
+    r = run_steps(10**6)
+    assert r.stopped == "steps" and r.steps == 10**6
+    steps = r.trace.steps
+    assert len(steps) <= descend.LIMIT + 2
+    assert steps[0] == 0 and steps[-1] == 10**6 and r.best_step in steps
+    grid = [p.step for p in r.trace.kept]
+    assert len(grid) > descend.LIMIT // 2
+    assert set(np.diff(grid)) == {r.trace.gap}  # evenly spread
+    assert 10**6 - grid[-1] <= r.trace.gap
+    assert r.values[0] == 9.0 and r.values[-1] == pytest.approx(0.0, abs=1e-20)
+
+
+def test_every_k_thins_on_top_of_the_multiples_of_k():
+    r = run_steps(50_000, every=7, limit=1000)
+    hist = descend.history(r, descend.Settings(lr=0.1, steps=50_000))
+    steps = [h["step"] for h in hist]
+    assert len(steps) <= 1000 + 2 and steps[0] == 0 and steps[-1] == 50_000
+    assert all(k % 7 == 0 for k in steps if k not in (r.best_step, 50_000))
+    assert r.history.gap % 7 == 0 and r.history.gap > 7
+    # The change is still from the step before, not from the last point kept.
+    k = steps[5]
+    assert hist[5]["change"] == pytest.approx(9 * 0.64**k - 9 * 0.64 ** (k - 1), abs=1e-12)
+    assert r.trace is not r.history and r.trace.every == 1  # the curve's, thinned apart
+
+
+def test_memory_stays_flat_however_many_steps():
+    import gc
+    import tracemalloc
+
+    def peak(n: int) -> int:
+        gc.collect()
+        tracemalloc.start()
+        run_steps(n)
+        size = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return size
+
+    small, large = peak(2 * 10**4), peak(2 * 10**5)
+    assert large < 2 * small  # 10 times the steps, not 10 times the memory
+
+
+def test_divergence_is_judged_on_every_step_not_on_the_trace():
+    # Thinned down to a handful of points, the rise must still be seen step by step.
+    r = run("y = x^2", {"x": 1}, lr=1.5, steps=10_000)
+    graph = parse("y = x^2")
+    inputs = bind(graph, {"x": np.float64(1)})
+    small = descend.run(compile_graph(graph, inputs), inputs, ["x"],
+                        descend.Settings(lr=1.5, steps=10_000), limit=2)
+    assert small.stopped == r.stopped == "diverged" and small.reason == r.reason
+    assert small.steps == r.steps and small.inputs == r.inputs

@@ -232,6 +232,42 @@ def test_budget_bounds_the_walk():
     assert len(unlimited.paths) == 3 and not unlimited.budget_ran_out
 
 
+def written(der: x.Derivation) -> int:
+    return sum(len(p.factors) for p in der.paths)
+
+
+@pytest.mark.parametrize("factors", [x.FACTORS, None])
+def test_budget_counts_the_factors_written_not_only_the_steps(factors):
+    # After the first path of the doubling chain, the next is one or two steps away
+    # but writes a whole path: the budget pays for what is written.
+    ev = run(doubling(40), a0=1)
+    (der,) = x.explain(ev, paths=10**8, factors=factors, budget=2000).derivations
+    assert der.budget_ran_out and not der.complete
+    assert written(der) <= 2000
+    assert written(der) > 0.8 * 2000  # most of it went on factors: two steps up a path
+    whole = 40 if factors is None else x.FACTORS
+    assert all(len(p.factors) == whole for p in der.paths)  # none cut short
+    assert "budget" in x.rest(der)
+
+
+def test_a_whole_path_longer_than_the_budget_keeps_its_ends():
+    ev = run("\n".join(f"a{i + 1} = a{i} * 2" for i in range(300)), a0=1)
+    (der,) = x.explain(ev, paths=16, factors=None, budget=400).derivations
+    (path,) = der.paths
+    assert path.length == 300 and len(path.factors) == 100 and path.elided == 200
+    assert path.nodes[0] == "a300" and path.nodes[-1] == "a0" and path.product == 2.0**300
+    (der,) = x.explain(ev, paths=16, factors=None, budget=600).derivations
+    assert der.paths[0].elided == 0  # 300 steps up, 300 factors written
+
+
+def test_budget_is_shared_by_the_inputs():
+    ev = run(" + ".join(f"x{i}" for i in range(50)), **{f"x{i}": 1 for i in range(50)})
+    exp = x.explain(ev, paths=16, factors=None, budget=200)
+    assert sum(written(d) for d in exp.derivations) <= 200 + x.FACTORS
+    assert exp.derivations[-1].budget_ran_out and exp.derivations[-1].paths == ()
+    assert [d.gradient for d in exp.derivations] == [1.0] * 50  # still every gradient
+
+
 def test_enormous_counts_are_said_approximately():
     n = 2**5000
     assert x.count_text(2**40) == "1,099,511,627,776"

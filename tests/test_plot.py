@@ -385,3 +385,21 @@ def test_save_to_an_unwritable_place_says_why(tmp_path):
     (tmp_path / "dir.png").mkdir()
     with pytest.raises(UsageError, match=r"cannot write .*dir\.png: it is a directory"):
         plot.save(tmp_path / "dir.png", DECREASING)
+
+
+def test_kept_steps_are_placed_at_their_step():
+    # A long descent keeps only some steps: each is drawn at its step, and the x axis
+    # ends at the last one.
+    steps = np.array([0, 100, 200, 1000])
+    values = [4.0, 3.0, 2.0, 1.0]
+    fr = plot.frame(values, steps=steps, char=6.5, line=13.0, title_line=16.0)
+    assert fr.x.lo == 0 and fr.x.hi == 1000 and fr.x.labels[-1] == "1000"
+    pts = polyline(parse(plot.svg(values, steps=steps)))
+    assert np.allclose(pts[:, 0], fr.px(steps.astype(float)), atol=0.01)
+    assert pts[1, 0] - pts[0, 0] < (pts[3, 0] - pts[0, 0]) / 5  # step 100 of 1000, not 1 of 3
+    img = decode_png(plot.png(values, steps=steps))
+    assert img.shape == (400, 640, 3)
+    with pytest.raises(UsageError):
+        plot.svg(values, steps=[0, 1, 2])
+    with pytest.raises(UsageError):
+        plot.svg(values, steps=[0, 2, 1, 3])

@@ -168,3 +168,31 @@ def test_values_that_cannot_be_drawn():
         render_train.curve([])
     with pytest.raises(MathError):
         render_train.curve([1.0, float("inf")])
+
+
+def test_kept_steps_are_drawn_on_the_real_step_axis():
+    # A long descent keeps only some steps: the fall from 10 to 0 between step 0 and
+    # step 100 is the first tenth of an axis that ends at step 1000, not half of it.
+    lines = show([10.0, 0.0, 0.0], steps=[0, 100, 1000], height=8)
+    assert steps(lines) == ["0", "step", "1000"]
+    assert lines[-1] == "step 0: 10  →  step 1000: 0"
+    dots = ink(plot_rows(lines))
+    low = np.flatnonzero(dots[-1])
+    assert low.min() <= 0.1 * dots.shape[1] + 1 and dots[:, low.min() + 2:-1][:-1].sum() == 0
+
+
+def test_thinned_steps_of_a_million_label_the_end():
+    steps = np.append(np.arange(0, 1_000_000, 128), 1_000_000)
+    values = 10 * np.exp(-steps / 150_000.0)
+    lines = show(values, steps=steps, height=6)
+    assert lines[-2].split() == ["0", "step", "1000000"]
+    assert lines[-1].endswith("step 1000000: " + fmt.number(values[-1]))
+    same = show(values, height=6)  # as if consecutive: the same shape, other labels
+    assert plot_rows(lines) == plot_rows(same)
+
+
+def test_steps_must_match_the_values():
+    with pytest.raises(UsageError):
+        render_train.curve([1.0, 2.0], steps=[0])
+    with pytest.raises(UsageError):
+        render_train.curve([1.0, 2.0, 3.0], steps=[0, 5, 5])
