@@ -27,7 +27,7 @@ from . import cmdline, program, report, session
 from .cmdline import Option
 from .errors import BackpropError, LimitError, OutputError, UsageError
 from .fmt import visible
-from .limits import BYTES_ENV, max_bytes, size_text
+from .limits import BYTES_ENV, max_bytes, max_elements, size_text
 
 STATE_HELP = f"session file (default {session.DEFAULT}, or ${session.ENV})"
 
@@ -129,13 +129,20 @@ def _console(stderr: bool = False):
 
 def _render(renderable, stderr: bool = False) -> str:
     """A view drawn to text, as it would appear on the terminal (colours and width
-    included), before anything is written: a drawing that fails leaves no trace."""
+    included), before anything is written: a drawing that fails leaves no trace, and
+    nothing touches the real stream until the text is emitted."""
+    import io
+
+    from rich.console import Console
+
     from . import render
 
-    console = _console(stderr)
-    with console.capture() as captured:
-        console.print(render.Clean(renderable))
-    return captured.get()
+    real = _console(stderr)  # what the real stream is: a terminal, its width, colours
+    console = Console(file=io.StringIO(), force_terminal=real.is_terminal,
+                      color_system=real.color_system, width=real.width, height=real.height,
+                      no_color=real.no_color, highlight=False, legacy_windows=False)
+    console.print(render.Clean(renderable))
+    return console.file.getvalue()
 
 
 def _emit(text: str) -> None:
@@ -178,6 +185,7 @@ def _write_json(doc: dict) -> None:
 def _run(command: str, as_json: bool, body: Callable[[], None]) -> None:
     """Run a command body; a BackpropError becomes a message (or document) and its exit code."""
     try:
+        max_bytes(), max_elements()  # a bad BACKPROP_MAX_* is said at once, not when used
         body()
     except BackpropError as err:
         _fail(command, as_json, err)
@@ -223,6 +231,7 @@ def _stdin_text() -> str | None:
     try:
         if stream.isatty():
             return None
+        _refuse_device(stream)
         source = getattr(stream, "buffer", stream)
         data = source.read(limit + 1)
     except (OSError, ValueError):
@@ -238,6 +247,24 @@ def _stdin_text() -> str | None:
         except UnicodeDecodeError as e:
             raise UsageError(f"stdin is not UTF-8 text (byte {e.start})") from None
     return data if data.strip() else None
+
+
+def _refuse_device(stream) -> None:
+    """stdin redirected from a device other than /dev/null (/dev/zero, /dev/urandom)
+    would be read until the size limit: refuse it at once."""
+    import stat
+
+    try:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISCHR(info.st_mode):
+            return
+        if info.st_rdev == os.stat(os.devnull).st_rdev:
+            return
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's stream)
+        return
+    raise UsageError("stdin is a device, not a document or a program",
+                     hint="pipe a document in (backprop eval ... --json | backprop step), "
+                          "or leave stdin alone")
 
 
 def _waiting() -> None:
@@ -726,12 +753,17 @@ def reset_command(
 
     def body() -> None:
         path = session.location(state)
-        removed = session.clear(path)
-        if as_json:
-            _write_json({"schema": report.SCHEMA, "command": "reset", "state": str(path),
-                         "removed": removed})
-        else:
-            _say(f"removed the session {path}" if removed else f"no session at {path}")
+        removed = []
+
+        def report_it() -> None:
+            if as_json:
+                _write_json({"schema": report.SCHEMA, "command": "reset", "state": str(path),
+                             "removed": removed[0]})
+            else:
+                _say(f"removed the session {path}" if removed[0] else f"no session at {path}")
+
+        removed.append(os.path.lexists(path))
+        session.clear(path, then=report_it)
 
     _run("reset", as_json, body)
 

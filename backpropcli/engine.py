@@ -303,5 +303,6 @@ _HINTS = {
     "div": "division by zero",
     "sqrt": "sqrt needs an argument of at least 0",
     "exp": "exp overflows above about 709",
-    "pow": "a negative number to a fractional power, or 0 to a negative power",
+    "pow": "a result too large (above about 1.8e308), a negative number to a fractional "
+           "power, or 0 to a negative power",
 }

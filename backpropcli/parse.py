@@ -172,6 +172,8 @@ class _Builder:
         v = float(term.value)
         if v != int(v):
             self.fail(f"{what} must be a whole number, not {term.text}", line, column)
+        if abs(v) >= 2**53:  # beyond this a float no longer holds every whole number
+            self.fail(f"{what} {term.text} is far too large", line, column)
         return int(v)
 
     # -- atoms ---------------------------------------------------------------

@@ -158,5 +158,8 @@ def point_from(doc, origin: str, read_input=as_array) -> Point:
     if not all(isinstance(p, str) for p in doc["params"]):
         raise ValueProblem(f"{origin}: 'params' must be a list of names")
     inputs = {str(k): read_input(str(k), v, f" (in {origin})") for k, v in doc["inputs"].items()}
-    base = Path(doc["base"]) if isinstance(doc.get("base"), str) else None
+    base = doc.get("base")
+    if base is not None and (not isinstance(base, str) or not base.strip()):
+        raise ValueProblem(f"{origin}: 'base' must be the path of a folder")
+    base = Path(base) if base is not None else None
     return Point(doc["program"], doc["output"], inputs, list(doc["params"]), base)

@@ -9,8 +9,9 @@ What the file promises:
   A directory, a device, a symbolic link, or a file that is not a session (another
   JSON file, a truncated session) is refused with its name, never replaced; `backprop
   reset` is the way to start over.
-- Every change is a read–modify–write under an exclusive lock (flock on the session's
-  folder), so concurrent commands queue and none loses a step.
+- Every change is a read–modify–write under an exclusive lock (flock on a private
+  `.NAME.lock` file beside the session), so concurrent commands queue and none loses
+  a step.
 - The new content is written to a private temporary file, flushed to the disk, and
   renamed over the old one: a crash leaves the old session or the new one, never half
   of one; a replaced session keeps its mode; temporaries of killed processes are
@@ -33,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from . import files
-from .errors import BackpropError, SessionError, ValueProblem
+from .errors import BackpropError, SessionError, UsageError, ValueProblem
 from .limits import check_shape
 from .report import Point, dumps, jsonable, point_from
 from .values import as_array
@@ -45,6 +46,9 @@ COMPACT = 64  # arrays with more elements than this are stored as base64 bytes
 
 
 def location(explicit: str | None = None) -> Path:
+    """--state PATH, else $BACKPROP_STATE (if set and not empty), else the default."""
+    if explicit is not None and not explicit.strip():
+        raise UsageError("--state needs a path, not an empty string")
     return Path(explicit or os.environ.get(ENV) or DEFAULT)
 
 
@@ -213,32 +217,37 @@ def transaction(path: Path, on_wait: Callable[[], None] | None = None
     """Hold the session's lock for a whole read–modify–write. `on_wait` is told once
     if another process holds it (the call then waits for that process to finish)."""
     files.refuse_odd(path, "the session: ", error=SessionError)
+    if os.path.lexists(path) and not _ours(path):
+        load(path)  # a file that is no session gets no lock file beside it: say why now
     with _locked(path, on_wait):
         yield Transaction(path)
 
 
 @contextlib.contextmanager
 def _locked(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
-    """An exclusive flock on the session's folder, held until the block ends. The folder
-    rather than a lock file beside the session: nothing is left behind, and a path that
-    turns out not to be a session gets no file next to it. (Two sessions in one folder
-    then take turns, which costs nothing that matters.)"""
+    """An exclusive flock held until the block ends, on `.NAME.lock` beside the session.
+    The lock file is private (0600) and must be our own regular file: no other user can
+    open it, so no other user can hold the lock and make every command wait. (It stays
+    after use: removing a lock file races with the next process opening it.)"""
     try:
         import fcntl
     except ImportError:  # Windows: no flock; refuse rather than race
         raise SessionError("this platform has no file locking (fcntl), which the session "
                            "needs to keep concurrent steps apart",
                            hint="run on Linux or macOS") from None
-    folder = path.parent
+    lock = lock_path(path)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
-                     | getattr(os, "O_CLOEXEC", 0))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_CLOEXEC", 0), 0o600)
     except OSError as e:
-        raise SessionError(f"cannot use the session's folder {folder} "
-                           f"({e.strerror or e})",
+        raise SessionError(f"cannot lock the session: {lock} ({e.strerror or e})",
                            hint="choose another place with --state PATH") from None
     try:
+        files.refuse_open_odd(fd, lock, "the session's lock: ", error=SessionError)
+        if hasattr(os, "geteuid") and os.fstat(fd).st_uid != os.geteuid():
+            raise SessionError(f"the session's lock {lock} belongs to another user",
+                               hint="choose another place with --state PATH")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -246,12 +255,15 @@ def _locked(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
                 on_wait()
             fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError as e:  # a file system without locks
-            raise SessionError(f"cannot lock the session's folder {folder} "
-                               f"({e.strerror or e})",
+            raise SessionError(f"cannot lock the session: {lock} ({e.strerror or e})",
                                hint="choose another place with --state PATH") from None
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.lock")
 
 
 def save(path: Path, session: Session) -> None:
@@ -260,16 +272,22 @@ def save(path: Path, session: Session) -> None:
         tx.save(session)
 
 
-def clear(path: Path) -> bool:
+def clear(path: Path, then: Callable[[], None] | None = None) -> bool:
     """Remove the session file: only a session, or what is left of one (a file that
-    begins like a session but is cut short); never another file given by mistake."""
-    with transaction(path) as tx:
+    begins like a session but is cut short, or broken JSON where sessions live), never
+    another file given by mistake. `then` runs after the removal, the lock still held;
+    if it fails, the file is put back (reset reports and removes, or does neither)."""
+    files.refuse_odd(path, "the session: ", error=SessionError)
+    with _locked(path, None):
         if not os.path.lexists(path):
+            if then is not None:
+                then()
             return False
+        before = files.read_bytes(path, "the session: ", error=SessionError)
         try:
-            tx.current()
+            parse(before.decode("utf-8", errors="replace"), path)
         except SessionError as e:
-            if not _ours(path):
+            if not _ours(path, before):
                 raise SessionError(f"{path} is not a backprop session, so reset leaves it "
                                    f"alone ({e.message})",
                                    hint="remove it yourself if it is meant to go") from None
@@ -278,19 +296,30 @@ def clear(path: Path) -> bool:
         except OSError as e:
             raise SessionError(f"cannot remove the session {path} ({e.strerror or e})"
                                ) from None
+        try:
+            if then is not None:
+                then()
+        except BaseException:
+            files.write_atomic(path, before, new_mode=0o600, label="the session: ",
+                               error=SessionError)
+            raise
     return True
 
 
-def _ours(path: Path) -> bool:
-    """A file that is, or was, a session: in a .backprop folder (where sessions live), or
-    beginning like one (a session cut short). reset removes such a file even broken."""
-    return path.parent.name == DEFAULT.parent.name or _begins_like_a_session(path)
-
-
-def _begins_like_a_session(path: Path) -> bool:
+def _ours(path: Path, content: bytes | None = None) -> bool:
+    """A file that was a session and is damaged: it begins like one (a session cut
+    short), or it is not valid JSON and lies where sessions live (a .backprop folder).
+    A complete JSON document that is no session is never ours, wherever it is."""
+    if content is None:
+        try:
+            content = files.read_bytes(path, error=SessionError)
+        except BackpropError:
+            return False
+    head = content[:200].decode("utf-8", errors="replace")
+    if head.lstrip().startswith("{") and f'"{SCHEMA}"' in head:
+        return True
     try:
-        with files.open_regular(path, error=SessionError) as f:
-            head = f.read(200).decode("utf-8", errors="replace")
-    except BackpropError:
-        return False
-    return head.lstrip().startswith("{") and f'"{SCHEMA}"' in head
+        json.loads(content)
+    except (ValueError, RecursionError):
+        return path.parent.name == DEFAULT.parent.name
+    return False

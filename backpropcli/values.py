@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -23,6 +24,9 @@ from .errors import ValueProblem
 from .files import open_regular, read_text
 from .graph import Graph
 from .limits import MAX_DIMS, check_shape
+
+# A number as a person writes it: 3, -4, 0.5, .5, 1e-3 (no 1_000, no nan, only 0-9).
+NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
 
 
 def read_value(name: str, text: str, base: Path | None = None):
@@ -42,6 +46,8 @@ def read_value(name: str, text: str, base: Path | None = None):
         return as_array(name, data, "")
     try:
         value = float(text)
+        if not NUMBER.match(text) and math.isfinite(value):  # 1_000 and other digits
+            raise ValueError(text)
     except ValueError:
         raise ValueProblem(f"{name}: {text!r} is not a number",
                            hint=f"write --{name} 3, --{name} -0.5, --{name} '[1, 2]' "
@@ -306,10 +312,8 @@ def load_data(graph: Graph, base: Path | None = None, quiet: bool = False) -> Gr
 
 
 def _is_number(cell: str) -> bool:
-    try:
-        return math.isfinite(float(cell))
-    except ValueError:
-        return False
+    cell = cell.strip()
+    return bool(NUMBER.match(cell)) and math.isfinite(float(cell))
 
 
 def bind(

@@ -174,11 +174,12 @@ def test_named_programs(program, code, as_json):
     ("nan", 2), ("inf", 2), ("-inf", 2), ("NaN", 2), ("Infinity", 2), ("1e400", 2),
     ("-1e400", 2), ("1e308", 1), ("1e-400", 0), ("[1, nan]", 2), ("[" * 5000, 2),
     ("[[1, 2], [3]]", 2), ("[]", 2), ('"3"', 2), ("[true]", 2), ("0x10", 2), ("", 2),
-    ("  3  ", 0), ("@", 2), ("@missing.json", 2), ("@.", 2), ("\x00", 2), ("١٢", 0),
+    ("  3  ", 0), ("@", 2), ("@missing.json", 2), ("@.", 2), ("\x00", 2), ("١٢", 2),
+    ("1_000", 2),
 ])
 def test_named_values(value, code):
     # 1e308 * 10 overflows: the mathematics fails (1), the value itself was fine.
-    # '١٢' is 12 in Arabic-Indic digits, which Python's float() reads.
+    # '١٢' (12 in Arabic-Indic digits) and 1_000 are numbers to float(), not to a person.
     got, out, err = run(["eval", "g = x * 10", "--x", value, "--json"])
     assert got == code, (value, out)
 

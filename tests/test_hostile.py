@@ -471,7 +471,7 @@ def test_a_stale_temporary_is_removed_and_a_live_one_kept(tmp_path):
     assert not dead.exists()
     assert live.read_text() == "being written"
     assert sorted(p.name for p in SESSION.parent.iterdir()) == sorted(
-        ["session.json", live.name])
+        ["session.json", ".session.json.lock", live.name])
 
 
 # ---------------------------------------------------------------------------

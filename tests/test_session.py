@@ -52,7 +52,7 @@ def test_a_write_leaves_no_temporary_file(tmp_path):
     path = tmp_path / "s.json"
     for _ in range(3):
         save(path, a_session())
-    assert os.listdir(tmp_path) == ["s.json"]  # no temporary, no lock file
+    assert sorted(os.listdir(tmp_path)) == [".s.json.lock", "s.json"]  # no temporary
 
 
 def test_a_failed_write_keeps_the_old_session(tmp_path, monkeypatch):
@@ -69,14 +69,14 @@ def test_a_failed_write_keeps_the_old_session(tmp_path, monkeypatch):
         save(path, changed)
     assert str(path) in e.value.message and "No space left" in e.value.message
     assert path.read_text() == before
-    assert os.listdir(tmp_path) == ["s.json"]  # the temporary file is gone too
+    assert sorted(os.listdir(tmp_path)) == [".s.json.lock", "s.json"]  # no temporary
 
 
 def test_saving_where_a_folder_cannot_be_made(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(SessionError) as e:
         save(tmp_path / "file" / "s.json", a_session())
-    assert "cannot use the session's folder" in e.value.message and e.value.hint
+    assert "cannot lock the session" in e.value.message and e.value.hint
 
 
 @pytest.mark.parametrize("content, words", [
