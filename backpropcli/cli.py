@@ -184,6 +184,7 @@ def _write_json(doc: dict) -> None:
 
 def _run(command: str, as_json: bool, body: Callable[[], None]) -> None:
     """Run a command body; a BackpropError becomes a message (or document) and its exit code."""
+    _STDIN.clear()  # (the app may run several times in one process: tests)
     try:
         max_bytes(), max_elements()  # a bad BACKPROP_MAX_* is said at once, not when used
         body()
@@ -221,9 +222,23 @@ def _show_error(err: BackpropError) -> None:
         sys.stderr.flush()
 
 
+_STDIN: list = []  # what stdin held, once read: a command reads it at most once
+
+
 def _stdin_text() -> str | None:
-    """The text piped to stdin, or None when stdin is a terminal or empty. Read up to
-    the size limit and no further: a 20 GB stream is refused after 1 GiB, not read."""
+    """The text piped to stdin, or None when stdin is a terminal or empty, read once.
+
+    A command that changes the session reads stdin before it takes the session's lock:
+    in `eval ... | step | step` all three start at once, and a step holding the lock
+    while it waits for its input would wait for the eval that waits for the lock."""
+    if not _STDIN:
+        _STDIN.append(_read_stdin())
+    return _STDIN[0]
+
+
+def _read_stdin() -> str | None:
+    """Read stdin up to the size limit and no further: a 20 GB stream is refused after
+    1 GiB, not read."""
     stream = sys.stdin
     if stream is None or stream.closed:
         return None
@@ -365,6 +380,7 @@ def _program_command(name: str, doc: str, examples: list[str],
 def eval_command(line: cmdline.CommandLine, as_json: bool) -> None:
     from .engine import evaluate
 
+    _read_input_first(line)
     with session.transaction(_state(line), _waiting) as tx:
         graph, point = open_point(line, tx)
         ev = evaluate(graph, point.inputs)
@@ -377,6 +393,13 @@ def eval_command(line: cmdline.CommandLine, as_json: bool) -> None:
                                                full=bool(line.options.get("full"))))
         _commit(tx, point, [{"value": report.jsonable(ev.value) if ev.value.ndim == 0
                              else None, "lr": None, "change": None}], True, output)
+
+
+def _read_input_first(line: cmdline.CommandLine) -> None:
+    """Read stdin now if the command will (a document, or PROGRAM given as -), before
+    it takes the session's lock (see _stdin_text)."""
+    if line.program in (None, "-"):
+        _stdin_text()
 
 
 def _state(line: cmdline.CommandLine) -> Path:
@@ -428,6 +451,7 @@ def descend_command(line: cmdline.CommandLine, as_json: bool) -> None:
     every = cmdline.whole(opts.get("every", 1), "every")
     if every < 1:
         raise UsageError("--every must be at least 1")
+    _read_input_first(line)
     with session.transaction(_state(line), _waiting) as tx:
         graph, point = open_point(line, tx)
         if "watch" in opts:
@@ -687,8 +711,8 @@ def step_command(
     def body() -> None:
         if not lr > 0 or lr == float("inf"):
             raise UsageError(f"--lr must be a positive number, not {lr}")
+        piped = _stdin_text()  # before the lock (see _stdin_text)
         with session.transaction(session.location(state), _waiting) as tx:
-            piped = _stdin_text()
             if piped:
                 point = report.read_point(piped, "stdin")
             else:

@@ -133,3 +133,21 @@ def test_bad_lr(cli):
     cli(*WORKED)
     assert cli("step", "--lr", "-1")[0] == 2
     assert cli("step", "--lr", "abc")[0] == 2
+
+
+def test_a_pipeline_of_commands_never_waits_on_itself():
+    # All three start at once; a step must read its document before it takes the
+    # session's lock, or it would hold the lock waiting for the eval that waits for it.
+    import shlex
+    import subprocess
+
+    from tests.conftest import _command
+
+    exe = shlex.join(_command())
+    line = (f"{exe} eval 'g = x*y + z' --x 3 --y -4 --z 2 --json"
+            f" | {exe} step --lr 0.1 --json | {exe} step --lr 0.1 --json")
+    for _ in range(5):
+        r = subprocess.run(["sh", "-c", line], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        assert doc["inputs"]["x"] == pytest.approx(3.83) and "error" not in doc
