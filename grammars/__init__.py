@@ -1,1 +1,1 @@
-"""The backprop grammar, shipped inside the wheel as the package backpropcli.grammars."""
+"""The backprop grammar, shipped inside the wheel as the package backpropcli.lang.grammars."""

@@ -27,7 +27,7 @@ def _isolated(tmp_path, monkeypatch):
 @pytest.fixture
 def cli():
     """Run the Typer app in-process; returns (exit code, stdout, stderr)."""
-    from backpropcli.cli import app
+    from backpropcli.cli.app import app
 
     runner = CliRunner()
 
@@ -41,7 +41,7 @@ def cli():
 def _command() -> list[str]:
     here = str(Path(sys.executable).parent)  # the venv running the tests
     exe = shutil.which("backprop", path=here) or shutil.which("backprop")
-    return [exe] if exe else [sys.executable, "-c", "from backpropcli.cli import main; main()"]
+    return [exe] if exe else [sys.executable, "-c", "from backpropcli.cli.app import main; main()"]
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backpropcli.engine import evaluate, forward
-from backpropcli.errors import ProgramError, ShapeError
-from backpropcli.parse import parse
-from backpropcli.program import start
+from backpropcli.core.engine import evaluate, forward
+from backpropcli.core.errors import ProgramError, ShapeError
+from backpropcli.lang.parse import parse
+from backpropcli.tasks.program import start
 
 from .conftest import SAMPLES
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backpropcli import check as c
-from backpropcli import ops
-from backpropcli.parse import parse
-from backpropcli.values import bind
+from backpropcli.core import ops
+from backpropcli.lang.parse import parse
+from backpropcli.output import document
+from backpropcli.tasks import check as c
+from backpropcli.tasks.values import bind
 
 from .conftest import SAMPLES
 
@@ -27,7 +28,7 @@ def checked(text: str, **values) -> c.Check:
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.bp")), ids=lambda p: p.name)
 def test_every_sample_agrees(sample):
-    from backpropcli.program import start
+    from backpropcli.tasks.program import start
 
     graph, at = start(sample.read_text(), {}, base=sample.parent, seed=0)
     result = c.gradient_check(graph, at.inputs)
@@ -123,7 +124,7 @@ def test_a_step_out_of_the_domain_is_a_failure_with_a_reason():
 
 
 def test_json_shape():
-    doc = c.to_json(checked("g = x*y + z", x=3, y=-4, z=2))["check"]
+    doc = document.check_fields(checked("g = x*y + z", x=3, y=-4, z=2))["check"]
     assert doc["eps"] == c.EPS and doc["tol"] == c.TOL and doc["verdict"] == "passed"
     assert doc["failed"] == 0
     assert doc["evaluations"] == {"backprop": {"forward": 1, "backward": 1},

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from backpropcli import check, ops
+from backpropcli.core import ops
+from backpropcli.tasks import check
 
 from .conftest import SAMPLES
 

@@ -44,8 +44,8 @@ def test_divergence_exits_1_and_keeps_the_best_point(cli, tmp_path):
 
 
 @pytest.mark.parametrize("args, words", [
-    (["--optimizer", "rmsprop"], "choose sgd, momentum, adam"),
-    (["--schedule", "cosine"], "choose constant, linear"),
+    (["--optimizer", "rmsprop"], "choose sgd, momentum or adam"),
+    (["--schedule", "cosine"], "choose constant or linear"),
     (["--lr", "-1"], "positive"),
     (["--steps", "many"], "whole number"),
     (["--watch", "nope"], "no 'nope'"),
@@ -97,7 +97,7 @@ def test_plot_files(cli, tmp_path):
 
 
 def test_a_long_run_keeps_a_bounded_history(cli, tmp_path):
-    from backpropcli import descend
+    from backpropcli.tasks import descend
 
     code, out, err = cli("descend", "L = (a - 3)^2", "--a", "0", "--steps", "300000", "--json",
                          "--plot", str(tmp_path / "loss.svg"))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from backpropcli import explain
+from backpropcli.tasks import explain
 
 from .conftest import SAMPLES
 
@@ -223,7 +223,7 @@ def test_a_long_line_is_wrapped_as_rich_wraps_it(width):
     from rich.padding import Padding
     from rich.text import Text
 
-    from backpropcli import render_explain
+    from backpropcli.output.terminal import explain as render_explain
 
     eq = " · ".join(f"∂a{k + 1}/∂a{k}" for k in range(3000)) + " = " + "x" * 150 + " = 1"
     assert len(eq) > render_explain.LONG

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from backpropcli.cli import PROGRAM_OPTIONS
-from backpropcli.cmdline import names, positive, program_source, split, whole
-from backpropcli.errors import UsageError
+from backpropcli.cli import options
+from backpropcli.cli.options import names, positive, split, whole
+from backpropcli.core.errors import UsageError
+from backpropcli.tasks.program import program_source
+
+PROGRAM_OPTIONS = (*options.PROGRAM, options.FULL, options.JSON)
 
 
 def parts(*tokens: str):

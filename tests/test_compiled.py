@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backpropcli.compiled import compile_graph
-from backpropcli.engine import evaluate
-from backpropcli.errors import MathError
-from backpropcli.parse import parse
+from backpropcli.core.compiled import compile_graph
+from backpropcli.core.engine import evaluate
+from backpropcli.core.errors import MathError
+from backpropcli.lang.parse import parse
 
 from .conftest import SAMPLES
 
@@ -29,7 +29,7 @@ def same(graph, inputs):
 
 @pytest.mark.parametrize("sample", sorted(p.name for p in SAMPLES.glob("*.bp")))
 def test_every_sample(sample):
-    from backpropcli.program import start
+    from backpropcli.tasks.program import start
 
     graph, point = start((SAMPLES / sample).read_text(), {}, base=SAMPLES, seed=0)
     same(graph, point.inputs)

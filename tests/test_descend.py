@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backpropcli import descend
-from backpropcli.compiled import compile_graph
-from backpropcli.parse import parse
-from backpropcli.values import bind
+from backpropcli.core.compiled import compile_graph
+from backpropcli.lang.parse import parse
+from backpropcli.tasks import descend
+from backpropcli.tasks.values import bind
 
 
 def run(text: str, values: dict | None = None, params=None, **settings):

@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backpropcli import drawing, report
-from backpropcli.engine import Evaluation, evaluate
-from backpropcli.errors import BackpropError, UsageError
-from backpropcli.graph import Graph, Node
-from backpropcli.program import start
+from backpropcli.core.engine import Evaluation, evaluate
+from backpropcli.core.errors import BackpropError, UsageError
+from backpropcli.core.graph import Graph, Node
+from backpropcli.output import document, graphviz, mermaid, picture, tree
+from backpropcli.tasks.program import start
 
 from .graphcheck import check_dot, check_mermaid, dot_strings, mermaid_label
 
@@ -59,7 +59,7 @@ def weird():
 
 def test_dot_of_the_worked_example():
     ev = seed()
-    text = drawing.dot(ev)
+    text = graphviz.dot(ev)
     parsed = check_dot(text)
     labels = parsed["labels"]
     assert len(labels) == len(ev.graph.nodes)
@@ -77,24 +77,24 @@ def test_dot_of_the_worked_example():
 
 def test_dot_marks_the_output_constants_and_unused_nodes():
     ev = run("f = x * y; g = f + 2", x=3, y=-4)
-    parsed = check_dot(drawing.dot(ev))
+    parsed = check_dot(graphviz.dot(ev))
     attrs = parsed["attrs"]
-    out = drawing.node_id(ev.graph.output)
+    out = picture.node_id(ev.graph.output)
     assert "penwidth" in attrs[out]
     const = next(i for i, n in enumerate(ev.graph.nodes) if n.is_const)
-    assert attrs[drawing.node_id(const)]["shape"] == "circle"
-    assert parsed["labels"][drawing.node_id(const)] == "2"
+    assert attrs[picture.node_id(const)]["shape"] == "circle"
+    assert parsed["labels"][picture.node_id(const)] == "2"
     # with the output moved to f, g is drawn dashed: f does not depend on it
     ev_f = evaluate(ev.graph.with_output(ev.graph.find("f")), ev.inputs())
-    parsed = check_dot(drawing.dot(ev_f))
-    g = drawing.node_id(ev.graph.find("g"))
+    parsed = check_dot(graphviz.dot(ev_f))
+    g = picture.node_id(ev.graph.find("g"))
     assert "dashed" in parsed["attrs"][g]["style"]
     assert "f does not depend on g" in parsed["labels"][g]
 
 
 def test_each_use_of_a_reused_operand_is_its_own_edge():
     ev = sample("reuse.bp")  # b = a + a; c = b * b
-    edges = check_dot(drawing.dot(ev))["edges"]
+    edges = check_dot(graphviz.dot(ev))["edges"]
     assert [(a, b) for a, b, _ in edges] == [("n0", "n1"), ("n0", "n1"), ("n1", "n2"),
                                              ("n1", "n2")]
     assert [lab for *_, lab in edges] == ["∂b/∂a = 1", "∂b/∂a = 1", "∂c/∂b = 6", "∂c/∂b = 6"]
@@ -102,21 +102,21 @@ def test_each_use_of_a_reused_operand_is_its_own_edge():
 
 def test_dot_escapes_what_would_break_naive_quoting():
     ev = weird()
-    text = drawing.dot(ev)
+    text = graphviz.dot(ev)
     parsed = check_dot(text)
     for i in range(len(ev.graph.nodes)):
-        assert parsed["labels"][drawing.node_id(i)] == "\n".join(drawing.label_lines(ev, i))
+        assert parsed["labels"][picture.node_id(i)] == "\n".join(picture.label_lines(ev, i))
     assert '\\"' in text and "\\\\N" in text  # quotes and backslashes escaped
 
 
 @pytest.mark.parametrize("raw", ['a"b', "a\\b", "a\\", "\\N\\l", "two\nlines", 'x\\"y', "",
                                  "&#1; &amp; &"])
 def test_dot_quote_round_trips(raw):
-    assert dot_strings(drawing.dot_quote(raw)) == [raw]
+    assert dot_strings(graphviz.dot_quote(raw)) == [raw]
 
 
 def test_dot_check_catches_broken_text():
-    good = drawing.dot(seed())
+    good = graphviz.dot(seed())
     with pytest.raises(AssertionError):
         check_dot(good.replace('label="f = x * y', 'label="f = "x" * y'))  # a bare quote
     with pytest.raises(AssertionError):
@@ -133,7 +133,7 @@ def test_graphviz_accepts_the_dot_text(which):
     ev = {"seed": seed, "micrograd": lambda: sample("micrograd.bp"), "weird": weird,
           "arrays": lambda: run("h = W @ x; L = sum(h * [1, -1])", W="[[1, 2], [3, 4]]",
                                 x="[1, -1]")}[which]()
-    done = subprocess.run(["dot", "-Tsvg"], input=drawing.dot(ev), capture_output=True,
+    done = subprocess.run(["dot", "-Tsvg"], input=graphviz.dot(ev), capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "<svg" in done.stdout
@@ -144,7 +144,7 @@ def test_graphviz_accepts_the_dot_text(which):
 
 def test_mermaid_of_the_worked_example():
     ev = seed()
-    parsed = check_mermaid(drawing.mermaid(ev))
+    parsed = check_mermaid(mermaid.mermaid(ev))
     labels = parsed["labels"]
     assert labels["n3"] == "f = x * y\n= -12\n∂g/∂f = 1"
     assert labels["n0"] == "x = 3\n∂g/∂x = -4"
@@ -155,23 +155,23 @@ def test_mermaid_of_the_worked_example():
 
 def test_mermaid_escapes_quotes_brackets_and_entities():
     ev = weird()
-    text = drawing.mermaid(ev)
+    text = mermaid.mermaid(ev)
     parsed = check_mermaid(text)
     for i in range(len(ev.graph.nodes)):
-        assert parsed["labels"][drawing.node_id(i)] == "\n".join(drawing.label_lines(ev, i))
+        assert parsed["labels"][picture.node_id(i)] == "\n".join(picture.label_lines(ev, i))
     assert "#quot;" in text and "#93;" in text and "#35;" in text and "#124;" in text
-    assert parsed["classes"][drawing.node_id(2)] == "constant"
+    assert parsed["classes"][picture.node_id(2)] == "constant"
 
 
 def test_mermaid_arrays_and_renamed_nodes():
     ev = run("c = x * [1, -2]; c = c + 1; h = W @ c; L = sum(h)", x=2, W="[[1, 2], [3, 4]]")
-    parsed = check_mermaid(drawing.mermaid(ev))
+    parsed = check_mermaid(mermaid.mermaid(ev))
     assert "c#1 = x * [1, -2]\n= [2, -4]\nshape (2,)\n∂L/∂c#1 = [4, 6]" in \
         parsed["labels"].values()
 
 
 def test_mermaid_check_catches_broken_text():
-    good = drawing.mermaid(seed())
+    good = mermaid.mermaid(seed())
     with pytest.raises(AssertionError):
         check_mermaid(good.replace("f = x * y", 'f = "x" * y'))
     with pytest.raises(AssertionError):
@@ -183,8 +183,8 @@ def test_mermaid_check_catches_broken_text():
 
 
 def test_text_is_the_same_from_run_to_run():
-    assert drawing.dot(sample("micrograd.bp")) == drawing.dot(sample("micrograd.bp"))
-    assert drawing.mermaid(sample("micrograd.bp")) == drawing.mermaid(sample("micrograd.bp"))
+    assert graphviz.dot(sample("micrograd.bp")) == graphviz.dot(sample("micrograd.bp"))
+    assert mermaid.mermaid(sample("micrograd.bp")) == mermaid.mermaid(sample("micrograd.bp"))
 
 
 def test_a_100_000_node_program_draws_without_recursion():
@@ -201,10 +201,10 @@ def test_a_100_000_node_program_draws_without_recursion():
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(200, len(__import__("inspect").stack()) + 100))
     try:
-        dot_text = drawing.dot(ev)
-        mermaid_text = drawing.mermaid(ev)
-        plan = drawing.tree_plan(ev)
-        full = drawing.tree_plan(ev, full=True)
+        dot_text = graphviz.dot(ev)
+        mermaid_text = mermaid.mermaid(ev)
+        plan = tree.tree_plan(ev)
+        full = tree.tree_plan(ev, full=True)
     finally:
         sys.setrecursionlimit(limit)
     assert dot_text.count(" -> ") == 2 * n
@@ -226,7 +226,7 @@ def fake_program(tmp_path: Path, body: str) -> str:
 
 def test_svg_without_graphviz_says_how_to_install_it():
     with pytest.raises(UsageError) as caught:
-        drawing.svg("digraph {}", program="no-such-dot-program")
+        graphviz.svg("digraph {}", program="no-such-dot-program")
     err = caught.value
     assert err.exit_code == 2
     said = err.message + " " + err.hint
@@ -238,19 +238,19 @@ def test_svg_without_graphviz_says_how_to_install_it():
 def test_svg_never_hangs(tmp_path):
     slow = fake_program(tmp_path, "sleep 30")
     with pytest.raises(UsageError, match="did not finish"):
-        drawing.svg("digraph {}", program=slow, timeout=0.5)
+        graphviz.svg("digraph {}", program=slow, timeout=0.5)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a shell script stands in for dot")
 def test_svg_reports_a_failing_dot(tmp_path):
     broken = fake_program(tmp_path, "echo 'syntax error in line 1' >&2; exit 3")
     with pytest.raises(BackpropError, match="syntax error in line 1"):
-        drawing.svg("digraph {}", program=broken)
+        graphviz.svg("digraph {}", program=broken)
 
 
 @pytest.mark.skipif(not HAS_DOT, reason="Graphviz's dot is not installed")
 def test_svg_with_graphviz():
-    text = drawing.svg(drawing.dot(seed()))
+    text = graphviz.svg(graphviz.dot(seed()))
     assert text.lstrip().startswith("<?xml") and "</svg>" in text
     shown = html.unescape(text)  # Graphviz writes - as &#45;
     assert "∂g/∂x = -4" in shown and "= -12" in shown and "= -10" in shown
@@ -261,7 +261,7 @@ def test_svg_with_graphviz():
 
 def test_data_lists_every_node_and_edge():
     ev = run("f = x * y; g = f + 2", x=3, y=-4)
-    got = drawing.data(ev, report.jsonable)
+    got = document.graph_fields(ev)
     assert [n["id"] for n in got["nodes"]] == [f"n{i}" for i in range(5)]
     by_name = {n["name"]: n for n in got["nodes"]}
     assert by_name["x"] == {"id": "n0", "name": "x", "op": "input", "expr": None,
@@ -281,7 +281,7 @@ def names(ev, plan, kind=None):
 
 def test_tree_plan_of_the_worked_example():
     ev = seed()
-    plan = drawing.tree_plan(ev)
+    plan = tree.tree_plan(ev)
     assert [(r.lead, ev.graph.nodes[r.node].name, r.kind) for r in plan.rows] == [
         ("", "g", "full"), ("├─ ", "f", "full"), ("│  ├─ ", "x", "full"),
         ("│  └─ ", "y", "full"), ("└─ ", "z", "full")]
@@ -290,7 +290,7 @@ def test_tree_plan_of_the_worked_example():
 
 def test_a_reused_node_is_drawn_once_then_referred_to():
     ev = sample("reuse.bp")
-    plan = drawing.tree_plan(ev)
+    plan = tree.tree_plan(ev)
     assert [(ev.graph.nodes[r.node].name, r.kind) for r in plan.rows] == [
         ("c", "full"), ("b", "full"), ("a", "full"), ("a", "ref"), ("b", "ref")]
 
@@ -298,7 +298,7 @@ def test_a_reused_node_is_drawn_once_then_referred_to():
 def test_constants_and_unused_nodes():
     ev = run("f = x * y; g = f + 2; h = g * 3", x=3, y=-4)
     ev = evaluate(ev.graph.with_output(ev.graph.find("g")), ev.inputs())
-    plan = drawing.tree_plan(ev)
+    plan = tree.tree_plan(ev)
     assert names(ev, plan, "const") == ["2"]
     assert [ev.graph.nodes[i].name for i in plan.unused] == ["h"]
 
@@ -316,13 +316,13 @@ def fan(n: int):
 
 def check_counts(ev, plan):
     """The plan's counts agree with its rows, and every node is drawn or counted once."""
-    drawn = [r.node for r in plan.rows if r.kind in (drawing.FULL, drawing.CUT, drawing.FOLDED)]
+    drawn = [r.node for r in plan.rows if r.kind in (tree.FULL, tree.CUT, tree.FOLDED)]
     assert len(drawn) == len(set(drawn)) == plan.shown
     reachable = ev.graph.ancestors(ev.graph.output)
     total = sum(1 for i, n in enumerate(ev.graph.nodes) if reachable[i] and not n.is_const)
     assert plan.total == total
     assert plan.hidden == sum(r.hidden for r in plan.rows) == total - plan.shown
-    refs = {r.node for r in plan.rows if r.kind == drawing.REF}
+    refs = {r.node for r in plan.rows if r.kind == tree.REF}
     assert refs <= set(drawn)
 
 
@@ -331,7 +331,7 @@ def check_counts(ev, plan):
 @pytest.mark.parametrize("lines,depth", [(60, 10), (20, 4), (8, 100), (1000, 3)])
 def test_a_big_graph_stays_within_its_budget(make, lines, depth):
     ev = make()
-    plan = drawing.tree_plan(ev, lines=lines, depth=depth)
+    plan = tree.tree_plan(ev, lines=lines, depth=depth)
     assert len(plan.rows) <= lines + 1  # one more row at most: the last node's operand
     assert all(len(r.lead) <= 3 * depth for r in plan.rows)
     check_counts(ev, plan)
@@ -339,18 +339,18 @@ def test_a_big_graph_stays_within_its_budget(make, lines, depth):
 
 def test_a_500_node_graph_is_summarised():
     ev = fan(500)  # 1049 nodes the output depends on
-    plan = drawing.tree_plan(ev)
+    plan = tree.tree_plan(ev)
     assert plan.total == 1049
-    assert len(plan.rows) <= drawing.TREE_LINES
+    assert len(plan.rows) <= tree.TREE_LINES
     assert plan.hidden > 900
     check_counts(ev, plan)
 
 
 def test_every_cut_row_with_a_hidden_operand_counts_it():
     ev = fan(500)
-    plan = drawing.tree_plan(ev)
+    plan = tree.tree_plan(ev)
     for r in plan.rows:
-        if r.kind == drawing.CUT:
+        if r.kind == tree.CUT:
             hidden_operand = any(
                 not n.is_const and all(q.node != j for q in plan.rows)
                 for j, n in ((j, ev.graph.nodes[j]) for j in ev.graph.nodes[r.node].args))
@@ -359,11 +359,11 @@ def test_every_cut_row_with_a_hidden_operand_counts_it():
 
 def test_full_draws_everything_and_folds_deep_rows():
     ev = chain(100)  # 101 levels
-    plan = drawing.tree_plan(ev, full=True, fold=12)
+    plan = tree.tree_plan(ev, full=True, fold=12)
     assert plan.hidden == 0 and plan.shown == plan.total == 202
     assert all(len(r.lead) <= 3 * 13 for r in plan.rows)
-    folded = [r.node for r in plan.rows if r.kind == drawing.FOLDED]
-    resumed = [r.node for r in plan.rows if r.kind == drawing.RESUME]
+    folded = [r.node for r in plan.rows if r.kind == tree.FOLDED]
+    resumed = [r.node for r in plan.rows if r.kind == tree.RESUME]
     assert folded == resumed and len(folded) >= 100 // 12
     check_counts(ev, plan)
 
@@ -371,7 +371,7 @@ def test_full_draws_everything_and_folds_deep_rows():
 def test_an_array_label_says_its_shape_once():
     ev = run("h = W @ x; L = sum(h)", W="[[1, 2, 3], [4, 5, 6], [7, 8, 9]]", x="[1, -1, 2]")
     w = ev.graph.find("W")
-    assert drawing.label_lines(ev, w) == ["W = (3, 3) array in [1, 9]",
+    assert picture.label_lines(ev, w) == ["W = (3, 3) array in [1, 9]",
                                           "∂L/∂W = (3, 3) array in [-1, 2]"]
-    assert drawing.label_lines(ev, ev.graph.find("h")) == [
+    assert picture.label_lines(ev, ev.graph.find("h")) == [
         "h = W @ x", "= [5, 11, 17]", "shape (3,)", "∂L/∂h = [1, 1, 1]"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backpropcli.engine import evaluate, step
-from backpropcli.errors import MathError
-from backpropcli.parse import parse
-from backpropcli.values import bind
+from backpropcli.core.engine import evaluate
+from backpropcli.core.errors import MathError
+from backpropcli.core.optim import step
+from backpropcli.lang.parse import parse
+from backpropcli.tasks.values import bind
 
 
 def run(text: str, **values):

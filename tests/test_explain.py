@@ -10,11 +10,11 @@ import subprocess
 import numpy as np
 import pytest
 
-from backpropcli import explain as x
-from backpropcli import explain_formats as formats
-from backpropcli.engine import evaluate
-from backpropcli.parse import parse
-from backpropcli.values import bind
+from backpropcli.core.engine import evaluate
+from backpropcli.lang.parse import parse
+from backpropcli.output import document, latex, markdown, text
+from backpropcli.tasks import explain as x
+from backpropcli.tasks.values import bind
 
 from .conftest import SAMPLES
 
@@ -56,7 +56,7 @@ def test_worked_example_derivation_as_data():
 
 def test_worked_example_equations():
     ev, exp = explained(WORKED, **POINT)
-    lines = [x.single_equation(exp, d) for d in exp.derivations]
+    lines = [text.single_equation(exp, d) for d in exp.derivations]
     assert lines == [
         "∂g/∂x = ∂g/∂f · ∂f/∂x = 1 · y = 1 · (-4) = -4",
         "∂g/∂y = ∂g/∂f · ∂f/∂y = 1 · x = 1 · 3 = 3",
@@ -69,9 +69,9 @@ def test_gate_notes_on_the_worked_example():
     notes = {g.op: g for g in exp.gates}
     assert set(notes) == {"add", "mul"}
     assert notes["mul"].node == "f" and "swaps its inputs' values" in notes["mul"].gate
-    assert x.gate_text(notes["mul"]) == "∂f/∂x = y = -4, ∂f/∂y = x = 3"
+    assert text.gate_text(notes["mul"]) == "∂f/∂x = y = -4, ∂f/∂y = x = 3"
     assert "unchanged to both inputs" in notes["add"].gate
-    assert x.gate_text(notes["add"]) == "∂g/∂f = 1, ∂g/∂z = 1"
+    assert text.gate_text(notes["add"]) == "∂g/∂f = 1, ∂g/∂z = 1"
     assert [g.op for g in exp.gates] == ["add", "mul"]  # from the output down
 
 
@@ -79,7 +79,7 @@ def test_max_gate_routes_to_the_larger_input():
     ev, exp = explained("m = max(x, y)", x=3, y=-4)
     (note,) = exp.gates
     assert note.op == "max" and "larger input" in note.gate
-    assert x.gate_text(note) == "∂m/∂x = 1, ∂m/∂y = 0"
+    assert text.gate_text(note) == "∂m/∂x = 1, ∂m/∂y = 0"
 
 
 def test_no_gate_note_where_no_gate_applies():
@@ -90,7 +90,7 @@ def test_no_gate_note_where_no_gate_applies():
 def test_unnamed_nodes_are_defined():
     ev, exp = explained("g = x*y + z", **POINT)
     assert exp.where == (("t1", "x * y"),)
-    assert x.single_equation(exp, derivation(exp, "x")) == \
+    assert text.single_equation(exp, derivation(exp, "x")) == \
         "∂g/∂x = ∂g/∂t1 · ∂t1/∂x = 1 · y = 1 · (-4) = -4"
 
 
@@ -107,11 +107,11 @@ def test_reused_node_lists_every_path_and_their_sum():
     da = derivation(exp, "a")
     assert da.count == 4 and len(da.paths) == 4 and da.complete
     for p in da.paths:
-        assert x.chain(p) == "∂c/∂b · ∂b/∂a" and p.product == 1
+        assert text.chain(p) == "∂c/∂b · ∂b/∂a" and p.product == 1
     # each path takes a different pair of uses (slots) of b in c and of a in b
     assert {tuple(f.slot for f in p.factors) for p in da.paths} == {(0, 0), (0, 1), (1, 0),
                                                                     (1, 1)}
-    assert x.total(exp, da) == "∂c/∂a = 1 + 1 + 1 + 1 = 4"
+    assert text.total(exp, da) == "∂c/∂a = 1 + 1 + 1 + 1 = 4"
     assert da.path_sum == 4 == ev.gradients()["a"]
     assert [(r.node, r.operand, r.times) for r in exp.reuses] == [("c", "b", 2), ("b", "a", 2)]
 
@@ -142,7 +142,7 @@ def test_sum_over_the_paths_is_the_backward_pass(text, values):
 
 @pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.bp")), ids=lambda p: p.name)
 def test_sum_over_the_paths_on_every_sample(sample):
-    from backpropcli.program import start
+    from backpropcli.tasks.program import start
 
     graph, point = start(sample.read_text(), {}, base=sample.parent, seed=0)
     ev = evaluate(graph, point.inputs)
@@ -161,8 +161,8 @@ def test_micrograd_paths_are_counted_and_cut_at_the_limit():
     exp = x.explain(ev)
     da = derivation(exp, "a")
     assert da.count == 24 and len(da.paths) == x.PATHS and not da.complete
-    assert "… and 8 more paths" in x.rest(da)
-    assert x.total(exp, da) == "∂g/∂a = the sum over all 24 paths = 138.8338"
+    assert "… and 8 more paths" in text.rest(da)
+    assert text.total(exp, da) == "∂g/∂a = the sum over all 24 paths = 138.8338"
 
 
 def test_unused_input_has_no_path():
@@ -171,7 +171,7 @@ def test_unused_input_has_no_path():
     exp = x.explain(ev)
     dw = derivation(exp, "w")
     assert dw.count == 0 and dw.paths == ()
-    assert x.total(exp, dw) == "∂a/∂w = 0   (no path leads from a down to w)"
+    assert text.total(exp, dw) == "∂a/∂w = 0   (no path leads from a down to w)"
 
 
 # ---------------------------------------------------------------------------
@@ -182,8 +182,8 @@ def doubling(n: int) -> str:
 
 
 def test_path_counts_by_dynamic_programming_match_enumeration():
-    for text, values in PROGRAMS:
-        ev = run(text, **values)
+    for program, values in PROGRAMS:
+        ev = run(program, **values)
         counts = x.path_counts(ev.graph)
         exp = x.explain(ev, paths=10_000)
         for i, der in zip(ev.graph.inputs, exp.derivations, strict=True):
@@ -196,10 +196,10 @@ def test_two_to_the_forty_paths():
     assert der.count == 2**40
     assert len(der.paths) == x.PATHS  # written out: a bounded number
     assert der.gradient == 2**40  # the sum over all of them, from the backward pass
-    assert "1,099,511,627,760 more paths" in x.rest(der)
-    assert x.total(exp, der) == "∂a40/∂a0 = the sum over all 1,099,511,627,776 paths = " \
+    assert "1,099,511,627,760 more paths" in text.rest(der)
+    assert text.total(exp, der) == "∂a40/∂a0 = the sum over all 1,099,511,627,776 paths = " \
                                 "1099511627776"
-    assert x.count_json(der.count) == 2**40
+    assert document.count_json(der.count) == 2**40
 
 
 def test_long_path_keeps_its_first_and_last_factors():
@@ -208,7 +208,7 @@ def test_long_path_keeps_its_first_and_last_factors():
     assert path.length == 40 and path.elided == 40 - x.FACTORS
     assert len(path.factors) == x.FACTORS and path.product == 1
     assert path.nodes[0] == "a40" and path.nodes[-1] == "a0"
-    assert "…(28 more)…" in x.chain(path) and " → … → " in x.route(path)
+    assert "…(28 more)…" in text.chain(path) and " → … → " in text.route(path)
     full = x.explain(ev, paths=1, factors=None).derivations[0].paths[0]
     assert full.elided == 0 and len(full.nodes) == 41
 
@@ -216,18 +216,18 @@ def test_long_path_keeps_its_first_and_last_factors():
 def test_paths_zero_counts_only():
     ev, exp = explained(WORKED, paths=0, **POINT)
     assert all(d.paths == () and d.count == 1 for d in exp.derivations)
-    assert "the sum over its path = -4" in x.total(exp, derivation(exp, "x"))
+    assert "the sum over its path = -4" in text.total(exp, derivation(exp, "x"))
 
 
 def test_budget_bounds_the_walk():
     # a sum of 3000 terms: 3000 paths, the longest 2999 factors long
-    text = "y = " + " + ".join(["x"] * 3000)
-    ev = run(text, x=1)
+    program = "y = " + " + ".join(["x"] * 3000)
+    ev = run(program, x=1)
     exp = x.explain(ev, paths=16, budget=5000)
     (der,) = exp.derivations
     assert der.count == 3000 and der.budget_ran_out
     assert 0 < len(der.paths) < 16
-    assert "--full" in x.rest(der)
+    assert "--full" in text.rest(der)
     unlimited = x.explain(ev, paths=3, budget=None).derivations[0]
     assert len(unlimited.paths) == 3 and not unlimited.budget_ran_out
 
@@ -247,7 +247,7 @@ def test_budget_counts_the_factors_written_not_only_the_steps(factors):
     assert written(der) > 0.8 * 2000  # most of it went on factors: two steps up a path
     whole = 40 if factors is None else x.FACTORS
     assert all(len(p.factors) == whole for p in der.paths)  # none cut short
-    assert "budget" in x.rest(der)
+    assert "budget" in text.rest(der)
 
 
 def test_a_whole_path_longer_than_the_budget_keeps_its_ends():
@@ -270,17 +270,17 @@ def test_budget_is_shared_by_the_inputs():
 
 def test_enormous_counts_are_said_approximately():
     n = 2**5000
-    assert x.count_text(2**40) == "1,099,511,627,776"
-    assert x.count_text(n).startswith("about 1.41e1505")
-    assert isinstance(x.count_json(2**60), str) and x.count_json(2**60) == str(2**60)
-    assert x.count_json(n).startswith("about")
+    assert text.count_text(2**40) == "1,099,511,627,776"
+    assert text.count_text(n).startswith("about 1.41e1505")
+    assert isinstance(document.count_json(2**60), str) and document.count_json(2**60) == str(2**60)
+    assert document.count_json(n).startswith("about")
 
 
 def test_deep_doubling_chain():
     ev, exp = explained(doubling(1000), a0=1e-300, paths=2)
     (der,) = exp.derivations
     assert der.count == 2**1000 and len(der.paths) == 2
-    assert x.total(exp, der).startswith("∂a1000/∂a0 = the sum over all about 1.07e301 paths")
+    assert text.total(exp, der).startswith("∂a1000/∂a0 = the sum over all about 1.07e301 paths")
 
 
 # ---------------------------------------------------------------------------
@@ -291,10 +291,10 @@ def test_arrays_write_the_chain_and_the_gradient():
     dw = derivation(exp, "W")
     assert dw.count == 1 and not dw.numeric and dw.shape == (2, 2)
     assert dw.paths[0].product is None
-    line = x.single_equation(exp, dw)
+    line = text.single_equation(exp, dw)
     assert line.startswith("∂h/∂W = ∂h/∂t2 · ∂t2/∂t1 · ∂t1/∂W = [[")
     assert line.endswith("shape (2, 2)")
-    assert x.has_jacobians(exp)
+    assert exp.has_jacobians
     np.testing.assert_allclose(dw.gradient, ev.gradients()["W"])
 
 
@@ -302,7 +302,7 @@ def test_array_with_several_paths():
     ev, exp = explained("y = sum(v * v)", v=[1, 2, 3])
     (der,) = exp.derivations
     assert der.count == 2 and der.path_sum is None
-    assert x.total(exp, der) == "∂y/∂v = the sum over all 2 paths = [2, 4, 6], shape (3,)"
+    assert text.total(exp, der) == "∂y/∂v = the sum over all 2 paths = [2, 4, 6], shape (3,)"
 
 
 # ---------------------------------------------------------------------------
@@ -317,12 +317,12 @@ def test_array_with_several_paths():
     ("1 - tanh(x)^2", True, "1 - tanh(x)^2"),
 ])
 def test_grouped(formula, alone, want):
-    assert x.grouped(formula, alone) == want
+    assert text.grouped(formula, alone) == want
 
 
 def test_json_shape():
     ev, exp = explained("b = a + a; c = b * b", a=3)
-    doc = x.to_json(exp)
+    doc = document.explain_fields(exp)
     (der,) = doc["derivations"]
     assert der["input"] == "a" and der["path_count"] == 4 and der["paths_written"] == 4
     assert der["sum"] == 24 and der["gradient"] == 24 and der["complete"]
@@ -338,7 +338,7 @@ def test_json_shape():
 
 def test_markdown_worked_example():
     ev, exp = explained(WORKED, **POINT)
-    md = formats.markdown(exp)
+    md = markdown.markdown(exp)
     assert md.startswith("## Chain rule, from the output g down to each input\n")
     assert "- `∂g/∂x = ∂g/∂f · ∂f/∂x = 1 · y = 1 · (-4) = -4`\n" in md
     assert "**Gates on these paths**" in md and "multiply gate" in md
@@ -346,7 +346,7 @@ def test_markdown_worked_example():
 
 def test_markdown_escapes_text_outside_code():
     ev, exp = explained("b = a * a; c = b + b", a=2)
-    md = formats.markdown(exp)
+    md = markdown.markdown(exp)
     for line in md.splitlines():
         outside = re.sub(r"`[^`]*`", "", line)
         assert not re.search(r"(?<!\\)[*_](?!\*)", outside.replace("**", "")), line
@@ -368,7 +368,7 @@ LATEX_CASES = [
 
 
 def _latex(text: str, values: dict) -> str:
-    return formats.latex(explained(text, **values)[1])
+    return latex.latex(explained(text, **values)[1])
 
 
 def _balanced(tex: str) -> bool:
@@ -409,7 +409,7 @@ def test_latex_worked_example():
     ("1e-05 * x", r"1 \cdot 10^{-5} \cdot x"),
 ])
 def test_tex_formula(formula, want):
-    assert formats.tex_formula(formula) == want
+    assert latex.tex_formula(formula) == want
 
 
 def _engine() -> str | None:

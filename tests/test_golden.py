@@ -59,9 +59,9 @@ def pinned(renderable) -> str:
 
 
 def evaluation(sample: str):
-    from backpropcli import program
-    from backpropcli.cmdline import program_source
-    from backpropcli.engine import evaluate
+    from backpropcli.core.engine import evaluate
+    from backpropcli.tasks import program
+    from backpropcli.tasks.program import program_source
 
     text, base = program_source(str(SAMPLES / sample))
     graph, point = program.start(text, {}, base=base)
@@ -80,10 +80,10 @@ def eval_golden(cli, sample: str, name: str) -> list[str]:
     code, out, err = cli("eval", str(SAMPLES / sample))
     assert code == 0, err
     golden = check_golden(name, out)
-    from backpropcli import render
+    from backpropcli.output.terminal import views
 
     ev, point = evaluation(sample)
-    assert normalized(pinned(render.evaluation(ev, point.params))) == golden
+    assert normalized(pinned(views.evaluation(ev, point.params))) == golden
     return lines_of(golden)
 
 
@@ -103,11 +103,12 @@ def test_step_seed(cli):
     code, out, err = cli("step", "--lr", "0.1")
     assert code == 0, err
     golden = check_golden("step_seed.txt", out)
-    from backpropcli import program, render
+    from backpropcli.output.terminal import views
+    from backpropcli.tasks import program
 
     ev, point = evaluation("seed.bp")
     before, after, moved = program.take_step(ev.graph, point, 0.1)
-    assert normalized(pinned(render.step_report(before, after, moved.params, 0.1))) == golden
+    assert normalized(pinned(views.step_report(before, after, moved.params, 0.1))) == golden
     # one step of 0.1: x 3 → 3.4, y -4 → -4.3, z 2 → 1.9, g -10 → -12.72 (down by 2.72)
     rows = lines_of(golden)
     assert "Gradient-descent step, lr = 0.1" in rows

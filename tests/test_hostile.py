@@ -55,7 +55,7 @@ WORKERS = max(2, 2 * (os.cpu_count() or 1))
 def _command() -> list[str]:
     here = str(Path(sys.executable).parent)  # the venv running the tests
     exe = shutil.which("backprop", path=here) or shutil.which("backprop")
-    return [exe] if exe else [sys.executable, "-c", "from backpropcli.cli import main; main()"]
+    return [exe] if exe else [sys.executable, "-c", "from backpropcli.cli.app import main; main()"]
 
 
 BIN = _command()
@@ -226,7 +226,7 @@ def _cache_names() -> list[str]:
     with contextlib.suppress(Exception):
         import lark
 
-        grammar = (pkgutil.get_data("backpropcli.grammars", "backprop.lark") or b"").decode()
+        grammar = (pkgutil.get_data("backpropcli.lang.grammars", "backprop.lark") or b"").decode()
         key = hashlib.sha256(f"{lark.__version__}\n{grammar}".encode()).hexdigest()[:20]
         names.insert(0, f"grammar-{key}.lark-cache")
     return names
@@ -894,7 +894,7 @@ def test_named_internal_errors_are_clear_messages(named_results, case, as_json):
 
 @pytest.mark.parametrize("command", ["eval", "step"])
 def test_a_drawing_that_fails_leaves_the_session_as_it_was(cli, monkeypatch, command):
-    from backpropcli import render
+    from backpropcli.output.terminal import views
 
     code, out, err = cli("eval", *WORKED)
     assert code == 0
@@ -903,8 +903,8 @@ def test_a_drawing_that_fails_leaves_the_session_as_it_was(cli, monkeypatch, com
     def broken(*args, **kwargs):
         raise RuntimeError("the drawing failed")
 
-    monkeypatch.setattr(render, "evaluation", broken)
-    monkeypatch.setattr(render, "step_report", broken)
+    monkeypatch.setattr(views, "evaluation", broken)
+    monkeypatch.setattr(views, "step_report", broken)
     args = ["eval", "g = x*y + z", "--x", "5", "--y", "6", "--z", "7"] if command == "eval" \
         else ["step"]
     code, out, err = cli(*args)

@@ -10,11 +10,11 @@ import shutil
 import numpy as np
 import pytest
 
-from backpropcli.engine import evaluate
-from backpropcli.errors import ProgramError, SyntaxProblem, UsageError, ValueProblem
-from backpropcli.parse import parse
-from backpropcli.program import reopen, start
-from backpropcli.values import load_data
+from backpropcli.core.engine import evaluate
+from backpropcli.core.errors import ProgramError, SyntaxProblem, UsageError, ValueProblem
+from backpropcli.lang.parse import parse
+from backpropcli.tasks.program import reopen, start
+from backpropcli.tasks.values import load_data
 
 from .conftest import SAMPLES
 

@@ -21,10 +21,10 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from backpropcli.engine import evaluate, forward
-from backpropcli.ops import FWD, OPS, unbroadcast
-from backpropcli.parse import parse, reads
-from backpropcli.values import bind
+from backpropcli.core.engine import evaluate, forward
+from backpropcli.core.ops import FWD, OPS, unbroadcast
+from backpropcli.lang.parse import parse, reads
+from backpropcli.tasks.values import bind
 
 EPS = 1e-6  # the step of the central difference
 RTOL = ATOL = 1e-5

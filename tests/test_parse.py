@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 from lark import Lark
 
-from backpropcli.errors import ProgramError, SyntaxProblem
-from backpropcli.ops import FUNCTIONS, OPS
-from backpropcli.parse import parse
+from backpropcli.core.errors import ProgramError, SyntaxProblem
+from backpropcli.core.ops import FUNCTIONS, OPS
+from backpropcli.lang.parse import parse
 
 
 def value(text: str, **inputs):
-    from backpropcli.engine import evaluate
-    from backpropcli.values import bind
+    from backpropcli.core.engine import evaluate
+    from backpropcli.tasks.values import bind
 
     graph = parse(text)
     return evaluate(graph, bind(graph, {k: np.float64(v) for k, v in inputs.items()})).value
@@ -24,14 +24,14 @@ def value(text: str, **inputs):
 def test_grammar_has_no_conflicts():
     from importlib.resources import files
 
-    text = (files("backpropcli.grammars") / "backprop.lark").read_text()
+    text = (files("backpropcli.lang.grammars") / "backprop.lark").read_text()
     Lark(text, parser="lalr", strict=True)
 
 
 def test_grammar_aliases_are_op_names():
     from importlib.resources import files
 
-    text = (files("backpropcli.grammars") / "backprop.lark").read_text()
+    text = (files("backpropcli.lang.grammars") / "backprop.lark").read_text()
     import re
 
     aliases = set(re.findall(r"->\s*(\w+)", text))

@@ -12,8 +12,9 @@ import zlib
 import numpy as np
 import pytest
 
-from backpropcli import fmt, plot
-from backpropcli.errors import MathError, UsageError
+from backpropcli.core import fmt
+from backpropcli.core.errors import MathError, UsageError
+from backpropcli.output import plot
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 DECREASING = 10 * np.exp(-np.arange(1001) / 150) + 0.05

@@ -29,10 +29,10 @@ import pytest
 from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
-from backpropcli.engine import evaluate, forward
-from backpropcli.errors import MathError
-from backpropcli.parse import parse
-from backpropcli.values import bind
+from backpropcli.core.engine import evaluate, forward
+from backpropcli.core.errors import MathError
+from backpropcli.lang.parse import parse
+from backpropcli.tasks.values import bind
 
 INPUTS = ("x", "y", "z")
 TARGETS = ("a", "b", "c", "x", "y", "z")  # reassigning an input is allowed too

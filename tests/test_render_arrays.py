@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from backpropcli import fmt, render
-from backpropcli.engine import evaluate
-from backpropcli.program import start, take_step
+from backpropcli.core import fmt
+from backpropcli.core.engine import evaluate
+from backpropcli.output.terminal import evaluation, views, widgets
+from backpropcli.tasks.program import start, take_step
 
 from .conftest import SAMPLES
 
@@ -28,7 +29,7 @@ def sample(name: str, **values: str):
 
 def test_forward_table_of_a_layer():
     ev, _ = sample("layer")
-    assert shown(render.forward_table(ev)) == """\
+    assert shown(evaluation.forward_table(ev)) == """\
 Forward pass
   node  computes        shape   value
   W     input           (3, 2)  [[ 0.5, -0.2],
@@ -47,7 +48,7 @@ Forward pass
 
 def test_data_rows_say_where_the_data_comes_from():
     ev, _ = sample("twolayer")
-    text = shown(render.forward_table(ev))
+    text = shown(evaluation.forward_table(ev))
     assert "X     data (twolayer.csv, 8×2)  (8, 2)  [[   1,    1]," in text
     assert "y     data (twolayer.csv, 8)    (8,)    [1, -1, -1, 1, 1, -1, -1, 1]" in text
     assert text.count("\n") > 8 + 8  # all eight rows of X
@@ -55,12 +56,12 @@ def test_data_rows_say_where_the_data_comes_from():
 
 def test_non_elementwise_ops_say_what_they_pass_back():
     ev, _ = sample("twolayer")
-    local = shown(render.local_table(ev), width=140)
+    local = shown(evaluation.local_table(ev), width=140)
     assert "ops that are not elementwise show what they pass back" in local
     assert "∂t1/∂W1         transpose(X) @ ∂L/∂t1" in local
     assert "∂t3/∂h          ∂L/∂t3 @ transpose(W2)                  (not elementwise)" in local
     assert "∂L/∂t5          ∂L/∂L / n copied to each element of t5" in local
-    backward = shown(render.backward_table(ev), width=120)
+    backward = shown(evaluation.backward_table(ev), width=120)
     assert "∂L/∂W1    = transpose(X) @ ∂L/∂t1" in backward
     # b1 (4,) was added to every row of an 8×4 matrix; b2 to each of 8 outputs
     assert "∂L/∂b1    = ∂L/∂t2 · ∂t2/∂b1 (summed over axis 0)" in backward
@@ -81,20 +82,20 @@ def test_index_and_reductions_in_the_local_table(cli):
 def test_arrays_fit_the_column_instead_of_wrapping():
     value = np.arange(64.0).reshape(4, 16) / 7
     for width in (40, 60, 80, 120):
-        text = shown(render.ArrayCell(value), width)
+        text = shown(widgets.ArrayCell(value), width)
         assert all(len(line) <= width for line in text.splitlines()), width
         assert len(text.splitlines()) == 4  # a matrix row per line, never wrapped
-    narrow, wide = shown(render.ArrayCell(value), 40), shown(render.ArrayCell(value), 120)
+    narrow, wide = shown(widgets.ArrayCell(value), 40), shown(widgets.ArrayCell(value), 120)
     assert narrow.count(",") < wide.count(",")
-    assert shown(render.ArrayCell(value, full=True), 400).count(",") == 63
+    assert shown(widgets.ArrayCell(value, full=True), 400).count(",") == 63
 
 
 def test_a_big_matrix_is_abbreviated_and_full_has_a_limit():
     big = np.random.default_rng(0).standard_normal((1000, 1000))
-    text = shown(render.ArrayCell(big))
+    text = shown(widgets.ArrayCell(big))
     assert len(text.splitlines()) == 7 and "..." in text
     assert f"[[{fmt.number(big[0, 0])}," in text.replace(" ", "")
-    capped = shown(render.value_cell(big, full=True))
+    capped = shown(widgets.value_cell(big, full=True))
     assert "1,000,000 elements: too many to print; --json writes every one" in capped
     assert len(capped.splitlines()) < 10
 
@@ -102,7 +103,7 @@ def test_a_big_matrix_is_abbreviated_and_full_has_a_limit():
 def test_step_with_arrays_shows_a_block_per_param():
     ev, point = sample("neuron_vector")
     before, after, moved = take_step(ev.graph, point, 0.1)
-    text = shown(render.step_report(before, after, moved.params, 0.1))
+    text = shown(views.step_report(before, after, moved.params, 0.1))
     assert text == """\
 Gradient-descent step, lr = 0.1
   param  value  ∂f/∂param  −lr·∂f/∂param  new value

@@ -10,8 +10,9 @@ import pytest
 from rich.console import Console
 from rich.table import Table
 
-from backpropcli import fmt, render_train
-from backpropcli.errors import MathError, UsageError
+from backpropcli.core import fmt
+from backpropcli.core.errors import MathError, UsageError
+from backpropcli.output.terminal import descend as descend_view
 
 DECREASING = 10 * np.exp(-np.arange(1001) / 150) + 0.05
 BRAILLE = range(0x2801, 0x2900)  # lit cells; U+2800 (no dot) is never written
@@ -19,7 +20,7 @@ BRAILLE = range(0x2801, 0x2900)  # lit cells; U+2800 (no dot) is never written
 
 def show(values, console_width: int = 80, **kw) -> list[str]:
     console = Console(record=True, width=console_width, color_system=None)
-    console.print(render_train.curve(values, **kw))
+    console.print(descend_view.curve(values, **kw))
     return console.export_text().splitlines()
 
 
@@ -133,7 +134,7 @@ def test_log_scale_is_said_and_spaces_decades_evenly():
     assert abs(mid - 5.5) < 1
     assert "log scale" not in "\n".join(show(falling, log=False))
     with pytest.raises(UsageError):
-        render_train.curve([-1.0, 1.0], log=True)
+        descend_view.curve([-1.0, 1.0], log=True)
 
 
 @pytest.mark.parametrize("console_width", [80, 40, 24, 12, 8])
@@ -148,7 +149,7 @@ def test_width_adapts_to_the_console(console_width):
 
 def test_inside_a_table_cell_it_takes_the_cell_width():
     table = Table("curve")
-    table.add_row(render_train.curve(DECREASING, width=200, height=4))
+    table.add_row(descend_view.curve(DECREASING, width=200, height=4))
     console = Console(record=True, width=50, color_system=None)
     console.print(table)
     assert max(len(s) for s in console.export_text().splitlines()) <= 50
@@ -156,7 +157,7 @@ def test_inside_a_table_cell_it_takes_the_cell_width():
 
 def test_readable_without_colour_and_titles_are_not_markup():
     console = Console(record=True, width=80, force_terminal=True, no_color=True)
-    console.print(render_train.curve(DECREASING, title="[bold]g[/bold] [x, y]"))
+    console.print(descend_view.curve(DECREASING, title="[bold]g[/bold] [x, y]"))
     text = console.export_text()
     assert text.splitlines()[0] == "[bold]g[/bold] [x, y]"
     assert "\x1b[3" not in console.export_text(styles=True)  # no colour codes
@@ -165,9 +166,9 @@ def test_readable_without_colour_and_titles_are_not_markup():
 
 def test_values_that_cannot_be_drawn():
     with pytest.raises(UsageError):
-        render_train.curve([])
+        descend_view.curve([])
     with pytest.raises(MathError):
-        render_train.curve([1.0, float("inf")])
+        descend_view.curve([1.0, float("inf")])
 
 
 def test_kept_steps_are_drawn_on_the_real_step_axis():
@@ -193,6 +194,6 @@ def test_thinned_steps_of_a_million_label_the_end():
 
 def test_steps_must_match_the_values():
     with pytest.raises(UsageError):
-        render_train.curve([1.0, 2.0], steps=[0])
+        descend_view.curve([1.0, 2.0], steps=[0])
     with pytest.raises(UsageError):
-        render_train.curve([1.0, 2.0, 3.0], steps=[0, 5, 5])
+        descend_view.curve([1.0, 2.0, 3.0], steps=[0, 5, 5])

@@ -11,11 +11,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from backpropcli.engine import evaluate
-from backpropcli.errors import ValueProblem
-from backpropcli.parse import parse
-from backpropcli.report import SCHEMA, Point, document, dumps, jsonable, read_point
-from backpropcli.values import bind
+from backpropcli.core.engine import evaluate
+from backpropcli.core.errors import ValueProblem
+from backpropcli.lang.parse import parse
+from backpropcli.output.document import SCHEMA, document, dumps, jsonable
+from backpropcli.tasks.point import Point, read_point
+from backpropcli.tasks.values import bind
 
 WORKED = "f = x*y; g = f + z"
 POINT = {"x": 3.0, "y": -4.0, "z": 2.0}

@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backpropcli import session
-from backpropcli.errors import SessionError
-from backpropcli.report import Point
-from backpropcli.session import Session, clear, load, location, save
+from backpropcli.core.errors import SessionError
+from backpropcli.tasks import session
+from backpropcli.tasks.point import Point
+from backpropcli.tasks.session import Session, clear, load, location, save
 
 HISTORY = [{"step": 0, "value": -10.0, "lr": None, "change": None},
            {"step": 1, "value": -12.72, "lr": 0.1, "change": -2.72}]

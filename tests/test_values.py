@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from backpropcli.errors import ValueProblem
-from backpropcli.parse import parse
-from backpropcli.values import bind, read_value
+from backpropcli.core.errors import ValueProblem
+from backpropcli.lang.parse import parse
+from backpropcli.tasks.values import bind, read_value
 
 
 def problem(name: str, text: str, base=None) -> str:

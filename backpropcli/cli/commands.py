@@ -1,0 +1,383 @@
+"""The eight commands, each one spec: its name, a one-line summary, its help, examples,
+its options and its handler. A handler reads its command line, calls the Python API
+(api.py) and says what to show: a JSON document, a view for the terminal, plain text,
+the session to save, and a verdict (a failed check, a diverged descent). It writes
+nothing itself; app.py draws, saves and writes, in that order.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import api
+from ..core import fmt
+from ..core.errors import BackpropError, UsageError
+from ..output import document as doc
+from ..output.picture import FORMATS
+from ..tasks import check as checking
+from ..tasks import descend as descending
+from ..tasks import explain as explaining
+from ..tasks import session
+from ..tasks.point import Point, read_point
+from ..tasks.program import program_source
+from . import options as o
+from .options import CommandLine, Option
+
+Tell = Callable[..., None]
+
+
+@dataclass
+class Env:
+    """What a handler may use of the world: stdin, a progress bar, the locked session."""
+
+    stdin: Callable[[], str | None]
+    progress: Callable[[str, int], AbstractContextManager[Tell | None]]
+    tx: session.Transaction | None = None
+    json: bool = False
+
+
+@dataclass
+class Outcome:
+    """What a command has to show and keep. Documents and views are made only when
+    asked for (--json or not), views only where Rich is loaded."""
+
+    document: Callable[[], dict] | None = None
+    view: Callable[[], object] | None = None
+    text: str | None = None  # plain text for stdout (markdown, latex, dot, mermaid, svg)
+    session: session.Session | None = None  # saved with the output: both or neither
+    commit: Callable[[Callable[[], None]], None] | None = None  # reset: remove, then write
+    note: str | None = None  # a line for stderr after the output: where a file went
+    failure: BackpropError | None = None  # the verdict, after the output (exit code)
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    summary: str  # its line in `backprop --help`
+    doc: str  # the paragraphs of its own --help
+    examples: tuple[str, ...]
+    options: tuple[Option, ...]
+    run: Callable[[CommandLine, Env], Outcome]
+    program: bool = True  # takes PROGRAM and input values
+    changes_session: bool = False
+    usage: str = field(default="")
+
+    @property
+    def usage_line(self) -> str:
+        if self.usage:
+            return self.usage
+        if self.program:
+            return f"backprop {self.name} PROGRAM [--NAME VALUE ...] [OPTIONS]"
+        return f"backprop {self.name} [OPTIONS]"
+
+
+# ---------------------------------------------------------------------------
+# shared by the handlers
+
+def source(line: CommandLine, env: Env) -> tuple[str | Point, Path | None]:
+    """What a program command works on: PROGRAM (text, file, or - for stdin), else the
+    document on stdin, else the session (locked, for a command that changes it)."""
+    if line.program is not None:
+        return program_source(line.program, env.stdin)
+    piped = env.stdin()
+    if piped:
+        return read_point(piped, "stdin"), None
+    current = env.tx.current() if env.tx is not None else None
+    return (current or session.load(state(line))).point, None
+
+
+def evaluate(line: CommandLine, env: Env) -> api.Result:
+    program, base = source(line, env)
+    return api.evaluate(program, line.values, output=line.text("output"),
+                        params=line.names("params"), freeze=line.names("freeze"),
+                        seed=o.seed(line.options["seed"]) if "seed" in line.options else None,
+                        base=base)
+
+
+def state(line: CommandLine) -> Path:
+    return session.location(line.text("state"))
+
+
+def _entry(result: api.Result, lr: float | None = None, change: float | None = None) -> dict:
+    value = result.evaluation.value
+    return {"value": float(value) if value.ndim == 0 else None, "lr": lr, "change": change}
+
+
+def _views():
+    from ..output.terminal import views  # Rich: only where something is drawn
+
+    return views
+
+
+# ---------------------------------------------------------------------------
+# the handlers
+
+def run_eval(line: CommandLine, env: Env) -> Outcome:
+    r = evaluate(line, env)
+    old = env.tx.current() if env.tx is not None else None
+    return Outcome(
+        document=lambda: doc.document("eval", r.evaluation, r.point),
+        view=lambda: _views().evaluation(r.evaluation, r.point.params, line.flag("full"),
+                                         line.text("state")),
+        session=session.continued(old, r.point, [_entry(r)], fresh=True))
+
+
+def run_step(line: CommandLine, env: Env) -> Outcome:
+    lr, ascend = line.positive("lr", 0.1), line.flag("ascend")
+    piped = env.stdin()
+    saved = env.tx.current() if env.tx is not None else None
+    point = read_point(piped, "stdin") if piped else (saved or session.load(state(line))).point
+    r = api.step(point, lr, ascend=ascend, params=line.names("params"),
+                 freeze=line.names("freeze"))
+    before = r.previous.evaluation if r.previous else r.evaluation
+    return Outcome(
+        document=lambda: doc.document("step", r.evaluation, r.point,
+                                      **doc.step_fields(before, lr, ascend, r.change or 0.0)),
+        view=lambda: _views().step_report(before, r.evaluation, r.point.params, r.lr or lr,
+                                          line.flag("full")),
+        session=session.continued(saved, r.point, [_entry(r, lr, r.change)]))
+
+
+def run_descend(line: CommandLine, env: Env) -> Outcome:
+    settings = api.settings_of(
+        line.positive("lr", 0.1), line.whole("steps", 1000, least=0),
+        line.choice("optimizer", descending.OPTIMIZERS, "sgd"),
+        line.choice("schedule", descending.SCHEDULES, "constant"),
+        line.positive("tol", 1.0) if "tol" in line.options else 0.0, line.flag("ascend"))
+    every = line.whole("every", 1, least=1)
+    plot = line.text("plot")
+    if plot is not None:
+        from ..output import plot as plotting
+
+        plotting.checked(plot)  # before a long run, not after it
+    program, base = source(line, env)
+    with env.progress("descending", settings.steps) as tell:
+        r = api.descend(
+            program, line.values, lr=settings.lr, steps=settings.steps,
+            optimizer=settings.optimizer, schedule=settings.schedule, tol=settings.tol,
+            ascend=settings.ascend, every=every, output=line.text("output"),
+            watch=line.names("watch") if "watch" in line.options else None,
+            params=line.names("params"), freeze=line.names("freeze"), base=base,
+            seed=o.seed(line.options["seed"]) if "seed" in line.options else None,
+            on_step=None if tell is None else (lambda k, v: tell(k, note=f"value {fmt.number(v)}")))
+    run = r.run
+    assert run is not None and r.start is not None
+    fields = doc.descend_fields(run, settings)
+    note = None
+    if plot is not None:
+        plotting.save(Path(plot), run.trace.values, steps=run.trace.steps,
+                      title=f"{r.output} by step", ylabel=r.output)
+        note = f"wrote the loss curve to {plot}"
+    failure = descending.failure(run, settings, data=fields)
+    start = r.start
+    old = env.tx.current() if env.tx is not None else None
+    return Outcome(
+        document=None if failure else (lambda: doc.document("descend", r.evaluation, r.point,
+                                                            **fields)),
+        view=lambda: _views().descend_report(r.evaluation, start.inputs, run, settings,
+                                             line.flag("full")),
+        session=session.continued(old, r.point, [{k: h[k] for k in ("step", "value", "lr",
+                                                                   "change")}
+                                                 for h in r.history], fresh=True),
+        note=note, failure=failure)
+
+
+def run_explain(line: CommandLine, env: Env) -> Outcome:
+    form = line.choice("format", ("text", "markdown", "latex"), "text")
+    if env.json and "format" in line.options:
+        raise UsageError("--json and --format each choose the output: give one of them")
+    paths = line.whole("paths", explaining.PATHS, least=0)
+    r = evaluate(line, env)
+    exp = api.explain(r, paths=paths, full=line.flag("full"))
+    text = None
+    if form == "markdown":
+        from ..output.markdown import markdown
+
+        text = markdown(exp)
+    elif form == "latex":
+        from ..output.latex import latex
+
+        text = latex(exp)
+    return Outcome(
+        document=lambda: doc.document("explain", r.evaluation, r.point,
+                                      **doc.explain_fields(exp)),
+        view=lambda: _views().explanation(exp, line.flag("full")), text=text)
+
+
+def run_check(line: CommandLine, env: Env) -> Outcome:
+    eps = line.positive("eps", checking.EPS)
+    tol = line.positive("tol", checking.TOL)
+    r = evaluate(line, env)
+    elements = sum(int(np.size(v)) for v in r.evaluation.inputs().values())
+    with env.progress("finite differences", elements) as tell:
+        result = api.check(r, eps=eps, tol=tol, progress=tell)
+    failure = checking.failure(result)
+
+    def document() -> dict:
+        fields = doc.check_fields(result)
+        if failure is not None:
+            fields["error"] = failure.to_json()
+        return doc.document("check", result.evaluation, r.point, **fields)
+
+    return Outcome(document=document,
+                   view=lambda: _views().check_report(result, line.flag("full")),
+                   failure=failure)
+
+
+def run_graph(line: CommandLine, env: Env) -> Outcome:
+    form = line.choice("format", FORMATS, "tree")
+    save = line.text("save")
+    if save is not None and (env.json or form == "tree"):
+        raise UsageError("--save writes the dot, mermaid or svg text",
+                         hint="add --format dot, mermaid or svg; or redirect: > FILE")
+    r = evaluate(line, env)
+    ev = r.evaluation
+    text = None
+    if form == "mermaid":
+        from ..output.mermaid import mermaid
+
+        text = mermaid(ev)
+    elif form in ("dot", "svg"):
+        from ..output.graphviz import dot, svg
+
+        text = svg(dot(ev)) if form == "svg" else dot(ev)
+    pictured = text
+
+    def document() -> dict:
+        extra = {form: pictured} if pictured is not None else {}
+        return doc.document("graph", ev, r.point, **doc.graph_fields(ev), **extra)
+
+    note = None
+    if save is not None and text is not None and not env.json:
+        from ..output.text import visible
+        from ..tasks.files import expand, write_atomic
+
+        write_atomic(expand(save), visible(text).encode("utf-8"), label="--save: ",
+                     error=UsageError)
+        text, note = "", f"wrote the {form} picture to {save}"
+    return Outcome(document=document,
+                   view=lambda: _views().graph_tree(ev, line.flag("full")), text=text,
+                   note=note)
+
+
+def run_history(line: CommandLine, env: Env) -> Outcome:
+    saved = session.load(state(line))
+    return Outcome(
+        document=lambda: doc.history_document(saved.point, saved.history),
+        view=lambda: _views().history_table(saved.history, saved.point.output,
+                                            line.flag("full")))
+
+
+def run_reset(line: CommandLine, env: Env) -> Outcome:
+    path = state(line)
+    removed = os.path.lexists(path)
+
+    def commit(publish: Callable[[], None]) -> None:
+        session.clear(path, then=publish)
+
+    return Outcome(document=lambda: doc.reset_document(str(path), removed), text="",
+                   note=f"removed the session {path}" if removed else f"no session at {path}",
+                   commit=commit)
+
+
+# ---------------------------------------------------------------------------
+# the specs
+
+SPECS = (
+    Spec("eval", "Forward pass, local gradients, backward pass and the gradient of PROGRAM.",
+         "Evaluate PROGRAM at the given values and show the forward pass, the local gradient "
+         "of every node, the backward pass by the chain rule, and the gradient of the output "
+         "with respect to every input. Saves the session that `backprop step` continues "
+         "from.\nPROGRAM is the formula itself, a .bp file, or - to read it from stdin. "
+         "Without PROGRAM, eval goes on from the JSON document on stdin, or else from the "
+         "session.",
+         ('backprop eval "g = x*y + z" --x 3 --y -4 --z 2',
+          'backprop eval "f = x*y; g = f + z" --x 3 --y -4 --z 2 --json | jq .gradients',
+          "backprop eval samples/seed.bp",
+          "backprop eval samples/twolayer.bp   (arrays: a two-layer network on data from a "
+          "file)"),
+         (*o.PROGRAM, o.FULL, o.JSON), run_eval, changes_session=True),
+    Spec("step", "One gradient-descent step from the session, or from a document on stdin.",
+         "Move every param one step down the gradient (up with --ascend), from the session or "
+         "from the JSON document on stdin, and show each param's value, gradient, move and "
+         "new value, and how the output changed. Saves the new point in the session and adds "
+         "to its history.",
+         ("backprop step --lr 0.1",
+          'backprop eval "g = x*y + z" --x 3 --y -4 --z 2 --json | backprop step --json',
+          "backprop step --ascend --params x"),
+         (o.LR, o.ASCEND, o.PARAMS, o.FREEZE, o.STATE, o.FULL, o.JSON), run_step,
+         program=False, changes_session=True),
+    Spec("descend", "Gradient descent on PROGRAM to an optimum, with a loss curve.",
+         "Run gradient descent on PROGRAM to an optimum: evaluate, step, and again, with a "
+         "progress bar on stderr; stop after --steps, when the value settles (--tol) or when "
+         "it diverges (exit 1; the session keeps the best point). Ends with the params, the "
+         "first and last value and the loss curve, and saves the session so that step, eval "
+         "and the other commands go on from the result.",
+         ("backprop descend samples/seed.bp --lr 0.01 --steps 50",
+          "backprop descend samples/moons.bp",
+          "backprop descend samples/moons.bp --optimizer adam --lr 0.01 --plot loss.svg",
+          "backprop descend samples/neuron.bp --freeze x0,x1 --json --every 10 | jq .descend"),
+         (o.LR, o.STEPS, o.OPTIMIZER, o.SCHEDULE, o.STOP, o.ASCEND, o.WATCH, o.EVERY, o.PLOT,
+          *o.PROGRAM, o.FULL, o.JSON), run_descend, changes_session=True),
+    Spec("explain", "The chain rule written out for every input, path by path.",
+         "Write out the chain rule for every input, path by path, from the output down.\n"
+         "For each path from the output to an input, the product of the local gradients "
+         "along it — symbolically, with the local formulas, with numbers — and its value; an "
+         "input reached along several paths gets their sum. Notes say which gate patterns "
+         "apply (add passes the gradient through, multiply swaps its inputs' values, max "
+         "routes it to the larger input).\nPaths are counted, however many (2^40 is fine), "
+         "and at most --paths of them are written out per input. PROGRAM and values as for "
+         "eval; without PROGRAM, explain goes on from the JSON document on stdin, or else "
+         "from the session (which it leaves as it is).",
+         ('backprop explain "f = x*y; g = f + z" --x 3 --y -4 --z 2',
+          'backprop explain "b = a + a; c = b + b" --a 1',
+          "backprop explain samples/neuron.bp --format latex > neuron.tex",
+          "backprop eval samples/reuse.bp && backprop explain --format markdown"),
+         (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.PATHS, o.EXPLAIN_FORMAT, o.EXPLAIN_FULL,
+          o.JSON), run_explain),
+    Spec("check", "Back-propagation beside central differences, element by element.",
+         "Check back-propagation against central differences, element by element.\n"
+         "For every element of every input, the derivative by central differences "
+         "(f(x + h) - f(x - h)) / 2h with h = eps·max(1, |x|) beside the back-propagated "
+         "one, their relative error |bp - fd| / max(|bp|, |fd|, 1), and a verdict; how many "
+         "evaluations each method needed (2 forward per element against 1 forward + 1 "
+         "backward for all of them) and how long each took.\nExit code 1 when any relative "
+         "error is above --tol (default 1e-5, with --eps 1e-6). PROGRAM and values as for "
+         "eval; without PROGRAM, check goes on from the JSON document on stdin, or else from "
+         "the session (which it leaves as it is).",
+         ('backprop check "f = x*y; g = f + z" --x 3 --y -4 --z 2',
+          "backprop check samples/micrograd.bp",
+          "backprop check \"h = sum(tanh(W @ x))\" --W '[[1, 2], [3, 4]]' --x '[0.1, -0.2]'",
+          "backprop check samples/neuron.bp --json | jq .check.verdict"),
+         (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.EPS, o.CHECK_TOL, o.CHECK_FULL, o.JSON),
+         run_check),
+    Spec("graph", "The computation graph as a tree, or a picture (dot, mermaid, svg).",
+         "Draw the computation graph of PROGRAM, each node with its value and its gradient "
+         "(∂output/∂node), and each edge with the local derivative where there is one. The "
+         "tree shows it in the terminal from the output down to the inputs; dot, mermaid and "
+         "svg make a picture. Without PROGRAM, graph draws the JSON document on stdin, or "
+         "else the session.",
+         ("backprop graph samples/seed.bp",
+          "backprop graph samples/seed.bp --format svg > seed.svg",
+          'backprop graph "g = x*y + z" --x 3 --y -4 --z 2 --format mermaid',
+          "backprop graph samples/micrograd.bp --format dot | dot -Tpng > micrograd.png"),
+         (*o.PROGRAM, o.GRAPH_FORMAT, o.SAVE, o.GRAPH_FULL, o.JSON), run_graph),
+    Spec("history", "The session's history: the output's value at each step.",
+         "The session's history: the output's value at the evaluation and after each step "
+         "(a long descent's thinned to an even spread).",
+         ("backprop history", "backprop history --json | jq '.history[-1]'"),
+         (o.STATE, o.HISTORY_FULL, o.JSON), run_history, program=False),
+    Spec("reset", "Forget the session (remove its file).",
+         "Forget the session: remove its file. Only a backprop session, or what is left of "
+         "one, is removed; any other file given with --state is left alone.",
+         ("backprop reset", "backprop reset --state other.json"),
+         (o.STATE, o.JSON), run_reset, program=False),
+)
+
+BY_NAME = {spec.name: spec for spec in SPECS}

@@ -1,0 +1,215 @@
+"""The command line: every option once, with one help text, and the reading of a
+command's arguments into the program, its options and the inputs' values.
+
+Inputs are given as options named after them (`--x 3`), so the commands read their own
+arguments rather than declaring them to Typer: the options a command takes, `--set
+name=value` for an input whose name is also an option, and `--name value` for every
+other input, in any order around the program. `--y -4` and `--x -1e-3` are values,
+never options. (Declaring no value options to Typer also keeps it from importing
+pydantic to convert them, ~70 ms a run.)
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+from ..core.errors import UsageError
+from ..tasks import session
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
+class Option(NamedTuple):
+    name: str  # without the dashes; NAME stands for any input's name
+    metavar: str | None  # None: a flag that takes no value
+    help: str
+
+
+# The options of the commands that take a program, and of the session.
+VALUE = Option("NAME", "VALUE", "a value for the input NAME: 3, -4, 1e-3, '[1, -2]' or @file "
+               "(.json .npy .csv .txt)")
+SET = Option("set", "NAME=VALUE", "the same, for an input named like an option (--set json=1)")
+OUTPUT = Option("output", "NAME", "take the gradient of NAME (default: the last name assigned)")
+PARAMS = Option("params", "A,B", "the inputs a step moves (default: every input)")
+FREEZE = Option("freeze", "A,B", "inputs a step leaves where they are")
+SEED = Option("seed", "N", "seed for uniform(...) and randn(...) starting values")
+STATE = Option("state", "PATH", f"session file (default {session.DEFAULT}, or "
+               f"${session.ENV})")
+JSON = Option("json", None, "write one JSON document (schema backprop/1) to stdout")
+FULL = Option("full", None, "show every row and every array element")
+PROGRAM = (VALUE, SET, OUTPUT, PARAMS, FREEZE, SEED, STATE)
+
+# step and descend
+LR = Option("lr", "RATE", "learning rate: each param moves by -lr·gradient (default 0.1)")
+ASCEND = Option("ascend", None, "climb the gradient instead: maximise the output")
+STEPS = Option("steps", "N", "how many steps at most (default 1000)")
+OPTIMIZER = Option("optimizer", "NAME", "sgd (default), momentum (μ = 0.9) or adam")
+SCHEDULE = Option("schedule", "NAME", "constant (default), or linear: lr·(1 − 0.9·k/steps)")
+STOP = Option("tol", "T", "stop when a step changes the value by less than T (default: never)")
+WATCH = Option("watch", "A,B", "other nodes to follow (default: named nodes the output does "
+               "not use, such as an accuracy)")
+EVERY = Option("every", "K", "with --json, the value history every K steps (default 1), "
+               "thinned to at most 10 000 entries evenly spread for long runs, with the "
+               "first, the best and the last")
+PLOT = Option("plot", "FILE", "save the loss curve as a picture (.svg or .png)")
+
+# explain, check, graph
+PATHS = Option("paths", "N", "paths written out per input (default 16); the rest are counted, "
+               "and their sum is the back-propagated gradient")
+EXPLAIN_FORMAT = Option("format", "FORMAT", "text (the default), markdown, or latex (an "
+                        "align* environment): plain text for notes and slides")
+EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, and a budget "
+                      "half as large again for the walk over the paths")
+EPS = Option("eps", "EPS", "the step of the central differences, relative to |x| above 1 "
+             "(default 1e-6)")
+CHECK_TOL = Option("tol", "TOL", "the largest relative error that passes (default 1e-5); "
+                   "above it the exit code is 1")
+CHECK_FULL = Option("full", None, "a row for every element of every input")
+GRAPH_FORMAT = Option("format", "FORMAT", "tree (the default, in the terminal), dot (Graphviz "
+                      "text), mermaid (a flowchart GitHub draws) or svg (made by Graphviz's "
+                      "dot program)")
+SAVE = Option("save", "PATH", "write the dot, mermaid or svg text to PATH instead of stdout")
+GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about a screenful)")
+HISTORY_FULL = Option("full", None, "show every entry")
+
+
+@dataclass
+class CommandLine:
+    """A command's arguments, read: the program, its own options, the inputs' values."""
+
+    program: str | None = None  # the PROGRAM argument as typed
+    options: dict[str, object] = field(default_factory=dict)
+    values: dict[str, str] = field(default_factory=dict)  # input name → value text
+
+    def flag(self, name: str) -> bool:
+        return bool(self.options.get(name))
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self.options.get(name, default)
+        return None if value is None else str(value)
+
+    def names(self, name: str) -> list[str]:
+        return names(self.text(name), name)
+
+    def whole(self, name: str, default: int, least: int | None = None) -> int:
+        n = whole(self.options.get(name, default), name)
+        if least is not None and n < least:
+            bound = "0 or more" if least == 0 else f"at least {least}"
+            raise UsageError(f"--{name} must be {bound}, not {n}")
+        return n
+
+    def positive(self, name: str, default: float) -> float:
+        return positive(self.options.get(name, default), name)
+
+    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
+        value = str(self.options.get(name, default)).strip().lower()
+        if value not in choices:
+            said = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+            raise UsageError(f"--{name} {self.options.get(name)}: choose {said}",
+                             hint=f"{name}s: {', '.join(choices)}")
+        return value
+
+
+def split(tokens: list[str], options: tuple[Option, ...], program: bool = True) -> CommandLine:
+    """Sort the tokens into the program, the command's own options and input values.
+    `program`: the command takes a PROGRAM and its inputs' values (not step, history,
+    reset)."""
+    known = {o.name: o for o in options}
+    line = CommandLine()
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        i += 1
+        if tok == "--":
+            continue
+        if not tok.startswith("--"):
+            _positional(line, tok, program)
+            continue
+        name, eq, inline = tok[2:].partition("=")
+        if name in known and known[name].metavar is None:
+            if eq:
+                raise UsageError(f"--{name} takes no value")
+            line.options[name] = True
+            continue
+        if name not in known and not program:
+            raise UsageError(f"unknown option --{name}")
+        if eq:
+            value = inline
+        elif i < len(tokens):
+            value = tokens[i]
+            i += 1
+        else:
+            raise UsageError(f"--{name} needs a value")
+        if name == "set":
+            target, eq2, value = value.partition("=")
+            if not eq2 or not _NAME.match(target.strip()):
+                raise UsageError(f"--set {value!r}: write --set NAME=VALUE, as in --set x=3")
+            _put(line, target.strip(), value)
+        elif name in known:
+            line.options[name] = value
+        elif _NAME.match(name):
+            _put(line, name, value)
+        else:
+            raise UsageError(f"unknown option --{name}")
+    return line
+
+
+def _positional(line: CommandLine, tok: str, program: bool) -> None:
+    if not program:
+        raise UsageError(f"unexpected argument {_short(tok)!r}: this command takes no "
+                         "program", hint="it goes on from the session (or a document on "
+                                         "stdin)")
+    if line.program is not None:
+        raise UsageError(f"unexpected argument {tok!r}: the program is already "
+                         f"{_short(line.program)!r}",
+                         hint="quote the whole program: backprop eval \"g = x*y + z\"")
+    line.program = tok
+
+
+def _put(line: CommandLine, name: str, value: str) -> None:
+    if name in line.values:
+        raise UsageError(f"{name} is given twice")
+    line.values[name] = value
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= 30 else text[:27] + "..."
+
+
+def names(text: str | None, what: str) -> list[str]:
+    """A comma-separated list of names, as in --params a,b."""
+    if text is None:
+        return []
+    out = [t.strip() for t in str(text).split(",") if t.strip()]
+    for n in out:
+        if not _NAME.match(n):
+            raise UsageError(f"--{what}: {n!r} is not a name")
+    return out
+
+
+def whole(text: object, what: str) -> int:
+    try:
+        return int(str(text))
+    except ValueError:
+        raise UsageError(f"--{what} takes a whole number, not {text!r}") from None
+
+
+def seed(text: object) -> int:
+    """--seed N: a whole number from 0 up (numpy's random generators take no negative)."""
+    n = whole(text, "seed")
+    if n < 0:
+        raise UsageError(f"--seed must be 0 or more, not {n}")
+    return n
+
+
+def positive(text: object, what: str) -> float:
+    try:
+        value = float(str(text))
+    except ValueError:
+        raise UsageError(f"--{what} takes a number, not {text!r}") from None
+    if not value > 0 or not math.isfinite(value):
+        raise UsageError(f"--{what} must be a positive number, not {text}")
+    return value

@@ -1,0 +1,294 @@
+"""Forward pass, backward pass and a gradient-descent step, as loops over the graph.
+
+forward: every node's value, and for elementwise ops the local derivative of the
+node with respect to each operand (known as soon as the operands are). backward:
+walking the nodes from the output down, each node hands each operand its share of
+the gradient, upstream × local (or the op's vector-Jacobian product for matrix
+products, reductions and indexing); a node used several times receives several
+terms, summed. Every term is kept so that the chain rule can be shown line by line.
+
+Numbers are numpy float64 scalars and float64 arrays; numpy's rules apply (1/0 is
+inf, broadcasting), and any value or gradient that is not finite stops the pass
+with a MathError that names the node.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from . import fmt
+from .errors import LimitError, MathError, ShapeError, ValueProblem
+from .graph import CONST, INPUT, Graph, Node
+from .limits import check_shape
+from .ops import FWD, LOCAL, OPS, VJP, unbroadcast
+
+
+class Term(NamedTuple):
+    """One chain-rule term: ∂out/∂user · ∂user/∂operand, flowing into the operand.
+    (A named tuple rather than a dataclass: there is one per edge, made in a hot loop.)"""
+
+    user: int  # the node that uses the operand
+    slot: int  # which operand of the user it is
+    upstream: object  # ∂out/∂user
+    local: object  # ∂user/∂operand for elementwise ops; None where only the product is known
+    value: object  # the contribution
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A program evaluated at a point: values, local derivatives, gradients, chain-rule terms."""
+
+    graph: Graph
+    values: tuple
+    local: tuple  # per node: a tuple with one local derivative per operand, or None
+    grads: tuple  # per node: ∂output/∂node, or None where the output does not depend on it
+    terms: tuple  # per node: the Terms summed into its gradient
+
+    @property
+    def output(self) -> Node:
+        return self.graph.nodes[self.graph.output]
+
+    @property
+    def value(self):
+        return self.values[self.graph.output]
+
+    def inputs(self) -> dict[str, object]:
+        return {self.graph.nodes[i].name: self.values[i] for i in self.graph.inputs}
+
+    def grad(self, i: int):
+        """∂output/∂node i, zero (of the node's shape) where the output does not depend on it."""
+        g = self.grads[i]
+        return np.zeros_like(self.values[i]) if g is None else g
+
+    def gradients(self) -> dict[str, object]:
+        return {self.graph.nodes[i].name: self.grad(i) for i in self.graph.inputs}
+
+
+def finite(v) -> bool:
+    if type(v) is np.float64:  # the common case, without numpy's array machinery
+        return math.isfinite(v)
+    return bool(np.isfinite(v).all())
+
+
+def evaluate(graph: Graph, inputs: Mapping[str, object]) -> Evaluation:
+    """Run the forward and the backward pass at the given input values."""
+    values, local = forward(graph, inputs)
+    grads, terms = backward(graph, values, local)
+    return Evaluation(graph, tuple(values), tuple(local), tuple(grads), tuple(terms))
+
+
+def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
+    n = len(graph.nodes)
+    values: list = [None] * n
+    local: list = [None] * n
+    with np.errstate(all="ignore"):
+        for i, node in enumerate(graph.nodes):
+            if node.op == INPUT:
+                values[i] = inputs[node.name]
+                continue
+            if node.op == CONST:
+                if node.value is None:  # load(...) data that values.load_data has not read
+                    raise ValueProblem(f"{node.name} = {node.text}: the data was not read",
+                                       line=node.line, column=node.column, source=graph.source)
+                values[i] = node.value
+                continue
+            a, b = _operands(node, values)
+            if OPS[node.op].static_kind == "axis" and node.static and \
+                    not -np.ndim(a) <= node.static[0] < np.ndim(a):
+                # numpy lets np.sum(number, axis=0) through; the gradient would not fit
+                raise _shape_error(graph, node, values, None)
+            if type(a) is np.ndarray or type(b) is np.ndarray:
+                _check_size(graph, node, a, b)
+            try:
+                out = FWD[node.op](a, b, node.static)
+            except (ValueError, IndexError, TypeError) as e:
+                raise _shape_error(graph, node, values, e) from None
+            except MemoryError:
+                raise _memory_error(graph, node) from None
+            if not finite(out):
+                raise MathError(
+                    f"{node.name} = {node.text} is {fmt.nonfinite(out)}"
+                    f"{_operand_values(graph, node, values)}",
+                    line=node.line, column=node.column, source=graph.source,
+                    hint=_HINTS.get(node.op),
+                )
+            values[i] = out
+            if OPS[node.op].elementwise:
+                local[i] = tuple(rule(out, a, b, node.static) for rule in LOCAL[node.op])
+    return values, local
+
+
+def backward(graph: Graph, values: list, local: list) -> tuple[list, list]:
+    """Gradients of the output by the chain rule, one reverse sweep over the nodes.
+    (Every gradient has the shape of a value the forward pass made: no new limits.)"""
+    nodes = graph.nodes
+    grads: list = [None] * len(nodes)
+    terms: list = [()] * len(nodes)  # a node's terms become a list at its first term
+    out_index = graph.output
+    grads[out_index] = np.ones_like(values[out_index])[()]  # [()]: a scalar stays a scalar
+    with np.errstate(all="ignore"):
+        for i in range(out_index, -1, -1):
+            g, node = grads[i], nodes[i]
+            if g is None or not node.computed:
+                continue
+            op = OPS[node.op]
+            a, b = _operands(node, values)
+            for k, j in enumerate(node.args):
+                if nodes[j].op == CONST:  # constants get no gradient
+                    continue
+                if op.elementwise:
+                    loc = local[i][k]
+                    c = unbroadcast(g * loc, getattr(values[j], "shape", ()))
+                else:
+                    loc = None
+                    c = VJP[node.op][k](g, values[i], a, b, node.static)
+                if not finite(c):
+                    raise _gradient_error(graph, i, k, loc, values)
+                if not terms[j]:
+                    terms[j] = []
+                terms[j].append(Term(i, k, g, loc, c))
+                grads[j] = c if grads[j] is None else grads[j] + c
+    return grads, terms
+
+
+# ---------------------------------------------------------------------------
+
+def _operands(node: Node, values: list):
+    args = node.args
+    return values[args[0]], (values[args[1]] if len(args) > 1 else None)
+
+
+def _check_size(graph: Graph, node: Node, a, b) -> None:
+    """Refuse a result past the element limit before numpy makes it: broadcasting two
+    long vectors against each other, or an outer product by @, can ask for terabytes."""
+    op = OPS[node.op]
+    try:
+        if op.contracts:
+            shape = matmul_shape(np.shape(a), np.shape(b))
+        elif op.elementwise and b is not None:
+            shape = np.broadcast_shapes(np.shape(a), np.shape(b))
+        else:
+            return
+    except ValueError:
+        return  # the op itself says why the shapes do not fit
+    try:
+        check_shape(shape, f"{node.name} = {node.text}")
+    except LimitError as e:
+        raise LimitError(e.message, line=node.line, column=node.column, source=graph.source,
+                         hint=e.hint) from None
+
+
+def matmul_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...]:
+    """The shape of a @ b, as numpy reads it: a vector is a row on the left (its axis
+    dropped from the result), a column on the right; other axes broadcast."""
+    if not a or not b:
+        raise ValueError("@ needs arrays")
+    a2 = (1, *a) if len(a) == 1 else a
+    b2 = (*b, 1) if len(b) == 1 else b
+    if a2[-1] != b2[-2]:
+        raise ValueError("inner axes differ")
+    shape = (*np.broadcast_shapes(a2[:-2], b2[:-2]), a2[-2], b2[-1])
+    if len(b) == 1:
+        shape = shape[:-1]
+    if len(a) == 1:
+        shape = (*shape[:-2], shape[-1]) if len(b) > 1 else shape[:-1]
+    return shape
+
+
+def _memory_error(graph: Graph, node: Node) -> LimitError:
+    return LimitError(f"{node.name} = {node.text}: not enough memory for the result",
+                      line=node.line, column=node.column, source=graph.source,
+                      hint="use smaller arrays")
+
+
+def _operand_values(graph: Graph, node: Node, values: list) -> str:
+    parts = []
+    for j in node.args:
+        if graph.nodes[j].op != CONST:
+            parts.append(f"{graph.nodes[j].name} = {fmt.brief(values[j])}")
+    return (" where " + ", ".join(parts)) if parts else ""
+
+
+def _shape_error(graph: Graph, node: Node, values: list, e: Exception | None) -> ShapeError:
+    """Say why numpy refused: the node, its expression, the operands' shapes, and the rule."""
+    op = OPS[node.op]
+    shapes = [np.shape(values[j]) for j in node.args]
+    said = [fmt.shape(s) for s in shapes]
+    first = graph.nodes[node.args[0]].name
+    hint = None
+    if op.static_kind == "index":
+        what, hint = _index_problem(first, shapes[0], node.static)
+    elif op.static_kind == "axis":
+        what, hint = _axis_problem(op.name, first, shapes[0], node.static)
+    elif op.contracts:
+        what = f"shapes {said[0]} @ {said[1]} do not fit"
+        if all(shapes):
+            inner = shapes[1][-2] if len(shapes[1]) > 1 else shapes[1][0]
+            which = "second-to-last" if len(shapes[1]) > 2 else "first"
+            hint = (f"the last axis of the left operand ({shapes[0][-1]}) must equal the "
+                    f"{which} axis of the right one ({inner})")
+        else:
+            hint = "@ needs vectors or matrices on both sides; use * for numbers"
+    elif len(shapes) == 2:
+        what = f"shapes {said[0]} and {said[1]} do not broadcast"
+        hint = "from the right, each axis must be equal, or 1 on one side"
+    else:
+        what = f"not possible for shape {said[0]} ({str(e).splitlines()[0]})"
+    return ShapeError(f"{node.name} = {node.text}: {what}", line=node.line,
+                      column=node.column, source=graph.source, hint=hint)
+
+
+def _axes(n: int) -> str:
+    return f"{n} axis" if n == 1 else f"{n} axes"
+
+
+def _index_problem(name: str, shape: tuple, index: tuple) -> tuple[str, str | None]:
+    if not shape:
+        return f"{name} is a number, not an array: there is nothing to index", None
+    if len(index) > len(shape):
+        return (f"{len(index)} indices for {name} of shape {fmt.shape(shape)}, which has "
+                f"{_axes(len(shape))}", f"give at most {len(shape)}")
+    for axis, (i, n) in enumerate(zip(index, shape, strict=False)):
+        if not -n <= i < n:
+            return (f"index {i} is out of range for axis {axis} of {name}, of length {n}",
+                    f"along that axis, indices run from 0 to {n - 1}, or from -1 to -{n} "
+                    "counting from the end")
+    return f"index {list(index)} does not fit shape {fmt.shape(shape)}", None
+
+
+def _axis_problem(op: str, name: str, shape: tuple, static: tuple) -> tuple[str, str | None]:
+    if not shape:
+        return (f"{name} is a number: {op} needs an array to work along an axis",
+                f"{op} of a vector or matrix, e.g. {op}([1, 2, 3])")
+    axis = static[0] if static else -1
+    n = len(shape)
+    return (f"axis {axis} is out of range for {name} of shape {fmt.shape(shape)}",
+            f"{name} has {_axes(n)}: " + ("0, or -1" if n == 1 else
+                                          f"0 to {n - 1}, or -1 to -{n} from the end"))
+
+
+def _gradient_error(graph: Graph, i: int, k: int, loc, values: list) -> MathError:
+    node = graph.nodes[i]
+    operand = graph.nodes[node.args[k]].name
+    detail = f" (∂{node.name}/∂{operand} = {fmt.brief(loc)})" if loc is not None else ""
+    return MathError(
+        f"the gradient is not finite at {node.name} = {node.text}{detail}"
+        f"{_operand_values(graph, node, values)}",
+        line=node.line, column=node.column, source=graph.source,
+        hint="the derivative does not exist here (a vertical tangent or a pole)",
+    )
+
+
+_HINTS = {
+    "log": "log needs a positive argument",
+    "div": "division by zero",
+    "sqrt": "sqrt needs an argument of at least 0",
+    "exp": "exp overflows above about 709",
+    "pow": "a result too large (above about 1.8e308), a negative number to a fractional "
+           "power, or 0 to a negative power",
+}

@@ -1,0 +1,207 @@
+"""Every JSON document the tool writes (schema backprop/1), built from the tasks' data.
+
+One document per command on stdout. `value`, `inputs` and `gradients` are always at
+the same point; `gradients` has every input (0 where the output does not depend on
+it); arrays are nested lists. Numbers are never written as NaN or Infinity (invalid
+JSON): the engine stops before a non-finite value, and anything non-finite that
+still reaches a document (an error's context) is written as a string.
+
+A document carries everything needed to go on from its point (program, inputs,
+params, output), so `step` can read it from a pipe instead of the session
+(tasks/point.py reads it back).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..core.engine import Evaluation
+from ..core.errors import BackpropError
+from ..core.graph import CONST
+from ..tasks.check import Check
+from ..tasks.descend import Run, Settings, history
+from ..tasks.explain import Explanation, Factor, Path
+from ..tasks.jsontext import dumps, jsonable
+from ..tasks.point import SCHEMA, Point
+from .picture import edges, node_id
+from .text import count_text
+
+__all__ = ["SCHEMA", "dumps", "jsonable"]
+
+EXACT = 2**53  # path counts up to here are JSON numbers (exact in every JSON reader)
+
+
+def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
+    """The document of every program command: the point, the value, the gradients and
+    every computed node; `extra` adds the command's own keys (step, check, ...)."""
+    graph = ev.graph
+    nodes = graph.nodes
+    out = []
+    for i, node in enumerate(nodes):
+        if not node.computed:
+            continue
+        local = ev.local[i]
+        value = ev.values[i]
+        out.append({
+            "name": node.name,
+            "op": node.op,
+            "args": [nodes[j].name for j in node.args],
+            "expr": node.text,
+            "value": jsonable(value),
+            "shape": list(getattr(value, "shape", ())),
+            "local": None if local is None else [
+                None if nodes[j].op == CONST else jsonable(loc)
+                for j, loc in zip(node.args, local, strict=True)
+            ],
+            "grad": jsonable(ev.grad(i)),
+        })
+    doc = {
+        "schema": SCHEMA,
+        "command": command,
+        "program": point.program,
+        "output": ev.output.name,
+        "value": jsonable(ev.value),
+        "inputs": {k: jsonable(v) for k, v in ev.inputs().items()},
+        "params": list(point.params),
+        "gradients": {k: jsonable(v) for k, v in ev.gradients().items()},
+        "nodes": out,
+    }
+    data = {node.name: {"file": node.data[0], "columns": list(node.data[1]) or None,
+                        "shape": list(np.shape(ev.values[i]))}
+            for i, node in enumerate(nodes) if node.is_data}
+    if data:  # constants read by load(...): not inputs, never moved; `base` finds them again
+        doc["data"] = data
+    if point.base is not None:
+        doc["base"] = str(point.base)
+    doc.update(extra)
+    return doc
+
+
+def step_fields(before: Evaluation, lr: float, ascend: bool, change: float) -> dict:
+    """The `step` document's own key: where the step came from (the document's value,
+    inputs and gradients are those after it)."""
+    return {"step": {
+        "lr": lr,
+        "ascend": ascend,
+        "previous": {
+            "value": jsonable(before.value),
+            "inputs": {k: jsonable(v) for k, v in before.inputs().items()},
+            "gradients": {k: jsonable(v) for k, v in before.gradients().items()},
+        },
+        "change": change,
+    }}
+
+
+def descend_fields(run: Run, settings: Settings) -> dict:
+    """The `descend` document's own key: how the run went, and its history."""
+    first, last = run.trace.points()[:1], run.trace.last
+    return {"descend": {
+        "optimizer": settings.optimizer, "lr": settings.lr, "schedule": settings.schedule,
+        "steps": run.steps, "stopped": run.stopped, "reason": run.reason,
+        "first": first[0].value if first else None,
+        "last": last.value if last else None,
+        "best_step": run.best_step,
+        "history": history(run, settings),
+    }}
+
+
+def check_fields(check: Check) -> dict:
+    """The `check` document's own key: every row and the cost of each method."""
+    return {
+        "check": {
+            "eps": check.eps,
+            "step": "eps * max(1, |x|)",
+            "tol": check.tol,
+            "relative_error": "|backprop - numeric| / max(|backprop|, |numeric|, 1)",
+            "verdict": "passed" if check.passed else "failed",
+            "failed": len(check.failures),
+            "rows": [{"input": r.input, "index": list(r.index), "backprop": r.backprop,
+                      "numeric": r.numeric, "error": r.error, "ok": r.ok}
+                     for r in check.rows],
+            "evaluations": {
+                "backprop": {"forward": check.backprop.forward,
+                             "backward": check.backprop.backward},
+                "finite_differences": {"forward": check.numeric.forward},
+            },
+            "seconds": {"backprop": check.backprop.seconds,
+                        "finite_differences": check.numeric.seconds},
+            "problems": list(check.problems),
+        }
+    }
+
+
+def count_json(n: int) -> int | str:
+    """A path count for JSON: a number while exact in every reader, else its text."""
+    return n if n < EXACT else (str(n) if n.bit_length() < 3000 else count_text(n))
+
+
+def explain_fields(exp: Explanation) -> dict:
+    """The `explain` document's own keys: per input its paths, their factors and sum."""
+    def factor(f: Factor) -> dict:
+        return {"symbol": f.symbol, "of": f.top, "wrt": f.bottom, "slot": f.slot,
+                "formula": f.formula, "value": None if f.value is None else jsonable(f.value)}
+
+    def path(p: Path) -> dict:
+        doc = {"nodes": list(p.nodes), "factors": [factor(f) for f in p.factors],
+               "length": p.length,
+               "product": None if p.product is None else jsonable(p.product)}
+        if p.elided:
+            doc["elided"] = {"after": p.gap, "factors": p.elided}
+        return doc
+
+    return {
+        "derivations": [{
+            "input": der.input,
+            "shape": list(der.shape),
+            "gradient": jsonable(der.gradient),
+            "path_count": count_json(der.count),
+            "paths_written": len(der.paths),
+            "paths": [path(p) for p in der.paths],
+            "sum": None if der.path_sum is None else jsonable(der.path_sum),
+            "complete": der.complete,
+            "budget_ran_out": der.budget_ran_out,
+        } for der in exp.derivations],
+        "gates": [{"op": g.op, "gate": g.gate, "node": g.node, "expr": g.expr,
+                   "local": [factor(f) for f in g.local], "also": list(g.others),
+                   "also_more": g.more}
+                  for g in exp.gates],
+        "reuses": [{"node": r.node, "expr": r.expr, "operand": r.operand, "times": r.times}
+                   for r in exp.reuses],
+        "where": dict(exp.where),
+        "paths_limit": exp.paths,
+    }
+
+
+def graph_fields(ev: Evaluation) -> dict:
+    """The `graph` document's own keys: every node (inputs and constants too) and every
+    edge, with stable ids."""
+    nodes = ev.graph.nodes
+    out_nodes = []
+    for i, node in enumerate(nodes):
+        out_nodes.append({
+            "id": node_id(i),
+            "name": node.name,
+            "op": node.op,
+            "expr": node.text if node.computed else None,
+            "value": jsonable(ev.values[i]),
+            "shape": list(np.shape(ev.values[i])),
+            "grad": None if node.is_const else jsonable(ev.grad(i)),
+            "output": i == ev.graph.output,
+        })
+    out_edges = [{"from": node_id(e.source), "to": node_id(e.target), "slot": e.slot,
+                  "local": None if e.local is None else jsonable(e.local)}
+                 for e in edges(ev)]
+    return {"nodes": out_nodes, "edges": out_edges}
+
+
+def history_document(point: Point, entries: list[dict]) -> dict:
+    return {"schema": SCHEMA, "command": "history", "program": point.program,
+            "output": point.output, "history": entries}
+
+
+def reset_document(state: str, removed: bool) -> dict:
+    return {"schema": SCHEMA, "command": "reset", "state": state, "removed": removed}
+
+
+def error_document(err: BackpropError, command: str | None) -> dict:
+    return {"schema": SCHEMA, "command": command, "error": err.to_json(), **err.data}

@@ -1,0 +1,1 @@
+"""The Rich views: the only place (with cli/) that imports Rich."""

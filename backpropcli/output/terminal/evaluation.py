@@ -1,0 +1,173 @@
+"""The eval view: the forward pass, the local gradients, the backward pass by the
+chain rule, and the gradient of the output, as tables a learner follows line by line.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Sequence
+
+import numpy as np
+from rich.console import Group, RenderableType
+from rich.text import Text
+
+from ...core import fmt
+from ...core.engine import Evaluation
+from ...core.graph import CONST
+from ...core.ops import OPS
+from ...lang.parse import reads
+from ..text import d
+from .widgets import ROWS, TERMS, fill, new_table, section, value_cell
+
+
+def _has_arrays(ev: Evaluation) -> bool:
+    return any(np.ndim(v) for v in ev.values)
+
+
+def evaluation(ev: Evaluation, params: Sequence[str], full: bool = False,
+               state: str | None = None) -> RenderableType:
+    """The eval tables; `state` is the session file given with --state, which the
+    suggested next command then names too."""
+    return Group(
+        forward_table(ev, full),
+        local_table(ev, full),
+        backward_table(ev, full),
+        summary(ev, params, full, state),
+    )
+
+
+def forward_table(ev: Evaluation, full: bool = False) -> RenderableType:
+    arrays = _has_arrays(ev)
+    headers = ("node", "computes", "shape", "value") if arrays else ("node", "computes", "value")
+    table = new_table(*headers, "", right=() if arrays else (2,))
+    nodes = ev.graph.nodes
+
+    def row(i: int) -> tuple:
+        node = nodes[i]
+        if node.is_input:
+            computes = Text("input", style="dim")
+        elif node.is_data:
+            computes = Text(data_source(node, np.shape(ev.values[i])), style="dim")
+        else:
+            computes = Text(node.text)
+            if not arrays:
+                # a product of numbers is written 3 · (-4), as on paper
+                numbers = reads(OPS[node.op], operand_values(ev, i), node.static)
+                computes.append(" = " + numbers.replace(" * ", " · "), style="dim")
+        mark = Text("← output", style="bold") if i == ev.graph.output else Text("")
+        value = value_cell(ev.values[i], full)
+        name = Text(node.name, style="bold" if i == ev.graph.output else "")
+        if arrays:
+            return name, computes, fmt.shape(np.shape(ev.values[i])), value, mark
+        return name, computes, value, mark
+
+    rows = [i for i, node in enumerate(nodes) if node.op != CONST or node.is_data]
+    return section("Forward pass", "", fill(table, rows, row, full, "nodes"))
+
+
+def data_source(node, shape: tuple[int, ...]) -> str:
+    """Where a load(...) node's data comes from: data (moons.csv, 100×2)."""
+    return f"data ({node.data[0]}, {fmt.times(shape)})"
+
+
+def operand_values(ev: Evaluation, i: int) -> list[str]:
+    """The operands of node i as numbers to put in its formula: 3 · (-4), -12 + 2."""
+    node = ev.graph.nodes[i]
+    texts = [fmt.paren(ev.values[j]) for j in node.args]
+    infix_first = OPS[node.op].reads.startswith("{0} ") and node.op != "pow"
+    if infix_first and texts:
+        texts[0] = fmt.brief(ev.values[node.args[0]])
+    return texts
+
+
+def local_formula(ev: Evaluation, i: int, k: int) -> str:
+    """∂node/∂operand k as a formula in the operands' names: "y" for f = x * y; a rule
+    that passes back the arriving gradient names it ∂output/∂node."""
+    from ...tasks.explain import local_formula as formula
+
+    return formula(ev.graph, i, k, upstream=d(ev.output.name, ev.graph.nodes[i].name))
+
+
+def local_table(ev: Evaluation, full: bool = False) -> RenderableType:
+    table = new_table("local gradient", "formula", "value", right=() if _has_arrays(ev) else (2,))
+    nodes = ev.graph.nodes
+
+    def row(edge: tuple[int, int]) -> tuple:
+        i, k = edge
+        loc = ev.local[i][k] if ev.local[i] is not None else None
+        # @, sum, softmax, ... are not elementwise: their local derivative is no array
+        # of numbers that multiplies; the formula is what they pass back to the operand
+        value = value_cell(loc, full) if loc is not None else Text("(not elementwise)", style="dim")
+        name = d(nodes[i].name, nodes[nodes[i].args[k]].name)
+        return Text(name), Text(local_formula(ev, i, k)), value
+
+    edges = [(i, k) for i, node in enumerate(nodes) if node.computed
+             for k, j in enumerate(node.args) if nodes[j].op != CONST]
+    note = "known as soon as the forward pass has run"
+    if any(ev.local[i] is None for i, _ in edges):
+        note += "; ops that are not elementwise show what they pass back"
+    return section("Local gradients", note, fill(table, edges, row, full, "edges"))
+
+
+def backward_table(ev: Evaluation, full: bool = False) -> RenderableType:
+    table = new_table("gradient", "chain rule", "", "value", right=() if _has_arrays(ev) else (3,))
+    nodes = ev.graph.nodes
+    out = ev.output.name
+
+    def term(j: int, t) -> str:
+        if t.local is None:  # not elementwise: the op's own rule applied to the upstream
+            return local_formula(ev, t.user, t.slot)
+        text = f"{d(out, nodes[t.user].name)} · {d(nodes[t.user].name, nodes[j].name)}"
+        # an operand broadcast over the op's result gets the product summed back
+        summed = fmt.summed(np.shape(ev.values[j]), np.shape(ev.values[t.user]))
+        return f"{text} ({summed})" if summed else text
+
+    def row(j: int) -> tuple:
+        if j == ev.graph.output:
+            return Text(d(out, out)), Text(""), Text(""), value_cell(ev.grads[j], full)
+        terms = ev.terms[j]
+        shown = terms if full or len(terms) <= TERMS else terms[:TERMS]
+        more = f" + … ({len(terms) - len(shown)} more terms)" if len(shown) < len(terms) else ""
+        symbolic = " + ".join(term(j, t) for t in shown) + more
+        scalar = all(np.ndim(t.upstream) == 0 and t.local is not None and np.ndim(t.local) == 0
+                     for t in shown)
+        numeric = (" + ".join(f"{fmt.paren(t.upstream)} · {fmt.paren(t.local)}"
+                              for t in shown) + more) if scalar else ""
+        return (Text(d(out, nodes[j].name)), Text(f"= {symbolic}"),
+                Text(f"= {numeric}" if numeric else "", style="dim"), value_cell(ev.grads[j], full))
+
+    rows = [j for j in range(ev.graph.output, -1, -1)
+            if ev.grads[j] is not None and nodes[j].op != CONST]
+    return section("Backward pass", "chain rule: upstream × local, summed over every use",
+                    fill(table, rows, row, full, "gradients"))
+
+
+def summary(ev: Evaluation, params: Sequence[str], full: bool = False,
+            state: str | None = None) -> RenderableType:
+    out = ev.output.name
+    grads = ev.gradients()
+    parts: list[RenderableType] = []
+    if np.ndim(ev.value) != 0:
+        parts.append(Text(f"The output {out} is an array: its gradient is that of sum({out}).",
+                          style="dim"))
+    if all(np.ndim(v) == 0 for v in grads.values()):
+        line = Text(f"Gradient of {out}: ", style="bold")
+        shown = list(grads.items())
+        cut = not full and len(shown) > ROWS
+        for name, g in shown[:ROWS] if cut else shown:
+            line.append(f" {d(out, name)} = {fmt.number(g)}  ")
+        if cut:
+            line.append(f" … {len(shown) - ROWS} more (--full)", style="dim")
+        parts.append(line)
+    else:
+        table = new_table("input", "shape", f"{d(out, 'input')}")
+        parts.append(section(f"Gradient of {out}", "", fill(
+            table, list(grads.items()),
+            lambda item: (Text(item[0]), fmt.shape(np.shape(item[1])), value_cell(item[1], full)),
+            full, "inputs")))
+    if params:
+        moved = ", ".join(params) if len(params) <= 8 else ", ".join(params[:8]) + ", …"
+        again = "backprop step --lr 0.1" + (f" --state {shlex.quote(state)}" if state else "")
+        parts.append(Text.assemble(("Next: ", "bold"), again,
+                                   (f"   (moves {moved} one step down this gradient)", "dim")))
+    return Group(*parts)

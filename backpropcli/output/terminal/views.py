@@ -1,0 +1,69 @@
+"""Every view a command or a result shows, and the drawing of a view to text: as the
+terminal will show it (its width, its colours), as plain text for a REPL, or as HTML
+for a notebook. Drawing to text first means a drawing that fails leaves no trace: the
+session is saved, and stdout written, only after it has succeeded.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
+
+from rich.console import Console, RenderableType
+
+from .check import check_report
+from .descend import descend_report
+from .evaluation import evaluation
+from .explain import explanation
+from .graph import graph_tree
+from .messages import command_help, error
+from .step import history_table, step_report
+from .widgets import Clean
+
+if TYPE_CHECKING:
+    from ...api import Result
+
+__all__ = ["check_report", "command_help", "descend_report", "error", "evaluation",
+           "explanation", "graph_tree", "history_table", "step_report"]
+
+
+def result(r: Result, full: bool = False, state: str | None = None) -> RenderableType:
+    """The view of an API result: a descent's report, a step's table, or the eval tables."""
+    if r.run is not None and r.settings is not None and r.start is not None:
+        return descend_report(r.evaluation, r.start.inputs, r.run, r.settings, full)
+    if r.previous is not None and r.lr is not None:
+        return step_report(r.previous.evaluation, r.evaluation, r.point.params, r.lr, full)
+    return evaluation(r.evaluation, r.point.params, full, state)
+
+
+def console(stderr: bool = False) -> Console:
+    """The console of a real stream, which knows whether it is a terminal, its width
+    and its colours (NO_COLOR is honoured)."""
+    return Console(stderr=stderr, highlight=False)
+
+
+def draw(renderable: RenderableType, stderr: bool = False) -> str:
+    """A view as the real stream will show it, drawn into a string."""
+    real = console(stderr)
+    target = Console(file=io.StringIO(), force_terminal=real.is_terminal,
+                     color_system=real.color_system, width=real.width, height=real.height,
+                     no_color=real.no_color, highlight=False, legacy_windows=False)
+    target.print(Clean(renderable))
+    return target.file.getvalue()
+
+
+def text(renderable: RenderableType, width: int = 100) -> str:
+    """A view as plain text (no colour), for a REPL's repr."""
+    target = Console(file=io.StringIO(), width=width, color_system=None, highlight=False,
+                     force_terminal=False, legacy_windows=False)
+    target.print(Clean(renderable))
+    return target.file.getvalue().rstrip("\n")
+
+
+def html(renderable: RenderableType) -> str:
+    """A view as HTML with inline styles, for a notebook."""
+    target = Console(file=io.StringIO(), record=True, width=100, highlight=False,
+                     force_terminal=True, color_system="truecolor", legacy_windows=False)
+    target.print(Clean(renderable))
+    return target.export_html(inline_styles=True, code_format="<pre style=\"font-family:"
+                              "Menlo,'DejaVu Sans Mono',consolas,monospace\">{code}</pre>")

@@ -1,0 +1,190 @@
+"""Gradient descent to an optimum: the loop behind `backprop descend`.
+
+Each step evaluates the compiled program (value and gradient in one call) and moves
+every param against its gradient by the optimizer's rule (core/optim.py), with the
+learning rate of its schedule. The run stops after --steps
+steps, when the value changes by less than --tol, or when it diverges: a value that is
+not finite, or that has risen for `patience` steps in a row above where it started.
+On divergence the result keeps the best point seen, so nothing good is lost.
+
+The values on the way are kept in a Trace (trace.py), bounded however long the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..core import fmt
+from ..core.compiled import Compiled
+from ..core.errors import MathError
+from ..core.graph import Graph
+from ..core.optim import OPTIMIZERS, SCHEDULES, Optimizer
+from ..core.optim import learning_rate as scheduled
+from .trace import LIMIT, Point, Trace
+
+__all__ = ["LIMIT", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Trace", "run"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    lr: float = 0.1
+    steps: int = 1000
+    optimizer: str = "sgd"
+    schedule: str = "constant"
+    tol: float = 0.0  # stop when |value change| < tol (0: never)
+    ascend: bool = False
+    momentum: float = 0.9
+    beta1: float = 0.9
+    beta2: float = 0.999
+    eps: float = 1e-8
+    patience: int = 50  # rising steps in a row that count as diverging
+
+
+@dataclass(frozen=True)
+class Run:
+    inputs: dict[str, object]  # where the run ended (the best point, if it diverged)
+    trace: Trace  # the output's value (and the watched nodes') at steps 0 ... as far as it went
+    history: Trace  # the same at multiples of --every K (the trace itself when K = 1)
+    stopped: str = "steps"  # "steps" | "converged" | "diverged"
+    reason: str = ""  # why it stopped, for people
+    best_step: int = 0
+
+    @property
+    def steps(self) -> int:
+        """The last step evaluated (-1 if not even step 0 had a finite value)."""
+        return -1 if self.trace.last is None else self.trace.last.step
+
+    @property
+    def values(self) -> list[float]:
+        """The recorded values: those of every step, in a run of up to LIMIT steps."""
+        return self.trace.values
+
+    @property
+    def watched(self) -> dict[str, list[float]]:
+        return self.trace.watched
+
+
+def default_watch(graph: Graph, limit: int = 4) -> list[int]:
+    """Named nodes the output does not depend on — an accuracy beside a loss — are
+    worth watching during a descent; the first few are, unless --watch says otherwise."""
+    feeds = graph.ancestors(graph.output)
+    named = set(graph.names.values())
+    found = [i for i, n in enumerate(graph.nodes)
+             if n.computed and i in named and not feeds[i]]
+    return found[:limit]
+
+
+def learning_rate(settings: Settings, k: int) -> float:
+    return scheduled(settings.lr, settings.schedule, k, settings.steps)
+
+
+def run(
+    compiled: Compiled,
+    inputs: dict[str, object],
+    params: Sequence[str],
+    settings: Settings,
+    on_step: Callable[[int, float], None] | None = None,
+    every: int = 1,
+    limit: int = LIMIT,
+) -> Run:
+    """Descend from `inputs`; `on_step(k, value)` is told of every evaluated step.
+    The run's history keeps the multiples of `every`; both it and the trace keep at
+    most `limit` points evenly spread, the first and the last (and, once thinned,
+    the best)."""
+    f = compiled.value_and_grad
+    names = compiled.inputs
+    xs = compiled.args(inputs)
+    moving = [k for k, n in enumerate(names) if n in params]
+    direction = -1.0 if settings.ascend else 1.0
+    optimizer = Optimizer(settings.optimizer, settings.momentum, settings.beta1,
+                          settings.beta2, settings.eps)
+    watch = tuple(compiled.watch)
+    trace = Trace(watch, limit=limit)
+    history = trace if every == 1 else Trace(watch, every=every, limit=limit)
+    # Divergence is judged on these, never on the (thinned) trace.
+    start = previous = None
+    best_value, best_xs, best_step = None, list(xs), 0
+    rising = 0
+    stopped, reason = "steps", f"ran {settings.steps} steps"
+
+    with np.errstate(all="ignore"):
+        for k in range(settings.steps + 1):
+            value, grads, extra = f(*xs)
+            total = float(np.sum(value))
+            if not (np.isfinite(total) and all(np.isfinite(grads[j]).all() for j in moving)):
+                stopped = "diverged"
+                reason = (f"at step {k} the value or its gradient is not finite "
+                          f"({_show(total)})")
+                break
+            change = None if previous is None else total - previous
+            previous = total
+            if on_step is not None:
+                on_step(k, total)
+            score = -total if settings.ascend else total
+            if start is None:
+                start = score
+            best = best_value is None or score < best_value
+            if best:
+                best_value, best_xs, best_step = score, list(xs), k
+            point = Point(k, total, change, tuple(float(np.mean(v)) for v in extra))
+            trace.add(point, best)
+            if history is not trace:
+                history.add(point, best)
+            if change is not None:
+                worse = change < 0 if settings.ascend else change > 0
+                rising = rising + 1 if worse else 0
+                if settings.tol and abs(change) < settings.tol:
+                    stopped = "converged"
+                    reason = f"the value changed by less than {settings.tol:g} at step {k}"
+                    break
+                if rising >= settings.patience and score > start:
+                    stopped = "diverged"
+                    reason = f"the value rose for {rising} steps in a row, up to {_show(total)}"
+                    break
+            if k == settings.steps:
+                break
+            lr = learning_rate(settings, k) * direction
+            for j in moving:
+                xs[j] = optimizer.update(j, xs[j], grads[j], lr, k + 1)
+
+    final = best_xs if stopped == "diverged" else xs
+    return Run(
+        inputs=dict(zip(names, final, strict=True)),
+        trace=trace,
+        history=history,
+        stopped=stopped,
+        reason=reason,
+        best_step=best_step,
+    )
+
+
+def history(result: Run, settings: Settings) -> list[dict]:
+    """The run step by step, for the session and JSON: every --every K-th step and the
+    last (for long runs thinned, with the best); each with the value, the learning rate
+    and the change that led to it (from the step before), and the watched nodes."""
+    names = result.history.names
+    return [{
+        "step": p.step, "value": p.value,
+        "lr": learning_rate(settings, p.step - 1) if p.step else None,
+        "change": p.change,
+        **dict(zip(names, p.watched, strict=True)),
+    } for p in result.history.points()]
+
+
+def failure(result: Run, settings: Settings, data: dict | None = None) -> MathError | None:
+    """The error a diverged run ends with (after its report), or None. The session keeps
+    the best point, which the hint says; `data` goes into the JSON error document."""
+    if result.stopped != "diverged":
+        return None
+    return MathError(
+        f"the descent diverged: {result.reason}",
+        hint=f"try a smaller --lr (say {fmt.number(settings.lr / 10)}); the session "
+             f"keeps the best point, from step {result.best_step}",
+        data=data)
+
+
+def _show(v: float) -> str:
+    return fmt.number(v)

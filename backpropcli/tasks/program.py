@@ -1,0 +1,158 @@
+"""A program at a point: from what the user typed, or from a saved point, to the graph,
+the input values, the params and the output — and one step from there to the next.
+
+This is the glue every command shares; it parses, binds and evaluates, and never
+prints. A saved point (the session, or a document on stdin) is re-parsed from its
+program text, so it can never disagree with what the user wrote.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from ..core import fmt
+from ..core.engine import Evaluation, evaluate
+from ..core.errors import MathError, ProgramError, UsageError, ValueProblem
+from ..core.graph import Graph
+from ..core.optim import step
+from ..lang.parse import parse
+from .files import expand, is_file, read_text
+from .point import Point
+from .values import bind, load_data, value_of
+
+
+def choose_output(graph: Graph, name: str | None) -> Graph:
+    if name is None:
+        node = graph.nodes[graph.output]
+        if node.is_data:
+            raise ProgramError(f"the program ends with {node.name} = {node.text}, data read "
+                               "from a file, which has no gradient",
+                               line=node.line, column=node.column, source=graph.source,
+                               hint=f"end it with a formula that uses {node.name}, or choose "
+                                    "the output with --output NAME")
+        return graph
+    index = graph.find(name)
+    if index is None:
+        names = ", ".join(sorted(graph.names)) or "none"
+        raise UsageError(f"--output {name}: the program has no {name!r}", hint=f"names: {names}")
+    if graph.nodes[index].is_data:
+        raise UsageError(f"--output {name}: {name} is data read from a file, a constant "
+                         "with no gradient", hint="choose a node the program computes")
+    return graph.with_output(index)
+
+
+def choose_params(graph: Graph, params: list[str] | None, freeze: list[str] | None) -> list[str]:
+    """The inputs a step moves: all of them, or --params, minus --freeze."""
+    inputs = graph.input_names
+    for flag, names in (("params", params), ("freeze", freeze)):
+        unknown = [n for n in names or [] if n not in inputs]
+        if unknown:
+            raise UsageError(f"--{flag}: {', '.join(unknown)} "
+                             f"{'is not an input' if len(unknown) == 1 else 'are not inputs'}",
+                             hint="inputs: " + (", ".join(inputs) or "none"))
+    chosen = list(params) if params else list(inputs)
+    return [n for n in chosen if n not in (freeze or [])]
+
+
+def start(
+    text: str,
+    values: Mapping[str, object],
+    *,
+    base: Path | None = None,
+    output: str | None = None,
+    params: list[str] | None = None,
+    freeze: list[str] | None = None,
+    seed: int | None = None,
+) -> tuple[Graph, Point]:
+    """Parse the program, read its data files and bind the values given (numbers, lists,
+    arrays, or text as typed on the command line: see values.value_of)."""
+    graph = parse(text)
+    if base is None and any(n.is_data for n in graph.nodes):
+        # remember where relative data files were found, so that `step` finds them
+        # again from another folder (the session and the document carry `base`)
+        base = Path.cwd()
+    graph = choose_output(load_data(graph, base), output)
+    given = {name: value_of(name, v) for name, v in values.items()}  # @file: from here
+    inputs = bind(graph, given, seed)
+    chosen = choose_params(graph, params, freeze)
+    return graph, Point(text, graph.nodes[graph.output].name, inputs, chosen, base)
+
+
+def reopen(
+    point: Point,
+    params: list[str] | None = None,
+    freeze: list[str] | None = None,
+    values: Mapping[str, object] | None = None,
+    output: str | None = None,
+) -> tuple[Graph, Point]:
+    """The graph of a saved point, checked against its inputs. --params/--freeze, values
+    typed on the command line and --output may replace what was saved."""
+    graph = choose_output(load_data(parse(point.program), point.base, quiet=True),
+                         output or point.output)
+    missing = [n for n in graph.input_names if n not in point.inputs]
+    if missing:
+        raise ValueProblem(f"the saved point has no value for {', '.join(missing)}")
+    typed = {name: value_of(name, v) for name, v in (values or {}).items()}
+    inputs = bind(graph, {**point.inputs, **typed})  # refuses names the program does not use
+    chosen = choose_params(graph, params, freeze) if (params or freeze) else point.params
+    unknown = [n for n in chosen if n not in graph.input_names]
+    if unknown:
+        raise ValueProblem(f"the saved params {', '.join(unknown)} are not inputs")
+    return graph, Point(point.program, graph.nodes[graph.output].name, inputs, chosen,
+                        point.base)
+
+
+def take_step(graph: Graph, point: Point, lr: float) -> tuple[Evaluation, Evaluation, Point]:
+    """Evaluate at the point, step every param by -lr · gradient, evaluate again there."""
+    before = evaluate(graph, point.inputs)
+    moved = step(before.inputs(), before.gradients(), point.params, lr)
+    for name in point.params:
+        if not np.isfinite(moved[name]).all():  # lr · gradient overflowed: say so, not a pole
+            grad = before.gradients()[name]
+            raise MathError(f"the step moves {name} beyond what a number can hold "
+                            f"({name} - {fmt.number(abs(lr))} · {fmt.brief(grad)} overflows)",
+                            hint="take a smaller step: a smaller --lr")
+    after = evaluate(graph, moved)
+    return before, after, Point(point.program, point.output, after.inputs(), point.params,
+                                point.base)
+
+
+def change(before: Evaluation, after: Evaluation) -> float:
+    """How far the output (summed, for an array) moved; a MathError if that overflows,
+    as from -1e308 to 1e308, which JSON and the session could not hold."""
+    with np.errstate(all="ignore"):
+        moved = float(np.sum(after.value) - np.sum(before.value))
+    if not np.isfinite(moved):
+        raise MathError(f"the step moved {after.output.name} by more than a number can hold "
+                        f"(from {fmt.number(np.sum(before.value))} "
+                        f"to {fmt.number(np.sum(after.value))})",
+                        hint="take a smaller step: a smaller --lr")
+    return moved
+
+
+def program_source(arg: str | None, stdin_text=None) -> tuple[str, Path | None]:
+    """The program text and the folder its relative file names are read from.
+
+    `arg` is the text itself, a path to a file, or "-" for the text on stdin
+    (`stdin_text` is called to read it).
+    """
+    if arg is None:
+        raise UsageError("no program given",
+                         hint='try: backprop eval "g = x*y + z" --x 3 --y -4 --z 2')
+    if arg == "-":
+        text = stdin_text() if stdin_text is not None else None
+        if text is None:
+            raise UsageError("- reads the program from stdin, but stdin is a terminal or empty",
+                             hint='pipe it in: echo "g = x*y" | backprop eval - --x 3 --y -4')
+        return text, None
+    path = expand(arg)
+    if arg.endswith(".bp") or (not any(c.isspace() for c in arg) and is_file(path)):
+        if not os.path.lexists(path):
+            raise UsageError(f"no such program file: {arg}")
+        text = read_text(path, "the program file ", error=UsageError)
+        return text, path.resolve().parent
+    return arg, None

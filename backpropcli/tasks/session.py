@@ -1,0 +1,340 @@
+"""The saved session that `step`, `history` and the other commands continue from.
+
+A JSON file (default .backprop/session.json in the current folder; --state PATH or
+BACKPROP_STATE choose another) holding the current point — program, output, inputs,
+params — and the history of values, one entry per evaluation or step.
+
+What the file promises:
+- Only a regular file that is a backprop session, or an absent path, is ever written.
+  A directory, a device, a symbolic link, or a file that is not a session (another
+  JSON file, a truncated session) is refused with its name, never replaced; `backprop
+  reset` is the way to start over.
+- Every change is a read–modify–write under an exclusive lock (flock on a private
+  `.NAME.lock` file beside the session), so concurrent commands queue and none loses
+  a step.
+- The new content is written to a private temporary file, flushed to the disk, and
+  renamed over the old one: a crash leaves the old session or the new one, never half
+  of one; a replaced session keeps its mode; temporaries of killed processes are
+  removed by the next save.
+- Large arrays are stored compactly (base64 of their float64 bytes), so the file stays
+  within about 1.4× the data it holds; small ones stay readable lists.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import json
+import math
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import BackpropError, SessionError, UsageError, ValueProblem
+from ..core.limits import check_shape
+from . import files
+from .jsontext import dumps, jsonable
+from .point import Point, point_from
+from .values import as_array
+
+DEFAULT = Path(".backprop") / "session.json"
+ENV = "BACKPROP_STATE"
+SCHEMA = "backprop-session/1"
+COMPACT = 64  # arrays with more elements than this are stored as base64 bytes
+
+
+def location(explicit: str | None = None) -> Path:
+    """--state PATH, else $BACKPROP_STATE (if set and not empty), else the default."""
+    if explicit is not None and not explicit.strip():
+        raise UsageError("--state needs a path, not an empty string")
+    return Path(explicit or os.environ.get(ENV) or DEFAULT)
+
+
+@dataclass(frozen=True)
+class Session:
+    point: Point
+    history: list[dict] = field(default_factory=list)  # {"step", "value", "lr", "change"}
+
+
+def continued(old: Session | None, point: Point, entries: list[dict],
+              fresh: bool = False) -> Session:
+    """The session at `point`, its history continued by `entries` (each numbered on from
+    the last, unless it carries its own step: a descent's thinned history does), or
+    started anew for a fresh program, another program or another output."""
+    history: list[dict] = []
+    if not fresh and old is not None and old.point.program == point.program and \
+            old.point.output == point.output:
+        history = old.history
+    following = history[-1]["step"] + 1 if history else 0
+    return Session(point, [*history, *({"step": following + k, **e}
+                                      for k, e in enumerate(entries))])
+
+
+def _reset_hint(path: Path) -> str:
+    if _ours(path):
+        return f"start over with: backprop reset --state {path}"
+    return ("give another file with --state PATH; this one is left as it is (if it was a "
+            "session, remove it yourself)")
+
+
+def load(path: Path) -> Session:
+    """The session in `path`, or a SessionError naming the file and what is wrong."""
+    if not os.path.lexists(path):
+        raise SessionError(
+            f"no session at {path}",
+            hint='start one with: backprop eval "g = x*y + z" --x 3 --y -4 --z 2')
+    text = files.read_text(path, "the session: ", error=SessionError)
+    return parse(text, path)
+
+
+def parse(text: str, path: Path) -> Session:
+    try:
+        doc = json.loads(text)
+    except (ValueError, RecursionError) as e:
+        raise SessionError(f"the session file {path} is broken: {e}",
+                           hint=_reset_hint(path)) from None
+    if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
+        raise SessionError(f"{path} is not a backprop session file", hint=_reset_hint(path))
+    origin = f"the session {path}"
+    try:
+        point = point_from(doc.get("point"), origin, read_input=_read_input)
+    except BackpropError as e:  # a ValueProblem about the point is a broken session here
+        raise SessionError(e.message, hint=_reset_hint(path)) from None
+    return Session(point, _history(doc.get("history"), path))
+
+
+def _history(history, path: Path) -> list[dict]:
+    """The history as saved, each entry checked: a hand-edited file is said to be broken
+    where it is, rather than breaking the table that shows it."""
+    if not isinstance(history, list):
+        raise SessionError(f"the session file {path} has a broken history (not a list)",
+                           hint=_reset_hint(path))
+    for k, entry in enumerate(history):
+        problem = _entry_problem(entry)
+        if problem:
+            raise SessionError(f"the session file {path} has a broken history: entry {k} "
+                               f"{problem}", hint=_reset_hint(path))
+    return history
+
+
+def _entry_problem(entry) -> str | None:
+    if not isinstance(entry, dict):
+        return "is not an object"
+    step = entry.get("step")
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        return "has no whole-number step"
+    for key, value in entry.items():
+        if key == "step" or value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                not math.isfinite(value):
+            return f"has a {key!r} that is not a finite number"
+    return None
+
+
+def _read_input(name: str, value, where: str):
+    """An input as saved: a number, nested lists, or a large array's bytes in base64."""
+    if not isinstance(value, dict):
+        return as_array(name, value, where)
+    shape = value.get("shape")
+    if value.get("dtype") != "float64" or not isinstance(shape, list) or \
+            not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape) \
+            or not isinstance(value.get("base64"), str):
+        raise ValueProblem(f"{name}{where}: a stored array needs dtype float64, a shape and "
+                           "base64 data")
+    check_shape(shape, f"{name}{where}")
+    try:
+        raw = base64.b64decode(value["base64"], validate=True)
+    except ValueError:
+        raise ValueProblem(f"{name}{where}: the stored array is not valid base64") from None
+    if len(raw) != 8 * math.prod(shape):
+        raise ValueProblem(f"{name}{where}: the stored array has {len(raw)} bytes, not the "
+                           f"{8 * math.prod(shape)} its shape needs")
+    array = np.frombuffer(raw, dtype="<f8").reshape(shape).astype(np.float64)
+    if array.size == 0 or not np.isfinite(array).all():
+        raise ValueProblem(f"{name}{where}: the stored array is empty or not finite")
+    return array
+
+
+def _stored(value):
+    """An input for the file: a number, a small array as lists, a large one as bytes."""
+    if np.ndim(value) == 0 or np.size(value) <= COMPACT:
+        return jsonable(value)
+    data = np.ascontiguousarray(value, dtype="<f8").tobytes()
+    return {"dtype": "float64", "shape": list(np.shape(value)),
+            "base64": base64.b64encode(data).decode("ascii")}
+
+
+def text(session: Session) -> str:
+    p = session.point
+    doc = {
+        "schema": SCHEMA,
+        "point": {
+            "schema": "backprop/1",
+            "program": p.program,
+            "output": p.output,
+            "inputs": {k: _stored(v) for k, v in p.inputs.items()},
+            "params": p.params,
+            **({"base": str(p.base)} if p.base is not None else {}),
+        },
+        "history": session.history,
+    }
+    # Indented for a person to read, unless big: json's fast C encoder writes only
+    # unindented text.
+    small = sum(np.size(v) for v in p.inputs.values()) <= 1000 and len(session.history) <= 1000
+    return dumps(doc, indent=1 if small else None)
+
+
+class Transaction:
+    """The session while a command holds its lock: what is there now, the save, and
+    the way back if what follows the save fails."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._current: Session | None = None
+        self._before: str | None = None  # the file's text as it was, to put back
+        self._read = False
+
+    def current(self) -> Session | None:
+        """The session as it is now, or None where there is none yet. A file that is
+        there but is no session is an error: it is never replaced."""
+        if not self._read:
+            if os.path.lexists(self.path):
+                self._before = files.read_text(self.path, "the session: ", error=SessionError)
+                self._current = parse(self._before, self.path)
+            self._read = True
+        return self._current
+
+    def save(self, session: Session) -> None:
+        self.current()  # refuses to replace anything that is not a session
+        self._write(text(session))
+        self._current = session
+
+    def restore(self) -> None:
+        """Put the file back as it was before `save` (or remove it, if there was none)."""
+        if self._before is None:
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        else:
+            self._write(self._before)
+
+    def _write(self, content: str) -> None:
+        files.write_atomic(self.path, content.encode("utf-8"), new_mode=0o600,
+                           label="the session: ", error=SessionError, sync=True)
+
+
+@contextlib.contextmanager
+def transaction(path: Path, on_wait: Callable[[], None] | None = None
+                ) -> Iterator[Transaction]:
+    """Hold the session's lock for a whole read–modify–write. `on_wait` is told once
+    if another process holds it (the call then waits for that process to finish)."""
+    files.refuse_odd(path, "the session: ", error=SessionError)
+    if os.path.lexists(path) and not _ours(path):
+        load(path)  # a file that is no session gets no lock file beside it: say why now
+    with _locked(path, on_wait):
+        yield Transaction(path)
+
+
+@contextlib.contextmanager
+def _locked(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
+    """An exclusive flock held until the block ends, on `.NAME.lock` beside the session.
+    The lock file is private (0600) and must be our own regular file: no other user can
+    open it, so no other user can hold the lock and make every command wait. (It stays
+    after use: removing a lock file races with the next process opening it.)"""
+    try:
+        import fcntl
+    except ImportError:  # Windows: no flock; refuse rather than race
+        raise SessionError("this platform has no file locking (fcntl), which the session "
+                           "needs to keep concurrent steps apart",
+                           hint="run on Linux or macOS") from None
+    lock = lock_path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_CLOEXEC", 0), 0o600)
+    except OSError as e:
+        raise SessionError(f"cannot lock the session: {lock} ({e.strerror or e})",
+                           hint="choose another place with --state PATH") from None
+    try:
+        files.refuse_open_odd(fd, lock, "the session's lock: ", error=SessionError)
+        if hasattr(os, "geteuid") and os.fstat(fd).st_uid != os.geteuid():
+            raise SessionError(f"the session's lock {lock} belongs to another user",
+                               hint="choose another place with --state PATH")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as e:  # a file system without locks
+            raise SessionError(f"cannot lock the session: {lock} ({e.strerror or e})",
+                               hint="choose another place with --state PATH") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def lock_path(path: Path) -> Path:
+    return path.with_name(f".{path.name}.lock")
+
+
+def save(path: Path, session: Session) -> None:
+    """Save a session on its own (a command that reads first uses a transaction)."""
+    with transaction(path) as tx:
+        tx.save(session)
+
+
+def clear(path: Path, then: Callable[[], None] | None = None) -> bool:
+    """Remove the session file: only a session, or what is left of one (a file that
+    begins like a session but is cut short, or broken JSON where sessions live), never
+    another file given by mistake. `then` runs after the removal, the lock still held;
+    if it fails, the file is put back (reset reports and removes, or does neither)."""
+    files.refuse_odd(path, "the session: ", error=SessionError)
+    with _locked(path, None):
+        if not os.path.lexists(path):
+            if then is not None:
+                then()
+            return False
+        before = files.read_bytes(path, "the session: ", error=SessionError)
+        try:
+            parse(before.decode("utf-8", errors="replace"), path)
+        except SessionError as e:
+            if not _ours(path, before):
+                raise SessionError(f"{path} is not a backprop session, so reset leaves it "
+                                   f"alone ({e.message})",
+                                   hint="remove it yourself if it is meant to go") from None
+        try:
+            path.unlink()
+        except OSError as e:
+            raise SessionError(f"cannot remove the session {path} ({e.strerror or e})"
+                               ) from None
+        try:
+            if then is not None:
+                then()
+        except BaseException:
+            files.write_atomic(path, before, new_mode=0o600, label="the session: ",
+                               error=SessionError)
+            raise
+    return True
+
+
+def _ours(path: Path, content: bytes | None = None) -> bool:
+    """A file that was a session and is damaged: it begins like one (a session cut
+    short), or it is not valid JSON and lies where sessions live (a .backprop folder).
+    A complete JSON document that is no session is never ours, wherever it is."""
+    if content is None:
+        try:
+            content = files.read_bytes(path, error=SessionError)
+        except BackpropError:
+            return False
+    head = content[:200].decode("utf-8", errors="replace")
+    if head.lstrip().startswith("{") and f'"{SCHEMA}"' in head:
+        return True
+    try:
+        json.loads(content)
+    except (ValueError, RecursionError):
+        return path.parent.name == DEFAULT.parent.name
+    return False
