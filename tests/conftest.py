@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "samples"
+from .helpers import command
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +17,7 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.delenv("BACKPROP_STATE", raising=False)
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")
-    yield
+    return
 
 
 @pytest.fixture
@@ -38,16 +34,10 @@ def cli():
     return run
 
 
-def _command() -> list[str]:
-    here = str(Path(sys.executable).parent)  # the venv running the tests
-    exe = shutil.which("backprop", path=here) or shutil.which("backprop")
-    return [exe] if exe else [sys.executable, "-c", "from backpropcli.cli.app import main; main()"]
-
-
 @pytest.fixture
 def backprop():
     """Run the installed `backprop` command in a subprocess; returns CompletedProcess."""
-    base = _command()
+    base = command()
 
     def run(*args: str, stdin: str | None = None, env: dict | None = None, timeout: float = 120):
         return subprocess.run([*base, *args], input=stdin if stdin is not None else "",

@@ -1,5 +1,7 @@
-"""House rules that a test can check: ruff is clean, the core never imports typer or rich,
-and no module hands text to eval/exec except the op table's reviewed one."""
+"""House rules that a test can check: ruff is clean, the layers import only downwards
+and only the CLI and terminal views import Rich or Typer (import-linter's contracts in
+pyproject.toml), no module hands text to eval/exec but the reviewed ones, and --json
+never loads Rich."""
 
 from __future__ import annotations
 
@@ -11,32 +13,45 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
+
 PACKAGE = ROOT / "backpropcli"
 
 
+def tool(name: str) -> str:
+    exe = shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+    if exe is None:
+        pytest.skip(f"{name} is not installed (pip install -e '.[test]')")
+    return exe
+
+
 def test_ruff_is_clean():
-    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
-    if ruff is None:
-        pytest.skip("ruff is not installed (pip install -e '.[test]')")
-    r = subprocess.run([ruff, "check", str(ROOT)], capture_output=True, text=True)
+    r = subprocess.run([tool("ruff"), "check", str(ROOT)], capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_core_modules_import_neither_typer_nor_rich():
-    ui = {"cli.py", "render.py", "render_train.py", "render_graph.py", "render_explain.py"}
-    for path in PACKAGE.glob("*.py"):
-        if path.name in ui:
-            continue
-        text = path.read_text()
-        assert not re.search(r"^\s*(import|from)\s+(typer|rich)\b", text, re.M), path.name
+def test_layers_import_only_downwards():
+    r = subprocess.run([tool("lint-imports")], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.count(" KEPT") >= 2, r.stdout
 
 
 def test_eval_and_exec_only_where_reviewed():
-    for path in PACKAGE.glob("*.py"):
+    for path in PACKAGE.rglob("*.py"):
         for n, line in enumerate(path.read_text().splitlines(), 1):
             if re.search(r"(^|[^.\w])(eval|exec)\(", line):
                 assert "# safe:" in line, f"{path.name}:{n}: {line.strip()}"
+
+
+PENDING = {"lang/parse.py", "output/plot.py"}  # being split in their own commits
+
+
+def test_no_module_is_long():
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "_tables.py" or path.relative_to(PACKAGE).as_posix() in PENDING:
+            continue
+        lines = len(path.read_text().splitlines())
+        assert lines <= 420, f"{path.relative_to(ROOT)} has {lines} lines"
 
 
 @pytest.mark.parametrize("command", ["eval", "explain", "check", "graph", "descend"])

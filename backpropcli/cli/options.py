@@ -119,10 +119,9 @@ def split(tokens: list[str], options: tuple[Option, ...], program: bool = True) 
     reset)."""
     known = {o.name: o for o in options}
     line = CommandLine()
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
-        i += 1
+    rest = list(reversed(tokens))  # popped from the end: the next token
+    while rest:
+        tok = rest.pop()
         if tok == "--":
             continue
         if not tok.startswith("--"):
@@ -133,28 +132,30 @@ def split(tokens: list[str], options: tuple[Option, ...], program: bool = True) 
             if eq:
                 raise UsageError(f"--{name} takes no value")
             line.options[name] = True
-            continue
-        if name not in known and not program:
-            raise UsageError(f"unknown option --{name}")
-        if eq:
-            value = inline
-        elif i < len(tokens):
-            value = tokens[i]
-            i += 1
-        else:
-            raise UsageError(f"--{name} needs a value")
-        if name == "set":
-            target, eq2, value = value.partition("=")
-            if not eq2 or not _NAME.match(target.strip()):
-                raise UsageError(f"--set {value!r}: write --set NAME=VALUE, as in --set x=3")
-            _put(line, target.strip(), value)
-        elif name in known:
-            line.options[name] = value
-        elif _NAME.match(name):
-            _put(line, name, value)
+        elif name in known or (program and _NAME.match(name)):
+            _value(line, name, inline if eq else _next(rest, name), name in known)
         else:
             raise UsageError(f"unknown option --{name}")
     return line
+
+
+def _next(rest: list[str], name: str) -> str:
+    if not rest:
+        raise UsageError(f"--{name} needs a value")
+    return rest.pop()
+
+
+def _value(line: CommandLine, name: str, value: str, known: bool) -> None:
+    """An option's value, or an input's: --x 3, --set x=3."""
+    if name == "set":
+        target, eq, value = value.partition("=")
+        if not eq or not _NAME.match(target.strip()):
+            raise UsageError(f"--set {value!r}: write --set NAME=VALUE, as in --set x=3")
+        _put(line, target.strip(), value)
+    elif known:
+        line.options[name] = value
+    else:
+        _put(line, name, value)
 
 
 def _positional(line: CommandLine, tok: str, program: bool) -> None:

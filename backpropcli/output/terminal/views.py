@@ -7,10 +7,13 @@ session is saved, and stdout written, only after it has succeeded.
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from rich.console import Console, RenderableType
 
+from ...core.engine import Evaluation
+from ...tasks.descend import Run, Settings
+from ...tasks.point import Point
 from .check import check_report
 from .descend import descend_report
 from .evaluation import evaluation
@@ -20,14 +23,23 @@ from .messages import command_help, error
 from .step import history_table, step_report
 from .widgets import Clean
 
-if TYPE_CHECKING:
-    from ...api import Result
-
 __all__ = ["check_report", "command_help", "descend_report", "error", "evaluation",
            "explanation", "graph_tree", "history_table", "step_report"]
 
 
-def result(r: Result, full: bool = False, state: str | None = None) -> RenderableType:
+class Shown(Protocol):
+    """What the view of a result needs (api.Result has it; the API sits above this layer)."""
+
+    evaluation: Evaluation
+    point: Point
+    previous: Shown | None
+    lr: float | None
+    run: Run | None
+    settings: Settings | None
+    start: Point | None
+
+
+def result(r: Shown, full: bool = False, state: str | None = None) -> RenderableType:
     """The view of an API result: a descent's report, a step's table, or the eval tables."""
     if r.run is not None and r.settings is not None and r.start is not None:
         return descend_report(r.evaluation, r.start.inputs, r.run, r.settings, full)

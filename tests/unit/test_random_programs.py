@@ -340,7 +340,11 @@ def compare(statements: list[tuple[str, str, tuple]], point: dict[str, float]) -
     try:
         ev = evaluate(graph, inputs)
     except MathError as e:
-        assert oracle.nonfinite or oracle.extreme, f"{text}\nat {point}: {e.message}"
+        failed = e.message
+    else:
+        failed = None
+    if failed is not None:
+        assert oracle.nonfinite or oracle.extreme, f"{text}\nat {point}: {failed}"
         event("math error")
         return
     assert not oracle.nonfinite, f"{text}\nat {point}: the oracle has a value that is not finite"
@@ -409,7 +413,7 @@ def test_programs_of_several_statements_match_the_oracle(statements, point):
 # ---------------------------------------------------------------------------
 # The oracle itself, on cases worked by hand (a wrong oracle would pass anything)
 
-@pytest.mark.parametrize("statements, point, value, grads", [
+@pytest.mark.parametrize(("statements", "point", "value", "grads"), [
     # the worked example: f = x*y; g = f + z
     ([("f", "=", ("bin", "*", ("var", 0), ("var", 1))),
       ("g", "=", ("bin", "+", ("var", 3), ("var", 2)))],

@@ -134,7 +134,7 @@ def test_nearly_valid_documents_on_stdin(fields):
 WORKED = ["--x", "3", "--y", "-4", "--z", "2"]
 
 
-@pytest.mark.parametrize("program, code", [
+@pytest.mark.parametrize(("program", "code"), [
     ("(" * 10_000 + "x" + ")" * 10_000, 0),
     ("(" * 10_000, 2),
     ("g = " + "-" * 10_001 + "x", 0),
@@ -170,7 +170,7 @@ def test_named_programs(program, code, as_json):
         assert err.startswith("error:") and out == ""
 
 
-@pytest.mark.parametrize("value, code", [
+@pytest.mark.parametrize(("value", "code"), [
     ("nan", 2), ("inf", 2), ("-inf", 2), ("NaN", 2), ("Infinity", 2), ("1e400", 2),
     ("-1e400", 2), ("1e308", 1), ("1e-400", 0), ("[1, nan]", 2), ("[" * 5000, 2),
     ("[[1, 2], [3]]", 2), ("[]", 2), ('"3"', 2), ("[true]", 2), ("0x10", 2), ("", 2),

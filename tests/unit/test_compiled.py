@@ -11,8 +11,7 @@ from backpropcli.core.compiled import compile_graph
 from backpropcli.core.engine import evaluate
 from backpropcli.core.errors import MathError
 from backpropcli.lang.parse import parse
-
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 
 def same(graph, inputs):
@@ -65,7 +64,7 @@ def test_generated_code_holds_no_user_text():
 def test_shape_is_checked():
     graph = parse("y = sum(x)")
     c = compile_graph(graph, {"x": np.ones(3)})
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"x has shape \(4,\), compiled for \(3,\)"):
         c.args({"x": np.ones(4)})
 
 

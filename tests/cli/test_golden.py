@@ -6,7 +6,7 @@ layout does not hang on how the terminal is detected. Trailing spaces are ignore
 
 After a deliberate change of layout, rewrite the files and read the diff:
 
-    UPDATE_GOLDEN=1 python -m pytest tests/test_golden.py && git diff tests/golden
+    UPDATE_GOLDEN=1 python -m pytest tests/cli/test_golden.py && git diff tests/golden
 
 Each file must also hold the worked example's own numbers (from the article the
 project started from), so a golden file rewritten from a wrong output cannot pass.
@@ -17,13 +17,11 @@ from __future__ import annotations
 import difflib
 import io
 import os
-from pathlib import Path
 
 import pytest
 
-from .conftest import SAMPLES
+from tests.helpers import GOLDEN, SAMPLES
 
-GOLDEN = Path(__file__).resolve().parent / "golden"
 UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 WIDTH = 100
 

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from backpropcli.tasks import explain
-
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 WORKED = ["explain", "f = x*y; g = f + z", "--x", "3", "--y", "-4", "--z", "2"]
 
@@ -149,7 +148,7 @@ def test_reads_a_document_on_stdin(cli):
     assert code == 0 and "∂g/∂x = ∂g/∂f · ∂f/∂x = 1 · y = 1 · (-4) = -4" in out
 
 
-@pytest.mark.parametrize("args, words", [
+@pytest.mark.parametrize(("args", "words"), [
     (["--format", "pdf"], "--format pdf: choose text, markdown or latex"),
     (["--format", "latex", "--json"], "--json and --format"),
     (["--paths", "many"], "--paths takes a whole number"),

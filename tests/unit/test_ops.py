@@ -274,7 +274,7 @@ def test_pow_derivative_in_the_exponent_at_base_zero_is_zero():
 # ---------------------------------------------------------------------------
 # unbroadcast: the adjoint of numpy's broadcasting
 
-@pytest.mark.parametrize("big, small", [
+@pytest.mark.parametrize(("big", "small"), [
     ((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 3), ()), ((2, 3), (2, 1)), ((2, 3), (1, 3)),
     ((4, 2, 3), (2, 1)), ((4, 2, 3), (1, 1, 3)), ((3,), (1,)), ((3,), ()), ((), ()),
 ])

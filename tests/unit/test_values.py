@@ -22,7 +22,7 @@ def problem(name: str, text: str, base=None) -> str:
 # ---------------------------------------------------------------------------
 # numbers and JSON arrays
 
-@pytest.mark.parametrize("text, value", [
+@pytest.mark.parametrize(("text", "value"), [
     ("3", 3.0), ("-4", -4.0), ("0.5", 0.5), ("1e-3", 0.001), ("-1e-3", -0.001), (".5", 0.5),
     ("  2.5 ", 2.5), ("+7", 7.0), ("1e308", 1e308), ("1e-400", 0.0),
 ])
@@ -31,7 +31,7 @@ def test_numbers(text, value):
     assert type(got) is np.float64 and got == value
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("[1, -2]", [1.0, -2.0]),
     ("[[1, 2], [3, 4]]", [[1.0, 2.0], [3.0, 4.0]]),
     ("[3]", [3.0]),
@@ -44,7 +44,7 @@ def test_json_arrays(text, expected):
     assert got.tolist() == expected
 
 
-@pytest.mark.parametrize("text, words", [
+@pytest.mark.parametrize(("text", "words"), [
     ("abc", "'abc' is not a number"),
     ("", "is not a number"),
     ("3 4", "is not a number"),

@@ -9,8 +9,7 @@ import pytest
 
 from backpropcli.core import ops
 from backpropcli.tasks import check
-
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 WORKED = ["check", "f = x*y; g = f + z", "--x", "3", "--y", "-4", "--z", "2"]
 
@@ -114,7 +113,7 @@ def test_goes_on_from_the_session_and_from_stdin(cli):
     assert code == 0 and json.loads(out)["gradients"] == {"x": 5, "y": 2}
 
 
-@pytest.mark.parametrize("args, words", [
+@pytest.mark.parametrize(("args", "words"), [
     (["--eps", "0"], "--eps must be a positive number"),
     (["--eps", "tiny"], "--eps takes a number"),
     (["--tol", "-1"], "--tol must be a positive number"),

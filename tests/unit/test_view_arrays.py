@@ -12,8 +12,7 @@ from backpropcli.core import fmt
 from backpropcli.core.engine import evaluate
 from backpropcli.output.terminal import evaluation, views, widgets
 from backpropcli.tasks.program import start, take_step
-
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 
 def shown(renderable, width: int = 100) -> str:

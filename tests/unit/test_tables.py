@@ -28,8 +28,7 @@ from hypothesis import strategies as st
 from backpropcli.core.errors import ProgramError, SyntaxProblem
 from backpropcli.lang import _tables as tables
 from backpropcli.lang import parse
-
-from .conftest import ROOT, SAMPLES
+from tests.helpers import ROOT, SAMPLES
 
 PACKAGE = ROOT / "backpropcli"
 GENERATED = PACKAGE / "lang" / "_tables.py"

@@ -10,8 +10,8 @@ import shutil
 
 import pytest
 
-from .conftest import SAMPLES
-from .graphcheck import check_dot, check_mermaid
+from tests.graphcheck import check_dot, check_mermaid
+from tests.helpers import SAMPLES
 
 SEED = str(SAMPLES / "seed.bp")
 WORKED = ["g = x*y + z", "--x", "3", "--y", "-4", "--z", "2"]
@@ -180,7 +180,7 @@ def test_output_and_unused_nodes(cli):
     assert "f does not depend on g" in " ".join(check_dot(out)["labels"].values())
 
 
-@pytest.mark.parametrize("args,code,words", [
+@pytest.mark.parametrize(("args", "code", "words"), [
     ([SEED, "--format", "png"], 2, "formats: tree, dot, mermaid, svg"),
     ([SEED, "--save", "x.txt"], 2, "--save writes the dot, mermaid or svg text"),
     (["g = x*", "--x", "1"], 2, "line 1"),

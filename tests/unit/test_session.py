@@ -79,7 +79,7 @@ def test_saving_where_a_folder_cannot_be_made(tmp_path):
     assert "cannot lock the session" in e.value.message and e.value.hint
 
 
-@pytest.mark.parametrize("content, words", [
+@pytest.mark.parametrize(("content", "words"), [
     ("", "is broken"),
     ("{", "is broken"),
     ("[" * 100_000, "is broken"),

@@ -90,7 +90,7 @@ def test_a_new_eval_starts_a_new_history(cli):
     assert len(json.loads(out)["history"]) == 1
 
 
-@pytest.mark.parametrize("stdin, words", [
+@pytest.mark.parametrize(("stdin", "words"), [
     ("{not json", "not a valid JSON document"),
     ('{"schema": "other"}', "not a backprop/1 document"),
     ("[1, 2]", "not a backprop document"),
@@ -141,9 +141,9 @@ def test_a_pipeline_of_commands_never_waits_on_itself():
     import shlex
     import subprocess
 
-    from tests.conftest import _command
+    from tests.helpers import command
 
-    exe = shlex.join(_command())
+    exe = shlex.join(command())
     line = (f"{exe} eval 'g = x*y + z' --x 3 --y -4 --z 2 --json"
             f" | {exe} step --lr 0.1 --json | {exe} step --lr 0.1 --json")
     for _ in range(5):

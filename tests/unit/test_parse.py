@@ -41,7 +41,7 @@ def test_grammar_aliases_are_op_names():
     assert not set(FUNCTIONS) & ops  # functions are called by name, not aliased
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("2^3^2", 512),
     ("2**3**2", 512),
     ("-2^2", -4),
@@ -109,7 +109,7 @@ def test_output_is_last_assigned_name():
     assert graph.nodes[graph.output].name == "g"
 
 
-@pytest.mark.parametrize("text, line, column, words", [
+@pytest.mark.parametrize(("text", "line", "column", "words"), [
     ("g = x*y + )", 1, 11, "expected an expression"),
     ("g = x*y +", 1, 10, "ends too early"),
     ("a = 1\nb = (a", 2, 7, "ends too early"),
@@ -133,7 +133,7 @@ def test_caret_sits_under_the_column():
     assert text[caret.index("^")] == ")"
 
 
-@pytest.mark.parametrize("text, words", [
+@pytest.mark.parametrize(("text", "words"), [
     ("y = foo(x)", "unknown function foo"),
     ("y = expp(x)", "did you mean exp"),
     ("y = max(x)", "max takes 2 arguments, not 1"),

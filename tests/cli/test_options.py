@@ -25,7 +25,7 @@ def usage_error(*tokens: str) -> str:
     return e.value.message
 
 
-@pytest.mark.parametrize("tokens, values", [
+@pytest.mark.parametrize(("tokens", "values"), [
     (["--x", "3"], {"x": "3"}),
     (["--x=3"], {"x": "3"}),
     (["--y", "-4"], {"y": "-4"}),
@@ -58,7 +58,7 @@ def test_set_gives_a_value_to_an_input_named_like_an_option():
     assert parts("g = x", "--set", " x = 3")[2] == {"x": " 3"}  # the value is read later
 
 
-@pytest.mark.parametrize("tokens, words", [
+@pytest.mark.parametrize(("tokens", "words"), [
     (["--set", "3=4"], "write --set NAME=VALUE"),
     (["--set", "x"], "write --set NAME=VALUE"),
     (["--set", "=1"], "write --set NAME=VALUE"),

@@ -104,7 +104,7 @@ def test_jsonable_by_hand():
 
 
 def test_dumps_refuses_a_bare_nan():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="not JSON compliant"):
         dumps({"v": float("nan")})
 
 
@@ -150,7 +150,7 @@ def valid() -> dict:
             "params": ["x"]}
 
 
-@pytest.mark.parametrize("text, words", [
+@pytest.mark.parametrize(("text", "words"), [
     ("", "is not a valid JSON document"),
     ("{", "is not a valid JSON document"),
     ("[" * 100_000, "is not a valid JSON document"),

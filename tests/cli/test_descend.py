@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 
 def test_worked_example_descends_and_saves_the_session(cli):
@@ -43,7 +43,7 @@ def test_divergence_exits_1_and_keeps_the_best_point(cli, tmp_path):
     assert code == 1 and doc["error"]["kind"] == "math" and doc["descend"]["stopped"] == "diverged"
 
 
-@pytest.mark.parametrize("args, words", [
+@pytest.mark.parametrize(("args", "words"), [
     (["--optimizer", "rmsprop"], "choose sgd, momentum or adam"),
     (["--schedule", "cosine"], "choose constant or linear"),
     (["--lr", "-1"], "positive"),

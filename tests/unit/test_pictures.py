@@ -18,10 +18,9 @@ from backpropcli.core.errors import BackpropError, UsageError
 from backpropcli.core.graph import Graph, Node
 from backpropcli.output import document, graphviz, mermaid, picture, tree
 from backpropcli.tasks.program import start
+from tests.graphcheck import check_dot, check_mermaid, dot_strings, mermaid_label
+from tests.helpers import SAMPLES
 
-from .graphcheck import check_dot, check_mermaid, dot_strings, mermaid_label
-
-SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 HAS_DOT = shutil.which("dot") is not None
 
 
@@ -328,7 +327,7 @@ def check_counts(ev, plan):
 
 @pytest.mark.parametrize("make", [lambda: chain(250), lambda: fan(500),
                                   lambda: sample("micrograd.bp")])
-@pytest.mark.parametrize("lines,depth", [(60, 10), (20, 4), (8, 100), (1000, 3)])
+@pytest.mark.parametrize(("lines", "depth"), [(60, 10), (20, 4), (8, 100), (1000, 3)])
 def test_a_big_graph_stays_within_its_budget(make, lines, depth):
     ev = make()
     plan = tree.tree_plan(ev, lines=lines, depth=depth)

@@ -92,7 +92,7 @@ def test_unused_input_has_zero_gradient():
     assert ev.gradients()["z"] == 0
 
 
-@pytest.mark.parametrize("text, value, grad", [
+@pytest.mark.parametrize(("text", "value", "grad"), [
     ("y = relu(x)", 0, 0.0),            # relu'(0) = 0
     ("y = abs(x)", 0, 0.0),             # abs'(0) = sign(0) = 0
     ("y = max(x, x)", 2, 1.0),          # ties split: 0.5 + 0.5
@@ -104,7 +104,7 @@ def test_kink_conventions(text, value, grad):
     assert ev.gradients()["x"] == grad
 
 
-@pytest.mark.parametrize("text, values", [
+@pytest.mark.parametrize(("text", "values"), [
     ("y = log(x)", {"x": 0}),
     ("y = 1 / x", {"x": 0}),
     ("y = exp(x)", {"x": 1000}),

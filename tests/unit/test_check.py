@@ -10,8 +10,7 @@ from backpropcli.lang.parse import parse
 from backpropcli.output import document
 from backpropcli.tasks import check as c
 from backpropcli.tasks.values import bind
-
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 
 def point(text: str, **values):
@@ -51,7 +50,7 @@ PROGRAMS = [
 ]
 
 
-@pytest.mark.parametrize("text, values", PROGRAMS, ids=[p[0][:24] for p in PROGRAMS])
+@pytest.mark.parametrize(("text", "values"), PROGRAMS, ids=[p[0][:24] for p in PROGRAMS])
 def test_programs_agree(text, values):
     result = checked(text, **values)
     assert result.passed, [(r.label, r.backprop, r.numeric, r.error) for r in result.rows]

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 WORKED = ["eval", "f = x*y; g = f + z", "--x", "3", "--y", "-4", "--z", "2"]
 
@@ -68,7 +68,7 @@ def test_output_option(cli):
     assert doc["output"] == "f" and doc["gradients"] == {"x": -4, "y": 3, "z": 0}
 
 
-@pytest.mark.parametrize("args, code, words", [
+@pytest.mark.parametrize(("args", "code", "words"), [
     (["eval", "g = x*y + )"], 2, "line 1, column 11"),
     (["eval", "g = x*y", "--x", "3"], 2, "no value for y"),
     (["eval", "g = x*y*w", "--x", "3"], 2, "no value for y, w"),

@@ -15,8 +15,7 @@ from backpropcli.lang.parse import parse
 from backpropcli.output import document, latex, markdown, text
 from backpropcli.tasks import explain as x
 from backpropcli.tasks.values import bind
-
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 
 def run(text: str, **values):
@@ -130,7 +129,7 @@ PROGRAMS = [
 ]
 
 
-@pytest.mark.parametrize("text, values", PROGRAMS, ids=[p[0][:24] for p in PROGRAMS])
+@pytest.mark.parametrize(("text", "values"), PROGRAMS, ids=[p[0][:24] for p in PROGRAMS])
 def test_sum_over_the_paths_is_the_backward_pass(text, values):
     ev, exp = explained(text, paths=10_000, **values)
     grads = ev.gradients()
@@ -308,7 +307,7 @@ def test_array_with_several_paths():
 # ---------------------------------------------------------------------------
 # plain-text details
 
-@pytest.mark.parametrize("formula, alone, want", [
+@pytest.mark.parametrize(("formula", "alone", "want"), [
     ("y", False, "y"),
     ("1 - tanh(x)^2", False, "(1 - tanh(x)^2)"),
     ("1 / 2", False, "(1 / 2)"),
@@ -383,7 +382,7 @@ def _balanced(tex: str) -> bool:
     return depth == 0
 
 
-@pytest.mark.parametrize("text, values", LATEX_CASES, ids=[c[0][:20] for c in LATEX_CASES])
+@pytest.mark.parametrize(("text", "values"), LATEX_CASES, ids=[c[0][:20] for c in LATEX_CASES])
 def test_latex_is_balanced_ascii(text, values):
     tex = _latex(text, values)
     assert _balanced(tex), tex
@@ -399,7 +398,7 @@ def test_latex_worked_example():
     assert r"\frac{\partial g}{\partial z} &= 1" in tex
 
 
-@pytest.mark.parametrize("formula, want", [
+@pytest.mark.parametrize(("formula", "want"), [
     ("2 * x^(2 - 1)", r"2 \cdot x ^ { 2 - 1 }"),
     ("1 / (2 * sqrt(x))", r"1 / ( 2 \cdot \sqrt { x } )"),
     ("x^y * log(x)", r"x ^{y} \cdot \log ( x )"),
@@ -417,7 +416,7 @@ def _engine() -> str | None:
 
 
 @pytest.mark.skipif(_engine() is None, reason="no LaTeX engine installed")
-@pytest.mark.parametrize("text, values", LATEX_CASES, ids=[c[0][:20] for c in LATEX_CASES])
+@pytest.mark.parametrize(("text", "values"), LATEX_CASES, ids=[c[0][:20] for c in LATEX_CASES])
 def test_latex_compiles(text, values, tmp_path):
     doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
            + _latex(text, values) + "\\end{document}\n")

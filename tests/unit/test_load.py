@@ -15,8 +15,7 @@ from backpropcli.core.errors import ProgramError, SyntaxProblem, UsageError, Val
 from backpropcli.lang.parse import parse
 from backpropcli.tasks.program import reopen, start
 from backpropcli.tasks.values import load_data
-
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 TABLE = "x1,x2,y\n1,2,0.5\n3,4,-1\n# a comment line\n\n5,6,2\n"
 

@@ -14,8 +14,7 @@ from backpropcli.core.engine import evaluate, forward
 from backpropcli.core.errors import ProgramError, ShapeError
 from backpropcli.lang.parse import parse
 from backpropcli.tasks.program import start
-
-from .conftest import SAMPLES
+from tests.helpers import SAMPLES
 
 RNG = np.random.default_rng(20240611)
 
