@@ -123,3 +123,86 @@ def test_eval_reuse(cli):
     assert "∂c/∂b = ∂c/∂c · ∂c/∂b + ∂c/∂c · ∂c/∂b = 1 · 6 + 1 · 6 12" in rows
     assert "∂c/∂a = ∂c/∂b · ∂b/∂a + ∂c/∂b · ∂b/∂a = 12 · 1 + 12 · 1 24" in rows
     assert "Gradient of c: ∂c/∂a = 24" in rows
+
+
+# ---------------------------------------------------------------------------
+# explain, check, graph, descend, history: the other views a person reads
+
+def command_golden(cli, name: str, *args: str, mask=None) -> list[str]:
+    """The command's stdout against golden/NAME (after `mask`, for what varies from run
+    to run); the rows with runs of spaces made one."""
+    code, out, err = cli(*args)
+    assert code == 0, err
+    return lines_of(check_golden(name, mask(out) if mask else out))
+
+
+def test_explain_seed(cli):
+    rows = command_golden(cli, "explain_seed.txt", "explain", str(SAMPLES / "seed.bp"))
+    assert "∂g/∂x = ∂g/∂f · ∂f/∂x = 1 · y = 1 · (-4) = -4" in rows
+    assert "∂g/∂y = ∂g/∂f · ∂f/∂y = 1 · x = 1 · 3 = 3" in rows
+    assert "∂g/∂z = 1" in rows
+
+
+def test_explain_reuse(cli):
+    rows = command_golden(cli, "explain_reuse.txt", "explain", str(SAMPLES / "reuse.bp"))
+    assert "∂c/∂a is the sum over 4 paths from c down to a:" in rows
+    assert "∂c/∂a = 6 + 6 + 6 + 6 = 24" in rows
+
+
+def test_explain_neuron_markdown_and_latex(cli):
+    md = command_golden(cli, "explain_neuron.md", "explain", str(SAMPLES / "neuron.bp"),
+                        "--format", "markdown")
+    assert any("0.3932" in row for row in md)  # ∂f/∂x0 of the article's neuron
+    tex = command_golden(cli, "explain_neuron.tex", "explain", str(SAMPLES / "neuron.bp"),
+                         "--format", "latex")
+    assert r"\begin{align*}" in tex and r"\end{align*}" in tex
+
+
+def test_check_seed(cli):
+    # The command's own table holds measured times, which vary (and so does its layout):
+    # the golden file is the view of the same check with the times pinned.
+    from dataclasses import replace
+
+    from backpropcli.output.terminal import views
+    from backpropcli.tasks.check import gradient_check
+
+    code, out, err = cli("check", str(SAMPLES / "seed.bp"))
+    assert code == 0 and "passed: all 3 gradients agree" in out, err
+    ev, point = evaluation("seed.bp")
+    check = gradient_check(ev.graph, point.inputs)
+    check = replace(check, backprop=replace(check.backprop, seconds=0.0002),
+                    numeric=replace(check.numeric, seconds=0.0011))
+    rows = lines_of(check_golden("check_seed.txt", pinned(views.check_report(check))))
+    assert rows[2].startswith("x -4 -4 ") and rows[2].endswith(" ok")
+    assert rows[3].startswith("y 3 3 ") and rows[4].startswith("z 1 1 ")
+    assert "back-propagation 1 forward + 1 backward 0.2 ms" in rows
+    assert "finite differences 6 forward (2 per element, 3 elements) 1.1 ms" in rows
+    assert "passed: all 3 gradients agree within tol 1e-5" in rows
+
+
+def test_graph_seed(cli):
+    rows = command_golden(cli, "graph_seed.txt", "graph", str(SAMPLES / "seed.bp"))
+    assert "g = f + z -10 1 ← output" in rows
+    assert "│ ├─ x input 3 -4" in rows and "└─ z input 2 1" in rows
+    dot = command_golden(cli, "graph_seed.dot", "graph", str(SAMPLES / "seed.bp"),
+                         "--format", "dot")
+    assert any("∂f/∂x = -4" in row for row in dot)
+    mermaid = command_golden(cli, "graph_seed.mmd", "graph", str(SAMPLES / "seed.bp"),
+                             "--format", "mermaid")
+    assert mermaid[0] == "flowchart LR"
+
+
+def test_descend_a_parabola(cli):
+    # L = (a - 3)^2 from a = 0 at lr 0.1: a_k = 3 - 3·0.8^k, L_k = 9·0.64^k
+    rows = command_golden(cli, "descend_parabola.txt", "descend", "L = (a - 3)^2",
+                          "--a", "0", "--steps", "30")
+    assert "Gradient descent: sgd, lr 0.1, 30 steps" in rows
+    assert "a 0 2.9963" in rows and "L: 9 → 1.379e-5 (step 0 → 30)" in rows
+
+
+def test_history_after_steps(cli):
+    assert cli("eval", str(SAMPLES / "seed.bp"))[0] == 0
+    for _ in range(3):
+        assert cli("step", "--lr", "0.1")[0] == 0
+    rows = command_golden(cli, "history_seed.txt", "history")
+    assert "1 0.1 -12.72 -2.72" in rows
