@@ -37,6 +37,7 @@ class Shown(Protocol):
     point: Point
     previous: Shown | None
     lr: float | None
+    ascend: bool
     run: Run | None
     settings: Settings | None
     start: Point | None
@@ -47,7 +48,8 @@ def result(r: Shown, full: bool = False, state: str | None = None) -> Renderable
     if r.run is not None and r.settings is not None and r.start is not None:
         return descend_report(r.evaluation, r.start.inputs, r.run, r.settings, full)
     if r.previous is not None and r.lr is not None:
-        return step_report(r.previous.evaluation, r.evaluation, r.point.params, r.lr, full)
+        return step_report(r.previous.evaluation, r.evaluation, r.point.params,
+                           -r.lr if r.ascend else r.lr, full)
     return evaluation(r.evaluation, r.point.params, full, state)
 
 
