@@ -245,8 +245,7 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
     record besides the output, `every` records every k-th step in the history,
     `on_step(k, value)` is called as the run goes."""
     settings = settings_of(lr, steps, optimizer, schedule, tol, ascend)
-    if every < 1:
-        raise UsageError("--every must be at least 1")
+    every = _whole(every, "every", least=1)
     graph, point = _open(program, _values(values, inputs), output, params, freeze, seed,
                          base)
     nodes = [_node(graph, n, "watch") for n in _names(watch, "watch")] \
@@ -279,8 +278,7 @@ def explain(program: Program, values: Mapping[str, object] | None = None, /, *,
     """The chain rule for every input, path by path: per input the number of paths, the
     first `paths` of them with their factors, and the gradient (the sum over all).
     `full` keeps every factor of a long path (else its first and last few)."""
-    if paths < 0:
-        raise UsageError(f"--paths must be 0 or more, not {paths}")
+    paths = _whole(paths, "paths", least=0)
     result = evaluate(program, _values(values, inputs), output=output, seed=seed, base=base)
     return _as(Explanation, explaining.explain(
         result.evaluation, paths, factors=None if full else explaining.FACTORS,
@@ -294,11 +292,10 @@ def settings_of(lr: float, steps: int, optimizer: str, schedule: str, tol: float
         raise UsageError(f"--optimizer {optimizer}: choose {', '.join(descending.OPTIMIZERS)}")
     if schedule not in descending.SCHEDULES:
         raise UsageError(f"--schedule {schedule}: choose {', '.join(descending.SCHEDULES)}")
-    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 0:
-        raise UsageError(f"--steps must be a whole number, 0 or more, not {steps!r}")
+    steps = _whole(steps, "steps", least=0)
     if tol:
         tol = _positive(tol, "tol")
-    return descending.Settings(lr=_positive(lr, "lr"), steps=int(steps), optimizer=optimizer,
+    return descending.Settings(lr=_positive(lr, "lr"), steps=steps, optimizer=optimizer,
                                schedule=schedule, tol=tol, ascend=bool(ascend))
 
 
@@ -325,8 +322,8 @@ def _open(program: Program, values: Mapping[str, object], output: str | None,
     if not isinstance(program, str):
         raise UsageError(f"a program is its text, a path (pathlib.Path) to its file, or a "
                          f"result to go on from; not {type(program).__name__}")
-    if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise UsageError(f"--seed must be a whole number, 0 or more, not {seed!r}")
+    if seed is not None:
+        seed = _whole(seed, "seed", least=0)
     return start(program, values, base=None if base is None else Path(base), output=output,
                  params=params, freeze=freeze, seed=seed)
 
@@ -379,6 +376,15 @@ def _node(graph: Graph, name: str, flag: str) -> int:
         raise UsageError(f"--{flag} {name}: the program has no {name!r}",
                          hint="names: " + ", ".join(sorted(graph.names)))
     return index
+
+
+def _whole(value: int, what: str, least: int) -> int:
+    """A whole number (an int or a numpy integer, not a bool) at least `least`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise UsageError(f"--{what} takes a whole number, not {value!r}")
+    if value < least:
+        raise UsageError(f"--{what} must be {least} or more, not {value}")
+    return int(value)
 
 
 def _positive(value: float, what: str) -> float:
