@@ -4,9 +4,10 @@ descent), and its Python API:
     import backpropcli as bp
     r = bp.evaluate("g = x*y + z", x=3, y=-4, z=2)
     r.value, r.gradients          # -10.0, {'x': -4.0, 'y': 3.0, 'z': 1.0}
+    bp.step(r, lr=0.1)            # the next point, shown as `backprop step` shows it
 
-The API (api.py) loads on first use, so that importing one module of the package, as
-the command does, does not import all of them.
+The API (api.py) loads on first use, so that importing the package, or one module of
+it as the command does, imports neither numpy, Lark, Rich nor Typer.
 """
 
 from __future__ import annotations
@@ -15,10 +16,22 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.1.0"
 
-__all__ = ["BackpropError", "Node", "Result", "check", "descend", "evaluate", "explain", "step"]
+__all__ = ["BackpropError", "Check", "Explanation", "Node", "Result", "check", "descend",
+           "evaluate", "explain", "step"]
 
 if TYPE_CHECKING:
-    from .api import BackpropError, Node, Result, check, descend, evaluate, explain, step
+    from .api import (
+        BackpropError,
+        Check,
+        Explanation,
+        Node,
+        Result,
+        check,
+        descend,
+        evaluate,
+        explain,
+        step,
+    )
 
 
 def __getattr__(name: str):
@@ -27,3 +40,8 @@ def __getattr__(name: str):
 
         return getattr(api, name)
     raise AttributeError(f"module 'backpropcli' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the API's names too, for a REPL's completion; not the helpers of this module
+    return sorted({*__all__, "__version__", *(n for n in globals() if n.startswith("__"))})

@@ -4,25 +4,30 @@
     r = bp.evaluate("g = x*y + z", x=3, y=-4, z=2)
     r.value                      # -10.0
     r.gradients                  # {'x': -4.0, 'y': 3.0, 'z': 1.0}
-    bp.step(r, lr=0.1).value     # -12.72
+    bp.step(r, lr=0.1).value     # -12.72 (to rounding)
     bp.descend("L = (a - 3)^2", a=0, lr=0.1, steps=200).inputs   # {'a': 3.0} (nearly)
     bp.check(r).passed           # True
     bp.explain(r)                # the chain rule, path by path
 
-A program is its text, or a result (or point) to go on from. Values are numbers, nested
-lists, numpy arrays, or text as typed on the command line ('[1, 2]', '@w.npy'); give
-them as keywords, or as a dict when a name clashes with an option (`{"seed": 1}`).
-Numbers come back as floats, arrays as numpy arrays. A result shows the same tables as
-the command line, in a terminal REPL and in Jupyter. Every error is a BackpropError
-(with .kind, .message, .line, .column, .hint), never SystemExit.
+A program is its text, a path to a .bp file (a pathlib.Path), or a result to go on
+from. Values are numbers, nested lists, numpy arrays, or text as typed on the command
+line ('[1, 2]', '@w.npy'); give them as keywords, or as a dict when a name clashes with
+an option (`bp.evaluate("g = seed * 2", {"seed": 3})`). Every option is a keyword.
+Numbers come back as floats, arrays as numpy arrays (copies: changing one changes no
+result). A result, a check and an explanation show the same tables as the command line:
+as text in a REPL (repr), as HTML in Jupyter (_repr_html_), as a Rich renderable
+(`rich.print(r)`). Every error is a BackpropError (with .kind, .message, .line,
+.column, .hint), never SystemExit.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -34,64 +39,106 @@ from .core.graph import Graph
 from .tasks import check as checking
 from .tasks import descend as descending
 from .tasks import explain as explaining
+from .tasks.files import expand, read_text
 from .tasks.point import Point
 from .tasks.program import change, reopen, start, take_step
 
-__all__ = ["BackpropError", "Node", "Result", "check", "descend", "evaluate", "explain", "step"]
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+__all__ = ["BackpropError", "Check", "Explanation", "Node", "Result", "check", "descend",
+           "evaluate", "explain", "step"]
+
+Names = str | Iterable[str] | None  # "a,b" as on the command line, or ["a", "b"]
+
+
+class _Shown:
+    """Shows itself as the command line does: plain text for a REPL's repr, HTML for
+    Jupyter, and a Rich renderable (`rich.print(x)`, Rich's notebook rendering)."""
+
+    __slots__ = ()
+
+    def view(self, full: bool = False) -> RenderableType:
+        raise NotImplementedError
+
+    def __rich__(self) -> RenderableType:
+        return self.view()
+
+    def __repr__(self) -> str:
+        from .output.terminal import views  # Rich, only when something is shown
+
+        return views.text(self.view())
+
+    def _repr_html_(self) -> str:
+        from .output.terminal import views
+
+        return views.html(self.view())
 
 
 class Node(NamedTuple):
     """A computed node of an evaluated program, as the eval tables show it."""
 
-    name: str
-    op: str
-    args: tuple[str, ...]
-    expr: str
+    name: str  # as written, or t1, t2, ... for an unnamed part (`g = x*y + z`: t1 = x * y)
+    op: str  # the op-table key: "mul", "add", "tanh", ...
+    args: tuple[str, ...]  # its operands' names
+    expr: str  # what it computes: "x * y"
     value: float | np.ndarray
-    local: tuple[float | np.ndarray | None, ...] | None  # ∂node/∂operand (elementwise ops)
+    local: tuple[float | np.ndarray | None, ...] | None  # ∂node/∂operand (elementwise ops;
+    # None for a constant operand; None for all where only the product is known, as in @)
     grad: float | np.ndarray  # ∂output/∂node
 
 
-@dataclass(frozen=True)
-class Result:
+@dataclass(frozen=True, repr=False, eq=False)
+class Result(_Shown):
     """A program evaluated at a point: its value, its gradients, every node; after a
-    step, where it came from; after a descent, how the run went."""
+    step, where it came from; after a descent, how the run went.
+
+    repr() and Jupyter show the tables of `backprop eval`, of `backprop step` for a
+    step's result, and of `backprop descend` for a descent's."""
 
     evaluation: Evaluation
     point: Point
     previous: Result | None = None  # a step's starting point
     change: float | None = None  # how far the step moved the output (summed, for arrays)
-    lr: float | None = None  # the step's learning rate (negative: it climbed)
+    lr: float | None = None  # the step's learning rate
+    ascend: bool = False  # the step climbed the gradient instead of descending it
     run: descending.Run | None = None  # a descent: its trace, why it stopped
-    settings: descending.Settings | None = None
+    settings: descending.Settings | None = None  # a descent's settings
     start: Point | None = None  # a descent's starting point
 
     @property
     def program(self) -> str:
+        """The program text."""
         return self.point.program
 
     @property
     def output(self) -> str:
+        """The name of the node whose gradient is taken."""
         return self.evaluation.output.name
 
     @property
     def value(self) -> float | np.ndarray:
+        """The output's value."""
         return _plain(self.evaluation.value)
 
     @property
     def inputs(self) -> dict[str, float | np.ndarray]:
+        """The value of every input, in the order the program first uses them."""
         return {k: _plain(v) for k, v in self.evaluation.inputs().items()}
 
     @property
     def gradients(self) -> dict[str, float | np.ndarray]:
+        """∂output/∂input for every input (0 where the output does not depend on it)."""
         return {k: _plain(v) for k, v in self.evaluation.gradients().items()}
 
     @property
     def params(self) -> list[str]:
+        """The inputs a step moves."""
         return list(self.point.params)
 
     @property
     def nodes(self) -> list[Node]:
+        """Every computed node, in the order of the forward pass (inputs are in .inputs)."""
         ev = self.evaluation
         nodes = ev.graph.nodes
         out = []
@@ -106,73 +153,103 @@ class Result:
 
     @property
     def history(self) -> list[dict]:
-        """A descent's values step by step (thinned for long runs), else []."""
+        """A descent's run step by step, from step 0 (the start): each entry's "step",
+        "value", "lr" and "change", and the watched nodes. Thinned to an even spread,
+        with the best step, for runs longer than the trace keeps; [] for no descent."""
         if self.run is None or self.settings is None:
             return []
         return descending.history(self.run, self.settings)
 
-    def view(self, full: bool = False):
-        """The tables the command line shows for this result (a Rich renderable)."""
+    def view(self, full: bool = False) -> RenderableType:
+        """The tables the command line shows for this result (a Rich renderable);
+        `full` shows every row and element, as --full does."""
         from .output.terminal import views  # Rich, only when a result is shown
 
         return views.result(self, full)
 
-    def __repr__(self) -> str:
+
+class Check(_Shown, checking.Check):
+    """A gradient check (tasks/check.py): `.passed`, `.rows` (each element's
+    back-propagated and numeric derivative, their relative error, its verdict),
+    `.failures`; shown as the table of `backprop check`."""
+
+    __slots__ = ()
+
+    def view(self, full: bool = False) -> RenderableType:
         from .output.terminal import views
 
-        return views.text(self.view())
+        return views.check_report(self, full)
 
-    def _repr_html_(self) -> str:
+
+class Explanation(_Shown, explaining.Explanation):
+    """The chain rule written out (tasks/explain.py): `.derivations`, one per input,
+    each with its paths (`.paths[k].factors`, the local gradients ∂top/∂bottom along
+    it, and their `.product`) and `.gradient`; shown as `backprop explain` does."""
+
+    __slots__ = ()
+
+    def view(self, full: bool = False) -> RenderableType:
         from .output.terminal import views
 
-        return views.html(self.view())
+        return views.explanation(self, full)
 
 
-def evaluate(program: str | Point | Result, values: Mapping[str, object] | None = None,
-             /, *, output: str | None = None, params: list[str] | None = None,
-             freeze: list[str] | None = None, seed: int | None = None,
-             base: str | Path | None = None, **inputs: object) -> Result:
+Program = str | os.PathLike[str] | Result | Point  # text, a file, a point to go on from
+
+
+def evaluate(program: Program, values: Mapping[str, object] | None = None, /, *,
+             output: str | None = None, params: Names = None, freeze: Names = None,
+             seed: int | None = None, base: str | os.PathLike[str] | None = None,
+             **inputs: object) -> Result:
     """Evaluate a program: the forward pass, the local gradients, the backward pass.
 
-    `program` is its text (or a result to evaluate again, with new values); `output`
-    chooses the node whose gradient is taken; `params`/`freeze` what a step moves;
-    `seed` the random starts of uniform(...) and randn(...); `base` the folder data
-    files are read from."""
-    graph, point = _open(program, {**(values or {}), **inputs}, output, params, freeze, seed,
+    `program` is its text, a path to a file (a pathlib.Path), or a result to evaluate
+    again with new values; `values` (a dict) and keywords give the inputs. `output`
+    chooses the node whose gradient is taken; `params` (only these) and `freeze` (all
+    but these) what a step moves; `seed` the random starts of uniform(...) and
+    randn(...); `base` the folder that load(...) reads data files from (a file's own
+    folder for a path, else the current one)."""
+    graph, point = _open(program, _values(values, inputs), output, params, freeze, seed,
                          base)
     return Result(evaluate_graph(graph, point.inputs), point)
 
 
-def step(result: Result | str | Point, lr: float = 0.1, *, ascend: bool = False,
-         params: list[str] | None = None, freeze: list[str] | None = None) -> Result:
-    """One gradient-descent step from a result (or ascent: `ascend`): every param moves
-    by −lr·∂output/∂param. The new result's `previous` is where it came from."""
+def step(program: Program, values: Mapping[str, object] | None = None, /, *,
+         lr: float = 0.1, ascend: bool = False, output: str | None = None,
+         params: Names = None, freeze: Names = None, seed: int | None = None,
+         base: str | os.PathLike[str] | None = None, **inputs: object) -> Result:
+    """One gradient-descent step: every param moves by −lr·∂output/∂param (+ with
+    `ascend`). From a result, or from a program and values as for evaluate(). The new
+    result's `.previous` is the point it came from, `.change` how far the output moved."""
     lr = _positive(lr, "lr")
-    graph, point = _open(result, {}, None, params, freeze, None, None)
-    rate = -lr if ascend else lr
-    before, after, moved = take_step(graph, point, rate)
+    graph, point = _open(program, _values(values, inputs), output, params, freeze, seed,
+                         base)
+    before, after, moved = take_step(graph, point, -lr if ascend else lr)
     return Result(after, moved, previous=Result(before, point), change=change(before, after),
-                  lr=rate)
+                  lr=lr, ascend=bool(ascend))
 
 
-def descend(program: str | Point | Result, values: Mapping[str, object] | None = None, /, *,
+def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
             lr: float = 0.1, steps: int = 1000, optimizer: str = "sgd",
             schedule: str = "constant", tol: float = 0.0, ascend: bool = False,
-            watch: list[str] | None = None, every: int = 1, output: str | None = None,
-            params: list[str] | None = None, freeze: list[str] | None = None,
-            seed: int | None = None, base: str | Path | None = None,
+            watch: Names = None, every: int = 1, output: str | None = None,
+            params: Names = None, freeze: Names = None, seed: int | None = None,
+            base: str | os.PathLike[str] | None = None,
             on_step: Callable[[int, float], None] | None = None,
             **inputs: object) -> Result:
-    """Gradient descent to an optimum: the final result, with `.run` (why it stopped, its
-    trace) and `.history`. A run that diverges ends at the best point it saw; it does
-    not raise (`result.run.stopped == "diverged"`)."""
+    """Gradient descent to an optimum: up to `steps` steps of `optimizer` ("sgd",
+    "momentum", "adam"), stopping early when the value changes by less than `tol`.
+    Returns the final result, with `.history` (the value at each step from 0) and
+    `.run` (`.stopped`: "steps", "converged" or "diverged", and `.reason`). A run that
+    diverges ends at the best point it saw; it does not raise. `watch` names nodes to
+    record besides the output, `every` records every k-th step in the history,
+    `on_step(k, value)` is called as the run goes."""
     settings = settings_of(lr, steps, optimizer, schedule, tol, ascend)
-    if every < 1:
-        raise UsageError("--every must be at least 1")
-    graph, point = _open(program, {**(values or {}), **inputs}, output, params, freeze, seed,
+    every = _whole(every, "every", least=1)
+    graph, point = _open(program, _values(values, inputs), output, params, freeze, seed,
                          base)
-    nodes = [_node(graph, n, "watch") for n in watch] if watch is not None else \
-        descending.default_watch(graph)
+    nodes = [_node(graph, n, "watch") for n in _names(watch, "watch")] \
+        if watch is not None else descending.default_watch(graph)
     compiled = compile_graph(graph, point.inputs, nodes)
     run = descending.run(compiled, point.inputs, point.params, settings, on_step, every)
     final = Point(point.program, point.output, run.inputs, point.params, point.base)
@@ -180,32 +257,32 @@ def descend(program: str | Point | Result, values: Mapping[str, object] | None =
                   start=point)
 
 
-def check(program: str | Point | Result, values: Mapping[str, object] | None = None, /, *,
+def check(program: Program, values: Mapping[str, object] | None = None, /, *,
           eps: float = checking.EPS, tol: float = checking.TOL, output: str | None = None,
-          seed: int | None = None, base: str | Path | None = None,
+          seed: int | None = None, base: str | os.PathLike[str] | None = None,
           progress: Callable[[int, int], None] | None = None,
-          **inputs: object) -> checking.Check:
+          **inputs: object) -> Check:
     """Back-propagation beside central differences for every element of every input:
-    `.passed`, `.rows` (each element's two derivatives and their relative error)."""
+    `.passed`, `.rows` (each element's two derivatives and their relative error). A
+    failed check is a result (`.passed` is False), not an error."""
     eps, tol = _positive(eps, "eps"), _positive(tol, "tol")
-    graph, point = _open(program, {**(values or {}), **inputs}, output, None, None, seed,
-                         base)
-    return checking.gradient_check(graph, point.inputs, eps, tol, progress=progress)
+    graph, point = _open(program, _values(values, inputs), output, None, None, seed, base)
+    return _as(Check, checking.gradient_check(graph, point.inputs, eps, tol,
+                                              progress=progress))
 
 
-def explain(program: str | Point | Result, values: Mapping[str, object] | None = None, /, *,
+def explain(program: Program, values: Mapping[str, object] | None = None, /, *,
             paths: int = explaining.PATHS, full: bool = False, output: str | None = None,
-            seed: int | None = None, base: str | Path | None = None,
-            **inputs: object) -> explaining.Explanation:
+            seed: int | None = None, base: str | os.PathLike[str] | None = None,
+            **inputs: object) -> Explanation:
     """The chain rule for every input, path by path: per input the number of paths, the
-    first `paths` of them with their factors, and the gradient (the sum over all)."""
-    if paths < 0:
-        raise UsageError(f"--paths must be 0 or more, not {paths}")
-    result = evaluate(program, {**(values or {}), **inputs}, output=output, seed=seed,
-                      base=base)
-    return explaining.explain(result.evaluation, paths,
-                              factors=None if full else explaining.FACTORS,
-                              budget=explaining.FULL_BUDGET if full else explaining.BUDGET)
+    first `paths` of them with their factors, and the gradient (the sum over all).
+    `full` keeps every factor of a long path (else its first and last few)."""
+    paths = _whole(paths, "paths", least=0)
+    result = evaluate(program, _values(values, inputs), output=output, seed=seed, base=base)
+    return _as(Explanation, explaining.explain(
+        result.evaluation, paths, factors=None if full else explaining.FACTORS,
+        budget=explaining.FULL_BUDGET if full else explaining.BUDGET))
 
 
 def settings_of(lr: float, steps: int, optimizer: str, schedule: str, tol: float,
@@ -215,30 +292,82 @@ def settings_of(lr: float, steps: int, optimizer: str, schedule: str, tol: float
         raise UsageError(f"--optimizer {optimizer}: choose {', '.join(descending.OPTIMIZERS)}")
     if schedule not in descending.SCHEDULES:
         raise UsageError(f"--schedule {schedule}: choose {', '.join(descending.SCHEDULES)}")
-    if steps < 0:
-        raise UsageError("--steps must be 0 or more")
+    steps = _whole(steps, "steps", least=0)
     if tol:
         tol = _positive(tol, "tol")
     return descending.Settings(lr=_positive(lr, "lr"), steps=steps, optimizer=optimizer,
-                               schedule=schedule, tol=tol, ascend=ascend)
+                               schedule=schedule, tol=tol, ascend=bool(ascend))
 
 
-def _open(program: str | Point | Result, values: Mapping[str, object], output: str | None,
-          params: list[str] | None, freeze: list[str] | None, seed: int | None,
-          base: str | Path | None) -> tuple[Graph, Point]:
+# ---------------------------------------------------------------------------
+
+def _open(program: Program, values: Mapping[str, object], output: str | None,
+          params: Names, freeze: Names, seed: int | None,
+          base: str | os.PathLike[str] | None) -> tuple[Graph, Point]:
+    """The graph and the point of what the caller gave: a result or a point to go on
+    from (with any values, output or params given replacing theirs), a file, a text."""
+    params, freeze = _names(params, "params"), _names(freeze, "freeze")
     if isinstance(program, Result):
         if not (values or output or params or freeze):  # the same point: no need to parse
             return program.evaluation.graph, program.point
         program = program.point
     if isinstance(program, Point):
         return reopen(program, params, freeze, values, output)
+    if isinstance(program, os.PathLike):
+        path = expand(os.fspath(program))
+        text = read_text(path, "the program file ", error=UsageError)
+        if base is None:
+            base = path.resolve().parent
+        program = text
     if not isinstance(program, str):
-        raise UsageError(f"a program is its text, or a result to go on from; not "
-                         f"{type(program).__name__}")
-    if seed is not None and seed < 0:
-        raise UsageError(f"--seed must be 0 or more, not {seed}")
+        raise UsageError(f"a program is its text, a path (pathlib.Path) to its file, or a "
+                         f"result to go on from; not {type(program).__name__}")
+    if seed is not None:
+        seed = _whole(seed, "seed", least=0)
     return start(program, values, base=None if base is None else Path(base), output=output,
                  params=params, freeze=freeze, seed=seed)
+
+
+def _values(values: Mapping[str, object] | None, keywords: Mapping[str, object]) -> dict:
+    """The inputs given as a dict and as keywords, arrays copied: a caller's array
+    changed afterwards changes no result."""
+    if values is None:
+        values = {}
+    elif not isinstance(values, Mapping):
+        raise UsageError(f"the values are a dict of names to values, not "
+                         f"{type(values).__name__}",
+                         hint="give the options as keywords: bp.step(r, lr=0.1)")
+    twice = sorted(set(values) & set(keywords))
+    if twice:
+        raise UsageError(f"{', '.join(map(str, twice))}: given both in the dict and as a "
+                         "keyword")
+    out = {}
+    for name, v in {**values, **keywords}.items():
+        if not isinstance(name, str):
+            raise UsageError(f"an input is named by text, not {name!r}")
+        out[name] = v.copy() if isinstance(v, np.ndarray) else v
+    return out
+
+
+def _names(names: Names, what: str) -> list[str] | None:
+    """Names as a list: "a,b" (as on the command line) or any iterable of names."""
+    if names is None:
+        return None
+    if isinstance(names, str):
+        return [n.strip() for n in names.split(",") if n.strip()]
+    names = list(names)
+    if not all(isinstance(n, str) for n in names):
+        raise UsageError(f"--{what} takes names, not {names!r}")
+    return names
+
+
+_Task = TypeVar("_Task")
+
+
+def _as(cls: type[_Task], task: object) -> _Task:
+    """A task's result as the API's class of it, which shows itself."""
+    return cls(**{f.name: getattr(task, f.name) for f in dataclasses.fields(task)
+                  if f.init})
 
 
 def _node(graph: Graph, name: str, flag: str) -> int:
@@ -247,6 +376,15 @@ def _node(graph: Graph, name: str, flag: str) -> int:
         raise UsageError(f"--{flag} {name}: the program has no {name!r}",
                          hint="names: " + ", ".join(sorted(graph.names)))
     return index
+
+
+def _whole(value: int, what: str, least: int) -> int:
+    """A whole number (an int or a numpy integer, not a bool) at least `least`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise UsageError(f"--{what} takes a whole number, not {value!r}")
+    if value < least:
+        raise UsageError(f"--{what} must be {least} or more, not {value}")
+    return int(value)
 
 
 def _positive(value: float, what: str) -> float:
@@ -260,5 +398,6 @@ def _positive(value: float, what: str) -> float:
 
 
 def _plain(v) -> float | np.ndarray:
-    """A value for the caller: a Python float for a number, a numpy array for an array."""
-    return float(v) if np.ndim(v) == 0 else np.asarray(v)
+    """A value for the caller: a Python float for a number, a numpy array (a copy, so
+    that changing it changes no result) for an array."""
+    return float(v) if np.ndim(v) == 0 else np.array(v, dtype=float)

@@ -133,14 +133,14 @@ def run_step(line: CommandLine, env: Env) -> Outcome:
     piped = env.stdin()
     saved = env.tx.current() if env.tx is not None else None
     point = read_point(piped, "stdin") if piped else (saved or session.load(state(line))).point
-    r = api.step(point, lr, ascend=ascend, params=line.names("params"),
+    r = api.step(point, lr=lr, ascend=ascend, params=line.names("params"),
                  freeze=line.names("freeze"))
     before = r.previous.evaluation if r.previous else r.evaluation
     return Outcome(
         document=lambda: doc.document("step", r.evaluation, r.point,
                                       **doc.step_fields(before, lr, ascend, r.change or 0.0)),
-        view=lambda: _views().step_report(before, r.evaluation, r.point.params, r.lr or lr,
-                                          line.flag("full")),
+        view=lambda: _views().step_report(before, r.evaluation, r.point.params,
+                                          -lr if ascend else lr, line.flag("full")),
         session=session.continued(saved, r.point, [_entry(r, lr, r.change)]))
 
 

@@ -7,6 +7,7 @@ session is saved, and stdout written, only after it has succeeded.
 from __future__ import annotations
 
 import io
+import sys
 from typing import Protocol
 
 from rich.console import Console, RenderableType
@@ -26,6 +27,8 @@ from .widgets import Clean
 __all__ = ["check_report", "command_help", "descend_report", "error", "evaluation",
            "explanation", "graph_tree", "history_table", "step_report"]
 
+WIDTH = 100  # columns of a result's text and HTML (a notebook cell is about as wide)
+
 
 class Shown(Protocol):
     """What the view of a result needs (api.Result has it; the API sits above this layer)."""
@@ -34,6 +37,7 @@ class Shown(Protocol):
     point: Point
     previous: Shown | None
     lr: float | None
+    ascend: bool
     run: Run | None
     settings: Settings | None
     start: Point | None
@@ -44,7 +48,8 @@ def result(r: Shown, full: bool = False, state: str | None = None) -> Renderable
     if r.run is not None and r.settings is not None and r.start is not None:
         return descend_report(r.evaluation, r.start.inputs, r.run, r.settings, full)
     if r.previous is not None and r.lr is not None:
-        return step_report(r.previous.evaluation, r.evaluation, r.point.params, r.lr, full)
+        return step_report(r.previous.evaluation, r.evaluation, r.point.params,
+                           -r.lr if r.ascend else r.lr, full)
     return evaluation(r.evaluation, r.point.params, full, state)
 
 
@@ -64,17 +69,28 @@ def draw(renderable: RenderableType, stderr: bool = False) -> str:
     return target.file.getvalue()
 
 
-def text(renderable: RenderableType, width: int = 100) -> str:
-    """A view as plain text (no colour), for a REPL's repr."""
+def text(renderable: RenderableType, width: int | None = None) -> str:
+    """A view as plain text (no colour), for a REPL's repr: as wide as the terminal
+    when stdout is one (at most 100 columns), else 100 columns; no trailing spaces."""
+    if width is None:
+        width = min(console().width, WIDTH) if _terminal() else WIDTH
     target = Console(file=io.StringIO(), width=width, color_system=None, highlight=False,
                      force_terminal=False, legacy_windows=False)
     target.print(Clean(renderable))
-    return target.file.getvalue().rstrip("\n")
+    lines = target.file.getvalue().rstrip().split("\n")
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _terminal() -> bool:
+    try:
+        return sys.stdout is not None and sys.stdout.isatty()
+    except (AttributeError, ValueError):  # a stream without isatty, or a closed one
+        return False
 
 
 def html(renderable: RenderableType) -> str:
     """A view as HTML with inline styles, for a notebook."""
-    target = Console(file=io.StringIO(), record=True, width=100, highlight=False,
+    target = Console(file=io.StringIO(), record=True, width=WIDTH, highlight=False,
                      force_terminal=True, color_system="truecolor", legacy_windows=False)
     target.print(Clean(renderable))
     return target.export_html(inline_styles=True, code_format="<pre style=\"font-family:"
