@@ -291,7 +291,7 @@ class _Builder:
         if name == LOAD:
             return self.load(items, line, column)
         op = OPS.get(name)
-        if op is None or name not in FUNCTIONS:
+        if op is None or not op.called:
             import difflib
 
             known = sorted((*FUNCTIONS, *INITIALIZERS, LOAD))
@@ -434,17 +434,10 @@ def freeze(recs: list[_Rec], env: dict[str, int], output: int, source: str) -> G
     for i, r in enumerate(recs):
         text = r.text if r.data is not None else ""
         if r.op not in (INPUT, CONST):
-            text = reads(OPS[r.op], [names[a] for a in r.args], r.static)
+            text = OPS[r.op].read([names[a] for a in r.args], r.static)
         nodes.append(Node(names[i], r.op, r.args, r.static, r.value, r.init, text,
                           r.line, r.column, r.data))
     return Graph(tuple(nodes), output, source, dict(env))
-
-
-def reads(op: Op, operands: list[str], static: tuple[int, ...]) -> str:
-    """How an application of `op` reads, e.g. "x * y", "sum(h, 1)", "W[0, 2]"."""
-    if op.reads:
-        return op.reads.format(*operands, s=", ".join(map(str, static)))
-    return f"{op.name}({', '.join([*operands, *map(str, static)])})"
 
 
 # ---------------------------------------------------------------------------

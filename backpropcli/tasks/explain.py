@@ -30,7 +30,7 @@ import numpy as np
 
 from ..core.engine import Evaluation
 from ..core.graph import Graph
-from ..core.ops import OPS, VJP, substitute
+from ..core.ops import OPS, VJP
 
 PATHS = 16  # paths written out per input (--paths N)
 FACTORS = 12  # factors written out per path; a longer one keeps its first and last (--full: all)
@@ -191,10 +191,8 @@ def local_formula(graph: Graph, i: int, k: int, upstream: str = "1") -> str:
     A rule that mentions the arriving gradient g (a vector-Jacobian product) gets
     `upstream` for it: 1 for the Jacobian itself."""
     node = graph.nodes[i]
-    names = {"out": node.name, "g": upstream, "s": ", ".join(map(str, node.static))}
-    for var, j in zip("ab", node.args, strict=False):
-        names[var] = graph.nodes[j].name
-    return substitute(OPS[node.op].shown(k), names)
+    operands = [graph.nodes[j].name for j in node.args]
+    return OPS[node.op].derivative(k, operands, node.name, node.static, upstream)
 
 
 def explain(

@@ -22,6 +22,7 @@ import numpy as np
 from ..core.errors import ValueProblem
 from ..core.graph import Graph
 from ..core.limits import MAX_DIMS, check_shape
+from ..core.ops import INITIALIZERS
 from .files import expand, open_regular, read_text
 
 # A number as a person writes it: 3, -4, 0.5, .5, 1e-3 (no 1_000, no nan, only 0-9).
@@ -377,12 +378,8 @@ def bind(
 
 
 def random_start(rng: np.random.Generator, kind: str, shape: tuple[int, ...]):
-    if kind == "zeros":
-        value = np.zeros(shape)
-    elif kind == "uniform":
-        value = rng.uniform(-1.0, 1.0, size=shape)
-    else:
-        value = rng.standard_normal(size=shape)
+    """The starting value that the initializer `kind` (uniform, randn, ...) makes."""
+    value = INITIALIZERS[kind].make(rng, shape)
     return np.float64(value) if not shape else value
 
 

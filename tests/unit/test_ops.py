@@ -23,7 +23,7 @@ from hypothesis.extra import numpy as hnp
 
 from backpropcli.core.engine import evaluate, forward
 from backpropcli.core.ops import FWD, OPS, unbroadcast
-from backpropcli.lang.parse import parse, reads
+from backpropcli.lang.parse import parse
 from backpropcli.tasks.values import bind
 
 EPS = 1e-6  # the step of the central difference
@@ -154,7 +154,7 @@ NAMES = ("a", "b")
 
 
 def program(op_name: str, case: Case) -> str:
-    expr = reads(OPS[op_name], list(NAMES[: OPS[op_name].arity]), case.static)
+    expr = OPS[op_name].read(NAMES[: OPS[op_name].arity], case.static)
     return f"L = sum(({expr}) * r)"
 
 
