@@ -14,7 +14,7 @@ import numpy as np
 
 from ..core import fmt
 from ..core.ops import OPS
-from ..tasks.explain import Derivation, Explanation, Factor, Path
+from ..tasks.derivation import Derivation, Explanation, Factor, Path
 from .text import (
     JACOBIANS,
     at_text,
