@@ -14,10 +14,14 @@ this module's own text, never user input.
 Conventions at kinks and ties (the same everywhere, and the same as PyTorch):
 relu'(0) = 0; abs'(0) = sign(0) = 0; max(a, b) and min(a, b) at a == b send half
 of the gradient to each operand, so max(x, x) has derivative 1.
+
+A row is added by writing it in _ROWS (CONTRIBUTING.md says how), or while the
+program runs by register(), the one public place to add a primitive from outside.
 """
 
 from __future__ import annotations
 
+import keyword
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -296,7 +300,8 @@ _ROWS = (
 OPS: dict[str, Op] = {op.name: op for op in _ROWS}
 
 # Functions the user calls by name; add, mul, ... are written with their symbols.
-FUNCTIONS = tuple(op.name for op in _ROWS if op.called)
+# (A list: register() adds to it, so that what imported it sees the new name too.)
+FUNCTIONS: list[str] = [op.name for op in _ROWS if op.called]
 
 # Calls that make a starting value for an input rather than a node.
 INITIALIZERS: dict[str, Initializer] = {init.name: init for init in (
@@ -337,3 +342,77 @@ def substitute(text: str, names: dict[str, str]) -> str:
     """Replace the rule variables a, b, out, g, s in `text` by the given names."""
     return _RULE_NAMES.sub(lambda m: names.get(m.group(1), m.group(1)), text)
 
+
+# ---------------------------------------------------------------------------
+# Adding a row while the program runs (as autograd's extend.py adds a primitive).
+
+# Names a new op cannot take: the graph's own node kinds, and the one call the parser
+# treats apart (X = load("data.csv"): data from a file, not an op).
+RESERVED = frozenset({"input", "const", "load"})
+
+_VARIABLES = {"fwd": {"a", "b", "s"}, "local": {"out", "a", "b", "s"},
+              "vjp": {"g", "out", "a", "b", "s"}}
+_NAMES = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
+_registered: set[str] = set()
+
+
+def register(op: Op) -> None:
+    """Add `op` to the table: the one public place to add a primitive without editing
+    this module. From then on it parses (called by its name: no grammar change), is
+    evaluated, compiled, checked, explained and drawn like any row of _ROWS. Its rules
+    may use the rule variables and the names in NAMESPACE. Raises ValueError, saying
+    why, for a row the rest of the program could not use."""
+    problem = _problem(op)
+    if problem:
+        raise ValueError(f"cannot register {op.name!r}: {problem}")
+    OPS[op.name] = op
+    FUNCTIONS.append(op.name)
+    _registered.add(op.name)
+    _forget(op.name)
+
+
+def unregister(name: str) -> None:
+    """Take out an op that register() added (the built-in rows stay)."""
+    if name not in _registered:
+        raise ValueError(f"{name!r} was not added by register()")
+    _registered.discard(name)
+    del OPS[name]
+    FUNCTIONS.remove(name)
+    _forget(name)
+
+
+def _forget(name: str) -> None:
+    """Drop the rules made into functions under this name: a row registered again
+    under it must not run the old one's."""
+    for made in (FWD, LOCAL, VJP):
+        made.pop(name, None)
+
+
+def _problem(op: Op) -> str | None:
+    """What keeps `op` from working as a row, or None."""
+    if not op.name.isidentifier() or keyword.iskeyword(op.name):
+        return "its name must be a name a program can call"
+    if op.name in OPS or op.name in INITIALIZERS or op.name in RESERVED:
+        return "the name is taken"
+    if not op.called:
+        return "an op written with a symbol needs a grammar rule; register functions only"
+    if op.arity not in (1, 2):
+        return "it must take 1 or 2 operands (a and b in its rules)"
+    if bool(op.local) == bool(op.vjp):
+        return "give either local (elementwise) or vjp rules, not both or neither"
+    if len(op.rules()) != op.arity or (op.shows and len(op.shows) != op.arity):
+        return "it needs one rule (and one shows, if any) per operand"
+    low, high = op.statics
+    if not 0 <= low <= high or bool(high) != bool(op.static_kind):
+        return "statics and static_kind go together"
+    for kind, texts in (("fwd", (op.fwd,)), ("local", op.local), ("vjp", op.vjp)):
+        for text in texts:
+            unknown = set(_NAMES.findall(text)) - _VARIABLES[kind] - NAMESPACE.keys() \
+                - set(keyword.kwlist)
+            if unknown:
+                return f"its {kind} rule {text!r} uses unknown names {sorted(unknown)}"
+            try:
+                compile(text, op.name, "eval")
+            except SyntaxError as e:
+                return f"its {kind} rule {text!r} is not an expression ({e.msg})"
+    return None
