@@ -24,8 +24,9 @@ import numpy as np
 from . import fmt
 from .errors import LimitError, MathError, ShapeError, ValueProblem
 from .graph import CONST, INPUT, Graph, Node
+from .kernels import unbroadcast
 from .limits import check_shape
-from .ops import FWD, LOCAL, OPS, VJP, unbroadcast
+from .ops import FWD, LOCAL, OPS, VJP
 
 
 class Term(NamedTuple):

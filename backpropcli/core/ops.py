@@ -7,9 +7,11 @@ an index). An elementwise op gives its local derivatives ∂out/∂a, ∂out/∂
 the chain rule multiplies them by `g` and sums away any broadcasting. Any other op
 gives what flows back to each operand directly (`vjp`, a vector-Jacobian product).
 
-The interpreter (engine.py) turns each rule into a function once, at import; the
-compiler (compiled.py) pastes the same text into straight-line code. The rules are
-this module's own text, never user input.
+The interpreter (engine.py) turns each rule into a function once, the first time
+the op is used; the compiler (compiled.py) pastes the same text into straight-line
+code. Beyond the rule variables, a rule may use the names of kernels.NAMESPACE
+(numpy's functions and the kernels written for the table). The rules are this
+module's own text, never user input.
 
 Conventions at kinks and ties (the same everywhere, and the same as PyTorch):
 relu'(0) = 0; abs'(0) = sign(0) = 0; max(a, b) and min(a, b) at a == b send half
@@ -27,6 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from .kernels import NAMESPACE
 
 
 @dataclass(frozen=True)
@@ -105,120 +109,6 @@ class Initializer:
     name: str
     make: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
     doc: str
-
-
-# ---------------------------------------------------------------------------
-# The kernels the rules call beyond numpy itself. Each keeps a scalar a scalar.
-
-def unbroadcast(x, shape: tuple[int, ...]):
-    """Sum x down to `shape`: the adjoint of numpy broadcasting an operand of that shape."""
-    if getattr(x, "shape", ()) == shape:  # np.shape() costs more than the sum it saves
-        return x
-    extra = np.ndim(x) - len(shape)
-    if extra < 0:
-        return np.broadcast_to(x, shape)
-    if extra:
-        x = np.sum(x, axis=tuple(range(extra)))
-    kept = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(x)[i] != 1)
-    if kept:
-        x = np.sum(x, axis=kept, keepdims=True)
-    return x
-
-
-def xlogy(x, y):
-    """x·log(y), taken as 0 where x is 0 (d(a^b)/db at a = 0, where a^b is flat in b)."""
-    return np.where(x == 0, 0.0, x * np.log(y))[()]
-
-
-def _axis(s: tuple[int, ...], default: int | None):
-    return s[0] if s else default
-
-
-def reduce_sum(a, s):
-    return np.sum(a, axis=_axis(s, None))
-
-
-def reduce_mean(a, s):
-    return np.mean(a, axis=_axis(s, None))
-
-
-def count(a, s) -> int:
-    """How many elements each reduced value of sum/mean is made of."""
-    return np.size(a) if not s else np.shape(a)[s[0]]
-
-
-def expand(g, a, s):
-    """Spread the gradient of a reduction back over the elements it reduced."""
-    if s:
-        g = np.expand_dims(g, s[0])
-    return np.broadcast_to(g, np.shape(a))[()]  # [()]: to a scalar a scalar, not a 0-d array
-
-
-def softmax(a, s):
-    axis = _axis(s, -1)
-    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-def softmax_vjp(g, out, s):
-    # J = diag(p) - p pᵀ along the axis, so gᵀJ = p ⊙ (g - ⟨g, p⟩).
-    return out * (g - np.sum(g * out, axis=_axis(s, -1), keepdims=True))
-
-
-def logsumexp(a, s):
-    axis = _axis(s, -1)
-    m = np.max(a, axis=axis, keepdims=True)
-    return np.squeeze(m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)), axis=axis)
-
-
-def logsumexp_vjp(g, out, a, s):
-    # ∂ logsumexp(a) / ∂a = softmax(a) = exp(a - logsumexp(a)).
-    axis = _axis(s, -1)
-    return np.expand_dims(g, axis) * np.exp(a - np.expand_dims(out, axis))
-
-
-def _as_matrices(g, a, b):
-    # numpy treats a vector as a row (left) or a column (right) and drops that axis
-    # from the product; put the axes back so both cases are matrix products.
-    a2 = a[None, :] if np.ndim(a) == 1 else a
-    b2 = b[:, None] if np.ndim(b) == 1 else b
-    if np.ndim(b) == 1:
-        g = np.expand_dims(g, -1)
-    if np.ndim(a) == 1:
-        g = np.expand_dims(g, -2)
-    return g, a2, b2
-
-
-def matmul_da(g, a, b):
-    """∂L/∂a of a @ b is g @ bᵀ (with vectors as rows or columns, as numpy reads them)."""
-    g2, a2, b2 = _as_matrices(g, a, b)
-    return np.reshape(unbroadcast(g2 @ np.swapaxes(b2, -1, -2), np.shape(a2)), np.shape(a))
-
-
-def matmul_db(g, a, b):
-    """∂L/∂b of a @ b is aᵀ @ g."""
-    g2, a2, b2 = _as_matrices(g, a, b)
-    return np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ g2, np.shape(b2)), np.shape(b))
-
-
-def scatter(g, a, s):
-    """The gradient of a[s]: g at the indexed place, zero everywhere else."""
-    z = np.zeros(np.shape(a))
-    z[s] = g
-    return z
-
-
-# The names a rule may use.
-NAMESPACE: dict[str, object] = {
-    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
-    "tanh": np.tanh, "sign": np.sign, "abs": abs, "maximum": np.maximum,
-    "minimum": np.minimum, "transpose": np.transpose,
-    "xlogy": xlogy, "reduce_sum": reduce_sum, "reduce_mean": reduce_mean, "count": count,
-    "expand": expand, "softmax": softmax, "softmax_vjp": softmax_vjp,
-    "logsumexp": logsumexp, "logsumexp_vjp": logsumexp_vjp,
-    "matmul_da": matmul_da, "matmul_db": matmul_db, "scatter": scatter,
-    "unbroadcast": unbroadcast,
-}
 
 
 # ---------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from backpropcli.core.engine import evaluate, forward
-from backpropcli.core.ops import FWD, OPS, unbroadcast
+from backpropcli.core.kernels import unbroadcast
+from backpropcli.core.ops import FWD, OPS
 from backpropcli.lang.parse import parse
 from backpropcli.tasks.values import bind
 
