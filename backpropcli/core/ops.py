@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .graph import CONST, INPUT
 from .kernels import NAMESPACE
 
 
@@ -201,6 +202,10 @@ INITIALIZERS: dict[str, Initializer] = {init.name: init for init in (
     Initializer("zeros", lambda rng, shape: np.zeros(shape), "zeros"),
 )}
 
+# The one call that reads data from a file rather than making a node or a starting
+# value: X = load("data.csv", "x1"), a constant (the only call that takes strings).
+LOAD = "load"
+
 
 def _compile(params: str, text: str) -> Callable:
     return eval(f"lambda {params}: {text}", dict(NAMESPACE))  # safe: op-table text, never user text
@@ -236,9 +241,8 @@ def substitute(text: str, names: dict[str, str]) -> str:
 # ---------------------------------------------------------------------------
 # Adding a row while the program runs (as autograd's extend.py adds a primitive).
 
-# Names a new op cannot take: the graph's own node kinds, and the one call the parser
-# treats apart (X = load("data.csv"): data from a file, not an op).
-RESERVED = frozenset({"input", "const", "load"})
+# Names a new op cannot take: the graph's own node kinds, and load(...).
+RESERVED = frozenset({INPUT, CONST, LOAD})
 
 _VARIABLES = {"fwd": {"a", "b", "s"}, "local": {"out", "a", "b", "s"},
               "vjp": {"g", "out", "a", "b", "s"}}
