@@ -64,7 +64,7 @@ def load_tables(transformer: object) -> Lark:
                                 postlex=_Brackets())
 
 
-def run(parser: Lark, source: str):
+def run(parser: Lark, source: str) -> object:
     """What the parser's transformer makes of `source`, or a SyntaxProblem with a place."""
     try:
         return parser.parse(source)
