@@ -24,7 +24,8 @@ import numpy as np
 
 from .engine import forward
 from .graph import CONST, Graph
-from .ops import NAMESPACE, OPS, substitute
+from .kernels import NAMESPACE
+from .ops import OPS, substitute
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,9 @@ import numpy as np
 from . import fmt
 from .errors import LimitError, MathError, ShapeError, ValueProblem
 from .graph import CONST, INPUT, Graph, Node
+from .kernels import unbroadcast
 from .limits import check_shape
-from .ops import FWD, LOCAL, OPS, VJP, unbroadcast
+from .ops import FWD, LOCAL, OPS, VJP
 
 
 class Term(NamedTuple):
@@ -115,7 +116,7 @@ def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
                     f"{node.name} = {node.text} is {fmt.nonfinite(out)}"
                     f"{_operand_values(graph, node, values)}",
                     line=node.line, column=node.column, source=graph.source,
-                    hint=_HINTS.get(node.op),
+                    hint=OPS[node.op].hint or None,
                 )
             values[i] = out
             if OPS[node.op].elementwise:
@@ -283,12 +284,3 @@ def _gradient_error(graph: Graph, i: int, k: int, loc, values: list) -> MathErro
         hint="the derivative does not exist here (a vertical tangent or a pole)",
     )
 
-
-_HINTS = {
-    "log": "log needs a positive argument",
-    "div": "division by zero",
-    "sqrt": "sqrt needs an argument of at least 0",
-    "exp": "exp overflows above about 709",
-    "pow": "a result too large (above about 1.8e308), a negative number to a fractional "
-           "power, or 0 to a negative power",
-}

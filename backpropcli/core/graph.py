@@ -23,7 +23,7 @@ class Node:
     args: tuple[int, ...] = ()  # operand nodes (indices into Graph.nodes)
     static: tuple[int, ...] = ()  # static whole-number arguments: an axis, an index
     value: object = None  # a constant's value; an input's default, if the program gives one
-    init: tuple | None = None  # an input's random start: ("uniform" | "randn", shape)
+    init: tuple | None = None  # an input's starting value: (a key of ops.INITIALIZERS, shape)
     text: str = ""  # how the node reads, from its operands' names: "x * y"
     line: int = 0
     column: int = 0

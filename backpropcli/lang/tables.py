@@ -7,8 +7,8 @@ Building the LALR tables from the grammar takes Lark about 130 ms, too long for 
 command. Lark's own cache (`cache=`) keeps them in a pickle, and unpickling a file runs
 whatever code the file names: a file planted in the cache folder would run on the next
 command. So the tables ship with the package instead, as a module of plain literals
-that parse.py hands to Lark._load_from_dict. The generator builds the parser with the
-options parse.py uses (parse.OPTIONS, the builder and the post-lexer), takes Lark's
+that syntax.py hands to Lark._load_from_dict. The generator builds the parser with the
+options syntax.py uses (syntax.OPTIONS, parse.py's builder and the post-lexer), takes Lark's
 serialized form (memo_serialize, as Lark.save does), leaves out the options given
 again at load time, numbers the states canonically and writes the literals sorted, so
 that generating twice gives the same text. tests/test_tables.py checks that the
@@ -33,13 +33,14 @@ _LOAD_OPTIONS = {"postlex", "transformer", "lexer_callbacks", "use_bytes", "debu
 
 
 def serialize(text: str) -> tuple[dict, dict]:
-    """Lark's serialized parser for the grammar `text`, built as parse.py builds it:
+    """Lark's serialized parser for the grammar `text`, built as syntax.py builds it:
     (data, memo) with the load-time options left out and the table numbered canonically."""
     from lark import lark as lark_module
     from lark.grammar import Rule
     from lark.lexer import TerminalDef
 
-    from .parse import _Builder, build
+    from .parse import _Builder
+    from .syntax import build
 
     data, memo = build(text, _Builder("")).memo_serialize([TerminalDef, Rule])
     drop = getattr(lark_module, "_LOAD_ALLOWED_OPTIONS", _LOAD_OPTIONS)
@@ -95,7 +96,7 @@ def generate() -> str:
     """The text of _tables.py for the shipped grammar and the installed Lark."""
     import lark
 
-    from .parse import grammar
+    from .syntax import grammar
 
     text = grammar()
     data, memo = serialize(text)

@@ -19,8 +19,8 @@ from ..core.engine import Evaluation
 from ..core.errors import BackpropError
 from ..core.graph import CONST
 from ..tasks.check import Check
+from ..tasks.derivation import Explanation, Factor, Path
 from ..tasks.descend import Run, Settings, history
-from ..tasks.explain import Explanation, Factor, Path
 from ..tasks.jsontext import dumps, jsonable
 from ..tasks.point import SCHEMA, Point
 from .picture import edges, node_id

@@ -9,6 +9,7 @@ and a missing input are all ValueProblems (exit 2), said with the name and the p
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -22,6 +23,7 @@ import numpy as np
 from ..core.errors import ValueProblem
 from ..core.graph import Graph
 from ..core.limits import MAX_DIMS, check_shape
+from ..core.ops import INITIALIZERS
 from .files import expand, open_regular, read_text
 
 # A number as a person writes it: 3, -4, 0.5, .5, 1e-3 (no 1_000, no nan, only 0-9).
@@ -214,7 +216,8 @@ def table(name: str, path: Path, text: str) -> tuple[list[str] | None, np.ndarra
              if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise ValueProblem(f"{name}: {path} holds no numbers")
-    import csv
+    # csv only for a table (0.5 ms that every other command would pay at start-up)
+    import csv  # noqa: PLC0415
 
     first = lines[0][1]
     delimiter = "," if "," in first else "\t" if "\t" in first else None
@@ -269,8 +272,6 @@ def read_columns(name: str, path: Path, columns: tuple[str, ...] = ()):
     chosen = []
     for col in columns:
         if col not in header:
-            import difflib
-
             close = difflib.get_close_matches(col, header, n=1)
             raise ValueProblem(f"{name}: {path} has no column {col!r}",
                                hint=(f"did you mean {close[0]!r}? " if close else "")
@@ -377,12 +378,8 @@ def bind(
 
 
 def random_start(rng: np.random.Generator, kind: str, shape: tuple[int, ...]):
-    if kind == "zeros":
-        value = np.zeros(shape)
-    elif kind == "uniform":
-        value = rng.uniform(-1.0, 1.0, size=shape)
-    else:
-        value = rng.standard_normal(size=shape)
+    """The starting value that the initializer `kind` (uniform, randn, ...) makes."""
+    value = INITIALIZERS[kind].make(rng, shape)
     return np.float64(value) if not shape else value
 
 

@@ -8,7 +8,7 @@ from rich.measure import Measurement
 from rich.padding import Padding
 from rich.text import Text
 
-from ...tasks.explain import Explanation
+from ...tasks.derivation import Explanation
 from .. import text
 from .widgets import ELIDED, ROWS, new_table, section
 
