@@ -55,6 +55,23 @@ def test_watched_nodes_are_returned():
     assert c.value_and_grad(np.float64(-2))[2] == (-1,)
 
 
+def test_generated_code_reads_as_the_chain_rule():
+    # A line per node forward; backward, a gradient passed on through + and - is renamed
+    # (no line), a second use of x adds to its first contribution, in the engine's order.
+    graph = parse("f = x*y; g = f - z + x")
+    c = same(graph, {"x": np.float64(3), "y": np.float64(-4), "z": np.float64(2)})
+    assert c.source.splitlines() == [
+        "def value_and_grad(v0, v1, v3):",
+        "    v2 = v0 * v1",
+        "    v4 = v2 - v3",
+        "    v5 = v4 + v0",
+        "    g3 = -g_seed",
+        "    g0 = g_seed + g_seed * (v1)",
+        "    g1 = g_seed * (v0)",
+        "    return v5, (g0, g1, g3,), ()",
+    ]
+
+
 def test_generated_code_holds_no_user_text():
     graph = parse("secret_name = weird_input * 2 + other")
     c = compile_graph(graph, {"weird_input": np.float64(1), "other": np.float64(2)})
