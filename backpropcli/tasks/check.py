@@ -189,7 +189,7 @@ def failure(check: Check) -> CheckFailed | None:
     if check.passed:
         return None
     bad = check.failures
-    names = ", ".join(r.label for r in bad[:8]) + (", ..." if len(bad) > 8 else "")
+    names = fmt.names([r.label for r in bad], more="...")
     why = (f"back-propagation and central differences differ by more than tol "
            f"{fmt.number(check.tol)}") if all(r.numeric is not None for r in bad) else \
         "see the verdicts"

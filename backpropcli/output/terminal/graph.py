@@ -74,7 +74,7 @@ class _GraphTree:
                               "all", style="dim"))
         if plan.unused:
             names = [nodes[i].name for i in plan.unused]
-            listed = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
+            listed = fmt.names(names)
             parts.append(Text(f"Not drawn: {len(names)} node{'s' if len(names) != 1 else ''} "
                               f"{ev.output.name} does not depend on ({listed})", style="dim"))
         self._laid_out[width] = tuple(parts)
