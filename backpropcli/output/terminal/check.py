@@ -8,7 +8,7 @@ from rich.text import Text
 
 from ...core import fmt
 from ...tasks.check import FLOOR, Check
-from .widgets import ELIDED, ROWS, new_table, section
+from .widgets import fill, hidden, new_table, section
 
 
 def check_report(check: Check, full: bool = False) -> RenderableType:
@@ -25,18 +25,13 @@ def check_report(check: Check, full: bool = False) -> RenderableType:
 
     title = (f"central differences, step eps·max(1, |x|) with eps = {fmt.number(check.eps)}; "
              f"tol = {fmt.number(check.tol)}")
-    shown = list(check.rows)
-    hidden = 0
-    if not full and len(shown) > ROWS:
-        # the middle rows go, marked by a row of dots (a sentence would widen the first column)
-        half = ROWS // 2
-        hidden = len(shown) - 2 * half
-        shown = [*shown[:half], ELIDED, *shown[-half:]]
-    for r in shown:
-        table.add_row(*(("…",) * 5 if r is ELIDED else row(r)))
+    # Past a screen the middle rows go, marked by a row of dots (a sentence would widen
+    # the first column) and counted below the table.
+    fill(table, check.rows, row, full, gap=lambda n: ("…",) * 5)
     body: RenderableType = table
-    if hidden:
-        body = Group(table, Text(f"{hidden} elements in the middle not shown "
+    left = hidden(len(check.rows), full)
+    if left:
+        body = Group(table, Text(f"{left} elements in the middle not shown "
                                  "(--full shows all)", style="dim"))
     rows = section(f"Gradient check of {check.output}", title, body)
 
@@ -59,7 +54,7 @@ def check_report(check: Check, full: bool = False) -> RenderableType:
         verdict = Text.assemble(("passed: ", "bold green"),
                                 f"{which} within tol {fmt.number(check.tol)}")
     else:
-        names = ", ".join(r.label for r in bad[:8]) + (", …" if len(bad) > 8 else "")
+        names = fmt.names([r.label for r in bad])
         verdict = Text.assemble(("failed: ", "bold red"), f"{names}   ",
                                 (f"({len(bad)} of {n} element{'s' * (n != 1)})", "dim"))
     floor = fmt.number(FLOOR)
