@@ -22,6 +22,13 @@ import sys
 from collections import deque
 from pathlib import Path
 
+import lark
+from lark import lark as lark_module
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
+
+from .parse import _Builder, build, grammar
+
 TARGET = Path(__file__).with_name("_tables.py")
 WIDTH = 100  # ruff's line length
 SHIFT = 0  # Lark's serialized actions: (0, next state) shifts, (1, rule) reduces
@@ -35,12 +42,6 @@ _LOAD_OPTIONS = {"postlex", "transformer", "lexer_callbacks", "use_bytes", "debu
 def serialize(text: str) -> tuple[dict, dict]:
     """Lark's serialized parser for the grammar `text`, built as parse.py builds it:
     (data, memo) with the load-time options left out and the table numbered canonically."""
-    from lark import lark as lark_module
-    from lark.grammar import Rule
-    from lark.lexer import TerminalDef
-
-    from .parse import _Builder, build
-
     data, memo = build(text, _Builder("")).memo_serialize([TerminalDef, Rule])
     drop = getattr(lark_module, "_LOAD_ALLOWED_OPTIONS", _LOAD_OPTIONS)
     data["options"] = {k: v for k, v in data["options"].items() if k not in drop}
@@ -93,10 +94,6 @@ def canonical_table(table: dict) -> dict:
 
 def generate() -> str:
     """The text of _tables.py for the shipped grammar and the installed Lark."""
-    import lark
-
-    from .parse import grammar
-
     text = grammar()
     data, memo = serialize(text)
     return "\n".join([

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core import fmt
+from ..core.compiled import compile_graph
 from ..core.engine import Evaluation, evaluate, forward
 from ..core.errors import CheckFailed, MathError
 from ..core.graph import Graph
@@ -55,8 +56,6 @@ def compiled(graph: Graph, inputs: Mapping[str, object]) -> Forward:
     once for these shapes, so the 2 evaluations per element cost no parsing and no
     bookkeeping. Where it is not finite the interpreter runs again to say which node
     failed and why (a MathError), exactly as without compiling."""
-    from ..core.compiled import compile_graph
-
     code = compile_graph(graph, inputs)
     slow = interpreter(graph)
 

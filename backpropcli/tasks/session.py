@@ -33,6 +33,11 @@ from pathlib import Path
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # Windows: the session then refuses to lock (_locked says why)
+    fcntl = None
+
 from ..core.errors import BackpropError, SessionError, UsageError, ValueProblem
 from ..core.limits import check_shape
 from . import files
@@ -244,12 +249,10 @@ def _locked(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
     The lock file is private (0600) and must be our own regular file: no other user can
     open it, so no other user can hold the lock and make every command wait. (It stays
     after use: removing a lock file races with the next process opening it.)"""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; refuse rather than race
+    if fcntl is None:  # Windows: no flock; refuse rather than race
         raise SessionError("this platform has no file locking (fcntl), which the session "
                            "needs to keep concurrent steps apart",
-                           hint="run on Linux or macOS") from None
+                           hint="run on Linux or macOS")
     lock = lock_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
