@@ -130,14 +130,19 @@ def _curve_lines(c: _Curve, total: int) -> list[Text]:
                       overflow="crop"))
     lines.append(Text(_steps(n, int(c.steps[-1]), label, cols), no_wrap=True,
                       overflow="crop"))
+    return lines + _ends(c, total)
+
+
+def _ends(c: _Curve, total: int) -> list[Text]:
+    """The first and the last value, with their steps if the line has room for them."""
+    v = c.values
     first, last = fmt.number(v[0]), fmt.number(v[-1])
     end = f"step {int(c.steps[0])}: {first}"
-    if n > 1:
+    if len(v) > 1:
         end += f"  →  step {int(c.steps[-1])}: {last}"
     if len(end) > total:  # the steps are on the axis already; then a line each
         end = f"{first} → {last}" if len(first) + len(last) + 3 <= total else f"{first} →\n{last}"
-    lines += [Text(part) for part in end.split("\n")]
-    return lines
+    return [Text(part) for part in end.split("\n")]
 
 
 def _steps(n: int, end: int, label: int, cols: int) -> str:
