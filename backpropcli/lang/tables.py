@@ -61,6 +61,25 @@ def canonical_table(table: dict) -> dict:
     names = table["tokens"]  # token number -> terminal or rule name
     states = table["states"]  # state -> {token number: (action, argument)}
     token = {name: i for i, name in enumerate(sorted(set(names.values())))}
+    number = _state_numbers(table)
+    if set(states) - set(number):
+        raise ValueError("the LALR table has states that no start state reaches")
+    return {
+        **table,
+        "tokens": {i: name for name, i in token.items()},
+        "states": {number[s]: {token[names[t]]: (a, number[arg] if a == SHIFT else arg)
+                               for t, (a, arg) in actions.items()}
+                   for s, actions in states.items()},
+        "start_states": {k: number[v] for k, v in table["start_states"].items()},
+        "end_states": {k: number[v] for k, v in table["end_states"].items()},
+    }
+
+
+def _state_numbers(table: dict) -> dict[int, int]:
+    """Each state's canonical number: the order in which a breadth-first walk from the
+    start states (by name) meets it, following shifts in token-name order; the end
+    states after them."""
+    names, states = table["tokens"], table["states"]
     number: dict[int, int] = {}
     queue: deque[int] = deque()
 
@@ -79,17 +98,7 @@ def canonical_table(table: dict) -> dict:
                 visit(arg)
     for end in sorted(table["end_states"]):
         visit(table["end_states"][end])
-    if set(states) - set(number):
-        raise ValueError("the LALR table has states that no start state reaches")
-    return {
-        **table,
-        "tokens": {i: name for name, i in token.items()},
-        "states": {number[s]: {token[names[t]]: (a, number[arg] if a == SHIFT else arg)
-                               for t, (a, arg) in actions.items()}
-                   for s, actions in states.items()},
-        "start_states": {k: number[v] for k, v in table["start_states"].items()},
-        "end_states": {k: number[v] for k, v in table["end_states"].items()},
-    }
+    return number
 
 
 def generate() -> str:

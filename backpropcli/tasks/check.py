@@ -164,14 +164,10 @@ def gradient_check(
     start = time.perf_counter()
     for done, (name, index) in enumerate(elements, 1):
         bp = float(np.asarray(grads[name])[index])
-        try:
-            fd = central_difference(run, inputs, name, index, eps)
-        except MathError as e:  # x ± eps left the function's domain (log of a negative)
-            problems.append(f"{name}{list(index) if index else ''} ± eps: {e.message}")
-            rows.append(Row(name, index, bp, None, None, False))
-        else:
-            err = relative_error(bp, fd)
-            rows.append(Row(name, index, bp, fd, err, bool(err <= tol)))
+        row, problem = _compare(run, inputs, name, index, bp, eps, tol)
+        rows.append(row)
+        if problem:
+            problems.append(problem)
         if progress is not None:
             progress(done, len(elements))
     fd_seconds = time.perf_counter() - start
@@ -181,6 +177,19 @@ def gradient_check(
         numeric=Cost(forward=2 * len(elements), backward=0, seconds=fd_seconds),
         output=ev.output.name, evaluation=ev, problems=tuple(problems),
     )
+
+
+def _compare(run: Forward, inputs: Mapping[str, object], name: str, index: tuple[int, ...],
+             bp: float, eps: float, tol: float) -> tuple[Row, str | None]:
+    """One element: back-propagation's derivative `bp` beside the central difference, and
+    why there is no estimate, if x ± eps left the function's domain (log of a negative)."""
+    try:
+        fd = central_difference(run, inputs, name, index, eps)
+    except MathError as e:
+        problem = f"{name}{list(index) if index else ''} ± eps: {e.message}"
+        return Row(name, index, bp, None, None, False), problem
+    err = relative_error(bp, fd)
+    return Row(name, index, bp, fd, err, bool(err <= tol)), None
 
 
 def failure(check: Check) -> CheckFailed | None:
