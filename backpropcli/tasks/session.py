@@ -41,7 +41,7 @@ except ImportError:  # Windows: the session then refuses to lock (_locked says w
 from ..core.errors import BackpropError, SessionError, UsageError, ValueProblem
 from ..core.limits import check_shape
 from . import files
-from .jsontext import dumps, jsonable
+from .jsontext import NOT_JSON, dumps, jsonable, loads
 from .point import Point, point_from
 from .values import as_array
 
@@ -96,11 +96,8 @@ def load(path: Path) -> Session:
 
 
 def parse(text: str, path: Path) -> Session:
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as e:
-        raise SessionError(f"the session file {path} is broken: {e}",
-                           hint=_reset_hint(path)) from None
+    doc = loads(text, lambda why: SessionError(f"the session file {path} is broken: {why}",
+                                               hint=_reset_hint(path)))
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise SessionError(f"{path} is not a backprop session file", hint=_reset_hint(path))
     origin = f"the session {path}"
@@ -338,6 +335,6 @@ def _ours(path: Path, content: bytes | None = None) -> bool:
         return True
     try:
         json.loads(content)
-    except (ValueError, RecursionError):
+    except NOT_JSON:
         return path.parent.name == DEFAULT.parent.name
     return False
