@@ -38,8 +38,7 @@ def step_report(before: Evaluation, after: Evaluation, params: Sequence[str], lr
 
 def _numbers(before: Evaluation, after: Evaluation, names: Sequence[str], lr: float,
              full: bool) -> RenderableType:
-    out = before.output.name
-    old, new, grads = before.inputs(), after.inputs(), before.gradients()
+    out, old, grads, new = _moved(before, after)
     table = new_table("param", "value", d(out, "param"), "−lr·" + d(out, "param"),
                       "new value", right=(1, 2, 3, 4))
 
@@ -54,8 +53,7 @@ def _arrays(before: Evaluation, after: Evaluation, names: Sequence[str], lr: flo
             full: bool) -> RenderableType:
     # Four matrices side by side do not fit a screen: an array param gets a block,
     # its value, gradient, move and new value one under another.
-    out = before.output.name
-    old, new, grads = before.inputs(), after.inputs(), before.gradients()
+    out, old, grads, new = _moved(before, after)
     table = new_table("param", "shape", "")
     labels = max(cell_len("−lr·" + d(out, name)) for name in names)
 
@@ -70,6 +68,12 @@ def _arrays(before: Evaluation, after: Evaluation, names: Sequence[str], lr: flo
         return Text(name), fmt.shape(np.shape(old[name])), grid
 
     return fill(table, names, block, full, "params")
+
+
+def _moved(before: Evaluation, after: Evaluation) -> tuple[str, dict, dict, dict]:
+    """The output's name; by param, its value before the step, its gradient, and its
+    value after."""
+    return before.output.name, before.inputs(), before.gradients(), after.inputs()
 
 
 def _change(before: Evaluation, after: Evaluation) -> Text:
