@@ -17,12 +17,16 @@ from tests.helpers import SAMPLES
 def same(graph, inputs):
     ev = evaluate(graph, inputs)
     c = compile_graph(graph, inputs)
-    value, grads, _ = c.value_and_grad(*c.args(inputs))
+    # As descend and check call it: a finite result may pass through an overflow on the
+    # way (sigmoid's exp(-v) of a very negative v is inf, and 1 / (1 + inf) is 0).
+    with np.errstate(all="ignore"):
+        value, grads, _ = c.value_and_grad(*c.args(inputs))
+        forward_only = c.value(*c.args(inputs))
     assert np.array_equal(value, ev.value)
     for name, g in zip(c.inputs, grads, strict=True):
         assert np.shape(g) == np.shape(ev.gradients()[name]), name
         assert np.array_equal(g, ev.gradients()[name]), name
-    assert np.array_equal(c.value(*c.args(inputs)), ev.value)
+    assert np.array_equal(forward_only, ev.value)
     return c
 
 
