@@ -1,7 +1,7 @@
-"""The pieces every terminal view is made of: a plain table, a titled section, a table
-that elides its middle past a screen, an array in a cell, and the wrapper that keeps
-control characters in user text from reaching the terminal. Functions here return
-renderables and never print.
+"""The pieces every terminal view is made of: a plain table, a titled section, the
+elision of a long list's middle (table rows or lines), an array in a cell, and the
+wrapper that keeps control characters in user text from reaching the terminal.
+Functions here return renderables and never print.
 
 User text (names, programs) is always placed as Text, never parsed as Rich markup,
 so `[x, y] @ W` prints as written. Tables longer than a screen show their first and
