@@ -78,7 +78,7 @@ class Stop:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Stopping:
     """The rules that end a descent before its last step, judged one step at a time on
     the output's value alone (so they read, and are tested, apart from the loop):
@@ -173,6 +173,7 @@ def run(
     trace = Trace(watch, limit=limit)
     history = trace if every == 1 else Trace(watch, every=every, limit=limit)
     rules = Stopping.of(settings)
+    judge = rules.judge  # looked up once: a scalar step takes a few µs
     stop: Stop | None = None
     best_xs = list(xs)
 
@@ -183,15 +184,16 @@ def run(
             if not (np.isfinite(total) and all(np.isfinite(grads[j]).all() for j in moving)):
                 stop = rules.not_finite(k, total)
                 break
-            stop = rules.judge(k, total)
+            stop = judge(k, total)
             if on_step is not None:
                 on_step(k, total)
-            if rules.improved:
+            best = rules.improved
+            if best:
                 best_xs = list(xs)
             point = Point(k, total, rules.change, tuple(float(np.mean(v)) for v in extra))
-            trace.add(point, rules.improved)
+            trace.add(point, best)
             if history is not trace:
-                history.add(point, rules.improved)
+                history.add(point, best)
             if stop is not None or k == settings.steps:
                 break
             lr = learning_rate(settings, k) * direction
