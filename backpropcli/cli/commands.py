@@ -169,11 +169,7 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
     run = r.run
     assert run is not None and r.start is not None
     fields = doc.descend_fields(run, settings)
-    note = None
-    if plot is not None:
-        plotting.save(Path(plot), run.trace.values, steps=run.trace.steps,
-                      title=f"{r.output} by step", ylabel=r.output)
-        note = f"wrote the loss curve to {plot}"
+    note = None if plot is None else _save_plot(plot, run, r.output)
     failure = descending.failure(run, settings, data=fields)
     start = r.start
     old = env.tx.current() if env.tx is not None else None
@@ -186,6 +182,15 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
                                                                    "change")}
                                                  for h in r.history], fresh=True),
         note=note, failure=failure)
+
+
+def _save_plot(plot: str, run: descending.Run, output: str) -> str:
+    """Write the loss curve of the run to the --plot file; the note that says so."""
+    from ..output import plot as plotting
+
+    plotting.save(Path(plot), run.trace.values, steps=run.trace.steps,
+                  title=f"{output} by step", ylabel=output)
+    return f"wrote the loss curve to {plot}"
 
 
 def run_explain(line: CommandLine, env: Env) -> Outcome:

@@ -1,9 +1,12 @@
 """Numbers as a person writes them: -12.72, not -12.719999999999999; 0.7311 where
 the precision runs out; arrays abbreviated. JSON keeps full precision; this is only
-for reading. Pure text, shared by the tables, the error messages and `explain`.
+for reading; and lists of names cut short. Pure text, shared by the tables, the error
+messages and `explain`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -31,6 +34,12 @@ def signed(x) -> str:
     """A change written with its sign: +0.4, -0.3."""
     text = number(x)
     return text if text.startswith("-") or text == "0" else "+" + text
+
+
+def names(items: Sequence[str], most: int = 8, more: str = "…") -> str:
+    """The first `most` names, comma-separated, then `more` if there are others: a list
+    that stays about a line long however many there are."""
+    return ", ".join(items[:most]) + (f", {more}" if len(items) > most else "")
 
 
 def paren(x) -> str:

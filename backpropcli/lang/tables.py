@@ -22,6 +22,14 @@ import sys
 from collections import deque
 from pathlib import Path
 
+import lark
+from lark import lark as lark_module
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
+
+from .parse import _Builder
+from .syntax import build, grammar
+
 TARGET = Path(__file__).with_name("_tables.py")
 WIDTH = 100  # ruff's line length
 SHIFT = 0  # Lark's serialized actions: (0, next state) shifts, (1, rule) reduces
@@ -35,13 +43,6 @@ _LOAD_OPTIONS = {"postlex", "transformer", "lexer_callbacks", "use_bytes", "debu
 def serialize(text: str) -> tuple[dict, dict]:
     """Lark's serialized parser for the grammar `text`, built as syntax.py builds it:
     (data, memo) with the load-time options left out and the table numbered canonically."""
-    from lark import lark as lark_module
-    from lark.grammar import Rule
-    from lark.lexer import TerminalDef
-
-    from .parse import _Builder
-    from .syntax import build
-
     data, memo = build(text, _Builder("")).memo_serialize([TerminalDef, Rule])
     drop = getattr(lark_module, "_LOAD_ALLOWED_OPTIONS", _LOAD_OPTIONS)
     data["options"] = {k: v for k, v in data["options"].items() if k not in drop}
@@ -61,6 +62,25 @@ def canonical_table(table: dict) -> dict:
     names = table["tokens"]  # token number -> terminal or rule name
     states = table["states"]  # state -> {token number: (action, argument)}
     token = {name: i for i, name in enumerate(sorted(set(names.values())))}
+    number = _state_numbers(table)
+    if set(states) - set(number):
+        raise ValueError("the LALR table has states that no start state reaches")
+    return {
+        **table,
+        "tokens": {i: name for name, i in token.items()},
+        "states": {number[s]: {token[names[t]]: (a, number[arg] if a == SHIFT else arg)
+                               for t, (a, arg) in actions.items()}
+                   for s, actions in states.items()},
+        "start_states": {k: number[v] for k, v in table["start_states"].items()},
+        "end_states": {k: number[v] for k, v in table["end_states"].items()},
+    }
+
+
+def _state_numbers(table: dict) -> dict[int, int]:
+    """Each state's canonical number: the order in which a breadth-first walk from the
+    start states (by name) meets it, following shifts in token-name order; the end
+    states after them."""
+    names, states = table["tokens"], table["states"]
     number: dict[int, int] = {}
     queue: deque[int] = deque()
 
@@ -79,25 +99,11 @@ def canonical_table(table: dict) -> dict:
                 visit(arg)
     for end in sorted(table["end_states"]):
         visit(table["end_states"][end])
-    if set(states) - set(number):
-        raise ValueError("the LALR table has states that no start state reaches")
-    return {
-        **table,
-        "tokens": {i: name for name, i in token.items()},
-        "states": {number[s]: {token[names[t]]: (a, number[arg] if a == SHIFT else arg)
-                               for t, (a, arg) in actions.items()}
-                   for s, actions in states.items()},
-        "start_states": {k: number[v] for k, v in table["start_states"].items()},
-        "end_states": {k: number[v] for k, v in table["end_states"].items()},
-    }
+    return number
 
 
 def generate() -> str:
     """The text of _tables.py for the shipped grammar and the installed Lark."""
-    import lark
-
-    from .syntax import grammar
-
     text = grammar()
     data, memo = serialize(text)
     return "\n".join([

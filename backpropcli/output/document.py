@@ -34,27 +34,7 @@ EXACT = 2**53  # path counts up to here are JSON numbers (exact in every JSON re
 def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
     """The document of every program command: the point, the value, the gradients and
     every computed node; `extra` adds the command's own keys (step, check, ...)."""
-    graph = ev.graph
-    nodes = graph.nodes
-    out = []
-    for i, node in enumerate(nodes):
-        if not node.computed:
-            continue
-        local = ev.local[i]
-        value = ev.values[i]
-        out.append({
-            "name": node.name,
-            "op": node.op,
-            "args": [nodes[j].name for j in node.args],
-            "expr": node.text,
-            "value": jsonable(value),
-            "shape": list(getattr(value, "shape", ())),
-            "local": None if local is None else [
-                None if nodes[j].op == CONST else jsonable(loc)
-                for j, loc in zip(node.args, local, strict=True)
-            ],
-            "grad": jsonable(ev.grad(i)),
-        })
+    nodes = ev.graph.nodes
     doc = {
         "schema": SCHEMA,
         "command": command,
@@ -64,7 +44,7 @@ def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
         "inputs": {k: jsonable(v) for k, v in ev.inputs().items()},
         "params": list(point.params),
         "gradients": {k: jsonable(v) for k, v in ev.gradients().items()},
-        "nodes": out,
+        "nodes": [_node(ev, i) for i, node in enumerate(nodes) if node.computed],
     }
     data = {node.name: {"file": node.data[0], "columns": list(node.data[1]) or None,
                         "shape": list(np.shape(ev.values[i]))}
@@ -75,6 +55,26 @@ def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
         doc["base"] = str(point.base)
     doc.update(extra)
     return doc
+
+
+def _node(ev: Evaluation, i: int) -> dict:
+    """A computed node: what it computes from what, its value, the local gradient on
+    each edge (None for a constant operand, which has no gradient) and ∂output/∂node."""
+    nodes = ev.graph.nodes
+    node, local, value = nodes[i], ev.local[i], ev.values[i]
+    return {
+        "name": node.name,
+        "op": node.op,
+        "args": [nodes[j].name for j in node.args],
+        "expr": node.text,
+        "value": jsonable(value),
+        "shape": list(getattr(value, "shape", ())),
+        "local": None if local is None else [
+            None if nodes[j].op == CONST else jsonable(loc)
+            for j, loc in zip(node.args, local, strict=True)
+        ],
+        "grad": jsonable(ev.grad(i)),
+    }
 
 
 def step_fields(before: Evaluation, lr: float, ascend: bool, change: float) -> dict:

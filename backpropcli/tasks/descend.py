@@ -3,9 +3,10 @@
 Each step evaluates the compiled program (value and gradient in one call) and moves
 every param against its gradient by the optimizer's rule (core/optim.py), with the
 learning rate of its schedule. The run stops after --steps
-steps, when the value changes by less than --tol, or when it diverges: a value that is
-not finite, or that has risen for `patience` steps in a row above where it started.
-On divergence the result keeps the best point seen, so nothing good is lost.
+steps, or earlier by the stopping rules (`Stopping`, judged on the values alone): when
+the value changes by less than --tol, or when it diverges: a value that is not finite,
+or that has risen for `patience` steps in a row above where it started. On divergence
+the result keeps the best point seen, so nothing good is lost.
 
 The values on the way are kept in a Trace (trace.py), bounded however long the run.
 """
@@ -13,7 +14,7 @@ The values on the way are kept in a Trace (trace.py), bounded however long the r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,7 +26,8 @@ from ..core.optim import OPTIMIZERS, SCHEDULES, Optimizer
 from ..core.optim import learning_rate as scheduled
 from .trace import LIMIT, Point, Trace
 
-__all__ = ["LIMIT", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Trace", "run"]
+__all__ = ["LIMIT", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop", "Stopping", "Trace",
+           "run"]
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,72 @@ class Run:
         return self.trace.watched
 
 
+@dataclass(frozen=True)
+class Stop:
+    """A stopping rule's verdict: how the run ended ("converged" or "diverged") and why,
+    for people."""
+
+    stopped: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Stopping:
+    """The rules that end a descent before its last step, judged one step at a time on
+    the output's value alone (so they read, and are tested, apart from the loop):
+
+    - converged: the value changed by less than `tol` since the step before (0: never);
+    - diverged: a value or gradient that is not finite (`not_finite`), or a value that
+      got worse (rose; fell, when ascending) for `patience` steps in a row and stands
+      worse than where the run started, so that a climb out of a dip is not a failure.
+
+    Divergence is judged on every step's value, never on the thinned trace. The rules
+    also keep the best step so far, where a diverged run ends. Unlike most of the
+    package this object changes as it judges: the loop carries it from step to step, and
+    a new object per step would cost more than the judging (a scalar step takes ~9 µs)."""
+
+    tol: float = 0.0
+    patience: int = 50
+    ascend: bool = False
+    change: float | None = field(default=None, init=False)  # value − the one before, or None
+    improved: bool = field(default=False, init=False)  # the step just judged is the best yet
+    best_step: int = field(default=0, init=False)
+    _previous: float | None = field(default=None, init=False, repr=False)
+    _start: float = field(default=0.0, init=False, repr=False)  # the first step's score
+    _best: float | None = field(default=None, init=False, repr=False)  # the lowest score
+    _rising: int = field(default=0, init=False, repr=False)  # steps in a row that were worse
+
+    @classmethod
+    def of(cls, settings: Settings) -> Stopping:
+        return cls(settings.tol, settings.patience, settings.ascend)
+
+    def judge(self, k: int, value: float) -> Stop | None:
+        """Step k's (finite) value: the verdict if the run stops here, else None."""
+        score = -value if self.ascend else value  # lower is better, either way
+        self.improved = self._best is None or score < self._best
+        if self.improved:
+            self._best, self.best_step = score, k
+        if self._previous is None:  # the first step: where the run starts, nothing to compare
+            self._previous, self._start = value, score
+            return None
+        change = self.change = value - self._previous
+        self._previous = value
+        worse = change < 0 if self.ascend else change > 0
+        self._rising = self._rising + 1 if worse else 0
+        if self.tol and abs(change) < self.tol:
+            return Stop("converged", f"the value changed by less than {self.tol:g} at step {k}")
+        if self._rising >= self.patience and score > self._start:
+            return Stop("diverged", f"the value rose for {self._rising} steps in a row, "
+                                    f"up to {_show(value)}")
+        return None
+
+    def not_finite(self, k: int, value: float) -> Stop:
+        """The verdict on step k, whose value or gradient is not finite: the run stops
+        before recording it."""
+        return Stop("diverged", f"at step {k} the value or its gradient is not finite "
+                                f"({_show(value)})")
+
+
 def default_watch(graph: Graph, limit: int = 4) -> list[int]:
     """Named nodes the output does not depend on — an accuracy beside a loss — are
     worth watching during a descent; the first few are, unless --watch says otherwise."""
@@ -104,60 +172,43 @@ def run(
     watch = tuple(compiled.watch)
     trace = Trace(watch, limit=limit)
     history = trace if every == 1 else Trace(watch, every=every, limit=limit)
-    # Divergence is judged on these, never on the (thinned) trace.
-    start = previous = None
-    best_value, best_xs, best_step = None, list(xs), 0
-    rising = 0
-    stopped, reason = "steps", f"ran {settings.steps} steps"
+    rules = Stopping.of(settings)
+    judge = rules.judge  # looked up once: a scalar step takes a few µs
+    stop: Stop | None = None
+    best_xs = list(xs)
 
     with np.errstate(all="ignore"):
         for k in range(settings.steps + 1):
             value, grads, extra = f(*xs)
             total = float(np.sum(value))
             if not (np.isfinite(total) and all(np.isfinite(grads[j]).all() for j in moving)):
-                stopped = "diverged"
-                reason = (f"at step {k} the value or its gradient is not finite "
-                          f"({_show(total)})")
+                stop = rules.not_finite(k, total)
                 break
-            change = None if previous is None else total - previous
-            previous = total
+            stop = judge(k, total)
             if on_step is not None:
                 on_step(k, total)
-            score = -total if settings.ascend else total
-            if start is None:
-                start = score
-            best = best_value is None or score < best_value
+            best = rules.improved
             if best:
-                best_value, best_xs, best_step = score, list(xs), k
-            point = Point(k, total, change, tuple(float(np.mean(v)) for v in extra))
+                best_xs = list(xs)
+            point = Point(k, total, rules.change, tuple(float(np.mean(v)) for v in extra))
             trace.add(point, best)
             if history is not trace:
                 history.add(point, best)
-            if change is not None:
-                worse = change < 0 if settings.ascend else change > 0
-                rising = rising + 1 if worse else 0
-                if settings.tol and abs(change) < settings.tol:
-                    stopped = "converged"
-                    reason = f"the value changed by less than {settings.tol:g} at step {k}"
-                    break
-                if rising >= settings.patience and score > start:
-                    stopped = "diverged"
-                    reason = f"the value rose for {rising} steps in a row, up to {_show(total)}"
-                    break
-            if k == settings.steps:
+            if stop is not None or k == settings.steps:
                 break
             lr = learning_rate(settings, k) * direction
             for j in moving:
                 xs[j] = optimizer.update(j, xs[j], grads[j], lr, k + 1)
 
-    final = best_xs if stopped == "diverged" else xs
+    stop = stop or Stop("steps", f"ran {settings.steps} steps")
+    final = best_xs if stop.stopped == "diverged" else xs
     return Run(
         inputs=dict(zip(names, final, strict=True)),
         trace=trace,
         history=history,
-        stopped=stopped,
-        reason=reason,
-        best_step=best_step,
+        stopped=stop.stopped,
+        reason=stop.reason,
+        best_step=rules.best_step,
     )
 
 

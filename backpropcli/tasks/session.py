@@ -33,10 +33,15 @@ from pathlib import Path
 
 import numpy as np
 
+try:
+    import fcntl
+except ImportError:  # Windows: the session then refuses to lock (_locked says why)
+    fcntl = None
+
 from ..core.errors import BackpropError, SessionError, UsageError, ValueProblem
 from ..core.limits import check_shape
 from . import files
-from .jsontext import dumps, jsonable
+from .jsontext import NOT_JSON, dumps, jsonable, loads
 from .point import Point, point_from
 from .values import as_array
 
@@ -91,11 +96,8 @@ def load(path: Path) -> Session:
 
 
 def parse(text: str, path: Path) -> Session:
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as e:
-        raise SessionError(f"the session file {path} is broken: {e}",
-                           hint=_reset_hint(path)) from None
+    doc = loads(text, lambda why: SessionError(f"the session file {path} is broken: {why}",
+                                               hint=_reset_hint(path)))
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise SessionError(f"{path} is not a backprop session file", hint=_reset_hint(path))
     origin = f"the session {path}"
@@ -244,12 +246,10 @@ def _locked(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
     The lock file is private (0600) and must be our own regular file: no other user can
     open it, so no other user can hold the lock and make every command wait. (It stays
     after use: removing a lock file races with the next process opening it.)"""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; refuse rather than race
+    if fcntl is None:  # Windows: no flock; refuse rather than race
         raise SessionError("this platform has no file locking (fcntl), which the session "
                            "needs to keep concurrent steps apart",
-                           hint="run on Linux or macOS") from None
+                           hint="run on Linux or macOS")
     lock = lock_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -335,6 +335,6 @@ def _ours(path: Path, content: bytes | None = None) -> bool:
         return True
     try:
         json.loads(content)
-    except (ValueError, RecursionError):
+    except NOT_JSON:
         return path.parent.name == DEFAULT.parent.name
     return False

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ...core import fmt
 from ...core.engine import Evaluation
-from .. import plot
+from .. import axes
 from .widgets import fill, new_table, value_cell
 
 # the report after a descent
@@ -73,11 +73,11 @@ def curve(values, *, steps=None, width: int = 60, height: int = 12, title: str =
     the x axis, and a last line gives the first and last value. `steps` are the step
     numbers of the values, increasing (default 0, 1, 2, ...; a long descent keeps
     only some of its steps). At most `width` columns, fewer when the console is
-    narrower; `height` rows of curve. The y axis is logarithmic as plot.use_log
+    narrower; `height` rows of curve. The y axis is logarithmic as axes.use_log
     decides (asked, or values > 0 spanning > 3 decades)."""
-    v = plot.as_values(values)
-    at = plot.as_steps(steps, len(v))
-    return _Curve(v, at, max(1, width), max(2, height), str(title), plot.use_log(v, log))
+    v = axes.as_values(values)
+    at = axes.as_steps(steps, len(v))
+    return _Curve(v, at, max(1, width), max(2, height), str(title), axes.use_log(v, log))
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,7 +98,7 @@ class _Curve:
 
 def _curve_lines(c: _Curve, total: int) -> list[Text]:
     v, n, rows = c.values, len(c.values), c.height
-    axis = plot.y_axis(v, c.log, pad=0.0)
+    axis = axes.y_axis(v, c.log, pad=0.0)
     flat = float(v.min()) == float(v.max())
     top, bottom = fmt.number(v.max()), fmt.number(v.min())
     label = max(len(top), len(bottom))
@@ -130,14 +130,19 @@ def _curve_lines(c: _Curve, total: int) -> list[Text]:
                       overflow="crop"))
     lines.append(Text(_steps(n, int(c.steps[-1]), label, cols), no_wrap=True,
                       overflow="crop"))
+    return lines + _ends(c, total)
+
+
+def _ends(c: _Curve, total: int) -> list[Text]:
+    """The first and the last value, with their steps if the line has room for them."""
+    v = c.values
     first, last = fmt.number(v[0]), fmt.number(v[-1])
     end = f"step {int(c.steps[0])}: {first}"
-    if n > 1:
+    if len(v) > 1:
         end += f"  →  step {int(c.steps[-1])}: {last}"
     if len(end) > total:  # the steps are on the axis already; then a line each
         end = f"{first} → {last}" if len(first) + len(last) + 3 <= total else f"{first} →\n{last}"
-    lines += [Text(part) for part in end.split("\n")]
-    return lines
+    return [Text(part) for part in end.split("\n")]
 
 
 def _steps(n: int, end: int, label: int, cols: int) -> str:
