@@ -1,4 +1,4 @@
-"""House rules that a test can check: ruff is clean, the layers import only downwards
+"""House rules that a test can check: ruff and mypy are clean, the layers import only downwards
 and only the CLI and terminal views import Rich or Typer (import-linter's contracts in
 pyproject.toml), no module hands text to eval/exec but the reviewed ones, and --json
 never loads Rich."""
@@ -62,3 +62,8 @@ def test_json_path_imports_no_rich(command):
             "print(sorted(m for m in ('rich', 'pydantic') if m in sys.modules))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
+
+
+def test_types_check():
+    r = subprocess.run([tool("mypy")], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr

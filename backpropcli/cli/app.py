@@ -15,6 +15,7 @@ carries its own); never a traceback.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import stat
 import sys
@@ -255,7 +256,7 @@ class _HelpIsAFlag:
     """Give --help the default False: Typer converts a None through pydantic (~70 ms)."""
 
     def get_help_option(self, ctx):
-        opt = super().get_help_option(ctx)
+        opt = super().get_help_option(ctx)  # type: ignore[misc]  # a mixin of Click's classes
         if opt is not None:
             opt.default = False
         return opt
@@ -271,7 +272,7 @@ class SpecCommand(_HelpIsAFlag, TyperCommand):
     def format_help(self, ctx, formatter) -> None:
         from ..output.terminal import views
 
-        spec = BY_NAME[self.name]
+        spec = BY_NAME[self.name or ""]
         listed = [(f"--{o.name}" + (f" {o.metavar}" if o.metavar else ""), o.help)
                   for o in spec.options] + [("--help", "show this message and exit")]
         emit(views.draw(views.command_help(spec.usage_line, spec.doc, listed,
@@ -309,8 +310,9 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         # A character no encoder can write (a lone surrogate from a file name that is
         # not UTF-8) is written as its escape rather than ending the run.
-        with contextlib.suppress(AttributeError, ValueError, OSError):
-            stream.reconfigure(errors="backslashreplace")
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
     try:
         app()
     except KeyboardInterrupt:

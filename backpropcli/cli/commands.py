@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -48,7 +49,7 @@ class Outcome:
     asked for (--json or not), views only where Rich is loaded."""
 
     document: Callable[[], dict] | None = None
-    view: Callable[[], object] | None = None
+    view: Callable[[], Any] | None = None  # a Rich renderable, made where Rich is loaded
     text: str | None = None  # plain text for stdout (markdown, latex, dot, mermaid, svg)
     session: session.Session | None = None  # saved with the output: both or neither
     commit: Callable[[Callable[[], None]], None] | None = None  # reset: remove, then write

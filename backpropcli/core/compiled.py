@@ -23,7 +23,7 @@ from functools import cached_property
 import numpy as np
 
 from .engine import forward
-from .graph import CONST, Graph
+from .graph import CONST, Graph, Value
 from .kernels import NAMESPACE
 from .ops import OPS, substitute
 
@@ -44,7 +44,7 @@ class Compiled:
         """(*inputs) -> output value: the forward lines alone, for finite differences."""
         return _define("value", self._forward, self._env)
 
-    def args(self, inputs: Mapping[str, object]) -> list:
+    def args(self, inputs: Mapping[str, Value]) -> list:
         """Inputs by name → the positional arguments, refusing a shape it was not made for."""
         out = []
         for name, shape in zip(self.inputs, self.shapes, strict=True):
@@ -56,7 +56,7 @@ class Compiled:
 
 
 def compile_graph(
-    graph: Graph, example: Mapping[str, object], watch: Sequence[int] = ()
+    graph: Graph, example: Mapping[str, Value], watch: Sequence[int] = ()
 ) -> Compiled:
     """Compile for inputs shaped like `example` (evaluated once to learn every node's shape).
     The values of the `watch` nodes are returned beside the output's (accuracy, say)."""

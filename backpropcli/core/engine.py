@@ -23,7 +23,7 @@ import numpy as np
 
 from . import fmt
 from .errors import LimitError, MathError, ShapeError, ValueProblem
-from .graph import CONST, INPUT, Graph, Node
+from .graph import CONST, INPUT, Graph, Node, Value
 from .kernels import unbroadcast
 from .limits import check_shape
 from .ops import FWD, LOCAL, OPS, VJP
@@ -35,9 +35,9 @@ class Term(NamedTuple):
 
     user: int  # the node that uses the operand
     slot: int  # which operand of the user it is
-    upstream: object  # ∂out/∂user
-    local: object  # ∂user/∂operand for elementwise ops; None where only the product is known
-    value: object  # the contribution
+    upstream: Value  # ∂out/∂user
+    local: Value | None  # ∂user/∂operand for elementwise ops; None where only the product is known
+    value: Value  # the contribution
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ class Evaluation:
     def value(self):
         return self.values[self.graph.output]
 
-    def inputs(self) -> dict[str, object]:
+    def inputs(self) -> dict[str, Value]:
         return {self.graph.nodes[i].name: self.values[i] for i in self.graph.inputs}
 
     def grad(self, i: int):
@@ -66,7 +66,7 @@ class Evaluation:
         g = self.grads[i]
         return np.zeros_like(self.values[i]) if g is None else g
 
-    def gradients(self) -> dict[str, object]:
+    def gradients(self) -> dict[str, Value]:
         return {self.graph.nodes[i].name: self.grad(i) for i in self.graph.inputs}
 
 
@@ -76,14 +76,14 @@ def finite(v) -> bool:
     return bool(np.isfinite(v).all())
 
 
-def evaluate(graph: Graph, inputs: Mapping[str, object]) -> Evaluation:
+def evaluate(graph: Graph, inputs: Mapping[str, Value]) -> Evaluation:
     """Run the forward and the backward pass at the given input values."""
     values, local = forward(graph, inputs)
     grads, terms = backward(graph, values, local)
     return Evaluation(graph, tuple(values), tuple(local), tuple(grads), tuple(terms))
 
 
-def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
+def forward(graph: Graph, inputs: Mapping[str, Value]) -> tuple[list, list]:
     n = len(graph.nodes)
     values: list = [None] * n
     local: list = [None] * n

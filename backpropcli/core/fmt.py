@@ -98,7 +98,7 @@ def block(v, edge: int | None = EDGE, full: bool = False, width: int | None = No
     7×7 one."""
     v = np.asarray(v, dtype=float)
     every = full or edge is None
-    shown = v if every else _edges(v, edge)
+    shown = v if edge is None or full else _edges(v, edge)
     # Next to ordinary numbers, one below 1e-3 is written to 4 decimals (-0.0005, not
     # -0.0005083) so that it does not widen every column of the matrix.
     big = np.max(np.abs(shown)) if shown.size else 0.0

@@ -11,6 +11,13 @@ before the node itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeAlias
+
+import numpy as np
+
+# A value in the graph: a float64 number (numpy's scalar, which is a float) or a
+# float64 array.
+Value: TypeAlias = "np.float64 | np.ndarray"
 
 INPUT = "input"
 CONST = "const"
@@ -22,7 +29,7 @@ class Node:
     op: str  # "input", "const", or a key of ops.OPS
     args: tuple[int, ...] = ()  # operand nodes (indices into Graph.nodes)
     static: tuple[int, ...] = ()  # static whole-number arguments: an axis, an index
-    value: object = None  # a constant's value; an input's default, if the program gives one
+    value: Value | None = None  # a constant's value; an input's default, if the program gives one
     init: tuple | None = None  # an input's starting value: (a key of ops.INITIALIZERS, shape)
     text: str = ""  # how the node reads, from its operands' names: "x * y"
     line: int = 0

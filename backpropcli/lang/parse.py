@@ -21,6 +21,7 @@ from __future__ import annotations
 import difflib
 import threading
 from functools import lru_cache
+from typing import NoReturn, cast
 
 import numpy as np
 from lark import Lark
@@ -33,6 +34,17 @@ from .records import Data, Init, Lit, Rec, Ref, Str, freeze
 from .syntax import build, end, grammar, load_tables, run
 
 OUT = "out"  # the name of a bare expression's value
+
+
+def _binary(name: str):
+    """The callback of a binary operator's alias (add, sub, ...): the op of that name."""
+
+    def method(self: _Builder, a, b) -> int:
+        line, column = self.pos(a)
+        return self.apply(name, [a, b], line, column)
+
+    method.__name__ = name
+    return _inline(method)
 
 
 def _inline(method):
@@ -60,7 +72,7 @@ class _Builder:
         self.last: str | None = None  # the target of the last statement
 
     # -- errors and positions ------------------------------------------------
-    def fail(self, message: str, line: int, column: int, hint: str | None = None):
+    def fail(self, message: str, line: int, column: int, hint: str | None = None) -> NoReturn:
         raise ProgramError(message, line=line, column=column, source=self.source, hint=hint)
 
     def pos(self, term) -> tuple[int, int]:
@@ -78,7 +90,7 @@ class _Builder:
         if isinstance(term, int):
             return term
         if isinstance(term, Ref):
-            return term.index
+            return term.node
         if isinstance(term, Init):
             self.fail(
                 f"{term.kind}(...) makes a random starting value: assign it to a name "
@@ -173,14 +185,6 @@ class _Builder:
         return items
 
     # -- operators -----------------------------------------------------------
-    def _binary(name: str):  # a method factory, used in the class body below
-        def method(self, a, b):
-            line, column = self.pos(a)
-            return self.apply(name, [a, b], line, column)
-
-        method.__name__ = name
-        return _inline(method)
-
     add = _binary("add")
     sub = _binary("sub")
     mul = _binary("mul")
@@ -266,7 +270,7 @@ class _Builder:
 
     def bind(self, name: str, line: int, column: int, value) -> None:
         if isinstance(value, Ref):
-            value = value.index
+            value = value.node
         if isinstance(value, (Lit, Init)):
             self.declare(name, line, column, value)
         elif isinstance(value, Data):  # a constant under a name, like a computed node
@@ -358,6 +362,6 @@ def parse_with(source: str, lark: Lark, builder: _Builder) -> Graph:
     with _lock:
         builder.reset(source)
         try:
-            return run(lark, source)
+            return cast(Graph, run(lark, source))
         finally:
             builder.reset("")

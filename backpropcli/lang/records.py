@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..core.graph import CONST, INPUT, Graph, Node
+from ..core.graph import CONST, INPUT, Graph, Node, Value
 from ..core.ops import OPS
 
 
 class Lit(NamedTuple):
     """A number or array literal not yet placed in the graph (it may declare an input)."""
 
-    value: object
+    value: Value
     text: str
     line: int
     column: int
@@ -41,7 +41,7 @@ class Ref(NamedTuple):
     """A name where it is used: the node it means, and the place it is written there
     (an error in `y = x[5]` points at this x, not at the line that declared x)."""
 
-    index: int
+    node: int
     line: int
     column: int
 
@@ -71,7 +71,7 @@ class Rec:
                  "value")
 
     def __init__(self, op: str, args: tuple[int, ...] = (), static: tuple[int, ...] = (),
-                 value: object = None, init: tuple | None = None, line: int = 0,
+                 value: Value | None = None, init: tuple | None = None, line: int = 0,
                  column: int = 0, name: str | None = None, text: str = "",
                  data: tuple | None = None) -> None:
         self.op, self.args, self.static = op, args, static
@@ -95,8 +95,9 @@ def final_names(recs: list[Rec], env: dict[str, int]) -> list[str]:
     as name#1, name#2, ...; the last keeps the plain name, unless the name is also an
     input, which always keeps it. Unnamed intermediate results are t1, t2, ...
     (skipping taken names)."""
-    inputs = {r.name for r in recs if r.op == INPUT}
-    names = [r.name if r.op == INPUT else r.text if r.op == CONST else "" for r in recs]
+    inputs = {r.name or "" for r in recs if r.op == INPUT}
+    names = [(r.name or "") if r.op == INPUT else r.text if r.op == CONST else ""
+             for r in recs]
     bindings = _bindings(recs)
     for name, where in bindings.items():
         for k, i in enumerate(where, 1):

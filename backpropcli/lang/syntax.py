@@ -69,7 +69,7 @@ def run(parser: Lark, source: str) -> object:
     try:
         return parser.parse(source)
     except UnexpectedCharacters as e:
-        char = source[e.pos_in_stream]
+        char = source[e.pos_in_stream or 0]
         if char in "\"'":
             raise SyntaxProblem("a string that is not closed on its line", line=e.line,
                                 column=e.column, source=source,
@@ -135,7 +135,7 @@ def _acceptable(e) -> set[str]:
     try:
         return set(e.interactive_parser.accepts())
     except Exception:  # best effort; Lark's coarser set is still right, only longer
-        return set(getattr(e, "expected", None) or getattr(e, "allowed", ()))
+        return set(getattr(e, "expected", None) or getattr(e, "allowed", None) or ())
 
 
 def _describe(tok) -> str:

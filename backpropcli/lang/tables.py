@@ -148,7 +148,9 @@ def _lines(value, head: str, indent: int) -> list[str]:
     if len(pad) + len(head) + len(flat) + 1 <= WIDTH or not value or \
             not isinstance(value, (dict, list, tuple)):
         return [pad + head + flat]
-    opening, closing = {dict: "{}", list: "[]", tuple: "()"}[type(value)]
+    brackets: dict[type, tuple[str, str]] = {dict: ("{", "}"), list: ("[", "]"),
+                                             tuple: ("(", ")")}
+    opening, closing = brackets[type(value)]
     items = [(_flat(k) + ": ", v) for k, v in _items(value)] if isinstance(value, dict) else \
         [("", v) for v in value]
     lines = [pad + head + opening]

@@ -48,7 +48,7 @@ def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
     }
     data = {node.name: {"file": node.data[0], "columns": list(node.data[1]) or None,
                         "shape": list(np.shape(ev.values[i]))}
-            for i, node in enumerate(nodes) if node.is_data}
+            for i, node in enumerate(nodes) if node.data is not None}
     if data:  # constants read by load(...): not inputs, never moved; `base` finds them again
         doc["data"] = data
     if point.base is not None:

@@ -150,9 +150,10 @@ def _tex_value(v) -> str:
 def tex_stages(path: Path, lhs: str | None = None) -> list[str]:
     """The stages of `stages` in LaTeX, leaving out the same repeats (`lhs`, in plain
     text, is what the equation's left side says)."""
-    plain = [lhs] if lhs else []
+    plain: list[str | None] = [lhs] if lhs else []
     parts: list[str] = []
-    candidates = [(chain(path), _tex_joined(path, lambda f: tex_partial(f.top, f.bottom)))]
+    candidates: list[tuple[str | None, str]] = [
+        (chain(path), _tex_joined(path, lambda f: tex_partial(f.top, f.bottom)))]
     if path.product is not None:
         candidates += [
             (formulas(path), _tex_joined(

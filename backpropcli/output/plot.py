@@ -91,7 +91,7 @@ def downsample(values: np.ndarray, columns: int) -> np.ndarray:
     for a, b in itertools.pairwise(edges):
         part = values[a:b]
         low, high = a + int(np.argmin(part)), a + int(np.argmax(part))
-        keep += [a, b - 1] if low == high else [low, high]  # equal only when flat
+        keep += [int(a), int(b) - 1] if low == high else [low, high]  # equal only when flat
     return np.unique(keep)
 
 

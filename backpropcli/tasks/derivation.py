@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.graph import Value
+
 
 @dataclass(frozen=True)
 class Factor:
@@ -21,7 +23,7 @@ class Factor:
     bottom: str  # the operand
     slot: int  # which operand of `top` it is (b = a + a uses a in slots 0 and 1)
     formula: str  # the local gradient in the program's notation: "y" for f = x * y
-    value: object | None  # its number, where both nodes are scalars; None for Jacobians
+    value: Value | None  # its number, where both nodes are scalars; None for Jacobians
     twice: bool = False  # `top` takes `bottom` more than once (b = a + a): say which use
 
     @property
@@ -35,7 +37,7 @@ class Path:
 
     factors: tuple[Factor, ...]  # from the output down; the middle left out when `elided`
     length: int  # factors in the whole path
-    product: object | None  # the product of all its local gradients, where they are numbers
+    product: Value | None  # the product of all its local gradients, where they are numbers
     gap: int = 0  # where the left-out factors were: after the first `gap` factors
 
     @property
@@ -60,7 +62,7 @@ class Derivation:
     input: str
     count: int  # paths from the output down to the input (a Python int: any size)
     paths: tuple[Path, ...]  # the first few of them
-    gradient: object  # the back-propagated gradient: the sum over ALL paths
+    gradient: Value  # the back-propagated gradient: the sum over ALL paths
     shape: tuple[int, ...]
     budget_ran_out: bool = False  # the budget cut the walk short: fewer paths than asked
 
@@ -115,8 +117,8 @@ class ReuseNote:
 @dataclass(frozen=True)
 class Explanation:
     output: str
-    value: object
-    inputs: tuple[tuple[str, object], ...]  # the point the program is explained at
+    value: Value
+    inputs: tuple[tuple[str, Value], ...]  # the point the program is explained at
     derivations: tuple[Derivation, ...]
     gates: tuple[GateNote, ...]
     reuses: tuple[ReuseNote, ...]

@@ -21,7 +21,7 @@ import numpy as np
 from ..core import fmt
 from ..core.compiled import Compiled
 from ..core.errors import MathError
-from ..core.graph import Graph
+from ..core.graph import Graph, Value
 from ..core.optim import OPTIMIZERS, SCHEDULES, Optimizer
 from ..core.optim import learning_rate as scheduled
 from .trace import LIMIT, Point, Trace
@@ -47,7 +47,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Run:
-    inputs: dict[str, object]  # where the run ended (the best point, if it diverged)
+    inputs: dict[str, Value]  # where the run ended (the best point, if it diverged)
     trace: Trace  # the output's value (and the watched nodes') at steps 0 ... as far as it went
     history: Trace  # the same at multiples of --every K (the trace itself when K = 1)
     stopped: str = "steps"  # "steps" | "converged" | "diverged"
@@ -151,7 +151,7 @@ def learning_rate(settings: Settings, k: int) -> float:
 
 def run(
     compiled: Compiled,
-    inputs: dict[str, object],
+    inputs: dict[str, Value],
     params: Sequence[str],
     settings: Settings,
     on_step: Callable[[int, float], None] | None = None,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import ValueProblem
+from ..core.graph import Value
 from .jsontext import loads
 from .values import as_array
 
@@ -25,7 +26,7 @@ class Point:
 
     program: str
     output: str
-    inputs: dict[str, object]
+    inputs: dict[str, Value]
     params: list[str]
     base: Path | None = None  # the folder relative file names in the program are read from
 

@@ -30,13 +30,9 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
-
-try:
-    import fcntl
-except ImportError:  # Windows: the session then refuses to lock (_locked says why)
-    fcntl = None
 
 from ..core.errors import BackpropError, SessionError, UsageError, ValueProblem
 from ..core.limits import check_shape
@@ -44,6 +40,12 @@ from . import files
 from .jsontext import NOT_JSON, dumps, jsonable, loads
 from .point import Point, point_from
 from .values import as_array
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # Windows: the session then refuses to lock (_locked says why)
+    fcntl = None
 
 DEFAULT = Path(".backprop") / "session.json"
 ENV = "BACKPROP_STATE"

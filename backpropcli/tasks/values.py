@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.errors import ValueProblem
-from ..core.graph import Graph
+from ..core.graph import Graph, Value
 from ..core.limits import MAX_DIMS, check_shape
 from ..core.ops import INITIALIZERS
 from .files import expand, open_regular, read_text
@@ -229,7 +229,7 @@ def table(name: str, path: Path, text: str) -> tuple[list[str] | None, np.ndarra
     if not all(_is_number(c) for c in rows[0]):
         header = [c.strip() for c in rows[0]]
         rows, numbers = rows[1:], numbers[1:]
-    data = []
+    data: list[list[float]] = []
     for line, row in zip(numbers, rows, strict=True):
         values = []
         for c, cell in enumerate(row, start=1):
@@ -297,7 +297,7 @@ def load_data(graph: Graph, base: Path | None = None, quiet: bool = False) -> Gr
     folder = Path.cwd() if base is None else base
     nodes = list(graph.nodes)
     for i, node in enumerate(nodes):
-        if not node.is_data:
+        if node.data is None:
             continue
         file, columns = node.data
         path = expand(file)
@@ -331,18 +331,18 @@ def _is_number(cell: str) -> bool:
 
 def bind(
     graph: Graph,
-    given: Mapping[str, object],
+    given: Mapping[str, Value],
     seed: int | None = None,
-) -> dict[str, object]:
+) -> dict[str, Value]:
     """Every input's value: given on the command line, else the program's default, else
     its random start. Unknown names and missing inputs are errors listing every one."""
     names = graph.input_names
     unknown = [n for n in given if n not in names]
     if unknown:
-        data = [n for n in unknown if graph.find(n) is not None
-                and graph.nodes[graph.find(n)].is_data]
+        found = {n: graph.find(n) for n in unknown}
+        data = [n for n, i in found.items() if i is not None and graph.nodes[i].is_data]
         if data:
-            node = graph.nodes[graph.find(data[0])]
+            node = graph.nodes[found[data[0]] or 0]
             raise ValueProblem(
                 f"{', '.join(data)} {'is' if len(data) == 1 else 'are'} data that the program "
                 f"reads from a file ({node.name} = {node.text}), so cannot be given a value",
@@ -356,7 +356,7 @@ def bind(
         raise ValueProblem(
             f"the program does not use {', '.join(unknown)}", hint=_inputs_hint(names))
     rng = None
-    values: dict[str, object] = {}
+    values: dict[str, Value] = {}
     missing = []
     for i in graph.inputs:
         node = graph.nodes[i]

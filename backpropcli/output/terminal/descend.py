@@ -31,13 +31,15 @@ def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = Fals
         title.append(f"  ({run.reason})", style="dim")
     final = ev.inputs()
     params = [n for n in final if not _same(start[n], final[n])]
-    if any(np.ndim(final[n]) for n in params):
+    arrays = any(np.ndim(final[n]) for n in params)
+    if arrays:
         table = new_table("param", "shape", "start", "end")
-        row = lambda n: (Text(n), fmt.shape(np.shape(final[n])),  # noqa: E731
-                         value_cell(start[n], full), value_cell(final[n], full))
     else:
         table = new_table("param", "start", "end", right=(1, 2))
-        row = lambda n: (Text(n), value_cell(start[n], full), value_cell(final[n], full))  # noqa: E731
+
+    def row(n: str) -> tuple:
+        shape = (fmt.shape(np.shape(final[n])),) if arrays else ()
+        return (Text(n), *shape, value_cell(start[n], full), value_cell(final[n], full))
     body = fill(table, params, row, full, "params")
     parts: list[RenderableType] = [title, Padding(body, (0, 0, 0, 2), expand=False)]
     points = run.trace.points()

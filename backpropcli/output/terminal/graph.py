@@ -53,7 +53,7 @@ class _GraphTree:
             if row.kind == tree.RESUME:
                 rows.append(None)  # a blank row before each continuation
             rows.append(self._cells(row))
-        headers = ("node", "value", d(ev.output.name, "node"), "")
+        headers: tuple[str, ...] = ("node", "value", d(ev.output.name, "node"), "")
         widest = [max([Text(h).cell_len] + [r[k].cell_len for r in rows if r])
                   for k, h in enumerate(headers)]
         if not widest[3]:
