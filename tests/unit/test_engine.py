@@ -123,6 +123,7 @@ def test_infinite_derivative_is_a_math_error():
     assert "gradient" in e.value.message
 
 
+@pytest.mark.slow
 def test_hundred_thousand_term_sum_does_not_recurse():
     text = "y = " + " + ".join(["x"] * 100_000)
     ev = run(text, x=1.5)
