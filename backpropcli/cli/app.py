@@ -20,11 +20,12 @@ import stat
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ..core.errors import BackpropError, LimitError, OutputError, UsageError
+from ..core.errors import BackpropError, LimitError, OutputError, UnknownNames, UsageError
 from ..core.limits import BYTES_ENV, max_bytes, max_elements, size_text
 from ..output import document
 from ..output.text import visible
@@ -173,11 +174,12 @@ def run(spec: Spec, args: list[str]) -> None:
     try:
         max_bytes(), max_elements()  # a bad BACKPROP_MAX_* is said at once, not when used
         line = options.split(args, spec.options, program=spec.program)
-        env = Env(stdin_text, _no_progress if as_json else progress, json=as_json)
+        env = Env(stdin_text, _no_progress if as_json else progress,
+                  state=_state(line, spec), json=as_json)
         if spec.changes_session:
             if line.program in (None, "-"):
                 stdin_text()  # before the lock (see stdin_text)
-            with session.transaction(session.location(line.text("state")),
+            with session.transaction(env.state,
                                      lambda: say("waiting for another backprop command to "
                                                  "finish with the session...")) as tx:
                 env.tx = tx
@@ -192,6 +194,10 @@ def run(spec: Spec, args: list[str]) -> None:
             elif outcome.document is None:
                 fail(spec.name, True, outcome.failure)
             raise typer.Exit(outcome.failure.exit_code)
+    except UnknownNames as err:
+        fail(spec.name, as_json, _meant(err, spec))
+    except UsageError as err:
+        fail(spec.name, as_json, _elsewhere(err, args, spec))
     except BackpropError as err:
         fail(spec.name, as_json, err)
     except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
@@ -203,6 +209,42 @@ def run(spec: Spec, args: list[str]) -> None:
         fail(spec.name, as_json, BackpropError(
             f"internal error: {type(e).__name__}: {e}",
             hint="this is a bug in backprop; please report it with the command"))
+
+
+def _state(line: options.CommandLine, spec: Spec) -> Path:
+    """The session file; one found in a folder above is named, as git would."""
+    path = session.location(line.text("state"))
+    if path.is_absolute() and "state" not in line.options and not os.environ.get(session.ENV) \
+            and any(o.name == "state" for o in spec.options):
+        say(f"using the session {path}")
+    return path
+
+
+def _meant(err: UnknownNames, spec: Spec) -> BackpropError:
+    """A value for a name the program does not use is most often a mistyped option
+    (--ouptut f): say so, with the option meant; else the input meant, if one is close."""
+    known = {o.name: o for o in spec.options}
+    for name in err.names:
+        flag = options.closest(name, [o for o in known if o != "NAME"])
+        if flag is not None:
+            return UsageError(f"unknown option --{name}", hint=f"did you mean --{flag}?")
+    for name in err.names:
+        close = options.closest(name, err.inputs)
+        if close is not None:
+            return UsageError(err.message, hint=f"did you mean --{close}? ({err.hint})")
+    return err
+
+
+def _elsewhere(err: UsageError, args: list[str], spec: Spec) -> UsageError:
+    """An unknown option that another command takes (step --steps 3): say which."""
+    if not err.message.startswith("unknown option --") or (err.hint or "").startswith("did"):
+        return err
+    name = err.message.removeprefix("unknown option --")
+    for other in SPECS:
+        if other is not spec and any(o.name == name for o in other.options):
+            return UsageError(err.message, hint=f"--{name} is an option of `backprop "
+                                                f"{other.name}`")
+    return err
 
 
 def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) -> None:
@@ -279,16 +321,32 @@ class SpecCommand(_HelpIsAFlag, TyperCommand):
 
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True,
-           "help_option_names": ["--help"]}
+           "help_option_names": ["--help", "-h"]}
 
 app = typer.Typer(
     cls=Group,
     add_completion=False,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["--help", "-h"]},
     help="A backprop calculator: the forward pass, the local gradients, the backward pass "
          "by the chain rule, and gradient-descent steps, for formulas you type.",
     epilog='Start with: backprop eval "g = x*y + z" --x 3 --y -4 --z 2',
 )
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from .. import __version__
+
+        emit(f"backprop {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit")) -> None:
+    """A backprop calculator: the forward pass, the local gradients, the backward pass by
+    the chain rule, and gradient-descent steps, for formulas you type."""
 
 
 def _register(spec: Spec) -> None:

@@ -38,6 +38,7 @@ class Env:
 
     stdin: Callable[[], str | None]
     progress: Callable[[str, int], AbstractContextManager[Tell | None]]
+    state: Path = session.DEFAULT  # the session file: --state, $BACKPROP_STATE, or found
     tx: session.Transaction | None = None
     json: bool = False
 
@@ -89,7 +90,7 @@ def source(line: CommandLine, env: Env) -> tuple[str | Point, Path | None]:
     if piped:
         return read_point(piped, "stdin"), None
     current = env.tx.current() if env.tx is not None else None
-    return (current or session.load(state(line))).point, None
+    return (current or session.load(env.state)).point, None
 
 
 def evaluate(line: CommandLine, env: Env) -> api.Result:
@@ -98,10 +99,6 @@ def evaluate(line: CommandLine, env: Env) -> api.Result:
                         params=line.names("params"), freeze=line.names("freeze"),
                         seed=o.seed(line.options["seed"]) if "seed" in line.options else None,
                         base=base)
-
-
-def state(line: CommandLine) -> Path:
-    return session.location(line.text("state"))
 
 
 def _entry(result: api.Result, lr: float | None = None, change: float | None = None) -> dict:
@@ -132,7 +129,7 @@ def run_step(line: CommandLine, env: Env) -> Outcome:
     lr, ascend = line.positive("lr", 0.1), line.flag("ascend")
     piped = env.stdin()
     saved = env.tx.current() if env.tx is not None else None
-    point = read_point(piped, "stdin") if piped else (saved or session.load(state(line))).point
+    point = read_point(piped, "stdin") if piped else (saved or session.load(env.state)).point
     r = api.step(point, lr, ascend=ascend, params=line.names("params"),
                  freeze=line.names("freeze"))
     before = r.previous.evaluation if r.previous else r.evaluation
@@ -267,7 +264,7 @@ def run_graph(line: CommandLine, env: Env) -> Outcome:
 
 
 def run_history(line: CommandLine, env: Env) -> Outcome:
-    saved = session.load(state(line))
+    saved = session.load(env.state)
     return Outcome(
         document=lambda: doc.history_document(saved.point, saved.history),
         view=lambda: _views().history_table(saved.history, saved.point.output,
@@ -275,7 +272,7 @@ def run_history(line: CommandLine, env: Env) -> Outcome:
 
 
 def run_reset(line: CommandLine, env: Env) -> Outcome:
-    path = state(line)
+    path = env.state
     removed = os.path.lexists(path)
 
     def commit(publish: Callable[[], None]) -> None:

@@ -46,11 +46,49 @@ SCHEMA = "backprop-session/1"
 COMPACT = 64  # arrays with more elements than this are stored as base64 bytes
 
 
+CEILING = "BACKPROP_CEILING"  # a folder the search for .backprop/ never goes above
+
+
 def location(explicit: str | None = None) -> Path:
-    """--state PATH, else $BACKPROP_STATE (if set and not empty), else the default."""
+    """--state PATH, else $BACKPROP_STATE (if set and not empty), else the session found
+    as git finds its repository: .backprop/session.json in the current folder or the
+    nearest folder above it (found()), else .backprop/session.json here."""
     if explicit is not None and not explicit.strip():
         raise UsageError("--state needs a path, not an empty string")
-    return Path(explicit or os.environ.get(ENV) or DEFAULT)
+    if explicit or os.environ.get(ENV):
+        return Path(explicit or os.environ[ENV])
+    return found() or DEFAULT
+
+
+def search_path(start: Path | None = None) -> list[Path]:
+    """The folders searched for .backprop/, nearest first: the current one and those
+    above it, stopping at the home folder, at a file-system boundary (a mount), and at
+    $BACKPROP_CEILING, like git's GIT_CEILING_DIRECTORIES."""
+    try:
+        here = (start or Path.cwd()).resolve()
+        device = os.stat(here).st_dev
+    except OSError:
+        return []
+    stops = {Path(p).expanduser().resolve() for p in (os.environ.get(CEILING), "~") if p}
+    folders = [here]
+    for parent in here.parents:
+        if folders[-1] in stops:
+            break
+        try:
+            if os.stat(parent).st_dev != device:
+                break
+        except OSError:
+            break
+        folders.append(parent)
+    return folders
+
+
+def found(start: Path | None = None) -> Path | None:
+    """The session of the nearest folder with one (relative when it is here)."""
+    for k, folder in enumerate(search_path(start)):
+        if os.path.lexists(folder / DEFAULT):
+            return DEFAULT if k == 0 else folder / DEFAULT
+    return None
 
 
 @dataclass(frozen=True)
@@ -83,9 +121,13 @@ def _reset_hint(path: Path) -> str:
 def load(path: Path) -> Session:
     """The session in `path`, or a SessionError naming the file and what is wrong."""
     if not os.path.lexists(path):
-        raise SessionError(
-            f"no session at {path}",
-            hint='start one with: backprop eval "g = x*y + z" --x 3 --y -4 --z 2')
+        where = f"no session at {path}"
+        if path == DEFAULT:
+            folders = search_path()
+            where = (f"no session in {folders[0]}" + (f" or the folders above it, up to "
+                     f"{folders[-1]}" if len(folders) > 1 else "")) if folders else where
+        raise SessionError(where, hint='start one with: backprop eval "g = x*y + z" '
+                                       '--x 3 --y -4 --z 2')
     text = files.read_text(path, "the session: ", error=SessionError)
     return parse(text, path)
 
