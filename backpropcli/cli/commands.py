@@ -106,6 +106,10 @@ def _entry(result: api.Result, lr: float | None = None, change: float | None = N
     return {"value": float(value) if value.ndim == 0 else None, "lr": lr, "change": change}
 
 
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+
+
 def _views():
     from ..output.terminal import views  # Rich: only where something is drawn
 
@@ -118,11 +122,15 @@ def _views():
 def run_eval(line: CommandLine, env: Env) -> Outcome:
     r = evaluate(line, env)
     old = env.tx.current() if env.tx is not None else None
+    # From the session, eval goes on from its point: the history stays, and gains an
+    # entry only where values typed on the command line moved the point.
+    fresh = line.program is not None
+    moved = fresh or old is None or not _same(old.point.inputs, r.point.inputs)
     return Outcome(
         document=lambda: doc.document("eval", r.evaluation, r.point),
         view=lambda: _views().evaluation(r.evaluation, r.point.params, line.flag("full"),
                                          line.text("state")),
-        session=session.continued(old, r.point, [_entry(r)], fresh=True))
+        session=session.continued(old, r.point, [_entry(r)] if moved else [], fresh=fresh))
 
 
 def run_step(line: CommandLine, env: Env) -> Outcome:
@@ -181,7 +189,8 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
                                              line.flag("full")),
         session=session.continued(old, r.point, [{k: h[k] for k in ("step", "value", "lr",
                                                                    "change")}
-                                                 for h in r.history], fresh=True),
+                                                 for h in r.history],
+                                  fresh=line.program is not None),
         note=note, failure=failure)
 
 

@@ -99,16 +99,27 @@ class Session:
 
 def continued(old: Session | None, point: Point, entries: list[dict],
               fresh: bool = False) -> Session:
-    """The session at `point`, its history continued by `entries` (each numbered on from
-    the last, unless it carries its own step: a descent's thinned history does), or
-    started anew for a fresh program, another program or another output."""
+    """The session at `point`, its history continued by `entries`, or started anew for a
+    fresh program (a command given PROGRAM), another program or another output.
+
+    An entry without a step number is the next step. A descent's entries carry their
+    own, counted from where the run started (0, its starting point): continuing, they
+    are counted on from the last step, and the starting point, already the last entry,
+    is not written twice."""
     history: list[dict] = []
     if not fresh and old is not None and old.point.program == point.program and \
             old.point.output == point.output:
-        history = old.history
-    following = history[-1]["step"] + 1 if history else 0
-    return Session(point, [*history, *({"step": following + k, **e}
-                                      for k, e in enumerate(entries))])
+        history = list(old.history)
+    base = history[-1]["step"] if history else 0
+    for entry in entries:
+        if "step" in entry:
+            if history and entry["step"] == 0:
+                continue
+            step = base + entry["step"] if history else entry["step"]
+        else:
+            step = history[-1]["step"] + 1 if history else 0
+        history.append({**entry, "step": step})
+    return Session(point, history)
 
 
 def _reset_hint(path: Path) -> str:

@@ -22,13 +22,15 @@ def step_report(before: Evaluation, after: Evaluation, params: Sequence[str], lr
     out = before.output.name
     climb = lr < 0
     title = f"Gradient-{'ascent' if climb else 'descent'} step, lr = {fmt.number(abs(lr))}"
+    # what the step adds to each param: −lr·∂out/∂param down the gradient, +lr·… up it
+    move = ("+lr·" if climb else "−lr·") + d(out, "param")
     old, new, grads = before.inputs(), after.inputs(), before.gradients()
     numbers = [p for p in params if np.ndim(old[p]) == 0]
     arrays = [p for p in params if np.ndim(old[p]) != 0]
     parts: list[RenderableType] = [Text(title, style="bold")]
     if numbers or not arrays:
-        table = new_table("param", "value", d(out, "param"), "−lr·" + d(out, "param"),
-                       "new value", right=(1, 2, 3, 4))
+        table = new_table("param", "value", d(out, "param"), move, "new value",
+                          right=(1, 2, 3, 4))
 
         def row(name: str) -> tuple:
             return (Text(name), fmt.number(old[name]), fmt.number(grads[name]),
@@ -40,14 +42,14 @@ def step_report(before: Evaluation, after: Evaluation, params: Sequence[str], lr
         # Four matrices side by side do not fit a screen: an array param gets a block,
         # its value, gradient, move and new value one under another.
         table = new_table("param", "shape", "")
-        labels = max(cell_len("−lr·" + d(out, name)) for name in arrays)
+        labels = max(cell_len(move.replace("param", name)) for name in arrays)
 
         def block(name: str) -> tuple:
             grid = new_table("", "")
             grid.show_header = False
             grid.columns[0].min_width = labels  # the same for every param, so values align
             for label, v in (("value", old[name]), (d(out, name), grads[name]),
-                             ("−lr·" + d(out, name), -lr * grads[name]),
+                             (move.replace("param", name), -lr * grads[name]),
                              ("new value", new[name])):
                 grid.add_row(Text(label, style="dim"), value_cell(v, full))
             return Text(name), fmt.shape(np.shape(old[name])), grid
@@ -78,5 +80,6 @@ def history_table(history: list[dict], output: str, full: bool = False) -> Rende
                 fmt.number(value) if isinstance(value, (int, float)) else "array",
                 "" if h.get("change") is None else fmt.signed(h["change"]))
 
-    return section(f"History of {output}", f"{len(history)} entries",
+    n = len(history)
+    return section(f"History of {output}", f"{n} entr{'y' if n == 1 else 'ies'}",
                     fill(table, history, row, full, "steps"))
