@@ -106,6 +106,33 @@ def emit(text: str) -> None:
                           ) from None
 
 
+def emit_bytes(data: bytes) -> None:
+    """Write binary output (a PNG) to stdout, never to a terminal, which would show it
+    as noise and could act on its bytes."""
+    if _terminal(sys.stdout):
+        raise UsageError("the picture is binary (PNG): it is not written to a terminal",
+                         hint="redirect it (> graph.png) or give --save graph.png")
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:
+        raise OutputError("cannot write the output: stdout is closed")
+    try:
+        stream.write(data)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as e:
+        _silence_stdout()
+        raise OutputError(f"cannot write the output: {getattr(e, 'strerror', None) or e}"
+                          ) from None
+
+
+def _terminal(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, AttributeError):
+        return False
+
+
 def _silence_stdout() -> None:
     """Point stdout at /dev/null, so that Python's own flush at exit has nowhere to fail
     (and print "Exception ignored") after a write already failed."""
@@ -249,6 +276,9 @@ def _elsewhere(err: UsageError, args: list[str], spec: Spec) -> UsageError:
 
 def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) -> None:
     """Draw the output, save the session, write the output: both or neither."""
+    if outcome.data is not None and not as_json:
+        emit_bytes(outcome.data)
+        return
     text = _output(outcome, as_json)
     if outcome.session is not None and tx is not None:
         tx.save(outcome.session)
@@ -263,6 +293,8 @@ def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) ->
         emit(text)
     if outcome.note and not as_json:
         say(outcome.note)
+    if outcome.terminal_note and not as_json and _terminal(sys.stdout):
+        say(outcome.terminal_note)
 
 
 def _output(outcome: Outcome, as_json: bool) -> str:
