@@ -77,3 +77,39 @@ def test_help_and_version(cli):
         assert code == 0 and "Usage" in out, (args, out, err)
     code, out, err = cli("--version")
     assert code == 0 and out.startswith("backprop ")
+
+
+def completions(backprop, words: str, cword: int, cwd=None) -> list[str]:
+    import os
+    import subprocess
+
+    from tests.helpers import command
+
+    env = {**os.environ, "_BACKPROP_COMPLETE": "complete_bash", "COMP_WORDS": words,
+           "COMP_CWORD": str(cword)}
+    r = subprocess.run(command(), capture_output=True, text=True, env=env, cwd=cwd,
+                       timeout=60)
+    return r.stdout.split()
+
+
+def test_shell_completion(backprop, tmp_path):
+    # what bash asks for when TAB is pressed: commands, options, program files
+    assert completions(backprop, "backprop de", 1) == ["descend"]
+    assert "--output" in completions(backprop, "backprop eval --ou", 2)
+    assert completions(backprop, "backprop step --l", 2) == ["--lr"]
+    (tmp_path / "net.bp").write_text("g = x")
+    (tmp_path / "data").mkdir()
+    assert completions(backprop, "backprop eval n", 2, cwd=tmp_path) == ["net.bp"]
+    assert completions(backprop, "backprop eval d", 2, cwd=tmp_path) == ["data/"]
+    r = backprop("--show-completion", env={"SHELL": "/bin/bash"})
+    assert r.returncode == 0 and "_BACKPROP_COMPLETE" in r.stdout
+
+
+def test_every_help_page_has_one_layout(cli):
+    for args in ([], *([spec.name] for spec in SPECS)):
+        code, out, err = cli(*args, "--help")
+        assert code == 0, err
+        heads = [line for line in out.splitlines() if line and not line.startswith(" ")]
+        assert heads[0].startswith("Usage: backprop"), out
+        assert "Options" in heads and "Examples" in heads, out
+        assert "╭" not in out and "<bool>" not in out  # Typer's boxes and its flag type
