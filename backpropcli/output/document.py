@@ -83,6 +83,7 @@ def step_fields(before: Evaluation, lr: float, ascend: bool, change: float) -> d
     return {"step": {
         "lr": lr,
         "ascend": ascend,
+        "update": "param + lr * gradient" if ascend else "param - lr * gradient",
         "previous": {
             "value": jsonable(before.value),
             "inputs": {k: jsonable(v) for k, v in before.inputs().items()},

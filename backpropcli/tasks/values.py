@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import ValueProblem
+from ..core.errors import UnknownNames, ValueProblem
 from ..core.graph import Graph, Value
 from ..core.limits import MAX_DIMS, check_shape
 from ..core.ops import INITIALIZERS
@@ -329,13 +329,9 @@ def _is_number(cell: str) -> bool:
     return bool(NUMBER.match(cell)) and math.isfinite(float(cell))
 
 
-def bind(
-    graph: Graph,
-    given: Mapping[str, Value],
-    seed: int | None = None,
-) -> dict[str, Value]:
-    """Every input's value: given on the command line, else the program's default, else
-    its random start. Unknown names and missing inputs are errors listing every one."""
+def refuse_unknown(graph: Graph, given: Mapping[str, object]) -> None:
+    """Refuse values for names that are no input of the program (data, computed nodes,
+    names it does not use), every one named, before any value is read."""
     names = graph.input_names
     unknown = [n for n in given if n not in names]
     if unknown:
@@ -353,8 +349,18 @@ def bind(
                 f"{', '.join(computed)} {'is' if len(computed) == 1 else 'are'} computed by the "
                 f"program, so cannot be given a value",
                 hint=_inputs_hint(names))
-        raise ValueProblem(
-            f"the program does not use {', '.join(unknown)}", hint=_inputs_hint(names))
+        raise UnknownNames(f"the program does not use {', '.join(unknown)}",
+                           names=unknown, inputs=list(names), hint=_inputs_hint(names))
+
+
+def bind(
+    graph: Graph,
+    given: Mapping[str, Value],
+    seed: int | None = None,
+) -> dict[str, Value]:
+    """Every input's value: given on the command line, else the program's default, else
+    its random start. Unknown names and missing inputs are errors listing every one."""
+    refuse_unknown(graph, given)
     rng = None
     values: dict[str, Value] = {}
     missing = []

@@ -121,3 +121,24 @@ def test_a_long_run_draws_its_curve_to_the_last_step(cli):
     assert out.rstrip().endswith("step 0: 10  →  step 30000: 1")
     axis = next(line for line in out.splitlines() if line.lstrip().startswith("0 "))
     assert axis.split() == ["0", "step", "30000"]
+
+
+def test_commands_from_the_session_keep_its_history(cli):
+    # Only a command given PROGRAM starts a new history; from the session, eval goes on
+    # from its point, and descend appends its steps, numbered on.
+    assert cli("descend", "L = (a - 3)^2", "--a", "0", "--steps", "20")[0] == 0
+    assert cli("eval")[0] == 0
+    history = json.loads(cli("history", "--json")[1])["history"]
+    assert [h["step"] for h in history] == list(range(21))
+    assert cli("descend", "--steps", "5")[0] == 0
+    history = json.loads(cli("history", "--json")[1])["history"]
+    assert [h["step"] for h in history] == list(range(26))
+    assert history[21]["value"] < history[20]["value"]
+    for command in (["explain"], ["check"], ["graph"]):
+        assert cli(*command)[0] == 0
+    assert len(json.loads(cli("history", "--json")[1])["history"]) == 26
+    assert cli("eval", "--a", "1")[0] == 0  # a new point: one more entry, at (1 - 3)^2
+    history = json.loads(cli("history", "--json")[1])["history"]
+    assert history[-1] == {"step": 26, "value": 4.0, "lr": None, "change": None}
+    assert cli("eval", "L = (a - 3)^2", "--a", "0")[0] == 0  # PROGRAM: a fresh start
+    assert len(json.loads(cli("history", "--json")[1])["history"]) == 1

@@ -39,7 +39,7 @@ def step_report(before: Evaluation, after: Evaluation, params: Sequence[str], lr
 def _numbers(before: Evaluation, after: Evaluation, names: Sequence[str], lr: float,
              full: bool) -> RenderableType:
     out, old, grads, new = _moved(before, after)
-    table = new_table("param", "value", d(out, "param"), "−lr·" + d(out, "param"),
+    table = new_table("param", "value", d(out, "param"), _move(out, "param", lr),
                       "new value", right=(1, 2, 3, 4))
 
     def row(name: str) -> tuple:
@@ -55,19 +55,25 @@ def _arrays(before: Evaluation, after: Evaluation, names: Sequence[str], lr: flo
     # its value, gradient, move and new value one under another.
     out, old, grads, new = _moved(before, after)
     table = new_table("param", "shape", "")
-    labels = max(cell_len("−lr·" + d(out, name)) for name in names)
+    labels = max(cell_len(_move(out, name, lr)) for name in names)
 
     def block(name: str) -> tuple:
         grid = new_table("", "")
         grid.show_header = False
         grid.columns[0].min_width = labels  # the same for every param, so values align
         for label, v in (("value", old[name]), (d(out, name), grads[name]),
-                         ("−lr·" + d(out, name), -lr * grads[name]),
+                         (_move(out, name, lr), -lr * grads[name]),
                          ("new value", new[name])):
             grid.add_row(Text(label, style="dim"), value_cell(v, full))
         return Text(name), fmt.shape(np.shape(old[name])), grid
 
     return fill(table, names, block, full, "params")
+
+
+def _move(out: str, name: str, lr: float) -> str:
+    """What a step adds to a param, as its column is headed: −lr·∂out/∂x down the
+    gradient, +lr·∂out/∂x up it (lr < 0 climbs)."""
+    return ("+lr·" if lr < 0 else "−lr·") + d(out, name)
 
 
 def _moved(before: Evaluation, after: Evaluation) -> tuple[str, dict, dict, dict]:
@@ -100,5 +106,6 @@ def history_table(history: list[dict], output: str, full: bool = False) -> Rende
                 fmt.number(value) if isinstance(value, (int, float)) else "array",
                 "" if h.get("change") is None else fmt.signed(h["change"]))
 
-    return section(f"History of {output}", f"{len(history)} entries",
+    n = len(history)
+    return section(f"History of {output}", f"{n} entr{'y' if n == 1 else 'ies'}",
                     fill(table, history, row, full, "steps"))

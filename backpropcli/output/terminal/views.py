@@ -75,7 +75,9 @@ def draw(renderable: RenderableType, stderr: bool = False) -> str:
     target = Console(file=buffer, force_terminal=real.is_terminal, color_system=colours,
                      width=real.width, height=real.height, no_color=real.no_color,
                      highlight=False, legacy_windows=False)
-    target.print(Clean(renderable))
+    # crop=False: a line that must not wrap (an example command) may run past the edge,
+    # where the terminal shows it on the next row and a copy still takes it whole
+    target.print(Clean(renderable), crop=False)
     return buffer.getvalue()
 
 
