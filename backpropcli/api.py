@@ -145,8 +145,7 @@ class Result(_Shown):
         for i, node in enumerate(nodes):
             if node.computed:
                 local = None if ev.local[i] is None else tuple(
-                    None if nodes[j].is_const else _plain(v)
-                    for j, v in zip(node.args, ev.local[i], strict=True))
+                    None if v is None else _plain(v) for v in ev.local[i])
                 out.append(Node(node.name, node.op, tuple(nodes[j].name for j in node.args),
                                 node.text, _plain(ev.values[i]), local, _plain(ev.grad(i))))
         return out

@@ -60,7 +60,7 @@ def compile_graph(
 ) -> Compiled:
     """Compile for inputs shaped like `example` (evaluated once to learn every node's shape).
     The values of the `watch` nodes are returned beside the output's (accuracy, say)."""
-    values, _ = forward(graph, example)
+    values, _ = forward(graph, example)  # values only: to learn the shapes
     nodes = graph.nodes
     inputs = list(graph.inputs)
     env: dict[str, object] = dict(NAMESPACE)  # the generated code's globals
@@ -97,6 +97,7 @@ def _backward_lines(graph: Graph, values: Sequence, env: dict) -> tuple[list[str
     depends on, the variable holding ∂out/∂node. A first contribution that is just the
     user's gradient passed on (add, sub) only renames it, writing no line."""
     nodes, out = graph.nodes, graph.output
+    needs = graph.requires_grad()
     env["g_seed"] = np.ones_like(values[out])[()]  # ∂out/∂out: ones, as the engine seeds
     grad: dict[int, str] = {out: "g_seed"}
     lines = []
@@ -107,7 +108,7 @@ def _backward_lines(graph: Graph, values: Sequence, env: dict) -> tuple[list[str
         op = OPS[node.op]
         names = {**_names(nodes, env, node), "out": f"v{i}", "g": grad[i]}
         for k, j in enumerate(node.args):
-            if nodes[j].op == CONST:
+            if not needs[j]:  # as the engine: no gradient into what no input reaches
                 continue
             term = _term(op, k, names, np.shape(values[i]), np.shape(values[j]))
             if j in grad:

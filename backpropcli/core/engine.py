@@ -49,6 +49,11 @@ class Evaluation:
     local: tuple  # per node: a tuple with one local derivative per operand, or None
     grads: tuple  # per node: ∂output/∂node, or None where the output does not depend on it
     terms: tuple  # per node: the Terms summed into its gradient
+    needs: tuple[bool, ...] = ()  # per node: it depends on an input (Graph.requires_grad)
+
+    def __post_init__(self) -> None:
+        if not self.needs:  # made by hand (a test): work it out
+            object.__setattr__(self, "needs", tuple(self.graph.requires_grad()))
 
     @property
     def output(self) -> Node:
@@ -78,12 +83,18 @@ def finite(v) -> bool:
 
 def evaluate(graph: Graph, inputs: Mapping[str, Value]) -> Evaluation:
     """Run the forward and the backward pass at the given input values."""
-    values, local = forward(graph, inputs)
-    grads, terms = backward(graph, values, local)
-    return Evaluation(graph, tuple(values), tuple(local), tuple(grads), tuple(terms))
+    needs = graph.requires_grad()
+    values, local = forward(graph, inputs, needs)
+    grads, terms = backward(graph, values, local, needs)
+    return Evaluation(graph, tuple(values), tuple(local), tuple(grads), tuple(terms),
+                      tuple(needs))
 
 
-def forward(graph: Graph, inputs: Mapping[str, Value]) -> tuple[list, list]:
+def forward(graph: Graph, inputs: Mapping[str, Value],
+            needs: list[bool] | None = None) -> tuple[list, list]:
+    """Every node's value, and each elementwise node's local derivatives with respect to
+    the operands that depend on an input (`needs`; None for the others: no gradient
+    flows there, so their rule is not asked for). Without `needs`, values only."""
     n = len(graph.nodes)
     values: list = [None] * n
     local: list = [None] * n
@@ -119,15 +130,18 @@ def forward(graph: Graph, inputs: Mapping[str, Value]) -> tuple[list, list]:
                     hint=OPS[node.op].hint or None,
                 )
             values[i] = out
-            if OPS[node.op].elementwise:
-                local[i] = tuple(rule(out, a, b, node.static) for rule in LOCAL[node.op])
+            if needs is not None and OPS[node.op].elementwise:
+                local[i] = tuple(rule(out, a, b, node.static) if needs[j] else None
+                                 for rule, j in zip(LOCAL[node.op], node.args, strict=True))
     return values, local
 
 
-def backward(graph: Graph, values: list, local: list) -> tuple[list, list]:
+def backward(graph: Graph, values: list, local: list,
+             needs: list[bool] | None = None) -> tuple[list, list]:
     """Gradients of the output by the chain rule, one reverse sweep over the nodes.
     (Every gradient has the shape of a value the forward pass made: no new limits.)"""
     nodes = graph.nodes
+    needs = graph.requires_grad() if needs is None else needs
     grads: list = [None] * len(nodes)
     terms: list = [()] * len(nodes)  # a node's terms become a list at its first term
     out_index = graph.output
@@ -140,7 +154,7 @@ def backward(graph: Graph, values: list, local: list) -> tuple[list, list]:
             op = OPS[node.op]
             a, b = _operands(node, values)
             for k, j in enumerate(node.args):
-                if nodes[j].op == CONST:  # constants get no gradient
+                if not needs[j]:  # constants, and what is made of them alone, get none
                     continue
                 if op.elementwise:
                     loc = local[i][k]

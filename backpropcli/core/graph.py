@@ -93,6 +93,16 @@ class Graph:
                     needed[a] = True
         return needed
 
+    def requires_grad(self) -> list[bool]:
+        """Which nodes depend on an input: one forward sweep. Gradients flow only along
+        edges into such nodes (what frameworks call requires-grad): a part computed from
+        constants alone (2^(1+1)) has no gradient, and the rule for it is never asked
+        for, so ∂(a^b)/∂b, which is not a number for a < 0, cannot spoil x^(1+1)."""
+        needs = [False] * len(self.nodes)
+        for i, n in enumerate(self.nodes):
+            needs[i] = n.is_input or (n.computed and any(needs[a] for a in n.args))
+        return needs
+
     def users(self) -> list[list[int]]:
         """For each node, the nodes that take it as an operand (once per use)."""
         out: list[list[int]] = [[] for _ in self.nodes]

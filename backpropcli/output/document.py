@@ -17,7 +17,6 @@ import numpy as np
 
 from ..core.engine import Evaluation
 from ..core.errors import BackpropError
-from ..core.graph import CONST
 from ..tasks.check import Check
 from ..tasks.derivation import Explanation, Factor, Path
 from ..tasks.descend import Run, Settings, history
@@ -70,8 +69,8 @@ def _node(ev: Evaluation, i: int) -> dict:
         "value": jsonable(value),
         "shape": list(getattr(value, "shape", ())),
         "local": None if local is None else [
-            None if nodes[j].op == CONST else jsonable(loc)
-            for j, loc in zip(node.args, local, strict=True)
+            None if loc is None else jsonable(loc)  # a constant operand has none
+            for loc in local
         ],
         "grad": jsonable(ev.grad(i)),
     }

@@ -52,16 +52,18 @@ def path_counts(graph: Graph) -> list[int]:
     """For each node, how many paths lead from the output down to it: one reverse loop.
 
     A node's count is the sum of its users' counts, one term per use (b = a + a
-    counts b's paths twice for a); constants are no part of any path.
+    counts b's paths twice for a); constants, and nodes made of constants alone, are no
+    part of any path (no gradient flows into them: Graph.requires_grad).
     """
     nodes = graph.nodes
+    needs = graph.requires_grad()
     counts = [0] * len(nodes)
     counts[graph.output] = 1
     for i in range(graph.output, -1, -1):
         c = counts[i]
         if c and nodes[i].computed:
             for j in nodes[i].args:
-                if not nodes[j].is_const:
+                if needs[j]:
                     counts[j] += c
     return counts
 
@@ -96,7 +98,7 @@ def explain(
     for i in range(graph.output + 1):
         if counts[i] and nodes[i].computed:
             for k, j in enumerate(nodes[i].args):
-                if not nodes[j].is_const:
+                if counts[j]:
                     ups[j].append((i, k))
     edges = _Edges(ev)
     left = budget

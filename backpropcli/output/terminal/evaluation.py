@@ -100,7 +100,7 @@ def local_table(ev: Evaluation, full: bool = False) -> RenderableType:
         return Text(name), Text(local_formula(ev, i, k)), value
 
     edges = [(i, k) for i, node in enumerate(nodes) if node.computed
-             for k, j in enumerate(node.args) if nodes[j].op != CONST]
+             for k, j in enumerate(node.args) if ev.needs[j]]
     note = "known as soon as the forward pass has run"
     if any(ev.local[i] is None for i, _ in edges):
         note += "; ops that are not elementwise show what they pass back"
