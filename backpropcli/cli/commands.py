@@ -356,7 +356,7 @@ SPECS = (
          "it diverges (exit 1; the session keeps the best point). Ends with the params, the "
          "first and last value and the loss curve, and saves the session so that step, eval "
          "and the other commands go on from the result.",
-         ("backprop descend samples/seed.bp --lr 0.01 --steps 50",
+         ('backprop descend "L = (a - 3)^2" --a 0 --steps 100',
           "backprop descend samples/moons.bp",
           "backprop descend samples/moons.bp --optimizer adam --lr 0.01 --plot loss.svg",
           "backprop descend samples/neuron.bp --freeze x0,x1 --json --every 10 | jq .descend"),

@@ -30,6 +30,15 @@ def number(x, digits: int = DIGITS) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def rough(x, digits: int = 3) -> str:
+    """A number to a few significant digits, for a size said in words: -1.12e7, 0.25."""
+    x = float(x)
+    if x != x or x in (float("inf"), float("-inf")) or x == 0:
+        return number(x)
+    mantissa, _, exponent = f"{x:.{digits}g}".partition("e")
+    return mantissa + (f"e{int(exponent)}" if exponent else "")
+
+
 def signed(x) -> str:
     """A change written with its sign: +0.4, -0.3."""
     text = number(x)

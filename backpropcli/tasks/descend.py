@@ -69,10 +69,13 @@ class Run:
         return self.trace.watched
 
 
+RUNAWAY = 1e6  # a fall this many times the start's size past it is no approach to a minimum
+
+
 @dataclass(frozen=True)
 class Stop:
-    """A stopping rule's verdict: how the run ended ("converged" or "diverged") and why,
-    for people."""
+    """A stopping rule's verdict: how the run ended ("converged", "diverged" or
+    "unbounded") and why, for people."""
 
     stopped: str
     reason: str
@@ -86,7 +89,11 @@ class Stopping:
     - converged: the value changed by less than `tol` since the step before (0: never);
     - diverged: a value or gradient that is not finite (`not_finite`), or a value that
       got worse (rose; fell, when ascending) for `patience` steps in a row and stands
-      worse than where the run started, so that a climb out of a dip is not a failure.
+      worse than where the run started, so that a climb out of a dip is not a failure;
+    - unbounded: a value that keeps getting better (10 steps in a row or more) and has
+      gone RUNAWAY times its start's size past it (or stopped being finite on the way):
+      the program has no minimum along this path (g = x·y + z falls forever), and a
+      descent to −7.5e83 that "succeeds" would teach the wrong thing.
 
     Divergence is judged on every step's value, never on the thinned trace. The rules
     also keep the best step so far, where a diverged run ends. Unlike most of the
@@ -96,6 +103,7 @@ class Stopping:
     tol: float = 0.0
     patience: int = 50
     ascend: bool = False
+    output: str = "the value"  # the output's name, for the verdict
     change: float | None = field(default=None, init=False)  # value − the one before, or None
     improved: bool = field(default=False, init=False)  # the step just judged is the best yet
     best_step: int = field(default=0, init=False)
@@ -103,10 +111,11 @@ class Stopping:
     _start: float = field(default=0.0, init=False, repr=False)  # the first step's score
     _best: float | None = field(default=None, init=False, repr=False)  # the lowest score
     _rising: int = field(default=0, init=False, repr=False)  # steps in a row that were worse
+    _falling: int = field(default=0, init=False, repr=False)  # ... that were better
 
     @classmethod
-    def of(cls, settings: Settings) -> Stopping:
-        return cls(settings.tol, settings.patience, settings.ascend)
+    def of(cls, settings: Settings, output: str = "the value") -> Stopping:
+        return cls(settings.tol, settings.patience, settings.ascend, output)
 
     def judge(self, k: int, value: float) -> Stop | None:
         """Step k's (finite) value: the verdict if the run stops here, else None."""
@@ -121,16 +130,27 @@ class Stopping:
         self._previous = value
         worse = change < 0 if self.ascend else change > 0
         self._rising = self._rising + 1 if worse else 0
+        self._falling = self._falling + 1 if self.improved else 0
         if self.tol and abs(change) < self.tol:
             return Stop("converged", f"the value changed by less than {self.tol:g} at step {k}")
         if self._rising >= self.patience and score > self._start:
             return Stop("diverged", f"the value rose for {self._rising} steps in a row, "
                                     f"up to {_show(value)}")
+        if self._falling >= 10 and self._start - score > RUNAWAY * max(1.0, abs(self._start)):
+            return Stop("unbounded", self._unbounded(f"{self.output} = {fmt.rough(value)} "
+                                                     f"after {k} steps"))
         return None
+
+    def _unbounded(self, where: str) -> str:
+        way, end = ("increases", "maximum") if self.ascend else ("decreases", "minimum")
+        return f"{self.output} {way} without bound: it has no {end} along this path ({where})"
 
     def not_finite(self, k: int, value: float) -> Stop:
         """The verdict on step k, whose value or gradient is not finite: the run stops
         before recording it."""
+        if self._falling >= 10:  # it ran away to infinity rather than stopping short
+            return Stop("unbounded", self._unbounded(f"{self.output} is {_show(value)} "
+                                                     f"after {k} steps"))
         return Stop("diverged", f"at step {k} the value or its gradient is not finite "
                                 f"({_show(value)})")
 
@@ -172,7 +192,7 @@ def run(
     watch = tuple(compiled.watch)
     trace = Trace(watch, limit=limit)
     history = trace if every == 1 else Trace(watch, every=every, limit=limit)
-    rules = Stopping.of(settings)
+    rules = Stopping.of(settings, compiled.graph.nodes[compiled.graph.output].name)
     judge = rules.judge  # looked up once: a scalar step takes a few µs
     stop: Stop | None = None
     best_xs = list(xs)
@@ -201,7 +221,7 @@ def run(
                 xs[j] = optimizer.update(j, xs[j], grads[j], lr, k + 1)
 
     stop = stop or Stop("steps", f"ran {settings.steps} steps")
-    final = best_xs if stop.stopped == "diverged" else xs
+    final = best_xs if stop.stopped in ("diverged", "unbounded") else xs
     return Run(
         inputs=dict(zip(names, final, strict=True)),
         trace=trace,
@@ -228,6 +248,12 @@ def history(result: Run, settings: Settings) -> list[dict]:
 def failure(result: Run, settings: Settings, data: dict | None = None) -> MathError | None:
     """The error a diverged run ends with (after its report), or None. The session keeps
     the best point, which the hint says; `data` goes into the JSON error document."""
+    if result.stopped == "unbounded":
+        return MathError(
+            result.reason,
+            hint=f"add a term that grows (a square, a regularisation) or bound the params; "
+                 f"the session keeps the point of step {result.best_step}, the last before "
+                 "the run away", data=data)
     if result.stopped != "diverged":
         return None
     return MathError(

@@ -217,3 +217,10 @@ def test_ascent_step_seed(cli):
     assert "x 3 -4 -0.4 2.6" in rows and "y -4 3 +0.3 -3.7" in rows
     assert "z 2 1 +0.1 2.1" in rows
     assert "g: -10 → -7.52 (increased by 2.48)" in rows
+
+
+def test_unbounded_descent_message(cli):
+    code, out, err = cli("descend", str(SAMPLES / "seed.bp"))
+    assert code == 1
+    rows = lines_of(check_golden("descend_seed_unbounded.txt", out + err))
+    assert any("g decreases without bound" in row for row in rows)
