@@ -90,19 +90,22 @@ def freeze(recs: list[Rec], env: dict[str, int], output: int, source: str) -> Gr
 
 
 def final_names(recs: list[Rec], env: dict[str, int]) -> list[str]:
-    """Each node's name in the tables and the JSON. An input is its name, a constant
-    the literal as written. A name assigned several times shows its earlier versions
-    as name#1, name#2, ...; the last keeps the plain name, unless the name is also an
-    input, which always keeps it. Unnamed intermediate results are t1, t2, ...
-    (skipping taken names)."""
+    """Each node's name in the tables and the JSON, by one rule: a name's first version
+    keeps the plain name, and each later assignment to it is a new version, name#1,
+    name#2, ... in the order written. The first version is the input the name stands
+    for (given with --x on the command line), or else its first assignment: `x = x * 2`
+    makes the input x and x#1, `c = a + b; c = c * 2` makes c and c#1. (Where the
+    program uses a name, and for --output, it means the latest version.) A constant is
+    the literal as written; unnamed intermediate results are t1, t2, ... (skipping
+    taken names)."""
     inputs = {r.name or "" for r in recs if r.op == INPUT}
     names = [(r.name or "") if r.op == INPUT else r.text if r.op == CONST else ""
              for r in recs]
     bindings = _bindings(recs)
     for name, where in bindings.items():
-        for k, i in enumerate(where, 1):
-            last = k == len(where) and name not in inputs
-            names[i] = name if last else f"{name}#{k}"
+        first = 1 if name in inputs else 0  # the input is the name's first version
+        for k, i in enumerate(where, first):
+            names[i] = f"{name}#{k}" if k else name
     _number_unnamed(names, taken=inputs | set(bindings) | set(env))
     return names
 

@@ -95,7 +95,10 @@ def test_computed_constant_is_not_an_input():
 def test_naming_of_reassigned_and_unnamed_nodes():
     graph = parse("c = a + b; c = c * 2; d = c * c + 1")
     names = [n.name for n in graph.nodes if n.computed]
-    assert names == ["c#1", "c", "t1", "d"]
+    assert names == ["c", "c#1", "t1", "d"]  # the first version keeps the plain name
+    graph = parse("x = x * 2; x = x + 1")  # an input is its name's first version
+    assert [n.name for n in graph.nodes if not n.is_const] == ["x", "x#1", "x#2"]
+    assert graph.nodes[graph.find("x")].name == "x#2"  # a name means its latest version
 
 
 def test_unnamed_nodes_skip_taken_names():
