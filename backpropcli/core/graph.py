@@ -79,6 +79,13 @@ class Graph:
                 return i
         return None
 
+    def find_input(self, name: str) -> int | None:
+        """The input node of this name, if the program has one."""
+        for i in self.inputs:
+            if self.nodes[i].name == name:
+                return i
+        return None
+
     def with_output(self, index: int) -> Graph:
         return Graph(self.nodes, index, self.source, self.names)
 

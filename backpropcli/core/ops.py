@@ -67,6 +67,9 @@ class Op:
     hint: str = ""  # what to check when its value is not a finite number
     doc: str = ""  # what it computes, in a few words (the README's tables are made of these)
     gate: str = ""  # how the op, as a gate, hands the gradient on (for `backprop explain`)
+    # other spellings of a function's name, as people write it (σ for sigmoid; the
+    # grammar has a terminal for each)
+    spelled: tuple[str, ...] = ()
 
     @property
     def elementwise(self) -> bool:
@@ -141,7 +144,8 @@ _ROWS = (
     Op("tanh", 1, "tanh(a)", local=("1 - out**2",), shows=("1 - tanh(a)^2",), latex=r"\tanh",
        doc="hyperbolic tangent"),
     Op("sigmoid", 1, "1 / (1 + exp(-a))", local=("out * (1 - out)",),
-       shows=("sigmoid(a) * (1 - sigmoid(a))",), doc="σ(a) = 1 / (1 + exp(-a))"),
+       shows=("sigmoid(a) * (1 - sigmoid(a))",), doc="σ(a) = 1 / (1 + exp(-a))",
+       spelled=("σ",)),
     # relu(a) = a where a > 0, else 0 (the + 0.0 turns -0.0 into 0); relu'(a) = sign(relu(a)),
     # which is 1 for a > 0 and 0 for a <= 0, kink included. Written so that a numpy scalar
     # stays on numpy's fast scalar path (maximum() and bool * float leave it).
@@ -193,6 +197,14 @@ OPS: dict[str, Op] = {op.name: op for op in _ROWS}
 # Functions the user calls by name; add, mul, ... are written with their symbols.
 # (A list: register() adds to it, so that what imported it sees the new name too.)
 FUNCTIONS: list[str] = [op.name for op in _ROWS if op.called]
+
+def called(name: str) -> str:
+    """The op a function's name means, whichever way it is spelled (σ: sigmoid)."""
+    for op in OPS.values():
+        if name in op.spelled:
+            return op.name
+    return name
+
 
 # Calls that make a starting value for an input rather than a node.
 INITIALIZERS: dict[str, Initializer] = {init.name: init for init in (

@@ -29,7 +29,7 @@ from lark import Lark
 from ..core.errors import LimitError, ProgramError
 from ..core.graph import CONST, INPUT, Graph
 from ..core.limits import MAX_DIMS, check_shape
-from ..core.ops import FUNCTIONS, INITIALIZERS, LOAD, OPS, Op
+from ..core.ops import FUNCTIONS, INITIALIZERS, LOAD, OPS, Op, called
 from .records import Data, Init, Lit, Rec, Ref, Str, freeze
 from .syntax import build, end, grammar, load_tables, run
 
@@ -215,7 +215,7 @@ class _Builder:
     @_inline
     def call(self, tok, items=None):
         items = items or []
-        name, line, column = str(tok), tok.line, tok.column
+        name, line, column = called(str(tok)), tok.line, tok.column
         if name in INITIALIZERS:
             shape = tuple(self.size(t, name) for t in items)
             try:  # refused here, before anything is made

@@ -76,14 +76,15 @@ def run(parser: Lark, source: str) -> object:
                                 hint=f"end it with {char}, as in {LOAD}({char}data.csv{char})"
                                 ) from None
         what = f"unexpected character {char!r}"
-        raise _syntax(source, e.line, e.column, what, _acceptable(e)) from None
+        raise _syntax(source, e.line, e.column, what, _acceptable(e),
+                      hint=_lookalike(char)) from None
     except UnexpectedToken as e:
         tok = e.token
         if tok.type == "$END":
             raise _syntax(source, *end(source), "the program ends too early",
                           e.expected) from None
         raise _syntax(source, tok.line, tok.column, f"unexpected {_describe(tok)}",
-                      _acceptable(e)) from None
+                      _acceptable(e), hint=_side_by_side(source, tok)) from None
     except UnexpectedInput as e:  # UnexpectedEOF and the like
         raise _syntax(source, *end(source), "the program ends too early",
                       getattr(e, "expected", ())) from None
@@ -99,12 +100,12 @@ def end(source: str) -> tuple[int, int]:
 _TERMINALS = {
     "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "LPAR": "'('",
     "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','", "PLUS": "'+'",
-    "MINUS": "'-'", "STAR": "'*'",
-    "SLASH": "'/'", "AT": "'@'", "POW": "'^'", "EQUAL": "'='", "AUGOP": "'+='",
+    "_MINUS": "'-'", "_TIMES": "'*'", "SIGMA": "σ(...)",
+    "_DIVIDE": "'/'", "AT": "'@'", "POW": "'^'", "EQUAL": "'='", "AUGOP": "'+='",
     "SEMICOLON": "';'", "_NL": "a new line", "$END": "the end of the program",
 }
-_STARTS_EXPRESSION = {"NAME", "NUMBER", "STRING", "LPAR", "LSQB", "MINUS", "PLUS"}
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "AT", "POW"}
+_STARTS_EXPRESSION = {"NAME", "NUMBER", "STRING", "LPAR", "LSQB", "_MINUS", "PLUS", "SIGMA"}
+_OPERATORS = {"PLUS", "_MINUS", "_TIMES", "_DIVIDE", "AT", "POW"}
 _ENDS_STATEMENT = {"SEMICOLON", "_NL", "$END"}
 
 
@@ -117,7 +118,7 @@ def _expected(names) -> str:
     said = []
     for group, label, present in (
         (_STARTS_EXPRESSION, "an expression", "NUMBER" in names),
-        (_OPERATORS, "an operator", "STAR" in names),
+        (_OPERATORS, "an operator", "_TIMES" in names),
         (_ENDS_STATEMENT, "the end of the statement", bool(names & {"SEMICOLON", "_NL"})),
     ):
         if present:
@@ -150,7 +151,36 @@ def _describe(tok) -> str:
     return repr(str(tok.value))
 
 
-def _syntax(source: str, line: int, column: int, what: str, expected) -> SyntaxProblem:
+def _syntax(source: str, line: int, column: int, what: str, expected,
+            hint: str | None = None) -> SyntaxProblem:
     wanted = _expected(expected)
     message = f"{what}; expected {wanted}" if wanted else what
-    return SyntaxProblem(message, line=line, column=column, source=source)
+    return SyntaxProblem(message, line=line, column=column, source=source, hint=hint)
+
+
+# Characters that look like maths but are not the language's, and what to type instead
+# (the ones that are, − · × ⋅ ÷ σ, the grammar takes as they are).
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
+_LOOKALIKES = {"–": "-", "—": "-", "∗": "*", "⁄": "/", "∕": "/", "√": "sqrt(...)",
+               "‘": "'", "’": "'", "“": '"', "”": '"', "∑": "sum(...)"}
+
+
+def _lookalike(char: str) -> str | None:
+    """What to type instead of a character that looks like maths: x² is x^2."""
+    if char in "⁰¹²³⁴⁵⁶⁷⁸⁹⁻":
+        power = char.translate(_SUPERSCRIPTS)
+        return f"write a power with ^: x^{power}, not x{char}"
+    if char in _LOOKALIKES:
+        return f"write {_LOOKALIKES[char]} instead of {char}"
+    return None
+
+
+def _side_by_side(source: str, tok) -> str | None:
+    """A number written right against a name (2x) is no product: say to write 2*x."""
+    if tok.type != "NAME" or tok.start_pos is None or tok.start_pos == 0:
+        return None
+    before = source[:tok.start_pos]
+    number = before[len(before.rstrip("0123456789.")):]
+    if number and number[0] != ".":
+        return f"write {number}*{tok.value} to multiply: {number}{tok.value} is no product"
+    return None

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import UnknownNames, ValueProblem
+from ..core.errors import ProgramError, UnknownNames, ValueProblem
 from ..core.graph import Graph, Value
 from ..core.limits import MAX_DIMS, check_shape
 from ..core.ops import INITIALIZERS
@@ -376,11 +376,29 @@ def bind(
         else:
             missing.append(node.name)
     if missing:
+        _refuse_late(graph, missing)
         flags = " ".join(f"--{n} VALUE" for n in missing)
         raise ValueProblem(
             f"no value for {', '.join(missing)}",
             hint=f"give {'it' if len(missing) == 1 else 'them'} on the command line: {flags}")
     return values
+
+
+def _refuse_late(graph: Graph, missing: list[str]) -> None:
+    """`g = f + z; f = x*y` with no value for f: the program computes f, but only after
+    the statement that uses it, which therefore means an input f. Statements run in
+    order: say that, rather than ask for a value of f. (With --f given, the program is
+    fine: an input f, and later another f.)"""
+    for name in missing:
+        later = graph.names.get(name)
+        used = graph.find_input(name)
+        if later is not None and used is not None and later != used:
+            node, use = graph.nodes[later], graph.nodes[used]
+            raise ProgramError(f"{name} is assigned on line {node.line} after its use here",
+                               line=use.line, column=use.column, source=graph.source,
+                               hint=f"assign {name} before the statements that use it: they "
+                                    "run in the order written (or give it a value: --"
+                                    f"{name} VALUE)")
 
 
 def random_start(rng: np.random.Generator, kind: str, shape: tuple[int, ...]):

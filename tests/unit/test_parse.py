@@ -168,3 +168,35 @@ def test_random_bytes_give_a_syntax_error():
         text = bytes(rng.integers(0, 256, 40, dtype=np.uint8)).decode("latin-1")
         with contextlib.suppress(SyntaxProblem, ProgramError):
             parse(text)
+
+
+def test_maths_as_people_type_it():
+    # − (U+2212), · × ⋅ and ÷ are the operators they are, σ(…) is sigmoid
+    typed = parse("g = x·y − z ÷ 2 × 3 ⋅ 1; h = σ(g) − −1")
+    plain = parse("g = x*y - z / 2 * 3 * 1; h = sigmoid(g) - -1")
+    assert [(n.op, n.text) for n in typed.nodes] == [(n.op, n.text) for n in plain.nodes]
+
+
+@pytest.mark.parametrize(("text", "column", "hint"), [
+    ("y = 2x", 6, "write 2*x to multiply"),
+    ("y = 3.5w + 1", 8, "write 3.5*w"),
+    ("y = x²", 6, "write a power with ^: x^2"),
+    ("y = x³ + 1", 6, "x^3"),
+    ("y = x – 1", 7, "write - instead of –"),
+])
+def test_maths_that_is_not_the_language_says_what_to_type(text, column, hint):
+    with pytest.raises(SyntaxProblem) as e:
+        parse(text)
+    assert e.value.column == column and hint in (e.value.hint or ""), e.value.hint
+
+
+def test_a_name_assigned_after_its_use_says_so():
+    from backpropcli.core.errors import ProgramError as Late
+    from backpropcli.tasks.values import bind
+
+    graph = parse("g = f + z; f = x*y")
+    with pytest.raises(Late) as e:
+        bind(graph, {"x": 1.0, "y": 2.0, "z": 3.0})
+    assert e.value.message == "f is assigned on line 1 after its use here"
+    assert (e.value.line, e.value.column) == (1, 5)  # the caret under the use
+    assert bind(graph, {"x": 1.0, "y": 2.0, "z": 3.0, "f": 4.0})  # an input f, then another

@@ -72,6 +72,8 @@ def data_source(node, shape: tuple[int, ...]) -> str:
 def operand_values(ev: Evaluation, i: int) -> list[str]:
     """The operands of node i as numbers to put in its formula: 3 · (-4), -12 + 2."""
     node = ev.graph.nodes[i]
+    if OPS[node.op].called:  # a function's own parentheses hold it: sigmoid(-15)
+        return [fmt.brief(ev.values[j]) for j in node.args]
     texts = [fmt.paren(ev.values[j]) for j in node.args]
     if OPS[node.op].bare_first and texts:
         texts[0] = fmt.brief(ev.values[node.args[0]])
