@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .. import api
 from ..core import fmt
-from ..core.errors import BackpropError, UsageError
+from ..core.errors import UsageError
 from ..output import document as doc
 from ..output.picture import FORMATS
 from ..tasks import check as checking
@@ -27,55 +25,10 @@ from ..tasks import session
 from ..tasks.point import Point, read_point
 from ..tasks.program import program_source
 from . import options as o
-from .options import CommandLine, Option
+from .options import CommandLine
+from .spec import Env, Outcome, Spec
 
-Tell = Callable[..., None]
-
-
-@dataclass
-class Env:
-    """What a handler may use of the world: stdin, a progress bar, the locked session."""
-
-    stdin: Callable[[], str | None]
-    progress: Callable[[str, int], AbstractContextManager[Tell | None]]
-    tx: session.Transaction | None = None
-    json: bool = False
-
-
-@dataclass
-class Outcome:
-    """What a command has to show and keep. Documents and views are made only when
-    asked for (--json or not), views only where Rich is loaded."""
-
-    document: Callable[[], dict] | None = None
-    view: Callable[[], object] | None = None
-    text: str | None = None  # plain text for stdout (markdown, latex, dot, mermaid, svg)
-    session: session.Session | None = None  # saved with the output: both or neither
-    commit: Callable[[Callable[[], None]], None] | None = None  # reset: remove, then write
-    note: str | None = None  # a line for stderr after the output: where a file went
-    failure: BackpropError | None = None  # the verdict, after the output (exit code)
-
-
-@dataclass(frozen=True)
-class Spec:
-    name: str
-    summary: str  # its line in `backprop --help`
-    doc: str  # the paragraphs of its own --help
-    examples: tuple[str, ...]
-    options: tuple[Option, ...]
-    run: Callable[[CommandLine, Env], Outcome]
-    program: bool = True  # takes PROGRAM and input values
-    changes_session: bool = False
-    usage: str = field(default="")
-
-    @property
-    def usage_line(self) -> str:
-        if self.usage:
-            return self.usage
-        if self.program:
-            return f"backprop {self.name} PROGRAM [--NAME VALUE ...] [OPTIONS]"
-        return f"backprop {self.name} [OPTIONS]"
-
+__all__ = ["BY_NAME", "SPECS", "Env", "Outcome", "Spec"]  # what app.py runs
 
 # ---------------------------------------------------------------------------
 # shared by the handlers
