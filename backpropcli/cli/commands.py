@@ -1,4 +1,4 @@
-"""The eight commands, each one spec: its name, a one-line summary, its help, examples,
+"""The nine commands, each one spec: its name, a one-line summary, its help, examples,
 its options and its handler. A handler reads its command line, calls the Python API
 (api.py) and says what to show: a JSON document, a view for the terminal, plain text,
 the session to save, and a verdict (a failed check, a diverged descent). It writes
@@ -25,6 +25,7 @@ from ..tasks import session
 from ..tasks.point import Point, read_point
 from ..tasks.program import program_source
 from . import options as o
+from . import quiz
 from .options import CommandLine
 from .spec import Env, Outcome, Spec
 
@@ -321,6 +322,26 @@ SPECS = (
           'backprop graph "g = x*y + z" --x 3 --y -4 --z 2 --format mermaid',
           "backprop graph samples/micrograd.bp --format dot | dot -Tpng > micrograd.png"),
          (*o.PROGRAM, o.GRAPH_FORMAT, o.SAVE, o.GRAPH_FULL, o.JSON), run_graph),
+    Spec("quiz", "Practice: work out the backprop of PROGRAM by hand, and be graded.",
+         "Practise back-propagation by hand: the quiz hides the numbers and asks, one "
+         "question at a time in the order a person works, for each node's value "
+         "(value:f), each local gradient (local:f:x), each gradient from the output down "
+         "(grad:x) and each param's new value after one step (step:x), as --ask chooses "
+         "(default local,grad; step too with --lr). A wrong answer gets a hint and one "
+         "more try, a second the right answer and its derivation; the end is the score "
+         "per kind and per node, what was missed and what to practise next. Exit code 0 "
+         "when every question ended right, 1 otherwise.\nAnswers are numbers or arithmetic "
+         "(-4, 1*3, -2/3; [1, 2] for an array), typed, or one per line on stdin. --random "
+         "makes up a problem (--level 1 to 5, --seed N). --sheet writes the questions "
+         "without the answers; --answers FILE grades a sheet of answers. PROGRAM and values "
+         "as for eval; without PROGRAM, the session (which the quiz leaves as it is).",
+         ('backprop quiz "f = x*y; g = f + z" --x 3 --y -4 --z 2',
+          "backprop quiz --random --level 3 --seed 7",
+          "printf '%s\\n' -4 3 1 1 1 1 3 -4 | backprop quiz samples/seed.bp",
+          "backprop quiz samples/reuse.bp --ask value,grad,step --lr 0.1",
+          "backprop quiz samples/seed.bp --sheet --json > sheet.json   (fill in its answers)",
+          "backprop quiz --answers sheet.json --json | jq .quiz.score"),
+         quiz.OPTIONS, quiz.run_quiz),
     Spec("history", "The session's history: the output's value at each step.",
          "The session's history: the output's value at the evaluation and after each step "
          "(a long descent's thinned to an even spread).",
