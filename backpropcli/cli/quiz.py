@@ -235,7 +235,7 @@ def converse(quiz: Quiz, talk: Talk) -> Result:
     problem = words.problem_line(quiz)
     talk.write(f"Quiz: {words.program_line(quiz.point.program)}\n  {words.point_line(quiz)}\n"
                + (f"  {problem}\n" if problem else "")
-               + f"{len(quiz.questions)} questions. {words.INTRO}\n")
+               + f"{words.asking(quiz)}\n{words.INTRO}\n")
     graded: list[Graded] = []
     kind = None
     for k, q in enumerate(quiz.questions):

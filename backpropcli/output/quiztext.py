@@ -145,9 +145,15 @@ def problem_line(quiz: Quiz) -> str | None:
             f"--level {p.level} --seed {p.seed})")
 
 
-INTRO = ("Answer with a number or arithmetic (-4, 1*3, 0.5, -2/3), an array as [1, 2]. "
-         "A wrong answer gets a hint and one more try; end of input (Ctrl-D) stops the "
-         "quiz with the score so far.")
+INTRO = ("Answer with a number or arithmetic (-4, 1*3, 0.5, -2/3), an array as [1, 2]. A "
+         "wrong\nanswer gets a hint and one more try; end of input (Ctrl-D) stops with the "
+         "score so far.")
+
+
+def asking(quiz: Quiz) -> str:
+    """How many questions, of which kinds: 8 questions: local gradients, gradients (the
+    backward pass)."""
+    return f"{len(quiz.questions)} questions: " + ", ".join(KIND_NAMES[k] for k in quiz.kinds)
 
 
 def shape_text(quiz: Quiz, q: Question) -> str:

@@ -47,9 +47,8 @@ def sheet_view(quiz: Quiz, full: bool = False) -> RenderableType:
 
 
 def _kinds(quiz: Quiz) -> str:
-    said = [quiztext.KIND_NAMES[k] for k in quiz.kinds]
     lr = f", lr = {fmt.number(quiz.lr)}" if quiz.lr is not None else ""
-    return f"{len(quiz.questions)} questions: " + ", ".join(said) + lr
+    return quiztext.asking(quiz) + lr
 
 
 def results_view(result: Result, every: bool = False, full: bool = False) -> RenderableType:
