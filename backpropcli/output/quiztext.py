@@ -9,6 +9,8 @@ made with output/text.py's stages, so the quiz and `explain` always say it alike
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..core import fmt
@@ -20,6 +22,8 @@ from ..tasks.quiz import Question, Quiz
 from .text import d, formulas, numbers, value_text
 
 ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
+TERMS = 4  # chain-rule terms (and users, and known numbers) written out, as in eval's table
+LONG = 120  # characters of a program said on one line
 KIND_NAMES = {"value": "values (the forward pass)", "local": "local gradients",
               "grad": "gradients (the backward pass)", "step": "one step"}
 
@@ -59,11 +63,12 @@ def about(quiz: Quiz, q: Question) -> str:
     for t in quiz.evaluation.terms[q.node]:
         users[t.user] = users.get(t.user, 0) + 1
     said = [f"{'twice ' if n == 2 else f'{n} times ' if n > 2 else ''}by "
-            f"{nodes[u].name} = {nodes[u].text}" for u, n in users.items()]
-    return f"{node.name} is used " + " and ".join(said)
+            f"{nodes[u].name} = {nodes[u].text}" for u, n in list(users.items())[:TERMS]]
+    more = f" and {len(users) - TERMS} more" if len(users) > TERMS else ""
+    return f"{node.name} is used " + " and ".join(said) + more
 
 
-def known_text(quiz: Quiz, q: Question, known: dict[str, object]) -> str:
+def known_text(quiz: Quiz, q: Question, known: Mapping[str, object]) -> str:
     """The numbers the student may use, of those known by now: the operands' values (and
     the node's, for a local gradient); for a backward question the upstream gradients
     and the local ones (said apart: at the output ∂g/∂x is both a local gradient and the
@@ -83,9 +88,17 @@ def known_text(quiz: Quiz, q: Question, known: dict[str, object]) -> str:
     return "; ".join(text for text in lists if text and not text.endswith(" "))
 
 
-def _listed(quiz: Quiz, ids, known: dict[str, object]) -> str:
+def _listed(quiz: Quiz, ids, known: Mapping[str, object]) -> str:
+    shown = [qid for qid in dict.fromkeys(ids) if qid in known]
+    more = ", …" if len(shown) > TERMS else ""
     return ", ".join(f"{said(quiz, qid)} = {number(known[qid])}"
-                     for qid in dict.fromkeys(ids) if qid in known)
+                     for qid in shown[:TERMS]) + more
+
+
+def _terms(terms, text) -> str:
+    """The chain-rule terms joined by +, the first TERMS of them and a count of the rest."""
+    said = " + ".join(text(t) for t in terms[:TERMS])
+    return said + (f" + … ({len(terms) - TERMS} more terms)" if len(terms) > TERMS else "")
 
 
 def said(quiz: Quiz, qid: str) -> str:
@@ -102,13 +115,13 @@ def said(quiz: Quiz, qid: str) -> str:
     return f"new {rest}"
 
 
-def context(quiz: Quiz, q: Question, known: dict[str, object]) -> str:
+def context(quiz: Quiz, q: Question, known: Mapping[str, object]) -> str:
     """Where the question is, and the numbers known: f = x * y; x = 3, y = -4."""
     numbers_known = known_text(quiz, q, known)
     return about(quiz, q) + (f"; {numbers_known}" if numbers_known else "")
 
 
-def prompt(quiz: Quiz, q: Question, known: dict[str, object]) -> str:
+def prompt(quiz: Quiz, q: Question, known: Mapping[str, object]) -> str:
     """The question on one line: where it is, what is known, what is asked."""
     return f"{context(quiz, q, known)}:  {symbol(quiz, q)} = ?"
 
@@ -126,7 +139,8 @@ def kind_title(quiz: Quiz, kind: str) -> str:
 def program_line(text: str) -> str:
     """A program on one line, its comments left out: f = x*y; g = f + z."""
     lines = [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
-    return "; ".join(ln for ln in lines if ln)
+    said = "; ".join(ln for ln in lines if ln)
+    return said if len(said) <= LONG else said[: LONG - 2] + " …"
 
 
 def point_line(quiz: Quiz) -> str:
@@ -217,16 +231,16 @@ def _grad_hint(quiz: Quiz, q: Question) -> str:
     nodes = quiz.graph.nodes
     terms = ev.terms[q.node]
     name = nodes[q.node].name
-    chain = " + ".join(_term_symbols(quiz, q.node, t) for t in terms)
+    chain = _terms(terms, lambda t: _term_symbols(quiz, q.node, t))
     first = (f"sum over {'both' if len(terms) == 2 else f'all {len(terms)}'} uses of {name}"
              if len(terms) > 1 else "chain rule: upstream × local")
     parts = [f"{first}: {symbol(quiz, q)} = {chain}"]
-    gates = dict.fromkeys(rule(nodes[t.user].op, t.slot) for t in terms
+    gates = dict.fromkeys(rule(nodes[t.user].op, t.slot) for t in terms[:TERMS]
                           if OPS[nodes[t.user].op].gate)
     parts += list(gates)
     locals_ = dict.fromkeys(
         f"{d(nodes[t.user].name, name)} = {local_formula(ev.graph, t.user, t.slot)}"
-        for t in terms if t.local is not None)
+        for t in terms[:TERMS] if t.local is not None)
     if locals_:
         parts.append("local: " + ", ".join(locals_))
     return "; ".join(parts)
@@ -295,12 +309,11 @@ def _term_symbols(quiz: Quiz, j: int, t) -> str:
 def _grad_stages(quiz: Quiz, q: Question) -> list:
     ev = quiz.evaluation
     terms = ev.terms[q.node]
-    stages = [symbol(quiz, q), " + ".join(_term_symbols(quiz, q.node, t) for t in terms)]
+    stages = [symbol(quiz, q), _terms(terms, lambda t: _term_symbols(quiz, q.node, t))]
     if all(t.local is not None and np.ndim(t.upstream) == 0 and np.ndim(t.local) == 0
-           for t in terms):
-        paths = [_path(quiz, q.node, t) for t in terms]
-        stages += [" + ".join(formulas(p) for p in paths),
-                   " + ".join(numbers(p) for p in paths)]
+           for t in terms[:TERMS]):
+        stages += [_terms(terms, lambda t: formulas(_path(quiz, q.node, t))),
+                   _terms(terms, lambda t: numbers(_path(quiz, q.node, t)))]
     return [*stages, _result(q.right)]
 
 

@@ -22,7 +22,9 @@ output/quiztext.py.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -86,16 +88,19 @@ class Quiz:
     def name(self, i: int) -> str:
         return self.graph.nodes[i].name
 
-    def find(self, qid: str) -> Question | None:
-        for q in self.questions:
-            if q.id == qid:
-                return q
-        return None
+    @cached_property
+    def _positions(self) -> dict[str, int]:
+        return {q.id: k for k, q in enumerate(self.questions)}
 
-    def given(self) -> dict[str, object]:
-        """What the student is given, by id: every input's value; the forward pass when
-        values are not asked; the output's own gradient (1), where the backward pass
-        starts; the params' gradients when steps are asked but gradients are not."""
+    def find(self, qid: str) -> Question | None:
+        k = self._positions.get(qid)
+        return None if k is None else self.questions[k]
+
+    def position(self, qid: str) -> int | None:
+        return self._positions.get(qid)
+
+    @cached_property
+    def _given(self) -> dict[str, object]:
         ev, nodes = self.evaluation, self.graph.nodes
         out: dict[str, object] = {f"value:{nodes[i].name}": ev.values[i]
                                   for i in self.graph.inputs}
@@ -108,13 +113,17 @@ class Quiz:
             out.update({f"grad:{p}": ev.gradients()[p] for p in self.point.params})
         return out
 
-    def known(self, before: int) -> dict[str, object]:
+    def given(self) -> Mapping[str, object]:
+        """What the student is given, by id: every input's value; the forward pass when
+        values are not asked; the output's own gradient (1), where the backward pass
+        starts; the params' gradients when steps are asked but gradients are not."""
+        return self._given
+
+    def known(self, before: int) -> Mapping[str, object]:
         """What the student knows when the question at position `before` comes: what is
         given, and the right answer of every question before it (answered right, or
-        shown after the last try)."""
-        out = self.given()
-        out.update({q.id: q.right for q in self.questions[:before]})
-        return out
+        shown after the last try). A view, not a copy: asking it costs nothing."""
+        return _Known(self, before)
 
     def value_of(self, qid: str):
         """The number behind any id of the scheme, asked or given (None if unknown)."""
@@ -122,6 +131,26 @@ class Quiz:
         if q is not None:
             return q.right
         return self.given().get(qid)
+
+
+class _Known(Mapping):
+    def __init__(self, quiz: Quiz, before: int) -> None:
+        self.quiz, self.before = quiz, before
+
+    def __getitem__(self, qid: str):
+        k = self.quiz.position(qid)
+        if k is not None and k < self.before:
+            return self.quiz.questions[k].right
+        return self.quiz.given()[qid]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.quiz.given()
+        for q in self.quiz.questions[: self.before]:
+            if q.id not in self.quiz.given():
+                yield q.id
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def kinds_of(text: str | None, lr: float | None) -> tuple[str, ...]:
