@@ -137,6 +137,9 @@ def _open_sheet(line: CommandLine, env: Env,
     must make the same point); a bare sheet of answers is for PROGRAM, or the session."""
     if sheet.point is None:
         return _open(line, env)
+    if line.values and line.program is None:
+        raise UsageError(f"--{next(iter(line.values))}: the answers are for the values their "
+                         "document holds", hint="leave the values out")
     result = api.evaluate(sheet.point, output=line.text("output"))
     if line.program is not None or line.flag("random"):
         mine, _ = _open(line, env)
@@ -197,7 +200,12 @@ def _answers(line: CommandLine, env: Env) -> list[str] | None:
         raise UsageError("PROGRAM - reads the program from stdin, which leaves no answers "
                          "to read there", hint="give the program as text or a file, or use "
                                                "--sheet and --answers FILE")
-    return (env.stdin() or "").splitlines()
+    piped = env.stdin() or ""
+    if piped.lstrip().startswith("{"):  # eval ... --json | backprop quiz: not answers
+        raise UsageError("stdin holds a JSON document, where the quiz reads its answers, one "
+                         "per line", hint="grade a sheet of answers with --answers -; for a "
+                                          "quiz on a program, give PROGRAM (or use the session)")
+    return piped.splitlines()
 
 
 @contextlib.contextmanager
@@ -214,7 +222,10 @@ def _talk(as_json: bool, answers: list[str] | None) -> Iterator[Talk]:
 
     if answers is None:
         def read() -> str | None:
-            text = sys.stdin.readline()
+            try:
+                text = sys.stdin.readline()
+            except (OSError, ValueError):  # the terminal went away, or sent no text
+                return None
             return text.rstrip("\r\n") if text else None
 
         yield Talk(write, read, echo=False)

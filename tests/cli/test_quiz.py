@@ -238,6 +238,8 @@ def test_sheet_filled_in_and_graded(cli, tmp_path):
     assert code == 2 and "the answers are for another problem" in err
     code, out, err = cli("quiz", "--answers", str(path), "--lr", "0.1")
     assert code == 2 and "the answers are for lr = 0.5" in err
+    code, out, err = cli("quiz", "--answers", str(path), "--x", "5")
+    assert code == 2 and "--x: the answers are for the values their document holds" in err
 
 
 def test_a_bare_sheet_of_answers(cli):
@@ -340,9 +342,11 @@ def test_random_problem_graded_later_without_the_seed(cli, tmp_path):
     (["-", "--x", "1"], "PROGRAM - reads the program from stdin"),
     (["g = sum(x)", "--x", "[1, 2]", "--ask", "local"], "no questions to ask"),
     ([*WORKED, "--answers", "missing.json"], "missing.json"),
+    (list(WORKED), "stdin holds a JSON document, where the quiz reads its answers"),
 ])
 def test_usage_errors(cli, args, said):
-    code, out, err = cli("quiz", *args, stdin="1\n")
+    piped = '{"schema": "backprop/1"}\n' if said.startswith("stdin holds") else "1\n"
+    code, out, err = cli("quiz", *args, stdin=piped)
     assert code == 2
     assert said in err
 
