@@ -1,41 +1,28 @@
-"""`backprop quiz`: its handler, and the conversation of a quiz asked one question at a
-time.
+"""`backprop quiz`: its handler, and what a quiz is on (PROGRAM, a made-up problem, the
+session, or the program a sheet of answers carries).
 
-The quiz is the one command that talks while it runs, so its handler writes as it
-goes: each question, then right, or a hint and one more try, or the right answer and
-its derivation. The words go to stdout, or to stderr with --json (stdout is data: one
-document at the end, as for every command); the end (the score, what was missed, what
-to practise) is an Outcome like any other, drawn and written by app.py.
-
-Answers come from the terminal a line at a time; when stdin is not a terminal, from
-its lines, echoed after their prompts so that the transcript reads as a dialogue (a
-script, or a test, drives the quiz so: `printf '%s\\n' -4 3 | backprop quiz ...`). End
-of input stops the quiz with the score so far; the questions left count as not
-answered, so not right (exit code 1). The session is read, never changed.
+Three ways to run: ask the questions one at a time (conversation.py), write them as a
+sheet without the answers (--sheet), or grade a sheet of answers (--answers). The quiz
+is the one command that talks while it runs; its end (the score, what was missed, what
+to practise) is an Outcome like any other, drawn and written by app.py. Questions left
+unanswered count as not right (exit code 1). The session is read, never changed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import sys
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-
 import numpy as np
 
 from .. import api
-from ..core.errors import OutputError, UsageError, ValueProblem
+from ..core.errors import UsageError, ValueProblem
 from ..output import document as doc
-from ..output import quiztext as words
-from ..output.text import visible
 from ..tasks import grading, problems, session
 from ..tasks import quiz as quizzing
-from ..tasks.answers import NotANumber, agrees, fits, read_answer, wrong_elements
-from ..tasks.grading import AnswerSheet, Graded, Result
+from ..tasks.grading import AnswerSheet, Result
 from ..tasks.point import Point
 from ..tasks.program import program_source
-from ..tasks.quiz import Problem, Question, Quiz
+from ..tasks.quiz import Problem, Quiz
 from . import options as o
+from .conversation import converse, piped_answers, talk
 from .options import CommandLine
 from .spec import Env, Outcome
 
@@ -54,11 +41,9 @@ def run_quiz(line: CommandLine, env: Env) -> Outcome:
         quiz = _quiz(line, env, sheet)
         return _ended(grading.grade(quiz, grading.read_answers(quiz, sheet, origin)), line,
                       every=True)
-    answers = _answers(line, env)
+    answers = piped_answers(line, env)
     quiz = _quiz(line, env)
-    with _talk(env.json, answers) as talk:
-        result = converse(quiz, talk)
-    return _ended(result, line)
+    return _ended(converse(quiz, talk(env.json, answers)), line)
 
 
 def _ended(result: Result, line: CommandLine, every: bool = False) -> Outcome:
@@ -178,128 +163,3 @@ def _answer_sheet(line: CommandLine, env: Env) -> tuple[AnswerSheet, str]:
     from ..tasks.files import expand, read_text
 
     return grading.read_answer_sheet(read_text(expand(path), "--answers "), path), path
-
-
-# ---------------------------------------------------------------------------
-# the conversation
-
-@dataclass
-class Talk:
-    """Where the quiz's words go, and where its answers come from."""
-
-    write: Callable[[str], None]
-    read: Callable[[], str | None]  # the next line of input, None at its end
-    echo: bool  # the answers come from a pipe: write each after its prompt
-
-
-def _answers(line: CommandLine, env: Env) -> list[str] | None:
-    """The lines of piped answers, read now (None: a terminal, read as the quiz goes)."""
-    if _terminal(sys.stdin):
-        return None
-    if line.program == "-":
-        raise UsageError("PROGRAM - reads the program from stdin, which leaves no answers "
-                         "to read there", hint="give the program as text or a file, or use "
-                                               "--sheet and --answers FILE")
-    piped = env.stdin() or ""
-    if piped.lstrip().startswith("{"):  # eval ... --json | backprop quiz: not answers
-        raise UsageError("stdin holds a JSON document, where the quiz reads its answers, one "
-                         "per line", hint="grade a sheet of answers with --answers -; for a "
-                                          "quiz on a program, give PROGRAM (or use the session)")
-    return piped.splitlines()
-
-
-@contextlib.contextmanager
-def _talk(as_json: bool, answers: list[str] | None) -> Iterator[Talk]:
-    stream = sys.stderr if as_json else sys.stdout
-
-    def write(text: str) -> None:
-        try:
-            stream.write(visible(text))
-            stream.flush()
-        except (OSError, ValueError) as e:
-            raise OutputError(f"cannot write the quiz: {getattr(e, 'strerror', None) or e}"
-                              ) from None
-
-    if answers is None:
-        def read() -> str | None:
-            try:
-                text = sys.stdin.readline()
-            except (OSError, ValueError):  # the terminal went away, or sent no text
-                return None
-            return text.rstrip("\r\n") if text else None
-
-        yield Talk(write, read, echo=False)
-    else:
-        lines = iter(answers)
-        yield Talk(write, lambda: next(lines, None), echo=True)
-
-
-def _terminal(stream) -> bool:
-    try:
-        return stream is not None and stream.isatty()
-    except (AttributeError, ValueError):
-        return False
-
-
-def converse(quiz: Quiz, talk: Talk) -> Result:
-    """Ask every question in order; stop at the end of input with the score so far."""
-    problem = words.problem_line(quiz)
-    talk.write(f"Quiz: {words.program_line(quiz.point.program)}\n  {words.point_line(quiz)}\n"
-               + (f"  {problem}\n" if problem else "")
-               + f"{words.asking(quiz)}\n{words.INTRO}\n")
-    graded: list[Graded] = []
-    kind = None
-    for k, q in enumerate(quiz.questions):
-        if q.kind != kind:
-            kind = q.kind
-            talk.write(f"\n{words.kind_title(quiz, kind)}\n")
-        talk.write(f"[{k + 1}/{len(quiz.questions)}] "
-                   f"{words.context(quiz, q, quiz.known(k))}\n")
-        tries, ended = _ask(quiz, q, talk)
-        graded.append(Graded(q, tries, grading.verdict(q, tries, quiz.tol)))
-        if ended:
-            talk.write("(end of input: the questions left count as not answered)\n\n")
-            graded += [Graded(rest, (), grading.UNANSWERED)
-                       for rest in quiz.questions[k + 1:]]
-            return Result(quiz, tuple(graded), stopped=True)
-    talk.write("\n")
-    return Result(quiz, tuple(graded))
-
-
-def _ask(quiz: Quiz, q: Question, talk: Talk) -> tuple[tuple, bool]:
-    """One question: up to two tries, a hint after the first wrong one, the right answer
-    and its derivation after the second. An answer that is not a number is asked again
-    and not counted; one of the wrong shape is a wrong try (from a pipe, the next line
-    is meant for the next try). Returns the tries and whether input ended."""
-    tries: list = []
-    while len(tries) < quizzing.TRIES:
-        talk.write(f"  {words.symbol(quiz, q)} = ")
-        text = talk.read()
-        if text is None:
-            talk.write("\n")
-            return tuple(tries), True
-        if talk.echo:
-            talk.write(text + "\n")
-        try:
-            answer = read_answer(text)
-        except NotANumber as e:  # asked again, not counted as a try
-            talk.write(f"  {e.message}\n")
-            continue
-        tries.append(answer)
-        talk.write(f"  {_feedback(quiz, q, answer, len(tries))}\n")
-        if agrees(answer, q.right, quiz.tol):
-            break
-    return tuple(tries), False
-
-
-def _feedback(quiz: Quiz, q: Question, answer, tried: int) -> str:
-    if agrees(answer, q.right, quiz.tol):
-        return "right" if tried == 1 else "right, on the second try"
-    if not fits(answer, q.right):  # a try all the same: a typed answer goes on
-        said = f"not right: {words.shape_text(quiz, q)}"
-    else:
-        off = words.off_text(wrong_elements(answer, q.right, quiz.tol))
-        said = f"not right ({off})" if off else "not right"
-    if tried < quizzing.TRIES:
-        return f"{said}. Hint: {words.hint(quiz, q)}. One more try:"
-    return f"{said}. {words.derivation(quiz, q)}"

@@ -25,7 +25,7 @@ from ..tasks.grading import Result, Tally
 from ..tasks.jsontext import dumps, jsonable
 from ..tasks.point import SCHEMA, Point
 from ..tasks.quiz import Question, Quiz
-from . import quiztext
+from . import hints, quiztext
 from .picture import edges, node_id
 from .text import count_text
 
@@ -225,14 +225,14 @@ def quiz_fields(result: Result) -> dict:
     answers given, its verdict, the right answer and its derivation; the score per kind
     and per node; what to practise next."""
     quiz = result.quiz
-    topic, command = quiztext.practice_text(result.practice())
+    topic, command = hints.practice_text(result.practice())
     questions = []
     for k, g in enumerate(result.graded):
         q = g.question
         questions.append({**_question(quiz, q, quiz.known(k)),
                           "answers": [jsonable(a) for a in g.tries], "verdict": g.verdict,
                           "right": jsonable(q.right),
-                          "derivation": quiztext.derivation(quiz, q)})
+                          "derivation": hints.derivation(quiz, q)})
     return {"quiz": {
         **_settings(quiz),
         "score": {**_tally(result.score), "all_right": result.all_right,

@@ -125,13 +125,6 @@ class Quiz:
         shown after the last try). A view, not a copy: asking it costs nothing."""
         return _Known(self, before)
 
-    def value_of(self, qid: str):
-        """The number behind any id of the scheme, asked or given (None if unknown)."""
-        q = self.find(qid)
-        if q is not None:
-            return q.right
-        return self.given().get(qid)
-
 
 class _Known(Mapping):
     def __init__(self, quiz: Quiz, before: int) -> None:
@@ -196,14 +189,6 @@ def make(ev: Evaluation, point: Point, kinds: tuple[str, ...], lr: float | None 
                          f"{', '.join(kinds)}", hint="--ask value,local,grad,step chooses")
     return Quiz(ev, point, tuple(kinds), lr if "step" in kinds else None, tol,
                 tuple(questions), problem)
-
-
-def ids_of(ev: Evaluation, point: Point) -> dict[str, str]:
-    """Every id the program has a question for, with its kind (to name unknown ids)."""
-    out = {}
-    for maker in (_values, _locals, _grads, _steps):
-        out.update({q.id: q.kind for q in maker(ev, point, LR)})
-    return out
 
 
 # ---------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from rich.text import Text
 from ...core import fmt
 from ...tasks.grading import RIGHT, SECOND, Graded, Result, Tally
 from ...tasks.quiz import Quiz
-from .. import quiztext
+from .. import hints, quiztext
 from .widgets import fill, new_table, section, value_cell
 
 STYLES = {RIGHT: "green", SECOND: "yellow"}
@@ -64,7 +64,7 @@ def results_view(result: Result, every: bool = False, full: bool = False) -> Ren
     parts += [head, _kind_table(result), _node_table(result, full)]
     if result.missed:
         parts.append(_missed(result, full))
-    topic, command = quiztext.practice_text(result.practice())
+    topic, command = hints.practice_text(result.practice())
     parts.append(Text.assemble(("Practise next: ", "bold"), topic, "\n  ", (command, "dim")))
     return Group(*parts)
 
@@ -114,7 +114,7 @@ def _missed(result: Result, full: bool) -> RenderableType:
     def row(g: Graded) -> tuple:
         said = Text(", ".join(quiztext.number(a) for a in g.tries) or "—")
         return (Text(g.question.id), said, value_cell(g.question.right, full),
-                Text(quiztext.derivation(quiz, g.question)))
+                Text(hints.derivation(quiz, g.question)))
 
     return section("Missed", "with the right answers",
                    fill(table, list(result.missed), row, full, "questions"))
