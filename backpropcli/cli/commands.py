@@ -341,7 +341,8 @@ SPECS = (
           "backprop quiz samples/reuse.bp --ask value,grad,step --lr 0.1",
           "backprop quiz samples/seed.bp --sheet --json > sheet.json   (fill in its answers)",
           "backprop quiz --answers sheet.json --json | jq .quiz.score"),
-         quiz.OPTIONS, quiz.run_quiz),
+         quiz.OPTIONS, quiz.run_quiz,
+         usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]"),
     Spec("history", "The session's history: the output's value at each step.",
          "The session's history: the output's value at the evaluation and after each step "
          "(a long descent's thinned to an even spread).",

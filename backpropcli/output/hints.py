@@ -194,7 +194,10 @@ def practice_text(p: Practice) -> tuple[str, str]:
     ask = f" --ask {','.join(p.kinds)}" if p.kinds != ("local", "grad") else ""
     if "step" in p.kinds:
         ask += " --lr 0.1"
-    command = f"backprop quiz --random --level {p.level}{ask}"
+    seed = f" --seed {p.seed}" if p.seed is not None else ""
+    command = f"backprop quiz --random --level {p.level}{seed}{ask}"
+    if p.topic == "rest":
+        return "the questions left unanswered (the quiz stops at the end of its input)", command
     if p.topic == "next":
         return "every answer right: try a harder problem", command
     if p.topic == "local":

@@ -56,10 +56,11 @@ class Tally:
 class Practice:
     """What to practise next: a topic, and the made-up problems that practise it."""
 
-    topic: str  # "next" (all right), "forward", "local", "chain", "reuse", "step"
+    topic: str  # "next" (all right), "forward", "local", "chain", "reuse", "step", "rest"
     level: int  # for `backprop quiz --random --level N`
     kinds: tuple[str, ...]  # for --ask
     op: str | None = None  # "local": the op whose local gradients were missed most
+    seed: int | None = None  # "rest": the same made-up problem again
 
 
 @dataclass(frozen=True)
@@ -122,13 +123,17 @@ def verdict(q: Question, tries: tuple, tol: float) -> str:
 
 
 def practice(result: Result) -> Practice:
-    """The topic of the questions missed (or, with none missed, of those right only on
-    the second try), from the first kind a person works on (a wrong forward pass spoils
-    all that follows); every answer right the first time: the next level."""
+    """The topic of the questions answered wrong (or, with none wrong, of those right
+    only on the second try), from the first kind a person works on (a wrong forward
+    pass spoils all that follows); with none of either, the questions left unanswered,
+    if any; every answer right the first time: the next level."""
     quiz = result.quiz
     level = quiz.problem.level if quiz.problem is not None else 2
-    missed = [g.question for g in result.missed] or \
+    missed = [g.question for g in result.graded if g.verdict == WRONG] or \
         [g.question for g in result.graded if g.verdict == SECOND]
+    if not missed and result.score.unanswered:
+        return Practice("rest", level, quiz.kinds,
+                        seed=quiz.problem.seed if quiz.problem is not None else None)
     if not missed:
         return Practice("next", min(TOP, level + 1), quiz.kinds)
     graph = quiz.graph

@@ -168,7 +168,9 @@ def test_grading_a_sheet_and_the_score():
     assert result.by_node()["x"].wrong == 1
     assert list(result.by_node()) == ["x", "y", "f", "z", "g"]  # forward order
     assert grading.failure(result).exit_code == 1
-    assert result.practice().topic == "local"  # the first kind missed: local (g's add gate)
+    assert result.practice().topic == "chain"  # what was answered wrong: a gradient
+    unanswered = grading.grade(quiz, {q.id: q.right for q in quiz.questions[:3]})
+    assert unanswered.practice().topic == "rest"
 
 
 def test_two_tries():
@@ -195,7 +197,7 @@ def test_two_tries():
 ])
 def test_what_to_practise(program, values, missed, topic, level):
     quiz = make(program, **values)
-    result = grading.grade(quiz, {q.id: q.right for q in quiz.questions if q.id != missed})
+    result = grading.grade(quiz, {q.id: q.right + (q.id == missed) for q in quiz.questions})
     p = result.practice()
     assert (p.topic, p.level) == (topic, level)
     every = grading.grade(quiz, {q.id: q.right for q in quiz.questions})
