@@ -27,7 +27,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 
@@ -145,8 +145,7 @@ class Result(_Shown):
         for i, node in enumerate(nodes):
             if node.computed:
                 local = None if ev.local[i] is None else tuple(
-                    None if nodes[j].is_const else _plain(v)
-                    for j, v in zip(node.args, ev.local[i], strict=True))
+                    None if v is None else _plain(v) for v in ev.local[i])
                 out.append(Node(node.name, node.op, tuple(nodes[j].name for j in node.args),
                                 node.text, _plain(ev.values[i]), local, _plain(ev.grad(i))))
         return out
@@ -248,7 +247,7 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
     every = _whole(every, "every", least=1)
     graph, point = _open(program, _values(values, inputs), output, params, freeze, seed,
                          base)
-    nodes = [_node(graph, n, "watch") for n in _names(watch, "watch")] \
+    nodes = [_node(graph, n, "watch") for n in _names(watch, "watch") or []] \
         if watch is not None else descending.default_watch(graph)
     compiled = compile_graph(graph, point.inputs, nodes)
     run = descending.run(compiled, point.inputs, point.params, settings, on_step, every)
@@ -364,7 +363,7 @@ def _names(names: Names, what: str) -> list[str] | None:
 _Task = TypeVar("_Task")
 
 
-def _as(cls: type[_Task], task: object) -> _Task:
+def _as(cls: type[_Task], task: Any) -> _Task:
     """A task's result as the API's class of it, which shows itself."""
     return cls(**{f.name: getattr(task, f.name) for f in dataclasses.fields(task)
                   if f.init})

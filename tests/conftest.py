@@ -15,6 +15,7 @@ from .helpers import command
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("BACKPROP_STATE", raising=False)
+    monkeypatch.setenv("BACKPROP_CEILING", str(tmp_path))  # no session found above the test
     monkeypatch.setenv("NO_COLOR", "1")
     monkeypatch.setenv("COLUMNS", "100")
     return

@@ -15,152 +15,33 @@ carries its own); never a traceback.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
-import stat
 import sys
-import time
-from collections.abc import Iterator
+from pathlib import Path
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ..core.errors import BackpropError, LimitError, OutputError, UsageError
-from ..core.limits import BYTES_ENV, max_bytes, max_elements, size_text
+from ..core.errors import BackpropError, LimitError, OutputError, UnknownNames, UsageError
+from ..core.limits import max_bytes, max_elements
 from ..output import document
 from ..output.text import visible
 from ..tasks import session
 from . import options
 from .commands import BY_NAME, SPECS, Env, Outcome, Spec
-
-# ---------------------------------------------------------------------------
-# streams
-
-_STDIN: list = []  # what stdin held, once read: a run reads it at most once
-
-
-def stdin_text() -> str | None:
-    """The text piped to stdin, or None when stdin is a terminal or empty, read once.
-
-    A command that changes the session reads stdin before it takes the session's lock:
-    in `eval ... | step | step` all three start at once, and a step holding the lock
-    while it waits for its input would wait for the eval that waits for the lock."""
-    if not _STDIN:
-        _STDIN.append(_read_stdin())
-    return _STDIN[0]
-
-
-def _read_stdin() -> str | None:
-    """Read stdin up to the size limit and no further: a 20 GB stream is refused after
-    1 GiB, not read; a device other than /dev/null is refused before it is read."""
-    stream = sys.stdin
-    if stream is None or stream.closed:
-        return None
-    limit = max_bytes()
-    try:
-        if stream.isatty():
-            return None
-        _refuse_device(stream)
-        data = getattr(stream, "buffer", stream).read(limit + 1)
-    except (OSError, ValueError):
-        return None
-    except UnicodeDecodeError as e:
-        raise UsageError(f"stdin is not UTF-8 text ({e})") from None
-    if len(data) > limit:
-        raise LimitError(f"stdin holds more than the limit of {size_text(limit)}",
-                         hint=f"raise the limit with {BYTES_ENV}=BYTES if this is meant")
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            raise UsageError(f"stdin is not UTF-8 text (byte {e.start})") from None
-    return data if data.strip() else None
-
-
-def _refuse_device(stream) -> None:
-    try:
-        info = os.fstat(stream.fileno())
-        if not stat.S_ISCHR(info.st_mode) or info.st_rdev == os.stat(os.devnull).st_rdev:
-            return
-    except (OSError, ValueError, AttributeError):  # no descriptor (a test's stream)
-        return
-    raise UsageError("stdin is a device, not a document or a program",
-                     hint="pipe a document in (backprop eval ... --json | backprop step), "
-                          "or leave stdin alone")
-
-
-def emit(text: str) -> None:
-    """Write to stdout, the data stream. A closed stdout, a full disk or a dead pipe is
-    an OutputError (exit 2), never a traceback."""
-    stream = sys.stdout
-    if stream is None:
-        raise OutputError("cannot write the output: stdout is closed")
-    try:
-        stream.write(text)
-        stream.flush()
-    except BrokenPipeError:
-        raise
-    except (OSError, ValueError) as e:  # ValueError: a closed file object
-        _silence_stdout()
-        raise OutputError(f"cannot write the output: {getattr(e, 'strerror', None) or e}"
-                          ) from None
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null, so that Python's own flush at exit has nowhere to fail
-    (and print "Exception ignored") after a write already failed."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-def say(message: str) -> None:
-    """A line of talk on stderr: notes, where a file went. Never markup, never a control
-    character from user text."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stderr.write(visible(message) + "\n")
-        sys.stderr.flush()
-
-
-def show_error(err: BackpropError) -> None:
-    from ..output.terminal import views
-
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        sys.stderr.write(views.draw(views.error(err), stderr=True))
-        sys.stderr.flush()
-
-
-@contextlib.contextmanager
-def progress(what: str, total: int, least: int = 200) -> Iterator:
-    """A progress bar on stderr while long work runs: only when stderr is a terminal and
-    there are at least `least` units of work. Yields tell(done, total=None, note=""),
-    which redraws at most ten times a second, or None when there is no bar."""
-    if total < least or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    from ..output.terminal import views
-
-    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[note]}"))
-    with Progress(*columns, console=views.console(stderr=True), transient=True) as bar:
-        task = bar.add_task(what, total=total, note="")
-        start, last = time.perf_counter(), [0.0]
-
-        def tell(done: int, total: int | None = None, note: str = "") -> None:
-            now = time.perf_counter()
-            if now - last[0] < 0.1 and done < (total or bar.tasks[0].total or 0):
-                return
-            last[0] = now
-            rate = f"  {done / (now - start):,.0f}/s" if done and now > start else ""
-            bar.update(task, completed=done, total=total or bar.tasks[0].total,
-                       note=note + rate)
-
-        yield tell
-
-
-def _no_progress(what: str, total: int) -> contextlib.AbstractContextManager:
-    return contextlib.nullcontext()
-
+from .streams import (
+    emit,
+    emit_bytes,
+    forget_stdin,
+    is_terminal,
+    no_progress,
+    progress,
+    say,
+    show_error,
+    silence_stdout,
+    stdin_text,
+)
 
 # ---------------------------------------------------------------------------
 # a run
@@ -169,15 +50,16 @@ def run(spec: Spec, args: list[str]) -> None:
     """Run a command on its arguments; a BackpropError becomes a message (or document)
     and its exit code."""
     as_json = "--json" in args  # known before reading the rest, for its errors
-    _STDIN.clear()  # (the app may run several times in one process: tests)
+    forget_stdin()
     try:
         max_bytes(), max_elements()  # a bad BACKPROP_MAX_* is said at once, not when used
         line = options.split(args, spec.options, program=spec.program)
-        env = Env(stdin_text, _no_progress if as_json else progress, json=as_json)
+        env = Env(stdin_text, no_progress if as_json else progress,
+                  state=_state(line, spec), json=as_json)
         if spec.changes_session:
             if line.program in (None, "-"):
                 stdin_text()  # before the lock (see stdin_text)
-            with session.transaction(session.location(line.text("state")),
+            with session.transaction(env.state,
                                      lambda: say("waiting for another backprop command to "
                                                  "finish with the session...")) as tx:
                 env.tx = tx
@@ -192,6 +74,10 @@ def run(spec: Spec, args: list[str]) -> None:
             elif outcome.document is None:
                 fail(spec.name, True, outcome.failure)
             raise typer.Exit(outcome.failure.exit_code)
+    except UnknownNames as err:
+        fail(spec.name, as_json, _meant(err, spec))
+    except UsageError as err:
+        fail(spec.name, as_json, _elsewhere(err, args, spec))
     except BackpropError as err:
         fail(spec.name, as_json, err)
     except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
@@ -205,8 +91,47 @@ def run(spec: Spec, args: list[str]) -> None:
             hint="this is a bug in backprop; please report it with the command"))
 
 
+def _state(line: options.CommandLine, spec: Spec) -> Path:
+    """The session file; one found in a folder above is named, as git would."""
+    path = session.location(line.text("state"))
+    if path.is_absolute() and "state" not in line.options and not os.environ.get(session.ENV) \
+            and any(o.name == "state" for o in spec.options):
+        say(f"using the session {path}")
+    return path
+
+
+def _meant(err: UnknownNames, spec: Spec) -> BackpropError:
+    """A value for a name the program does not use is most often a mistyped option
+    (--ouptut f): say so, with the option meant; else the input meant, if one is close."""
+    known = {o.name: o for o in spec.options}
+    for name in err.names:
+        flag = options.closest(name, [o for o in known if o != "NAME"])
+        if flag is not None:
+            return UsageError(f"unknown option --{name}", hint=f"did you mean --{flag}?")
+    for name in err.names:
+        close = options.closest(name, err.inputs)
+        if close is not None:
+            return UsageError(err.message, hint=f"did you mean --{close}? ({err.hint})")
+    return err
+
+
+def _elsewhere(err: UsageError, args: list[str], spec: Spec) -> UsageError:
+    """An unknown option that another command takes (step --steps 3): say which."""
+    if not err.message.startswith("unknown option --") or (err.hint or "").startswith("did"):
+        return err
+    name = err.message.removeprefix("unknown option --")
+    for other in SPECS:
+        if other is not spec and any(o.name == name for o in other.options):
+            return UsageError(err.message, hint=f"--{name} is an option of `backprop "
+                                                f"{other.name}`")
+    return err
+
+
 def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) -> None:
     """Draw the output, save the session, write the output: both or neither."""
+    if outcome.data is not None and not as_json:
+        emit_bytes(outcome.data)
+        return
     text = _output(outcome, as_json)
     if outcome.session is not None and tx is not None:
         tx.save(outcome.session)
@@ -221,6 +146,8 @@ def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) ->
         emit(text)
     if outcome.note and not as_json:
         say(outcome.note)
+    if outcome.terminal_note and not as_json and is_terminal(sys.stdout):
+        say(outcome.terminal_note)
 
 
 def _output(outcome: Outcome, as_json: bool) -> str:
@@ -255,40 +182,133 @@ class _HelpIsAFlag:
     """Give --help the default False: Typer converts a None through pydantic (~70 ms)."""
 
     def get_help_option(self, ctx):
-        opt = super().get_help_option(ctx)
+        opt = super().get_help_option(ctx)  # type: ignore[misc]  # a mixin of Click's classes
         if opt is not None:
             opt.default = False
         return opt
 
 
+HELP = ("-h, --help", "show this message and exit")
+ROOT_OPTIONS = [("--version", "print the version and exit"),
+                ("--install-completion", "install completion for the current shell "
+                                         "(bash, zsh, fish): commands, options, files"),
+                ("--show-completion", "show the completion script, to copy or customise"),
+                HELP]
+ROOT_EXAMPLES = ('backprop eval "g = x*y + z" --x 3 --y -4 --z 2',
+                 "backprop step --lr 0.1",
+                 "backprop descend samples/moons.bp",
+                 "backprop COMMAND --help")
+
+
 class Group(_HelpIsAFlag, TyperGroup):
-    pass
-
-
-class SpecCommand(_HelpIsAFlag, TyperCommand):
-    """A command that reads its own arguments; its help page is drawn from its spec."""
+    """The root: its help page is drawn like every command's."""
 
     def format_help(self, ctx, formatter) -> None:
         from ..output.terminal import views
 
-        spec = BY_NAME[self.name]
+        commands = [(spec.name, spec.summary) for spec in SPECS]
+        emit(views.draw(views.command_help(
+            "backprop COMMAND [ARGS] [OPTIONS]", app.info.help or "", ROOT_OPTIONS,
+            ROOT_EXAMPLES, commands=commands)))
+
+
+class SpecCommand(_HelpIsAFlag, TyperCommand):
+    """A command that reads its own arguments: its help page is drawn from its spec, and
+    shell completion offers its options (and files, where PROGRAM is expected)."""
+
+    def format_help(self, ctx, formatter) -> None:
+        from ..output.terminal import views
+
+        spec = BY_NAME[self.name or ""]
         listed = [(f"--{o.name}" + (f" {o.metavar}" if o.metavar else ""), o.help)
-                  for o in spec.options] + [("--help", "show this message and exit")]
+                  for o in spec.options] + [HELP]
         emit(views.draw(views.command_help(spec.usage_line, spec.doc, listed,
                                            spec.examples)))
 
+    def shell_complete(self, ctx, incomplete: str):
+        from typer._click.shell_completion import CompletionItem  # Typer's own Click
+
+        spec = BY_NAME[self.name or ""]
+        if incomplete.startswith("-"):
+            flags = [(f"--{o.name}", o.help) for o in spec.options if o.name != "NAME"]
+            flags.append(("--help", HELP[1]))
+            return [CompletionItem(flag, help=text) for flag, text in flags
+                    if flag.startswith(incomplete)]
+        if not spec.program:
+            return []
+        # PROGRAM: program files and the folders that lead to them
+        import glob
+
+        found = sorted(glob.glob(glob.escape(incomplete) + "*"))
+        return [CompletionItem(p + "/" if os.path.isdir(p) else p) for p in found
+                if os.path.isdir(p) or p.endswith(".bp")]
+
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True,
-           "help_option_names": ["--help"]}
+           "help_option_names": ["--help", "-h"]}
 
 app = typer.Typer(
     cls=Group,
     add_completion=False,
     no_args_is_help=True,
+    context_settings={"help_option_names": ["--help", "-h"]},
     help="A backprop calculator: the forward pass, the local gradients, the backward pass "
          "by the chain rule, and gradient-descent steps, for formulas you type.",
     epilog='Start with: backprop eval "g = x*y + z" --x 3 --y -4 --z 2',
 )
+
+
+def _version(asked: bool) -> None:
+    if asked:
+        from .. import __version__
+
+        emit(f"backprop {__version__}\n")
+        raise typer.Exit()
+
+
+COMPLETE_VAR = "_BACKPROP_COMPLETE"
+
+
+def _shell() -> str:
+    """The shell completion is for: the running one, else $SHELL's name."""
+    from typer._completion_shared import _get_shell_name  # Typer's own detection
+
+    name = _get_shell_name() or os.path.basename(os.environ.get("SHELL", ""))
+    if name not in ("bash", "zsh", "fish"):
+        raise typer.BadParameter(f"completion for {name or 'this shell'}: use bash, zsh or "
+                                 "fish")
+    return name
+
+
+def _show_completion(asked: bool) -> None:
+    if asked:
+        from typer._completion_shared import get_completion_script
+
+        emit(get_completion_script(prog_name="backprop", complete_var=COMPLETE_VAR,
+                                   shell=_shell()) + "\n")
+        raise typer.Exit()
+
+
+def _install_completion(asked: bool) -> None:
+    if asked:
+        from typer._completion_shared import install
+
+        shell, path = install(shell=_shell(), prog_name="backprop", complete_var=COMPLETE_VAR)
+        say(f"{shell} completion installed in {path}; it works in shells started from now on")
+        raise typer.Exit()
+
+
+# Declared by hand rather than by add_completion=True, whose options make Typer import
+# pydantic and its completion machinery on every run (~100 ms of cold start).
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                       help="print the version and exit"),
+          install: bool = typer.Option(False, "--install-completion", is_eager=True,
+                                       callback=_install_completion, hidden=True),
+          show: bool = typer.Option(False, "--show-completion", is_eager=True,
+                                    callback=_show_completion, hidden=True)) -> None:
+    """A backprop calculator: the forward pass, the local gradients, the backward pass by
+    the chain rule, and gradient-descent steps, for formulas you type."""
 
 
 def _register(spec: Spec) -> None:
@@ -309,8 +329,13 @@ def main() -> None:
     for stream in (sys.stdout, sys.stderr):
         # A character no encoder can write (a lone surrogate from a file name that is
         # not UTF-8) is written as its escape rather than ending the run.
-        with contextlib.suppress(AttributeError, ValueError, OSError):
-            stream.reconfigure(errors="backslashreplace")
+        if isinstance(stream, io.TextIOWrapper):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
+    if os.environ.get(COMPLETE_VAR):  # the shell asks for completions
+        from typer._completion_classes import completion_init
+
+        completion_init()
     try:
         app()
     except KeyboardInterrupt:
@@ -318,7 +343,7 @@ def main() -> None:
         sys.exit(130)
     except BrokenPipeError:
         # The reader went away (| head): stop quietly, and keep Python from complaining.
-        _silence_stdout()
+        silence_stdout()
         sys.exit(1)
     except (RecursionError, MemoryError) as e:
         say(f"error: the input is too large to handle ({type(e).__name__})")

@@ -7,6 +7,7 @@ nothing itself; app.py draws, saves and writes, in that order.
 
 from __future__ import annotations
 
+import base64
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -17,7 +18,7 @@ from .. import api
 from ..core import fmt
 from ..core.errors import UsageError
 from ..output import document as doc
-from ..output.picture import FORMATS
+from ..output.picture import FORMATS, SUFFIXES
 from ..tasks import check as checking
 from ..tasks import descend as descending
 from ..tasks import explain as explaining
@@ -43,7 +44,7 @@ def source(line: CommandLine, env: Env) -> tuple[str | Point, Path | None]:
     if piped:
         return read_point(piped, "stdin"), None
     current = env.tx.current() if env.tx is not None else None
-    return (current or session.load(state(line))).point, None
+    return (current or session.load(env.state)).point, None
 
 
 def evaluate(line: CommandLine, env: Env) -> api.Result:
@@ -54,13 +55,13 @@ def evaluate(line: CommandLine, env: Env) -> api.Result:
                         base=base)
 
 
-def state(line: CommandLine) -> Path:
-    return session.location(line.text("state"))
-
-
 def _entry(result: api.Result, lr: float | None = None, change: float | None = None) -> dict:
     value = result.evaluation.value
     return {"value": float(value) if value.ndim == 0 else None, "lr": lr, "change": change}
+
+
+def _same(a: dict, b: dict) -> bool:
+    return a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
 
 
 def _views():
@@ -75,18 +76,22 @@ def _views():
 def run_eval(line: CommandLine, env: Env) -> Outcome:
     r = evaluate(line, env)
     old = env.tx.current() if env.tx is not None else None
+    # From the session, eval goes on from its point: the history stays, and gains an
+    # entry only where values typed on the command line moved the point.
+    fresh = line.program is not None
+    moved = fresh or old is None or not _same(old.point.inputs, r.point.inputs)
     return Outcome(
         document=lambda: doc.document("eval", r.evaluation, r.point),
         view=lambda: _views().evaluation(r.evaluation, r.point.params, line.flag("full"),
                                          line.text("state")),
-        session=session.continued(old, r.point, [_entry(r)], fresh=True))
+        session=session.continued(old, r.point, [_entry(r)] if moved else [], fresh=fresh))
 
 
 def run_step(line: CommandLine, env: Env) -> Outcome:
     lr, ascend = line.positive("lr", 0.1), line.flag("ascend")
     piped = env.stdin()
     saved = env.tx.current() if env.tx is not None else None
-    point = read_point(piped, "stdin") if piped else (saved or session.load(state(line))).point
+    point = read_point(piped, "stdin") if piped else (saved or session.load(env.state)).point
     r = api.step(point, lr=lr, ascend=ascend, params=line.names("params"),
                  freeze=line.names("freeze"))
     before = r.previous.evaluation if r.previous else r.evaluation
@@ -123,11 +128,7 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
     run = r.run
     assert run is not None and r.start is not None
     fields = doc.descend_fields(run, settings)
-    note = None
-    if plot is not None:
-        plotting.save(Path(plot), run.trace.values, steps=run.trace.steps,
-                      title=f"{r.output} by step", ylabel=r.output)
-        note = f"wrote the loss curve to {plot}"
+    note = None if plot is None else _save_plot(plot, run, r.output)
     failure = descending.failure(run, settings, data=fields)
     start = r.start
     old = env.tx.current() if env.tx is not None else None
@@ -138,8 +139,18 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
                                              line.flag("full")),
         session=session.continued(old, r.point, [{k: h[k] for k in ("step", "value", "lr",
                                                                    "change")}
-                                                 for h in r.history], fresh=True),
+                                                 for h in r.history],
+                                  fresh=line.program is not None),
         note=note, failure=failure)
+
+
+def _save_plot(plot: str, run: descending.Run, output: str) -> str:
+    """Write the loss curve of the run to the --plot file; the note that says so."""
+    from ..output import plot as plotting
+
+    plotting.save(Path(plot), run.trace.values, steps=run.trace.steps,
+                  title=f"{output} by step", ylabel=output)
+    return f"wrote the loss curve to {plot}"
 
 
 def run_explain(line: CommandLine, env: Env) -> Outcome:
@@ -185,43 +196,65 @@ def run_check(line: CommandLine, env: Env) -> Outcome:
 
 
 def run_graph(line: CommandLine, env: Env) -> Outcome:
-    form = line.choice("format", FORMATS, "tree")
     save = line.text("save")
-    if save is not None and (env.json or form == "tree"):
-        raise UsageError("--save writes the dot, mermaid or svg text",
-                         hint="add --format dot, mermaid or svg; or redirect: > FILE")
+    form = _picture_format(line, save, env.json)
     r = evaluate(line, env)
     ev = r.evaluation
-    text = None
+    picture: str | bytes | None = None
     if form == "mermaid":
         from ..output.mermaid import mermaid
 
-        text = mermaid(ev)
-    elif form in ("dot", "svg"):
-        from ..output.graphviz import dot, svg
+        picture = mermaid(ev)
+    elif form in ("dot", "svg", "png"):
+        from ..output import graphviz
 
-        text = svg(dot(ev)) if form == "svg" else dot(ev)
-    pictured = text
+        dot = graphviz.dot(ev)
+        picture = dot if form == "dot" else graphviz.layout(dot, form)
+    if isinstance(picture, str):
+        from ..output.text import visible
+
+        picture = visible(picture)
 
     def document() -> dict:
-        extra = {form: pictured} if pictured is not None else {}
+        extra = {}
+        if picture is not None:  # the picture comes along; a PNG as base64
+            extra[form] = picture if isinstance(picture, str) else \
+                base64.b64encode(picture).decode("ascii")
         return doc.document("graph", ev, r.point, **doc.graph_fields(ev), **extra)
 
-    note = None
-    if save is not None and text is not None and not env.json:
-        from ..output.text import visible
+    if save is not None and picture is not None and not env.json:
         from ..tasks.files import expand, write_atomic
 
-        write_atomic(expand(save), visible(text).encode("utf-8"), label="--save: ",
-                     error=UsageError)
-        text, note = "", f"wrote the {form} picture to {save}"
+        data = picture if isinstance(picture, bytes) else picture.encode("utf-8")
+        write_atomic(expand(save), data, label="--save: ", error=UsageError)
+        return Outcome(document=document, text="", note=f"wrote the {form} picture to {save}")
+    if isinstance(picture, bytes):
+        return Outcome(document=document, data=picture)
     return Outcome(document=document,
-                   view=lambda: _views().graph_tree(ev, line.flag("full")), text=text,
-                   note=note)
+                   view=lambda: _views().graph_tree(ev, line.flag("full")), text=picture,
+                   terminal_note="(SVG text; to keep it: > graph.svg, or --save graph.svg)"
+                   if form == "svg" else None)
+
+
+def _picture_format(line: CommandLine, save: str | None, as_json: bool) -> str:
+    """--format, or the one --save's suffix names; refused where they disagree (a PNG
+    file with SVG in it) or where nothing is written to the file."""
+    named = SUFFIXES.get(Path(save).suffix.lower()) if save is not None else None
+    form = line.choice("format", FORMATS, named or "tree")
+    if save is None:
+        return form
+    if as_json or form == "tree":
+        raise UsageError("--save writes a picture: dot, mermaid, svg or png",
+                         hint="add --format dot, mermaid, svg or png; or redirect: > FILE")
+    if named is not None and named != form:
+        raise UsageError(f"--save {save} names a {named} file, but --format {form} writes "
+                         f"{form}", hint=f"--format {named}, or a file ending in "
+                         f".{form if form != 'mermaid' else 'mmd'}")
+    return form
 
 
 def run_history(line: CommandLine, env: Env) -> Outcome:
-    saved = session.load(state(line))
+    saved = session.load(env.state)
     return Outcome(
         document=lambda: doc.history_document(saved.point, saved.history),
         view=lambda: _views().history_table(saved.history, saved.point.output,
@@ -229,7 +262,7 @@ def run_history(line: CommandLine, env: Env) -> Outcome:
 
 
 def run_reset(line: CommandLine, env: Env) -> Outcome:
-    path = state(line)
+    path = env.state
     removed = os.path.lexists(path)
 
     def commit(publish: Callable[[], None]) -> None:
@@ -273,7 +306,7 @@ SPECS = (
          "it diverges (exit 1; the session keeps the best point). Ends with the params, the "
          "first and last value and the loss curve, and saves the session so that step, eval "
          "and the other commands go on from the result.",
-         ("backprop descend samples/seed.bp --lr 0.01 --steps 50",
+         ('backprop descend "L = (a - 3)^2" --a 0 --steps 100',
           "backprop descend samples/moons.bp",
           "backprop descend samples/moons.bp --optimizer adam --lr 0.01 --plot loss.svg",
           "backprop descend samples/neuron.bp --freeze x0,x1 --json --every 10 | jq .descend"),

@@ -149,16 +149,64 @@ def split(tokens: list[str], options: tuple[Option, ...], program: bool = True) 
                 raise UsageError(f"--{name} takes no value")
             line.options[name] = True
         elif name in known or (program and _NAME.match(name)):
-            _value(line, name, inline if eq else _next(rest, name), name in known)
+            _value(line, name, inline if eq else _next(rest, name, known), name in known)
         else:
-            raise UsageError(f"unknown option --{name}")
+            raise unknown_option(name, known)
     return line
 
 
-def _next(rest: list[str], name: str) -> str:
-    if not rest:
-        raise UsageError(f"--{name} needs a value")
+def _next(rest: list[str], name: str, known: dict[str, Option]) -> str:
+    """The value after --name: whatever follows (`--x -4`, even `--x --y`). But a name one
+    slip from a flag, with nothing or another --option after it, is that flag mistyped
+    (`--jsn`, `--jsno --x 3`), not an input waiting for its value."""
+    if not rest or rest[-1].startswith("--"):
+        flags = [o.name for o in known.values() if o.metavar is None]
+        meant = None if name in known else closest(name, flags)
+        if meant is not None:
+            raise UsageError(f"unknown option --{name}", hint=f"did you mean --{meant}?")
+        if not rest:
+            raise UsageError(f"--{name} needs a value")
     return rest.pop()
+
+
+def slip(a: str, b: str) -> bool:
+    """Whether b is a one-letter slip of a: a letter added, dropped or changed, or two
+    neighbours swapped (the optimal-string-alignment distance is at most 1)."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
+
+
+def closest(word: str, candidates) -> str | None:
+    """The candidate the word is most likely a slip of: one letter away, else the
+    closest by difflib's measure if close enough."""
+    import difflib
+
+    candidates = [c for c in candidates if c != word]
+    slips = [c for c in candidates if slip(word.lower(), c.lower())]
+    if slips:
+        return slips[0]
+    found = difflib.get_close_matches(word, candidates, n=1, cutoff=0.75)
+    return found[0] if found else None
+
+
+def unknown_option(name: str, known: dict[str, Option], others=()) -> UsageError:
+    """The error for --name that the command does not take, with the option meant."""
+    flags = [o for o in known if o != "NAME"]
+    close = closest(name, flags)
+    if close is not None:
+        return UsageError(f"unknown option --{name}", hint=f"did you mean --{close}?")
+    for command, options in others:  # an option of another command: step --steps
+        if name in options:
+            return UsageError(f"unknown option --{name}",
+                              hint=f"--{name} is an option of `backprop {command}`")
+    return UsageError(f"unknown option --{name}",
+                      hint="options: " + ", ".join(f"--{o}" for o in flags))
 
 
 def _value(line: CommandLine, name: str, value: str, known: bool) -> None:

@@ -104,16 +104,18 @@ def _quiz(line: CommandLine, env: Env, sheet: AnswerSheet | None = None) -> Quiz
 
 def _open(line: CommandLine, env: Env) -> tuple[api.Result, Problem | None]:
     seed = o.seed(line.options["seed"]) if "seed" in line.options else None
-    names = {"output": line.text("output"), "params": line.names("params"),
-             "freeze": line.names("freeze")}
+    output, params, freeze = line.text("output"), line.names("params"), line.names("freeze")
     if line.flag("random"):
         problem = problems.make_problem(line.whole("level", problems.LEVEL), seed)
-        return api.evaluate(problem.program, problem.values, **names), problem
+        return api.evaluate(problem.program, problem.values, output=output, params=params,
+                            freeze=freeze), problem
+    program: str | Point
     if line.program is not None:
         program, base = program_source(line.program, env.stdin)
     else:  # the session, read and left as it is
-        program, base = session.load(session.location(line.text("state"))).point, None
-    return api.evaluate(program, line.values, seed=seed, base=base, **names), None
+        program, base = session.load(env.state).point, None
+    return api.evaluate(program, line.values, seed=seed, base=base, output=output,
+                        params=params, freeze=freeze), None
 
 
 def _open_sheet(line: CommandLine, env: Env,
@@ -151,7 +153,7 @@ def _short(text: str) -> str:
 
 
 def _answer_sheet(line: CommandLine, env: Env) -> tuple[AnswerSheet, str]:
-    path = line.text("answers")
+    path = line.text("answers") or "-"
     if path == "-":
         if line.program == "-":
             raise UsageError("PROGRAM - and --answers - would both read stdin")

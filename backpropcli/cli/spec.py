@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from ..core.errors import BackpropError
 from ..tasks import session
@@ -22,6 +24,7 @@ class Env:
 
     stdin: Callable[[], str | None]
     progress: Callable[[str, int], AbstractContextManager[Tell | None]]
+    state: Path = session.DEFAULT  # the session file: --state, $BACKPROP_STATE, or found
     tx: session.Transaction | None = None
     json: bool = False
 
@@ -32,11 +35,13 @@ class Outcome:
     asked for (--json or not), views only where Rich is loaded."""
 
     document: Callable[[], dict] | None = None
-    view: Callable[[], object] | None = None
+    view: Callable[[], Any] | None = None  # a Rich renderable, made where Rich is loaded
     text: str | None = None  # plain text for stdout (markdown, latex, dot, mermaid, svg)
+    data: bytes | None = None  # a binary picture for stdout (png), never to a terminal
     session: session.Session | None = None  # saved with the output: both or neither
     commit: Callable[[Callable[[], None]], None] | None = None  # reset: remove, then write
     note: str | None = None  # a line for stderr after the output: where a file went
+    terminal_note: str | None = None  # the same, only when stdout is a terminal
     failure: BackpropError | None = None  # the verdict, after the output (exit code)
 
 

@@ -23,8 +23,9 @@ from functools import cached_property
 import numpy as np
 
 from .engine import forward
-from .graph import CONST, Graph
-from .ops import NAMESPACE, OPS, substitute
+from .graph import CONST, Graph, Value
+from .kernels import NAMESPACE
+from .ops import OPS, substitute
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ class Compiled:
         """(*inputs) -> output value: the forward lines alone, for finite differences."""
         return _define("value", self._forward, self._env)
 
-    def args(self, inputs: Mapping[str, object]) -> list:
+    def args(self, inputs: Mapping[str, Value]) -> list:
         """Inputs by name → the positional arguments, refusing a shape it was not made for."""
         out = []
         for name, shape in zip(self.inputs, self.shapes, strict=True):
@@ -55,68 +56,20 @@ class Compiled:
 
 
 def compile_graph(
-    graph: Graph, example: Mapping[str, object], watch: Sequence[int] = ()
+    graph: Graph, example: Mapping[str, Value], watch: Sequence[int] = ()
 ) -> Compiled:
     """Compile for inputs shaped like `example` (evaluated once to learn every node's shape).
     The values of the `watch` nodes are returned beside the output's (accuracy, say)."""
-    values, _ = forward(graph, example)
+    values, _ = forward(graph, example)  # values only: to learn the shapes
     nodes = graph.nodes
-    out = graph.output
-    needed = graph.ancestors(out, *watch)
     inputs = list(graph.inputs)
-    env: dict[str, object] = dict(NAMESPACE)
-
-    def var(j: int) -> str:
-        if nodes[j].op == CONST:
-            env[f"c{j}"] = nodes[j].value
-            return f"c{j}"
-        return f"v{j}"
-
-    fwd = []
-    for i, node in enumerate(nodes):
-        if needed[i] and node.computed:
-            fwd.append(f"v{i} = {substitute(OPS[node.op].fwd, _names(node, var))}")
-    result = var(out)
-
-    # Backward, in the engine's order: users from the output down, operands left to right.
-    # grad[j] names the variable holding ∂out/∂node j so far; a first contribution that is
-    # just the user's gradient passed on (add, sub) only renames it, writing no line.
-    env["g_seed"] = np.ones_like(values[out])[()]
-    grad: dict[int, str] = {out: "g_seed"}
-    bwd = []
-    for i in range(out, -1, -1):
-        node = nodes[i]
-        if i not in grad or not node.computed:
-            continue
-        op = OPS[node.op]
-        names = {**_names(node, var), "out": f"v{i}", "g": grad[i]}
-        for k, j in enumerate(node.args):
-            if nodes[j].op == CONST:
-                continue
-            if op.elementwise:
-                rule = op.local[k]
-                term = {"1": grad[i], "-1": f"-{grad[i]}"}.get(rule) or \
-                    f"{grad[i]} * ({substitute(rule, names)})"
-                if np.shape(values[i]) != np.shape(values[j]):
-                    term = f"unbroadcast({term}, {np.shape(values[j])!r})"
-            else:
-                term = substitute(op.vjp[k], names)
-            if j in grad:
-                bwd.append(f"g{j} = {grad[j]} + {term}")
-                grad[j] = f"g{j}"
-            elif term == grad[i]:
-                grad[j] = term
-            else:
-                bwd.append(f"g{j} = {term}")
-                grad[j] = f"g{j}"
-
-    outputs = []
-    for i in inputs:
-        if i not in grad:  # the output does not depend on this input
-            env[f"z{i}"] = np.zeros_like(values[i])
-        outputs.append(grad.get(i, f"z{i}"))
-    watched = "".join(f"{var(w)}, " for w in watch)
-    body = (*fwd, *bwd, f"return {result}, ({', '.join(outputs)},), ({watched})")
+    env: dict[str, object] = dict(NAMESPACE)  # the generated code's globals
+    fwd = _forward_lines(graph, graph.ancestors(graph.output, *watch), env)
+    bwd, grad = _backward_lines(graph, values, env)
+    result = _var(nodes, env, graph.output)
+    gradients = ", ".join(_input_gradients(inputs, grad, values, env))
+    watched = "".join(f"{_var(nodes, env, w)}, " for w in watch)
+    body = (*fwd, *bwd, f"return {result}, ({gradients},), ({watched})")
     params = ", ".join(f"v{i}" for i in inputs)
     return Compiled(
         graph=graph,
@@ -128,6 +81,78 @@ def compile_graph(
         _forward=(*fwd, f"return {result}"),
         _env={**env, "__params__": params},
     )
+
+
+def _forward_lines(graph: Graph, needed: Sequence[bool], env: dict) -> list[str]:
+    """A line per computed node that the output or a watched node needs, in node order
+    (which is topological): `v{i} = ` the op's forward rule on its operands."""
+    return [f"v{i} = {substitute(OPS[node.op].fwd, _names(graph.nodes, env, node))}"
+            for i, node in enumerate(graph.nodes) if needed[i] and node.computed]
+
+
+def _backward_lines(graph: Graph, values: Sequence, env: dict) -> tuple[list[str], dict[int, str]]:
+    """The chain rule, in the engine's order: users from the output down, operands left
+    to right, each contribution added to what the operand has so far (so sums come out
+    bit for bit as the engine's). Returns the lines and, for every node the output
+    depends on, the variable holding ∂out/∂node. A first contribution that is just the
+    user's gradient passed on (add, sub) only renames it, writing no line."""
+    nodes, out = graph.nodes, graph.output
+    needs = graph.requires_grad()
+    env["g_seed"] = np.ones_like(values[out])[()]  # ∂out/∂out: ones, as the engine seeds
+    grad: dict[int, str] = {out: "g_seed"}
+    lines = []
+    for i in range(out, -1, -1):
+        node = nodes[i]
+        if i not in grad or not node.computed:
+            continue
+        op = OPS[node.op]
+        names = {**_names(nodes, env, node), "out": f"v{i}", "g": grad[i]}
+        for k, j in enumerate(node.args):
+            if not needs[j]:  # as the engine: no gradient into what no input reaches
+                continue
+            term = _term(op, k, names, np.shape(values[i]), np.shape(values[j]))
+            if j in grad:
+                lines.append(f"g{j} = {grad[j]} + {term}")
+                grad[j] = f"g{j}"
+            elif term == grad[i]:
+                grad[j] = term
+            else:
+                lines.append(f"g{j} = {term}")
+                grad[j] = f"g{j}"
+    return lines, grad
+
+
+def _term(op, k: int, names: dict[str, str], shape: tuple, operand: tuple) -> str:
+    """One edge's contribution to ∂out/∂(operand k), as an expression: the upstream
+    gradient `g` times the local derivative for an elementwise op (written as `g` or
+    `-g` when that is ±1), summed back to the operand's shape where it was broadcast to
+    the node's; other ops (matmul, sum, indexing) give their vector-Jacobian product."""
+    if not op.elementwise:
+        return substitute(op.vjp[k], names)
+    g, rule = names["g"], op.local[k]
+    term = {"1": g, "-1": f"-{g}"}.get(rule) or f"{g} * ({substitute(rule, names)})"
+    return f"unbroadcast({term}, {operand!r})" if shape != operand else term
+
+
+def _input_gradients(inputs: Sequence[int], grad: dict[int, str], values: Sequence,
+                     env: dict) -> list[str]:
+    """The variable holding each input's gradient; zeros of its shape, bound by name,
+    for an input that the output does not depend on."""
+    out = []
+    for i in inputs:
+        if i not in grad:
+            env[f"z{i}"] = np.zeros_like(values[i])
+        out.append(grad.get(i, f"z{i}"))
+    return out
+
+
+def _var(nodes, env: dict, j: int) -> str:
+    """The variable holding node j's value: `v{j}`; a constant is `c{j}`, bound in the
+    namespace, so that its value enters the code by name and never as text."""
+    if nodes[j].op == CONST:
+        env[f"c{j}"] = nodes[j].value
+        return f"c{j}"
+    return f"v{j}"
 
 
 def _source(name: str, params: str, body) -> str:
@@ -142,8 +167,10 @@ def _define(name: str, body, env: dict, params: str | None = None) -> Callable:
     return namespace[name]
 
 
-def _names(node, var) -> dict[str, str]:
+def _names(nodes, env: dict, node) -> dict[str, str]:
+    """What a rule's letters stand for at this node: `a`, `b` its operands' variables,
+    `s` its static arguments (axes, indices, shapes) as a literal."""
     names = {"s": repr(tuple(node.static))}
     for slot, letter in zip(node.args, "ab", strict=False):
-        names[letter] = var(slot)
+        names[letter] = _var(nodes, env, slot)
     return names

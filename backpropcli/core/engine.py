@@ -23,9 +23,10 @@ import numpy as np
 
 from . import fmt
 from .errors import LimitError, MathError, ShapeError, ValueProblem
-from .graph import CONST, INPUT, Graph, Node
+from .graph import CONST, INPUT, Graph, Node, Value
+from .kernels import unbroadcast
 from .limits import check_shape
-from .ops import FWD, LOCAL, OPS, VJP, unbroadcast
+from .ops import FWD, LOCAL, OPS, VJP
 
 
 class Term(NamedTuple):
@@ -34,9 +35,9 @@ class Term(NamedTuple):
 
     user: int  # the node that uses the operand
     slot: int  # which operand of the user it is
-    upstream: object  # ∂out/∂user
-    local: object  # ∂user/∂operand for elementwise ops; None where only the product is known
-    value: object  # the contribution
+    upstream: Value  # ∂out/∂user
+    local: Value | None  # ∂user/∂operand for elementwise ops; None where only the product is known
+    value: Value  # the contribution
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class Evaluation:
     local: tuple  # per node: a tuple with one local derivative per operand, or None
     grads: tuple  # per node: ∂output/∂node, or None where the output does not depend on it
     terms: tuple  # per node: the Terms summed into its gradient
+    needs: tuple[bool, ...] = ()  # per node: it depends on an input (Graph.requires_grad)
+
+    def __post_init__(self) -> None:
+        if not self.needs:  # made by hand (a test): work it out
+            object.__setattr__(self, "needs", tuple(self.graph.requires_grad()))
 
     @property
     def output(self) -> Node:
@@ -57,7 +63,7 @@ class Evaluation:
     def value(self):
         return self.values[self.graph.output]
 
-    def inputs(self) -> dict[str, object]:
+    def inputs(self) -> dict[str, Value]:
         return {self.graph.nodes[i].name: self.values[i] for i in self.graph.inputs}
 
     def grad(self, i: int):
@@ -65,7 +71,7 @@ class Evaluation:
         g = self.grads[i]
         return np.zeros_like(self.values[i]) if g is None else g
 
-    def gradients(self) -> dict[str, object]:
+    def gradients(self) -> dict[str, Value]:
         return {self.graph.nodes[i].name: self.grad(i) for i in self.graph.inputs}
 
 
@@ -75,14 +81,20 @@ def finite(v) -> bool:
     return bool(np.isfinite(v).all())
 
 
-def evaluate(graph: Graph, inputs: Mapping[str, object]) -> Evaluation:
+def evaluate(graph: Graph, inputs: Mapping[str, Value]) -> Evaluation:
     """Run the forward and the backward pass at the given input values."""
-    values, local = forward(graph, inputs)
-    grads, terms = backward(graph, values, local)
-    return Evaluation(graph, tuple(values), tuple(local), tuple(grads), tuple(terms))
+    needs = graph.requires_grad()
+    values, local = forward(graph, inputs, needs)
+    grads, terms = backward(graph, values, local, needs)
+    return Evaluation(graph, tuple(values), tuple(local), tuple(grads), tuple(terms),
+                      tuple(needs))
 
 
-def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
+def forward(graph: Graph, inputs: Mapping[str, Value],
+            needs: list[bool] | None = None) -> tuple[list, list]:
+    """Every node's value, and each elementwise node's local derivatives with respect to
+    the operands that depend on an input (`needs`; None for the others: no gradient
+    flows there, so their rule is not asked for). Without `needs`, values only."""
     n = len(graph.nodes)
     values: list = [None] * n
     local: list = [None] * n
@@ -115,18 +127,21 @@ def forward(graph: Graph, inputs: Mapping[str, object]) -> tuple[list, list]:
                     f"{node.name} = {node.text} is {fmt.nonfinite(out)}"
                     f"{_operand_values(graph, node, values)}",
                     line=node.line, column=node.column, source=graph.source,
-                    hint=_HINTS.get(node.op),
+                    hint=OPS[node.op].hint or None,
                 )
             values[i] = out
-            if OPS[node.op].elementwise:
-                local[i] = tuple(rule(out, a, b, node.static) for rule in LOCAL[node.op])
+            if needs is not None and OPS[node.op].elementwise:
+                local[i] = tuple(rule(out, a, b, node.static) if needs[j] else None
+                                 for rule, j in zip(LOCAL[node.op], node.args, strict=True))
     return values, local
 
 
-def backward(graph: Graph, values: list, local: list) -> tuple[list, list]:
+def backward(graph: Graph, values: list, local: list,
+             needs: list[bool] | None = None) -> tuple[list, list]:
     """Gradients of the output by the chain rule, one reverse sweep over the nodes.
     (Every gradient has the shape of a value the forward pass made: no new limits.)"""
     nodes = graph.nodes
+    needs = graph.requires_grad() if needs is None else needs
     grads: list = [None] * len(nodes)
     terms: list = [()] * len(nodes)  # a node's terms become a list at its first term
     out_index = graph.output
@@ -139,7 +154,7 @@ def backward(graph: Graph, values: list, local: list) -> tuple[list, list]:
             op = OPS[node.op]
             a, b = _operands(node, values)
             for k, j in enumerate(node.args):
-                if nodes[j].op == CONST:  # constants get no gradient
+                if not needs[j]:  # constants, and what is made of them alone, get none
                     continue
                 if op.elementwise:
                     loc = local[i][k]
@@ -283,12 +298,3 @@ def _gradient_error(graph: Graph, i: int, k: int, loc, values: list) -> MathErro
         hint="the derivative does not exist here (a vertical tangent or a pole)",
     )
 
-
-_HINTS = {
-    "log": "log needs a positive argument",
-    "div": "division by zero",
-    "sqrt": "sqrt needs an argument of at least 0",
-    "exp": "exp overflows above about 709",
-    "pow": "a result too large (above about 1.8e308), a negative number to a fractional "
-           "power, or 0 to a negative power",
-}

@@ -88,6 +88,17 @@ class ValueProblem(BackpropError):
     kind = "value"
 
 
+class UnknownNames(ValueProblem):
+    """Values given for names the program does not have as inputs (often a mistyped
+    option: the command line can then say which option was meant)."""
+
+    def __init__(self, message: str, *, names: list[str], inputs: list[str],
+                 hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.names = names  # the names given that are not inputs
+        self.inputs = inputs  # the program's inputs
+
+
 class ShapeError(BackpropError):
     """Array shapes do not fit an op (numpy refused to broadcast or multiply)."""
 

@@ -1,9 +1,12 @@
 """Numbers as a person writes them: -12.72, not -12.719999999999999; 0.7311 where
 the precision runs out; arrays abbreviated. JSON keeps full precision; this is only
-for reading. Pure text, shared by the tables, the error messages and `explain`.
+for reading; and lists of names cut short. Pure text, shared by the tables, the error
+messages and `explain`.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -27,10 +30,25 @@ def number(x, digits: int = DIGITS) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def rough(x, digits: int = 3) -> str:
+    """A number to a few significant digits, for a size said in words: -1.12e7, 0.25."""
+    x = float(x)
+    if x != x or x in (float("inf"), float("-inf")) or x == 0:
+        return number(x)
+    mantissa, _, exponent = f"{x:.{digits}g}".partition("e")
+    return mantissa + (f"e{int(exponent)}" if exponent else "")
+
+
 def signed(x) -> str:
     """A change written with its sign: +0.4, -0.3."""
     text = number(x)
     return text if text.startswith("-") or text == "0" else "+" + text
+
+
+def names(items: Sequence[str], most: int = 8, more: str = "…") -> str:
+    """The first `most` names, comma-separated, then `more` if there are others: a list
+    that stays about a line long however many there are."""
+    return ", ".join(items[:most]) + (f", {more}" if len(items) > most else "")
 
 
 def paren(x) -> str:
@@ -89,7 +107,7 @@ def block(v, edge: int | None = EDGE, full: bool = False, width: int | None = No
     7×7 one."""
     v = np.asarray(v, dtype=float)
     every = full or edge is None
-    shown = v if every else _edges(v, edge)
+    shown = v if edge is None or full else _edges(v, edge)
     # Next to ordinary numbers, one below 1e-3 is written to 4 decimals (-0.0005, not
     # -0.0005083) so that it does not widen every column of the matrix.
     big = np.max(np.abs(shown)) if shown.size else 0.0

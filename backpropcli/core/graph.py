@@ -11,6 +11,13 @@ before the node itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeAlias
+
+import numpy as np
+
+# A value in the graph: a float64 number (numpy's scalar, which is a float) or a
+# float64 array.
+Value: TypeAlias = "np.float64 | np.ndarray"
 
 INPUT = "input"
 CONST = "const"
@@ -22,8 +29,8 @@ class Node:
     op: str  # "input", "const", or a key of ops.OPS
     args: tuple[int, ...] = ()  # operand nodes (indices into Graph.nodes)
     static: tuple[int, ...] = ()  # static whole-number arguments: an axis, an index
-    value: object = None  # a constant's value; an input's default, if the program gives one
-    init: tuple | None = None  # an input's random start: ("uniform" | "randn", shape)
+    value: Value | None = None  # a constant's value; an input's default, if the program gives one
+    init: tuple | None = None  # an input's starting value: (a key of ops.INITIALIZERS, shape)
     text: str = ""  # how the node reads, from its operands' names: "x * y"
     line: int = 0
     column: int = 0
@@ -85,6 +92,16 @@ class Graph:
                 for a in self.nodes[i].args:
                     needed[a] = True
         return needed
+
+    def requires_grad(self) -> list[bool]:
+        """Which nodes depend on an input: one forward sweep. Gradients flow only along
+        edges into such nodes (what frameworks call requires-grad): a part computed from
+        constants alone (2^(1+1)) has no gradient, and the rule for it is never asked
+        for, so ∂(a^b)/∂b, which is not a number for a < 0, cannot spoil x^(1+1)."""
+        needs = [False] * len(self.nodes)
+        for i, n in enumerate(self.nodes):
+            needs[i] = n.is_input or (n.computed and any(needs[a] for a in n.args))
+        return needs
 
     def users(self) -> list[list[int]]:
         """For each node, the nodes that take it as an operand (once per use)."""

@@ -7,44 +7,75 @@ an index). An elementwise op gives its local derivatives ∂out/∂a, ∂out/∂
 the chain rule multiplies them by `g` and sums away any broadcasting. Any other op
 gives what flows back to each operand directly (`vjp`, a vector-Jacobian product).
 
-The interpreter (engine.py) turns each rule into a function once, at import; the
-compiler (compiled.py) pastes the same text into straight-line code. The rules are
-this module's own text, never user input.
+The interpreter (engine.py) turns each rule into a function once, the first time
+the op is used; the compiler (compiled.py) pastes the same text into straight-line
+code. Beyond the rule variables, a rule may use the names of kernels.NAMESPACE
+(numpy's functions and the kernels written for the table). The rules are this
+module's own text, never user input.
 
 Conventions at kinks and ties (the same everywhere, and the same as PyTorch):
 relu'(0) = 0; abs'(0) = sign(0) = 0; max(a, b) and min(a, b) at a == b send half
 of the gradient to each operand, so max(x, x) has derivative 1.
+
+A row is added by writing it in _ROWS (CONTRIBUTING.md says how), or while the
+program runs by register(), the one public place to add a primitive from outside.
 """
 
 from __future__ import annotations
 
+import keyword
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from .graph import CONST, INPUT
+from .kernels import NAMESPACE
+
 
 @dataclass(frozen=True)
 class Op:
+    """One primitive: its value, its derivative, and how it reads, shows and fails.
+
+    Every fact about an op is a field here, so that adding an op is one row (and a test
+    sampler); nothing elsewhere names an op. See CONTRIBUTING.md for the recipe.
+    """
+
     name: str  # the grammar alias or function name, the table key and the JSON "op"
-    arity: int  # operands that carry a gradient
+    arity: int  # operands that carry a gradient (1 or 2: they are `a` and `b` in the rules)
     fwd: str  # the value
     local: tuple[str, ...] = ()  # elementwise ops: ∂out/∂operand
     vjp: tuple[str, ...] = ()  # other ops: the operand's share of g
-    reads: str = ""  # how a node reads, "{0} * {1}"; default "name(operands)"
+    # how a node reads, "{0} * {1}", "{0}[{s}]" ({s}: the statics); empty for a function,
+    # which reads "name(operands)" and is called by that name (no grammar rule needed)
+    reads: str = ""
     # the derivative as a person writes it, where the rule is not; for an op that is not
     # elementwise, what it passes back to the operand, written with g (the upstream)
     shows: tuple[str, ...] = ()
     statics: tuple[int, int] = (0, 0)  # how many static whole-number arguments it takes
     static_kind: str = ""  # what they are: "axis" (sum(x, 1)) or "index" (x[0, 2])
     contracts: bool = False  # a product over an inner axis (@): its operands' axes must agree
-    doc: str = ""
+    # With numbers put in its formula (the forward table's 3 · (-4)), the first operand
+    # may be written bare: -12 + 2 reads right, but -2^2 would mean -(2^2), so pow keeps
+    # its parentheses, as does every operand of a function or a prefix op.
+    bare_first: bool = False
+    # LaTeX for the function's name: a command followed by the parentheses (r"\exp":
+    # \exp(a)), or one ending in {} that takes its argument in braces (r"\sqrt{}":
+    # \sqrt{a}); empty: \operatorname{name}
+    latex: str = ""
+    hint: str = ""  # what to check when its value is not a finite number
+    doc: str = ""  # what it computes, in a few words (the README's tables are made of these)
     gate: str = ""  # how the op, as a gate, hands the gradient on (for `backprop explain`)
 
     @property
     def elementwise(self) -> bool:
         return bool(self.local)
+
+    @property
+    def called(self) -> bool:
+        """Called by its name, name(a, ...), rather than written with a symbol."""
+        return not self.reads
 
     def rules(self) -> tuple[str, ...]:
         return self.local or self.vjp
@@ -55,187 +86,125 @@ class Op:
             return self.shows[k]
         return self.rules()[k].replace("**", "^")
 
+    def read(self, operands: Sequence[str], static: Sequence[object] = ()) -> str:
+        """How an application reads with these operands: "x * y", "sum(h, 1)", "W[0, 2]"."""
+        if self.reads:
+            return self.reads.format(*operands, s=", ".join(map(str, static)))
+        return f"{self.name}({', '.join([*operands, *map(str, static)])})"
 
-# ---------------------------------------------------------------------------
-# The kernels the rules call beyond numpy itself. Each keeps a scalar a scalar.
-
-def unbroadcast(x, shape: tuple[int, ...]):
-    """Sum x down to `shape`: the adjoint of numpy broadcasting an operand of that shape."""
-    if getattr(x, "shape", ()) == shape:  # np.shape() costs more than the sum it saves
-        return x
-    extra = np.ndim(x) - len(shape)
-    if extra < 0:
-        return np.broadcast_to(x, shape)
-    if extra:
-        x = np.sum(x, axis=tuple(range(extra)))
-    kept = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(x)[i] != 1)
-    if kept:
-        x = np.sum(x, axis=kept, keepdims=True)
-    return x
+    def derivative(self, k: int, operands: Sequence[str], out: str,
+                   static: Sequence[int] = (), upstream: str = "1") -> str:
+        """The derivative for operand k in the given names: "y" for f = x * y. A rule
+        that mentions the arriving gradient g (a vector-Jacobian product) gets
+        `upstream` for it: 1 for the Jacobian itself."""
+        names = {"out": out, "g": upstream, "s": ", ".join(map(str, static)),
+                 **dict(zip("ab", operands, strict=False))}
+        return substitute(self.shown(k), names)
 
 
-def xlogy(x, y):
-    """x·log(y), taken as 0 where x is 0 (d(a^b)/db at a = 0, where a^b is flat in b)."""
-    return np.where(x == 0, 0.0, x * np.log(y))[()]
+@dataclass(frozen=True)
+class Initializer:
+    """A call that makes an input's starting value, `W = uniform(2, 3)`, rather than a
+    node: the numpy call that makes a value of a shape from a random generator."""
 
-
-def _axis(s: tuple[int, ...], default: int | None):
-    return s[0] if s else default
-
-
-def reduce_sum(a, s):
-    return np.sum(a, axis=_axis(s, None))
-
-
-def reduce_mean(a, s):
-    return np.mean(a, axis=_axis(s, None))
-
-
-def count(a, s) -> int:
-    """How many elements each reduced value of sum/mean is made of."""
-    return np.size(a) if not s else np.shape(a)[s[0]]
-
-
-def expand(g, a, s):
-    """Spread the gradient of a reduction back over the elements it reduced."""
-    if s:
-        g = np.expand_dims(g, s[0])
-    return np.broadcast_to(g, np.shape(a))[()]  # [()]: to a scalar a scalar, not a 0-d array
-
-
-def softmax(a, s):
-    axis = _axis(s, -1)
-    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
-    return e / np.sum(e, axis=axis, keepdims=True)
-
-
-def softmax_vjp(g, out, s):
-    # J = diag(p) - p pᵀ along the axis, so gᵀJ = p ⊙ (g - ⟨g, p⟩).
-    return out * (g - np.sum(g * out, axis=_axis(s, -1), keepdims=True))
-
-
-def logsumexp(a, s):
-    axis = _axis(s, -1)
-    m = np.max(a, axis=axis, keepdims=True)
-    return np.squeeze(m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)), axis=axis)
-
-
-def logsumexp_vjp(g, out, a, s):
-    # ∂ logsumexp(a) / ∂a = softmax(a) = exp(a - logsumexp(a)).
-    axis = _axis(s, -1)
-    return np.expand_dims(g, axis) * np.exp(a - np.expand_dims(out, axis))
-
-
-def _as_matrices(g, a, b):
-    # numpy treats a vector as a row (left) or a column (right) and drops that axis
-    # from the product; put the axes back so both cases are matrix products.
-    a2 = a[None, :] if np.ndim(a) == 1 else a
-    b2 = b[:, None] if np.ndim(b) == 1 else b
-    if np.ndim(b) == 1:
-        g = np.expand_dims(g, -1)
-    if np.ndim(a) == 1:
-        g = np.expand_dims(g, -2)
-    return g, a2, b2
-
-
-def matmul_da(g, a, b):
-    """∂L/∂a of a @ b is g @ bᵀ (with vectors as rows or columns, as numpy reads them)."""
-    g2, a2, b2 = _as_matrices(g, a, b)
-    return np.reshape(unbroadcast(g2 @ np.swapaxes(b2, -1, -2), np.shape(a2)), np.shape(a))
-
-
-def matmul_db(g, a, b):
-    """∂L/∂b of a @ b is aᵀ @ g."""
-    g2, a2, b2 = _as_matrices(g, a, b)
-    return np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ g2, np.shape(b2)), np.shape(b))
-
-
-def scatter(g, a, s):
-    """The gradient of a[s]: g at the indexed place, zero everywhere else."""
-    z = np.zeros(np.shape(a))
-    z[s] = g
-    return z
-
-
-# The names a rule may use.
-NAMESPACE: dict[str, object] = {
-    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
-    "tanh": np.tanh, "sign": np.sign, "abs": abs, "maximum": np.maximum,
-    "minimum": np.minimum, "transpose": np.transpose,
-    "xlogy": xlogy, "reduce_sum": reduce_sum, "reduce_mean": reduce_mean, "count": count,
-    "expand": expand, "softmax": softmax, "softmax_vjp": softmax_vjp,
-    "logsumexp": logsumexp, "logsumexp_vjp": logsumexp_vjp,
-    "matmul_da": matmul_da, "matmul_db": matmul_db, "scatter": scatter,
-    "unbroadcast": unbroadcast,
-}
+    name: str
+    make: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
+    doc: str
 
 
 # ---------------------------------------------------------------------------
 # The table. Reading a row: value = fwd; ∂value/∂operand = local (or vjp given g).
 
 _ROWS = (
-    Op("add", 2, "a + b", local=("1", "1"), reads="{0} + {1}",
+    Op("add", 2, "a + b", local=("1", "1"), reads="{0} + {1}", bare_first=True, doc="sum",
        gate="add gate: passes the gradient on unchanged to both inputs"),
-    Op("sub", 2, "a - b", local=("1", "-1"), reads="{0} - {1}",
+    Op("sub", 2, "a - b", local=("1", "-1"), reads="{0} - {1}", bare_first=True,
+       doc="difference",
        gate="subtract gate: passes the gradient on to the first input, negated to the second"),
-    Op("mul", 2, "a * b", local=("b", "a"), reads="{0} * {1}",
+    Op("mul", 2, "a * b", local=("b", "a"), reads="{0} * {1}", bare_first=True, doc="product",
        gate="multiply gate: swaps its inputs' values, each input's local gradient is the other"),
-    Op("div", 2, "a / b", local=("1 / b", "-a / b**2"), reads="{0} / {1}"),
+    Op("div", 2, "a / b", local=("1 / b", "-a / b**2"), reads="{0} / {1}", bare_first=True,
+       doc="quotient", hint="division by zero"),
     Op("pow", 2, "a ** b", local=("b * a**(b - 1)", "xlogy(out, a)"), reads="{0}^{1}",
-       shows=("b * a^(b - 1)", "a^b * log(a)")),
-    Op("neg", 1, "-a", local=("-1",), reads="-{0}"),
-    Op("exp", 1, "exp(a)", local=("out",), shows=("exp(a)",)),
-    Op("log", 1, "log(a)", local=("1 / a",), doc="natural logarithm"),
-    Op("sqrt", 1, "sqrt(a)", local=("0.5 / out",), shows=("1 / (2 * sqrt(a))",)),
-    Op("sin", 1, "sin(a)", local=("cos(a)",)),
-    Op("cos", 1, "cos(a)", local=("-sin(a)",)),
-    Op("tanh", 1, "tanh(a)", local=("1 - out**2",), shows=("1 - tanh(a)^2",)),
+       shows=("b * a^(b - 1)", "a^b * log(a)"), doc="a to the power b",
+       hint="a result too large (above about 1.8e308), a negative number to a fractional "
+            "power, or 0 to a negative power"),
+    Op("neg", 1, "-a", local=("-1",), reads="-{0}", doc="minus a"),
+    Op("exp", 1, "exp(a)", local=("out",), shows=("exp(a)",), latex=r"\exp",
+       doc="e to the power a", hint="exp overflows above about 709"),
+    Op("log", 1, "log(a)", local=("1 / a",), latex=r"\log", doc="natural logarithm",
+       hint="log needs a positive argument"),
+    Op("sqrt", 1, "sqrt(a)", local=("0.5 / out",), shows=("1 / (2 * sqrt(a))",),
+       latex=r"\sqrt{}", doc="square root", hint="sqrt needs an argument of at least 0"),
+    Op("sin", 1, "sin(a)", local=("cos(a)",), latex=r"\sin", doc="sine (of radians)"),
+    Op("cos", 1, "cos(a)", local=("-sin(a)",), latex=r"\cos", doc="cosine (of radians)"),
+    Op("tanh", 1, "tanh(a)", local=("1 - out**2",), shows=("1 - tanh(a)^2",), latex=r"\tanh",
+       doc="hyperbolic tangent"),
     Op("sigmoid", 1, "1 / (1 + exp(-a))", local=("out * (1 - out)",),
        shows=("sigmoid(a) * (1 - sigmoid(a))",), doc="σ(a) = 1 / (1 + exp(-a))"),
     # relu(a) = a where a > 0, else 0 (the + 0.0 turns -0.0 into 0); relu'(a) = sign(relu(a)),
     # which is 1 for a > 0 and 0 for a <= 0, kink included. Written so that a numpy scalar
     # stays on numpy's fast scalar path (maximum() and bool * float leave it).
     Op("relu", 1, "a * (a > 0) + 0.0", local=("sign(out)",), shows=("(1 if a > 0 else 0)",),
+       doc="a where a > 0, else 0",
        gate="relu gate: passes the gradient on where its input is positive, blocks it elsewhere"),
-    Op("abs", 1, "abs(a)", local=("sign(a)",)),
+    Op("abs", 1, "abs(a)", local=("sign(a)",), doc="absolute value"),
     Op("sign", 1, "sign(a)", local=("0.0 * a",), shows=("0",),
-       doc="-1, 0 or 1; flat, so no gradient flows through it (accuracy, not loss)"),
+       doc="-1, 0 or 1; flat, so no gradient flows through it (for an accuracy beside a loss)"),
     # ½(1 ± sign(a - b)) is 1 for the larger operand, 0 for the other, ½ each at a tie.
     Op("max", 2, "maximum(a, b)", local=("0.5 * (1 + sign(a - b))", "0.5 * (1 - sign(a - b))"),
        shows=("(1 if a > b else 0.5 if a == b else 0)", "(1 if b > a else 0.5 if a == b else 0)"),
+       latex=r"\max", doc="the larger of a and b",
        gate="max gate: routes the whole gradient to the larger input, none to the other"),
     Op("min", 2, "minimum(a, b)", local=("0.5 * (1 - sign(a - b))", "0.5 * (1 + sign(a - b))"),
        shows=("(1 if a < b else 0.5 if a == b else 0)", "(1 if b < a else 0.5 if a == b else 0)"),
+       latex=r"\min", doc="the smaller of a and b",
        gate="min gate: routes the whole gradient to the smaller input, none to the other"),
     Op("matmul", 2, "a @ b", vjp=("matmul_da(g, a, b)", "matmul_db(g, a, b)"),
        reads="{0} @ {1}", shows=("g @ transpose(b)", "transpose(a) @ g"), contracts=True,
-       doc="matrix product; a vector is a row on the left, a column on the right"),
+       bare_first=True,
+       doc="matrix product; a vector is a row on the left and a column on the right, so "
+           "w @ x of two vectors is their dot product"),
     Op("sum", 1, "reduce_sum(a, s)", vjp=("expand(g, a, s)",), statics=(0, 1), static_kind="axis",
        shows=("g copied to each element of a",),
-       doc="sum(x) of every element, sum(x, axis) along one axis"),
+       doc="the sum of every element, or along one axis"),
     Op("mean", 1, "reduce_mean(a, s)", vjp=("expand(g, a, s) / count(a, s)",), statics=(0, 1),
        static_kind="axis",
        shows=("g / n copied to each element of a",),
-       doc="mean(x) of every element, mean(x, axis) along one axis"),
-    Op("transpose", 1, "transpose(a)", vjp=("transpose(g)",)),
+       doc="the mean of every element, or along one axis"),
+    Op("transpose", 1, "transpose(a)", vjp=("transpose(g)",),
+       doc="the axes reversed (a matrix transposed)"),
     Op("index", 1, "a[s]", vjp=("scatter(g, a, s)",), reads="{0}[{s}]", statics=(1, 32),
        static_kind="index",
-       shows=("g at a[s], 0 elsewhere",), doc="x[i], x[i, j]; negative counts from the end"),
+       shows=("g at a[s], 0 elsewhere",),
+       doc="an element, a row, ...; negative indices count from the end"),
     Op("softmax", 1, "softmax(a, s)", vjp=("softmax_vjp(g, out, s)",), statics=(0, 1),
        static_kind="axis",
-       shows=("out * (g - sum(g * out))",), doc="along the last axis, or softmax(x, axis)"),
+       shows=("out * (g - sum(g * out))",),
+       doc="exp(a) / sum(exp(a)) along the last axis, or the one given"),
     Op("logsumexp", 1, "logsumexp(a, s)", vjp=("logsumexp_vjp(g, out, a, s)",), statics=(0, 1),
        static_kind="axis",
-       shows=("g * softmax(a)",), doc="log(sum(exp(x))) along the last axis, computed stably"),
+       shows=("g * softmax(a)",),
+       doc="log(sum(exp(a))) along the last axis or the one given, computed stably"),
 )
 
 OPS: dict[str, Op] = {op.name: op for op in _ROWS}
 
 # Functions the user calls by name; add, mul, ... are written with their symbols.
-FUNCTIONS = tuple(op.name for op in _ROWS if not op.reads)
+# (A list: register() adds to it, so that what imported it sees the new name too.)
+FUNCTIONS: list[str] = [op.name for op in _ROWS if op.called]
 
-# Calls that make a random starting value for an input rather than a node.
-INITIALIZERS = {"uniform": "uniform on [-1, 1]", "randn": "standard normal", "zeros": "zeros"}
+# Calls that make a starting value for an input rather than a node.
+INITIALIZERS: dict[str, Initializer] = {init.name: init for init in (
+    Initializer("uniform", lambda rng, shape: rng.uniform(-1.0, 1.0, size=shape),
+                "uniform on [-1, 1]"),
+    Initializer("randn", lambda rng, shape: rng.standard_normal(size=shape), "standard normal"),
+    Initializer("zeros", lambda rng, shape: np.zeros(shape), "zeros"),
+)}
+
+# The one call that reads data from a file rather than making a node or a starting
+# value: X = load("data.csv", "x1"), a constant (the only call that takes strings).
+LOAD = "load"
 
 
 def _compile(params: str, text: str) -> Callable:
@@ -267,3 +236,77 @@ _RULE_NAMES = re.compile(r"\b(a|b|out|g|s)\b")
 def substitute(text: str, names: dict[str, str]) -> str:
     """Replace the rule variables a, b, out, g, s in `text` by the given names."""
     return _RULE_NAMES.sub(lambda m: names.get(m.group(1), m.group(1)), text)
+
+
+# ---------------------------------------------------------------------------
+# Adding a row while the program runs (as autograd's extend.py adds a primitive).
+
+# Names a new op cannot take: the graph's own node kinds, and load(...).
+RESERVED = frozenset({INPUT, CONST, LOAD})
+
+_VARIABLES = {"fwd": {"a", "b", "s"}, "local": {"out", "a", "b", "s"},
+              "vjp": {"g", "out", "a", "b", "s"}}
+_NAMES = re.compile(r"(?<![.\w])[A-Za-z_]\w*")
+_registered: set[str] = set()
+
+
+def register(op: Op) -> None:
+    """Add `op` to the table: the one public place to add a primitive without editing
+    this module. From then on it parses (called by its name: no grammar change), is
+    evaluated, compiled, checked, explained and drawn like any row of _ROWS. Its rules
+    may use the rule variables and the names in NAMESPACE. Raises ValueError, saying
+    why, for a row the rest of the program could not use."""
+    problem = _problem(op)
+    if problem:
+        raise ValueError(f"cannot register {op.name!r}: {problem}")
+    OPS[op.name] = op
+    FUNCTIONS.append(op.name)
+    _registered.add(op.name)
+    _forget(op.name)
+
+
+def unregister(name: str) -> None:
+    """Take out an op that register() added (the built-in rows stay)."""
+    if name not in _registered:
+        raise ValueError(f"{name!r} was not added by register()")
+    _registered.discard(name)
+    del OPS[name]
+    FUNCTIONS.remove(name)
+    _forget(name)
+
+
+def _forget(name: str) -> None:
+    """Drop the rules made into functions under this name: a row registered again
+    under it must not run the old one's."""
+    for made in (FWD, LOCAL, VJP):
+        made.pop(name, None)
+
+
+def _problem(op: Op) -> str | None:
+    """What keeps `op` from working as a row, or None."""
+    if not op.name.isidentifier() or keyword.iskeyword(op.name):
+        return "its name must be a name a program can call"
+    if op.name in OPS or op.name in INITIALIZERS or op.name in RESERVED:
+        return "the name is taken"
+    if not op.called:
+        return "an op written with a symbol needs a grammar rule; register functions only"
+    if op.arity not in (1, 2):
+        return "it must take 1 or 2 operands (a and b in its rules)"
+    if bool(op.local) == bool(op.vjp):
+        return "give either local (elementwise) or vjp rules, not both or neither"
+    if len(op.rules()) != op.arity or (op.shows and len(op.shows) != op.arity):
+        return "it needs one rule (and one shows, if any) per operand"
+    low, high = op.statics
+    if not 0 <= low <= high or bool(high) != bool(op.static_kind):
+        return "statics and static_kind go together"
+    for kind, texts in (("fwd", (op.fwd,)), ("local", op.local), ("vjp", op.vjp)):
+        for text in texts:
+            unknown = set(_NAMES.findall(text)) - _VARIABLES[kind] - NAMESPACE.keys() \
+                - set(keyword.kwlist)
+            if unknown:
+                return f"its {kind} rule {text!r} uses unknown names {sorted(unknown)}"
+            try:
+                compile(text, op.name, "eval")
+            except SyntaxError as e:
+                return f"its {kind} rule {text!r} is not an expression ({e.msg})"
+    return None

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
+
+from .graph import Value
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
 SCHEDULES = ("constant", "linear")
@@ -26,8 +29,8 @@ def sgd(x, g, lr: float):
     return x - lr * g
 
 
-def step(inputs: Mapping[str, object], gradients: Mapping[str, object],
-         params: list[str], lr: float) -> dict[str, object]:
+def step(inputs: Mapping[str, Value], gradients: Mapping[str, Value],
+         params: list[str], lr: float) -> dict[str, Value]:
     """One gradient-descent step of every param (lr < 0 climbs); other inputs stay."""
     with np.errstate(all="ignore"):
         return {name: sgd(value, gradients[name], lr) if name in params else value
@@ -50,7 +53,7 @@ class Optimizer:
     beta1: float = 0.9
     beta2: float = 0.999
     eps: float = 1e-8
-    state: dict[int, object] = field(default_factory=dict)
+    state: dict[int, Any] = field(default_factory=dict)  # a velocity, or two moments
 
     def update(self, j: int, x, g, lr: float, t: int):
         """Param j moved by its gradient g at step t (from 1)."""

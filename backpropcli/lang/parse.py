@@ -1,102 +1,50 @@
-"""Program text → Graph.
+"""Program text → Graph: the builder that Lark's parser runs as its transformer.
 
 Lark's LALR parser runs with the builder below as its transformer, so each rule's
 callback runs at the moment the parser reduces it, bottom-up and left to right: no
 parse tree is built and nothing recurses, whatever the nesting or length. Names
-resolve as the statements are read, so `c = c + 1` sees the old `c`.
+resolve as the statements are read, so `c = c + 1` sees the old `c`. The Lark side
+(the grammar, the shipped tables, syntax errors) is lang/syntax.py; the records the
+builder keeps, and their freezing into a Graph, are lang/records.py.
 
 Parsing never evaluates. Numbers written in the program become constant nodes;
 `name = 3`, `name = [1, 2]` and `name = uniform(2, 3)` declare an input with a
 default (or a random start) instead; every other name that is used but never
 computed is an input. `X = load("data.csv", "x1")` makes X a constant whose value
 is data from a file: parsing only records the file and the columns on the node
-(values.load_data reads them), so parsing stays pure.
+(values.load_data reads them), so parsing stays pure. A function is looked up by its
+name in the op table, so adding one needs no change to the grammar.
 """
 
 from __future__ import annotations
 
+import difflib
 import threading
 from functools import lru_cache
-from typing import NamedTuple
+from typing import NoReturn, cast
 
 import numpy as np
 from lark import Lark
-from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from ..core.errors import LimitError, ProgramError, SyntaxProblem
-from ..core.graph import CONST, INPUT, Graph, Node
+from ..core.errors import LimitError, ProgramError
+from ..core.graph import CONST, INPUT, Graph
 from ..core.limits import MAX_DIMS, check_shape
-from ..core.ops import FUNCTIONS, INITIALIZERS, OPS, Op
+from ..core.ops import FUNCTIONS, INITIALIZERS, LOAD, OPS, Op
+from .records import Data, Init, Lit, Rec, Ref, Str, freeze
+from .syntax import build, end, grammar, load_tables, run
 
 OUT = "out"  # the name of a bare expression's value
-LOAD = "load"  # X = load("file.csv", "col", ...): data from a file, a constant
 
 
-# The parser's working records. Named tuples and a slotted class rather than dataclasses:
-# they are made once per token of a 100 000-statement program, and each dataclass costs
-# start-up time to build.
+def _binary(name: str):
+    """The callback of a binary operator's alias (add, sub, ...): the op of that name."""
 
-class _Lit(NamedTuple):
-    """A number or array literal not yet placed in the graph (it may declare an input)."""
+    def method(self: _Builder, a, b) -> int:
+        line, column = self.pos(a)
+        return self.apply(name, [a, b], line, column)
 
-    value: object
-    text: str
-    line: int
-    column: int
-
-
-class _Init(NamedTuple):
-    """uniform(...) or randn(...): a random start, only meaningful as a whole assignment."""
-
-    kind: str
-    shape: tuple[int, ...]
-    line: int
-    column: int
-
-
-class _Ref(NamedTuple):
-    """A name where it is used: the node it means, and the place it is written there
-    (an error in `y = x[5]` points at this x, not at the line that declared x)."""
-
-    index: int
-    line: int
-    column: int
-
-
-class _Str(NamedTuple):
-    """A string in quotes: only meaningful as an argument of load(...)."""
-
-    value: str
-    line: int
-    column: int
-
-
-class _Data(NamedTuple):
-    """load("file", "col", ...): data from a file, only meaningful as a whole assignment."""
-
-    file: str
-    columns: tuple[str, ...]
-    text: str  # as written, for the tables: load("data.csv", "x1")
-    line: int
-    column: int
-
-
-class _Rec:
-    """A node while the program is still being read; frozen into a Node at the end."""
-
-    __slots__ = ("args", "column", "data", "init", "line", "name", "op", "static", "text",
-                 "value")
-
-    def __init__(self, op: str, args: tuple[int, ...] = (), static: tuple[int, ...] = (),
-                 value: object = None, init: tuple | None = None, line: int = 0,
-                 column: int = 0, name: str | None = None, text: str = "",
-                 data: tuple | None = None) -> None:
-        self.op, self.args, self.static = op, args, static
-        self.value, self.init = value, init
-        self.line, self.column = line, column
-        self.name = name  # inputs: their name; computed: the name bound to them, if any
-        self.text = text  # constants: the literal as written; data: the load(...) call
-        self.data = data  # data: (file, columns)
+    method.__name__ = name
+    return _inline(method)
 
 
 def _inline(method):
@@ -118,13 +66,13 @@ class _Builder:
 
     def reset(self, source: str) -> None:
         self.source = source
-        self.recs: list[_Rec] = []
+        self.recs: list[Rec] = []
         self.env: dict[str, int] = {}
         self.mark = 0  # how many nodes existed when the current statement began
         self.last: str | None = None  # the target of the last statement
 
     # -- errors and positions ------------------------------------------------
-    def fail(self, message: str, line: int, column: int, hint: str | None = None):
+    def fail(self, message: str, line: int, column: int, hint: str | None = None) -> NoReturn:
         raise ProgramError(message, line=line, column=column, source=self.source, hint=hint)
 
     def pos(self, term) -> tuple[int, int]:
@@ -133,7 +81,7 @@ class _Builder:
         return term.line, term.column
 
     # -- nodes ---------------------------------------------------------------
-    def add_rec(self, rec: _Rec) -> int:
+    def add_rec(self, rec: Rec) -> int:
         self.recs.append(rec)
         return len(self.recs) - 1
 
@@ -141,33 +89,33 @@ class _Builder:
         """The graph node of an operand, placing a literal as a constant on first use."""
         if isinstance(term, int):
             return term
-        if isinstance(term, _Ref):
-            return term.index
-        if isinstance(term, _Init):
+        if isinstance(term, Ref):
+            return term.node
+        if isinstance(term, Init):
             self.fail(
                 f"{term.kind}(...) makes a random starting value: assign it to a name "
                 f"(W = {term.kind}(2, 3)) and use the name",
                 term.line, term.column,
             )
-        if isinstance(term, _Data):
+        if isinstance(term, Data):
             self.fail(f"{LOAD}(...) reads data from a file: assign it to a name "
                       f'(X = {LOAD}("data.csv")) and use the name', term.line, term.column)
-        if isinstance(term, _Str):
+        if isinstance(term, Str):
             self.fail(f'a string in quotes only names a file or a column in {LOAD}(...), '
                       f'as in X = {LOAD}("data.csv", "x1", "x2")', term.line, term.column)
-        return self.add_rec(_Rec(CONST, value=term.value, text=term.text,
+        return self.add_rec(Rec(CONST, value=term.value, text=term.text,
                                  line=term.line, column=term.column))
 
     def apply(self, name: str, operands: list, line: int, column: int) -> int:
         op = OPS[name]
         dynamic = [self.node(t) for t in operands[: op.arity]]
         static = tuple(self.whole_number(t, op) for t in operands[op.arity :])
-        return self.add_rec(_Rec(name, tuple(dynamic), static, line=line, column=column))
+        return self.add_rec(Rec(name, tuple(dynamic), static, line=line, column=column))
 
     def whole_number(self, term, op: Op) -> int:
         what = "an index" if op.static_kind == "index" else f"the axis of {op.name}"
         line, column = self.pos(term)
-        if not isinstance(term, _Lit) or np.ndim(term.value) != 0:
+        if not isinstance(term, Lit) or np.ndim(term.value) != 0:
             self.fail(f"{what} must be a whole number written in the program", line, column)
         v = float(term.value)
         if v != int(v):
@@ -178,35 +126,35 @@ class _Builder:
 
     # -- atoms ---------------------------------------------------------------
     @_inline
-    def number(self, tok) -> _Lit:
+    def number(self, tok) -> Lit:
         value = np.float64(tok)
         if not np.isfinite(value):  # 1e400 reads as inf
             self.fail(f"{tok} is too large for a number (the largest is about 1.8e308)",
                       tok.line, tok.column)
-        return _Lit(value, str(tok), tok.line, tok.column)
+        return Lit(value, str(tok), tok.line, tok.column)
 
     @_inline
-    def string(self, tok) -> _Str:
-        return _Str(str(tok)[1:-1], tok.line, tok.column)
+    def string(self, tok) -> Str:
+        return Str(str(tok)[1:-1], tok.line, tok.column)
 
     @_inline
-    def name(self, tok) -> _Ref:
-        return _Ref(self.lookup(tok), tok.line, tok.column)
+    def name(self, tok) -> Ref:
+        return Ref(self.lookup(tok), tok.line, tok.column)
 
     def lookup(self, tok) -> int:
         """The node a name means now; a name never computed so far is an input."""
         name = str(tok)
         if name not in self.env:
-            self.env[name] = self.add_rec(_Rec(INPUT, name=name, line=tok.line, column=tok.column))
+            self.env[name] = self.add_rec(Rec(INPUT, name=name, line=tok.line, column=tok.column))
         return self.env[name]
 
     @_inline
-    def array(self, items=None) -> _Lit:
+    def array(self, items=None) -> Lit:
         line, column = self._bracket_pos(items)
         if not items:
             self.fail("an array needs at least one number: [1, 2]", line, column)
         for t in items:
-            if not isinstance(t, _Lit):
+            if not isinstance(t, Lit):
                 tl, tc = self.pos(t)
                 self.fail("an array literal holds numbers only: [1, -2] or [[1, 2], [3, 4]]",
                           tl, tc)
@@ -218,18 +166,14 @@ class _Builder:
             lengths = " and ".join(sorted(str(s) for s in shapes))
             self.fail(f"ragged array: its elements have shapes {lengths}", line, column)
         value = np.array([t.value for t in items], dtype=float)
-        return _Lit(value, "[" + ", ".join(t.text for t in items) + "]", line, column)
+        return Lit(value, "[" + ", ".join(t.text for t in items) + "]", line, column)
 
     def _bracket_pos(self, items) -> tuple[int, int]:
         # The "[" itself is not kept by the parser; point at the first element instead.
         if items:
             line, column = self.pos(items[0])
             return line, max(1, column - 1)
-        return self.end()
-
-    def end(self) -> tuple[int, int]:
-        lines = self.source.split("\n")
-        return len(lines), len(lines[-1]) + 1
+        return end(self.source)
 
     @_inline
     def first(self, item) -> list:
@@ -241,14 +185,6 @@ class _Builder:
         return items
 
     # -- operators -----------------------------------------------------------
-    def _binary(name: str):  # a method factory, used in the class body below
-        def method(self, a, b):
-            line, column = self.pos(a)
-            return self.apply(name, [a, b], line, column)
-
-        method.__name__ = name
-        return _inline(method)
-
     add = _binary("add")
     sub = _binary("sub")
     mul = _binary("mul")
@@ -262,9 +198,9 @@ class _Builder:
 
     @_inline
     def neg(self, a):
-        if isinstance(a, _Lit):  # -4 is a number, so that `x = -4` declares an input
+        if isinstance(a, Lit):  # -4 is a number, so that `x = -4` declares an input
             text = a.text[1:] if a.text.startswith("-") else "-" + a.text
-            return _Lit(-a.value, text, a.line, max(1, a.column - 1))
+            return Lit(-a.value, text, a.line, max(1, a.column - 1))
         line, column = self.pos(a)
         return self.apply("neg", [a], line, column)
 
@@ -287,13 +223,11 @@ class _Builder:
             except LimitError as e:
                 raise LimitError(e.message, line=line, column=column, source=self.source,
                                  hint=e.hint) from None
-            return _Init(name, shape, line, column)
+            return Init(name, shape, line, column)
         if name == LOAD:
             return self.load(items, line, column)
         op = OPS.get(name)
-        if op is None or name not in FUNCTIONS:
-            import difflib
-
+        if op is None or not op.called:
             known = sorted((*FUNCTIONS, *INITIALIZERS, LOAD))
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean {close[0]}?" if close else "functions: " + ", ".join(known)
@@ -305,22 +239,22 @@ class _Builder:
                       f"not {len(items)}", line, column)
         return self.apply(name, items, line, column)
 
-    def load(self, items: list, line: int, column: int) -> _Data:
+    def load(self, items: list, line: int, column: int) -> Data:
         example = f'X = {LOAD}("data.csv") or X = {LOAD}("data.csv", "x1", "x2")'
         if not items:
             self.fail(f"{LOAD} needs the name of a file: {example}", line, column)
         for t in items:
-            if not isinstance(t, _Str):
+            if not isinstance(t, Str):
                 self.fail(f"{LOAD} takes a file name and column names, each in quotes: "
                           f"{example}", *self.pos(t))
             if not t.value.strip():
                 self.fail(f"an empty name in {LOAD}(...): {example}", t.line, t.column)
         text = f"{LOAD}(" + ", ".join(f'"{t.value}"' for t in items) + ")"
-        return _Data(items[0].value, tuple(t.value for t in items[1:]), text, line, column)
+        return Data(items[0].value, tuple(t.value for t in items[1:]), text, line, column)
 
     def size(self, term, fn: str) -> int:
         line, column = self.pos(term)
-        if not isinstance(term, _Lit) or np.ndim(term.value) != 0:
+        if not isinstance(term, Lit) or np.ndim(term.value) != 0:
             self.fail(f"the sizes given to {fn} must be numbers written in the program",
                       line, column)
         v = float(term.value)
@@ -335,16 +269,16 @@ class _Builder:
         self.bind(str(tok), tok.line, tok.column, value)
 
     def bind(self, name: str, line: int, column: int, value) -> None:
-        if isinstance(value, _Ref):
-            value = value.index
-        if isinstance(value, (_Lit, _Init)):
+        if isinstance(value, Ref):
+            value = value.node
+        if isinstance(value, (Lit, Init)):
             self.declare(name, line, column, value)
-        elif isinstance(value, _Data):  # a constant under a name, like a computed node
-            self.env[name] = self.add_rec(_Rec(CONST, value=None, line=value.line,
+        elif isinstance(value, Data):  # a constant under a name, like a computed node
+            self.env[name] = self.add_rec(Rec(CONST, value=None, line=value.line,
                                                column=value.column, name=name,
                                                text=value.text,
                                                data=(value.file, value.columns)))
-        elif isinstance(value, _Str):
+        elif isinstance(value, Str):
             self.node(value)  # says where strings belong
         elif value >= self.mark and self.recs[value].name is None and self.recs[value].op != CONST:
             self.recs[value].name = name
@@ -355,7 +289,7 @@ class _Builder:
 
     def declare(self, name: str, line: int, column: int, value) -> None:
         """`x = 3`, `w = [2, -3]`, `W = uniform(2, 3)`: an input with a default."""
-        default, init = (value.value, None) if isinstance(value, _Lit) else \
+        default, init = (value.value, None) if isinstance(value, Lit) else \
             (None, (value.kind, value.shape))
         if name in self.env:
             rec = self.recs[self.env[name]]
@@ -368,7 +302,7 @@ class _Builder:
             rec.value, rec.init = default, init
             rec.line, rec.column = line, column
         else:
-            self.env[name] = self.add_rec(_Rec(INPUT, value=default, init=init, name=name,
+            self.env[name] = self.add_rec(Rec(INPUT, value=default, init=init, name=name,
                                                line=line, column=column))
 
     @_inline
@@ -380,7 +314,7 @@ class _Builder:
 
     @_inline
     def bare(self, value):
-        if isinstance(value, _Data):
+        if isinstance(value, Data):
             self.fail(f'give the data a name: X = {value.text}', value.line, value.column)
         self.bind(OUT, *self.pos(value), value)
 
@@ -400,109 +334,11 @@ class _Builder:
         return freeze(self.recs, self.env, self.env[self.last], self.source)
 
 
-def freeze(recs: list[_Rec], env: dict[str, int], output: int, source: str) -> Graph:
-    """Give every node its final name and text, and freeze the records into a Graph.
-
-    A name assigned several times shows its earlier versions as name#1, name#2, ...;
-    the last keeps the plain name, unless the name is also an input, which always
-    keeps it. Unnamed intermediate results are t1, t2, ... (skipping taken names).
-    """
-    inputs = {r.name for r in recs if r.op == INPUT}
-    bindings: dict[str, list[int]] = {}
-    for i, r in enumerate(recs):
-        if (r.op not in (INPUT, CONST) or r.data is not None) and r.name is not None:
-            bindings.setdefault(r.name, []).append(i)
-    names: list[str] = [""] * len(recs)
-    for i, r in enumerate(recs):
-        if r.op == INPUT:
-            names[i] = r.name
-        elif r.op == CONST:
-            names[i] = r.text
-    for name, where in bindings.items():
-        for k, i in enumerate(where, 1):
-            last = k == len(where) and name not in inputs
-            names[i] = name if last else f"{name}#{k}"
-    taken = set(inputs) | set(bindings) | set(env)
-    counter = 0
-    for i in range(len(recs)):
-        if not names[i]:
-            counter += 1
-            while f"t{counter}" in taken:
-                counter += 1
-            names[i] = f"t{counter}"
-    nodes = []
-    for i, r in enumerate(recs):
-        text = r.text if r.data is not None else ""
-        if r.op not in (INPUT, CONST):
-            text = reads(OPS[r.op], [names[a] for a in r.args], r.static)
-        nodes.append(Node(names[i], r.op, r.args, r.static, r.value, r.init, text,
-                          r.line, r.column, r.data))
-    return Graph(tuple(nodes), output, source, dict(env))
-
-
-def reads(op: Op, operands: list[str], static: tuple[int, ...]) -> str:
-    """How an application of `op` reads, e.g. "x * y", "sum(h, 1)", "W[0, 2]"."""
-    if op.reads:
-        return op.reads.format(*operands, s=", ".join(map(str, static)))
-    return f"{op.name}({', '.join([*operands, *map(str, static)])})"
-
-
-# ---------------------------------------------------------------------------
-# Lark: the grammar file, the shipped tables, and errors turned into what a person
-# reads.
-
-class _Brackets:
-    """Post-lexer: inside ( ) or [ ] a line break continues the expression."""
-
-    always_accept = ("_NL",)
-
-    def process(self, stream):
-        depth = 0
-        for tok in stream:
-            if tok.type in ("LPAR", "LSQB"):
-                depth += 1
-            elif tok.type in ("RPAR", "RSQB"):
-                depth = max(0, depth - 1)
-            elif tok.type == "_NL" and depth:
-                continue
-            yield tok
-
-
-# The options the parser is built with; the generator (tables.py) builds the shipped
-# tables with the same ones. The transformer and the post-lexer are given at load time.
-OPTIONS = {"parser": "lalr", "lexer": "basic"}
-
-
-def grammar() -> str:
-    """The text of grammars/backprop.lark, as shipped inside the package."""
-    import pkgutil
-
-    return (pkgutil.get_data("backpropcli.lang.grammars", "backprop.lark") or b"").decode("utf-8")
-
-
-def build(text: str, builder: _Builder) -> Lark:
-    """Build the parser from the grammar text (Lark computes the LALR tables: ~130 ms)."""
-    return Lark(text, **OPTIONS, transformer=builder, postlex=_Brackets())
-
-
-def _load_tables(builder: _Builder) -> Lark:
-    """The parser from the tables shipped in _tables.py: Python literals, imported
-    like any module, so nothing is unpickled and no file outside the package is read."""
-    import lark
-
-    from . import _tables as tables
-
-    if lark.__version__.split(".")[:2] != tables.LARK_VERSION.split(".")[:2]:
-        raise ValueError(f"tables made by Lark {tables.LARK_VERSION}, not {lark.__version__}")
-    return Lark._load_from_dict(tables.DATA, tables.MEMO, transformer=builder,
-                                postlex=_Brackets())
-
-
 _lock = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _parser():
+def _parser() -> tuple[Lark, _Builder]:
     """Lark's parser and its builder: loaded from the shipped tables (~1 ms), or, if
     those were made by another Lark (major.minor) or do not load, built from the grammar
     (~130 ms, the same parser)."""
@@ -510,7 +346,7 @@ def _parser():
     # parser, so a single builder is kept and reset before each parse.
     builder = _Builder("")
     try:
-        return _load_tables(builder), builder
+        return load_tables(builder), builder
     except Exception:  # another Lark, or tables it cannot read: the grammar is the truth
         builder = _Builder("")
         return build(grammar(), builder), builder
@@ -526,87 +362,6 @@ def parse_with(source: str, lark: Lark, builder: _Builder) -> Graph:
     with _lock:
         builder.reset(source)
         try:
-            return lark.parse(source)
-        except UnexpectedCharacters as e:
-            char = source[e.pos_in_stream]
-            if char in "\"'":
-                raise SyntaxProblem("a string that is not closed on its line", line=e.line,
-                                    column=e.column, source=source,
-                                    hint=f"end it with {char}, as in {LOAD}({char}data.csv{char})"
-                                    ) from None
-            what = f"unexpected character {char!r}"
-            raise _syntax(source, e.line, e.column, what, _acceptable(e)) from None
-        except UnexpectedToken as e:
-            tok = e.token
-            if tok.type == "$END":
-                line, column = builder.end()
-                raise _syntax(source, line, column, "the program ends too early",
-                              e.expected) from None
-            raise _syntax(source, tok.line, tok.column, f"unexpected {_describe(tok)}",
-                          _acceptable(e)) from None
-        except UnexpectedInput as e:  # UnexpectedEOF and the like
-            line, column = builder.end()
-            raise _syntax(source, line, column, "the program ends too early",
-                          getattr(e, "expected", ())) from None
+            return cast(Graph, run(lark, source))
         finally:
             builder.reset("")
-
-
-_TERMINALS = {
-    "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "LPAR": "'('",
-    "RPAR": "')'", "LSQB": "'['", "RSQB": "']'", "COMMA": "','", "PLUS": "'+'",
-    "MINUS": "'-'", "STAR": "'*'",
-    "SLASH": "'/'", "AT": "'@'", "POW": "'^'", "EQUAL": "'='", "AUGOP": "'+='",
-    "SEMICOLON": "';'", "_NL": "a new line", "$END": "the end of the program",
-}
-_STARTS_EXPRESSION = {"NAME", "NUMBER", "STRING", "LPAR", "LSQB", "MINUS", "PLUS"}
-_OPERATORS = {"PLUS", "MINUS", "STAR", "SLASH", "AT", "POW"}
-_ENDS_STATEMENT = {"SEMICOLON", "_NL", "$END"}
-
-
-def _expected(names) -> str:
-    """Lark's terminal names, said as a person would: "an expression or ')'"."""
-    names = set(names)
-    if "SEMICOLON" not in names:
-        # the post-lexer asks for new lines everywhere; ';' shows where they really fit
-        names.discard("_NL")
-    said = []
-    for group, label, present in (
-        (_STARTS_EXPRESSION, "an expression", "NUMBER" in names),
-        (_OPERATORS, "an operator", "STAR" in names),
-        (_ENDS_STATEMENT, "the end of the statement", bool(names & {"SEMICOLON", "_NL"})),
-    ):
-        if present:
-            said.append(label)
-            names -= group
-    said += sorted(_TERMINALS.get(n, n) for n in names)
-    if len(said) <= 1:
-        return "".join(said)
-    return ", ".join(said[:-1]) + " or " + said[-1]
-
-
-def _acceptable(e) -> set[str]:
-    """What the parser would really take here: LALR's own expected set merges the
-    lookaheads of every context (after `x` it lists ')' even outside parentheses)."""
-    try:
-        return set(e.interactive_parser.accepts())
-    except Exception:  # best effort; Lark's coarser set is still right, only longer
-        return set(getattr(e, "expected", None) or getattr(e, "allowed", ()))
-
-
-def _describe(tok) -> str:
-    if tok.type == "NAME":
-        return f"name {tok.value!r}"
-    if tok.type == "NUMBER":
-        return f"number {tok.value}"
-    if tok.type == "_NL":
-        return "new line"
-    if tok.type == "STRING":
-        return f"string {tok.value}"
-    return repr(str(tok.value))
-
-
-def _syntax(source: str, line: int, column: int, what: str, expected) -> SyntaxProblem:
-    wanted = _expected(expected)
-    message = f"{what}; expected {wanted}" if wanted else what
-    return SyntaxProblem(message, line=line, column=column, source=source)

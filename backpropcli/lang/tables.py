@@ -7,8 +7,8 @@ Building the LALR tables from the grammar takes Lark about 130 ms, too long for 
 command. Lark's own cache (`cache=`) keeps them in a pickle, and unpickling a file runs
 whatever code the file names: a file planted in the cache folder would run on the next
 command. So the tables ship with the package instead, as a module of plain literals
-that parse.py hands to Lark._load_from_dict. The generator builds the parser with the
-options parse.py uses (parse.OPTIONS, the builder and the post-lexer), takes Lark's
+that syntax.py hands to Lark._load_from_dict. The generator builds the parser with the
+options syntax.py uses (syntax.OPTIONS, parse.py's builder and the post-lexer), takes Lark's
 serialized form (memo_serialize, as Lark.save does), leaves out the options given
 again at load time, numbers the states canonically and writes the literals sorted, so
 that generating twice gives the same text. tests/test_tables.py checks that the
@@ -22,6 +22,14 @@ import sys
 from collections import deque
 from pathlib import Path
 
+import lark
+from lark import lark as lark_module
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
+
+from .parse import _Builder
+from .syntax import build, grammar
+
 TARGET = Path(__file__).with_name("_tables.py")
 WIDTH = 100  # ruff's line length
 SHIFT = 0  # Lark's serialized actions: (0, next state) shifts, (1, rule) reduces
@@ -33,14 +41,8 @@ _LOAD_OPTIONS = {"postlex", "transformer", "lexer_callbacks", "use_bytes", "debu
 
 
 def serialize(text: str) -> tuple[dict, dict]:
-    """Lark's serialized parser for the grammar `text`, built as parse.py builds it:
+    """Lark's serialized parser for the grammar `text`, built as syntax.py builds it:
     (data, memo) with the load-time options left out and the table numbered canonically."""
-    from lark import lark as lark_module
-    from lark.grammar import Rule
-    from lark.lexer import TerminalDef
-
-    from .parse import _Builder, build
-
     data, memo = build(text, _Builder("")).memo_serialize([TerminalDef, Rule])
     drop = getattr(lark_module, "_LOAD_ALLOWED_OPTIONS", _LOAD_OPTIONS)
     data["options"] = {k: v for k, v in data["options"].items() if k not in drop}
@@ -60,6 +62,25 @@ def canonical_table(table: dict) -> dict:
     names = table["tokens"]  # token number -> terminal or rule name
     states = table["states"]  # state -> {token number: (action, argument)}
     token = {name: i for i, name in enumerate(sorted(set(names.values())))}
+    number = _state_numbers(table)
+    if set(states) - set(number):
+        raise ValueError("the LALR table has states that no start state reaches")
+    return {
+        **table,
+        "tokens": {i: name for name, i in token.items()},
+        "states": {number[s]: {token[names[t]]: (a, number[arg] if a == SHIFT else arg)
+                               for t, (a, arg) in actions.items()}
+                   for s, actions in states.items()},
+        "start_states": {k: number[v] for k, v in table["start_states"].items()},
+        "end_states": {k: number[v] for k, v in table["end_states"].items()},
+    }
+
+
+def _state_numbers(table: dict) -> dict[int, int]:
+    """Each state's canonical number: the order in which a breadth-first walk from the
+    start states (by name) meets it, following shifts in token-name order; the end
+    states after them."""
+    names, states = table["tokens"], table["states"]
     number: dict[int, int] = {}
     queue: deque[int] = deque()
 
@@ -78,25 +99,11 @@ def canonical_table(table: dict) -> dict:
                 visit(arg)
     for end in sorted(table["end_states"]):
         visit(table["end_states"][end])
-    if set(states) - set(number):
-        raise ValueError("the LALR table has states that no start state reaches")
-    return {
-        **table,
-        "tokens": {i: name for name, i in token.items()},
-        "states": {number[s]: {token[names[t]]: (a, number[arg] if a == SHIFT else arg)
-                               for t, (a, arg) in actions.items()}
-                   for s, actions in states.items()},
-        "start_states": {k: number[v] for k, v in table["start_states"].items()},
-        "end_states": {k: number[v] for k, v in table["end_states"].items()},
-    }
+    return number
 
 
 def generate() -> str:
     """The text of _tables.py for the shipped grammar and the installed Lark."""
-    import lark
-
-    from .parse import grammar
-
     text = grammar()
     data, memo = serialize(text)
     return "\n".join([
@@ -141,7 +148,9 @@ def _lines(value, head: str, indent: int) -> list[str]:
     if len(pad) + len(head) + len(flat) + 1 <= WIDTH or not value or \
             not isinstance(value, (dict, list, tuple)):
         return [pad + head + flat]
-    opening, closing = {dict: "{}", list: "[]", tuple: "()"}[type(value)]
+    brackets: dict[type, tuple[str, str]] = {dict: ("{", "}"), list: ("[", "]"),
+                                             tuple: ("(", ")")}
+    opening, closing = brackets[type(value)]
     items = [(_flat(k) + ": ", v) for k, v in _items(value)] if isinstance(value, dict) else \
         [("", v) for v in value]
     lines = [pad + head + opening]

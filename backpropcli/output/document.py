@@ -13,14 +13,15 @@ params, output), so `step` can read it from a pipe instead of the session
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..core.engine import Evaluation
 from ..core.errors import BackpropError
-from ..core.graph import CONST
 from ..tasks.check import Check
+from ..tasks.derivation import Explanation, Factor, Path
 from ..tasks.descend import Run, Settings, history
-from ..tasks.explain import Explanation, Factor, Path
 from ..tasks.grading import Result, Tally
 from ..tasks.jsontext import dumps, jsonable
 from ..tasks.point import SCHEMA, Point
@@ -37,27 +38,7 @@ EXACT = 2**53  # path counts up to here are JSON numbers (exact in every JSON re
 def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
     """The document of every program command: the point, the value, the gradients and
     every computed node; `extra` adds the command's own keys (step, check, ...)."""
-    graph = ev.graph
-    nodes = graph.nodes
-    out = []
-    for i, node in enumerate(nodes):
-        if not node.computed:
-            continue
-        local = ev.local[i]
-        value = ev.values[i]
-        out.append({
-            "name": node.name,
-            "op": node.op,
-            "args": [nodes[j].name for j in node.args],
-            "expr": node.text,
-            "value": jsonable(value),
-            "shape": list(getattr(value, "shape", ())),
-            "local": None if local is None else [
-                None if nodes[j].op == CONST else jsonable(loc)
-                for j, loc in zip(node.args, local, strict=True)
-            ],
-            "grad": jsonable(ev.grad(i)),
-        })
+    nodes = ev.graph.nodes
     doc = {
         "schema": SCHEMA,
         "command": command,
@@ -67,11 +48,11 @@ def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
         "inputs": {k: jsonable(v) for k, v in ev.inputs().items()},
         "params": list(point.params),
         "gradients": {k: jsonable(v) for k, v in ev.gradients().items()},
-        "nodes": out,
+        "nodes": [_node(ev, i) for i, node in enumerate(nodes) if node.computed],
     }
     data = {node.name: {"file": node.data[0], "columns": list(node.data[1]) or None,
                         "shape": list(np.shape(ev.values[i]))}
-            for i, node in enumerate(nodes) if node.is_data}
+            for i, node in enumerate(nodes) if node.data is not None}
     if data:  # constants read by load(...): not inputs, never moved; `base` finds them again
         doc["data"] = data
     if point.base is not None:
@@ -80,12 +61,33 @@ def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
     return doc
 
 
+def _node(ev: Evaluation, i: int) -> dict:
+    """A computed node: what it computes from what, its value, the local gradient on
+    each edge (None for a constant operand, which has no gradient) and ∂output/∂node."""
+    nodes = ev.graph.nodes
+    node, local, value = nodes[i], ev.local[i], ev.values[i]
+    return {
+        "name": node.name,
+        "op": node.op,
+        "args": [nodes[j].name for j in node.args],
+        "expr": node.text,
+        "value": jsonable(value),
+        "shape": list(getattr(value, "shape", ())),
+        "local": None if local is None else [
+            None if loc is None else jsonable(loc)  # a constant operand has none
+            for loc in local
+        ],
+        "grad": jsonable(ev.grad(i)),
+    }
+
+
 def step_fields(before: Evaluation, lr: float, ascend: bool, change: float) -> dict:
     """The `step` document's own key: where the step came from (the document's value,
     inputs and gradients are those after it)."""
     return {"step": {
         "lr": lr,
         "ascend": ascend,
+        "update": "param + lr * gradient" if ascend else "param - lr * gradient",
         "previous": {
             "value": jsonable(before.value),
             "inputs": {k: jsonable(v) for k, v in before.inputs().items()},
@@ -251,8 +253,8 @@ def _settings(quiz: Quiz) -> dict:
                                                     "seed": problem.seed}}
 
 
-def _question(quiz: Quiz, q: Question, known: dict) -> dict:
-    doc = {"id": q.id, "kind": q.kind, "node": quiz.name(q.node)}
+def _question(quiz: Quiz, q: Question, known: Mapping[str, object]) -> dict:
+    doc: dict[str, object] = {"id": q.id, "kind": q.kind, "node": quiz.name(q.node)}
     if q.kind == "local":
         doc.update({"wrt": quiz.name(q.operand), "use": q.use})
     doc.update({"asks": quiztext.symbol(quiz, q), "prompt": quiztext.prompt(quiz, q, known),

@@ -68,12 +68,23 @@ INSTALL_DOT = ("install Graphviz, which provides the dot program: on Debian or U
 
 def svg(dot_text: str, *, program: str = "dot", timeout: float = DOT_TIMEOUT) -> str:
     """Lay out dot text as SVG with Graphviz's dot program (which must be installed)."""
+    return layout(dot_text, "svg", program=program, timeout=timeout).decode("utf-8", "replace")
+
+
+def png(dot_text: str, *, program: str = "dot", timeout: float = DOT_TIMEOUT) -> bytes:
+    """Lay out dot text as a PNG picture with Graphviz's dot program."""
+    return layout(dot_text, "png", program=program, timeout=timeout)
+
+
+def layout(dot_text: str, form: str, *, program: str = "dot",
+           timeout: float = DOT_TIMEOUT) -> bytes:
+    """What `dot -T<form>` makes of the text (svg, png)."""
     exe = shutil.which(program)
     if exe is None:
-        raise UsageError("--format svg needs Graphviz's dot program, which is not installed",
-                         hint=INSTALL_DOT)
+        raise UsageError(f"--format {form} needs Graphviz's dot program, which is not "
+                         "installed", hint=INSTALL_DOT)
     try:
-        done = subprocess.run([exe, "-Tsvg"], input=dot_text.encode("utf-8"),
+        done = subprocess.run([exe, f"-T{form}"], input=dot_text.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise UsageError(f"dot did not finish within {timeout:g} s: the graph is too large "
@@ -86,4 +97,4 @@ def svg(dot_text: str, *, program: str = "dot", timeout: float = DOT_TIMEOUT) ->
         raise BackpropError(f"dot failed (exit code {done.returncode})"
                             + (f": {said[0]}" if said else ""),
                             hint="--format dot shows the text that dot was given")
-    return done.stdout.decode("utf-8", "replace")
+    return done.stdout

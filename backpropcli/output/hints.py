@@ -14,8 +14,8 @@ import numpy as np
 
 from ..core import fmt
 from ..core.ops import OPS, substitute
-from ..lang.parse import reads
-from ..tasks.explain import Factor, Path, local_formula
+from ..tasks.derivation import Factor, Path
+from ..tasks.explain import local_formula
 from ..tasks.grading import Practice
 from ..tasks.quiz import Question, Quiz
 from .quiztext import TERMS, number, ordinal, symbol
@@ -41,9 +41,9 @@ def _value_hint(quiz: Quiz, q: Question) -> str:
 def _with_numbers(quiz: Quiz, i: int) -> str:
     ev = quiz.evaluation
     node = ev.graph.nodes[i]
-    said = [fmt.paren(ev.values[j]) if k or not OPS[node.op].reads.startswith("{0} ")
+    said = [fmt.paren(ev.values[j]) if k or not OPS[node.op].bare_first
             else number(ev.values[j]) for k, j in enumerate(node.args)]
-    return reads(OPS[node.op], said, node.static).replace(" * ", " · ")
+    return OPS[node.op].read(said, node.static).replace(" * ", " · ")
 
 
 def rule(op_name: str, k: int) -> str:
@@ -52,7 +52,7 @@ def rule(op_name: str, k: int) -> str:
     if op.gate:
         return op.gate
     letters = ["a", "b"][: op.arity]
-    return (f"{op.name} rule: for out = {reads(op, letters, ())}, "
+    return (f"{op.name} rule: for out = {op.read(letters)}, "
             f"∂out/∂{letters[k]} = {op.shown(k)}")
 
 
@@ -200,6 +200,6 @@ def practice_text(p: Practice) -> tuple[str, str]:
         return "the questions left unanswered (the quiz stops at the end of its input)", command
     if p.topic == "next":
         return "every answer right: try a harder problem", command
-    if p.topic == "local":
+    if p.topic == "local" and p.op is not None:
         return f"the local gradients of {p.op}: {rule(p.op, 0)}", command
     return TOPICS[p.topic], command

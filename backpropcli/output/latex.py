@@ -13,7 +13,8 @@ import re
 import numpy as np
 
 from ..core import fmt
-from ..tasks.explain import Derivation, Explanation, Factor, Path
+from ..core.ops import OPS
+from ..tasks.derivation import Derivation, Explanation, Factor, Path
 from .text import (
     JACOBIANS,
     at_text,
@@ -31,8 +32,6 @@ from .text import (
 
 _TOKEN = re.compile(r"\s+|(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
                     r"|([A-Za-z_][A-Za-z0-9_]*(?:#\d+)?)|(\*\*|==|>=|<=|.)")
-_TEX_FUNCTIONS = {"exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos",
-                  "tanh": r"\tanh", "max": r"\max", "min": r"\min"}
 _TEX_TEXT = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "#": r"\#", "$": r"\$",
              "%": r"\%", "&": r"\&", "_": r"\_", "~": r"\textasciitilde{}",
              "^": r"\textasciicircum{}"}
@@ -85,34 +84,50 @@ def tex_formula(formula: str) -> str:
         elif tok == ")":
             out.append(closers.pop() if closers else ")")
         elif tok in ("^", "**"):
-            if nxt == "(":
+            brace_next = nxt == "("
+            if brace_next:
                 out.append("^")
-                brace_next = True
-            else:
+            else:  # a power of one token: x^2 → x^{2}
                 out.append("^{" + (tex_name(nxt) if nxt else "") + "}")
                 pos += 1
-        elif tok == "*":
-            out.append(r"\cdot")
-        elif tok == "==":
-            out.append("=")
-        elif tok in ("if", "else"):
-            out.append(r"\text{ " + tok + " }")
-        elif re.fullmatch(r"[A-Za-z_]", tok[0]) and nxt == "(":  # a function
-            if tok == "sqrt":
-                out.append(r"\sqrt")
-                brace_next = True
-            else:
-                out.append(_TEX_FUNCTIONS.get(tok, r"\operatorname{" + tex_text(tok) + "}"))
-        elif re.fullmatch(r"[A-Za-z_]", tok[0]):
-            out.append(tex_name(tok))
-        elif tok[0].isdigit() or tok[0] == ".":
-            out.append(tex_number(tok))
-        elif tok in "+-/,<>=@[]":
-            out.append(tok)
+        elif _is_name(tok) and nxt == "(":
+            tex, brace_next = tex_function(tok)
+            out.append(tex)
         else:
-            out.append(r"\text{" + tex_text(tok) + "}")
+            out.append(_tex_token(tok))
     out += reversed(closers)  # never happens for the op table's rules; keeps braces balanced
     return " ".join(out)
+
+
+def _is_name(tok: str) -> bool:
+    return bool(re.fullmatch(r"[A-Za-z_]", tok[0]))
+
+
+def tex_function(name: str) -> tuple[str, bool]:
+    """A function's name in LaTeX (the op table's `latex`, else \\operatorname{name}), and
+    whether its argument goes in braces rather than parentheses (\\sqrt{a})."""
+    op = OPS.get(name)
+    tex = op.latex if op is not None and op.latex else r"\operatorname{" + tex_text(name) + "}"
+    if tex.endswith("{}"):
+        return tex[:-2], True
+    return tex, False
+
+
+def _tex_token(tok: str) -> str:
+    """A token that LaTeX writes the same wherever it stands: an operator, a name, a number."""
+    if tok == "*":
+        return r"\cdot"
+    if tok == "==":
+        return "="
+    if tok in ("if", "else"):
+        return r"\text{ " + tok + " }"
+    if _is_name(tok):
+        return tex_name(tok)
+    if tok[0].isdigit() or tok[0] == ".":
+        return tex_number(tok)
+    if tok in "+-/,<>=@[]":
+        return tok
+    return r"\text{" + tex_text(tok) + "}"
 
 
 def tex_partial(top: str, bottom: str) -> str:
@@ -135,9 +150,10 @@ def _tex_value(v) -> str:
 def tex_stages(path: Path, lhs: str | None = None) -> list[str]:
     """The stages of `stages` in LaTeX, leaving out the same repeats (`lhs`, in plain
     text, is what the equation's left side says)."""
-    plain = [lhs] if lhs else []
+    plain: list[str | None] = [lhs] if lhs else []
     parts: list[str] = []
-    candidates = [(chain(path), _tex_joined(path, lambda f: tex_partial(f.top, f.bottom)))]
+    candidates: list[tuple[str | None, str]] = [
+        (chain(path), _tex_joined(path, lambda f: tex_partial(f.top, f.bottom)))]
     if path.product is not None:
         candidates += [
             (formulas(path), _tex_joined(
@@ -159,45 +175,58 @@ def latex(exp: Explanation) -> str:
     """The derivation for slides and notes: an align* environment (amsmath), then the
     gate notes as a list. A fragment to paste into a document. A long equation gets a
     row per stage: the chain, the local gradients, the numbers and the result."""
-    at = at_text(exp)
     lines = [f"% backprop explain: the chain rule from the output {exp.output} down to each "
              "input (needs \\usepackage{amsmath})"]
+    at = at_text(exp)
     if at:
         lines.append(f"% at {at}, where {exp.output} = {fmt.number(exp.value)}")
-    out = tex_name(exp.output)
-    rows: list[str] = []
-    for der in exp.derivations:
-        lhs = tex_partial(exp.output, der.input)
-        if der.count == 0:
-            rows.append(lhs + r" &= 0 && \text{no path leads from $" + out + r"$ down to $"
-                        + tex_name(der.input) + "$}")
-            continue
-        if der.single:
-            path = der.paths[0]
-            parts = tex_stages(path, d(exp.output, der.input))
-            if path.product is None:
-                parts.append(_tex_value(der.gradient))
-            rows += _tex_rows(lhs + " &= ", "&= ", parts,
-                              len(single_equation(exp, der)) > LONG)
-            continue
-        first = "the first " + str(len(der.paths)) + " of " if not der.complete and der.paths \
-            else ""
-        rows.append(lhs + rf" &= \sum_{{\text{{{first}{tex_text(count_text(der.count))} "
-                    rf"path{'s' * (der.count != 1)}}}}} \text{{ from ${out}$ down to "
-                    rf"${tex_name(der.input)}$:}}")
-        for p in der.paths:
-            parts = tex_stages(p)
-            long = len(equation(p)) > LONG
-            # a long path's chain already names its nodes: no room for the route beside it
-            rows += _tex_rows(r"&\qquad ", r"&\qquad\quad = ", parts, long,
-                              "" if long else r" && " + tex_route(p))
-        more = rest(der)
-        if more:
-            rows.append(r"&\qquad \text{" + tex_text(more.split(" (")[0]) + "}")
-        rows.append("&= " + _tex_total(exp, der))
+    rows = [row for der in exp.derivations for row in _tex_derivation(exp, der)]
     lines += [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
     if exp.has_jacobians:
         lines += [tex_text(JACOBIANS), ""]
+    items = _tex_notes(exp)
+    if items:
+        lines += [r"\begin{itemize}", *items, r"\end{itemize}"]
+    if exp.where:
+        lines.append("Where " + ", ".join(f"${tex_name(n)} = {tex_formula(t)}$"
+                                          for n, t in exp.where)
+                     + (f" and {exp.more_where} more" if exp.more_where else "") + ".")
+    return "\n".join(lines) + "\n"
+
+
+def _tex_derivation(exp: Explanation, der: Derivation) -> list[str]:
+    """The rows of ∂output/∂input: no path, one equation, or a sum over the paths."""
+    lhs = tex_partial(exp.output, der.input)
+    out = tex_name(exp.output)
+    if der.count == 0:
+        return [lhs + r" &= 0 && \text{no path leads from $" + out + r"$ down to $"
+                + tex_name(der.input) + "$}"]
+    if der.single:
+        path = der.paths[0]
+        parts = tex_stages(path, d(exp.output, der.input))
+        if path.product is None:
+            parts.append(_tex_value(der.gradient))
+        return _tex_rows(lhs + " &= ", "&= ", parts, len(single_equation(exp, der)) > LONG)
+    first = "the first " + str(len(der.paths)) + " of " if not der.complete and der.paths \
+        else ""
+    rows = [lhs + rf" &= \sum_{{\text{{{first}{tex_text(count_text(der.count))} "
+            rf"path{'s' * (der.count != 1)}}}}} \text{{ from ${out}$ down to "
+            rf"${tex_name(der.input)}$:}}"]
+    for p in der.paths:
+        parts = tex_stages(p)
+        long = len(equation(p)) > LONG
+        # a long path's chain already names its nodes: no room for the route beside it
+        rows += _tex_rows(r"&\qquad ", r"&\qquad\quad = ", parts, long,
+                          "" if long else r" && " + tex_route(p))
+    more = rest(der)
+    if more:
+        rows.append(r"&\qquad \text{" + tex_text(more.split(" (")[0]) + "}")
+    rows.append("&= " + _tex_total(exp, der))
+    return rows
+
+
+def _tex_notes(exp: Explanation) -> list[str]:
+    """The gate notes and the reuse notes, as items of a list."""
     items = [rf"\item ${tex_name(g.node)} = {tex_formula(g.expr)}$: {tex_text(g.gate)}: "
              + ", ".join(_tex_local(f) for f in g.local)
              + (" (same gate at " + ", ".join(f"${tex_name(n)}$" for n in g.others)
@@ -210,13 +239,7 @@ def latex(exp: Explanation) -> str:
     if exp.more_reuses:
         items.append(rf"\item \ldots{{}} and {exp.more_reuses} more nodes that take an "
                      "operand twice")
-    if items:
-        lines += [r"\begin{itemize}", *items, r"\end{itemize}"]
-    if exp.where:
-        lines.append("Where " + ", ".join(f"${tex_name(n)} = {tex_formula(t)}$"
-                                          for n, t in exp.where)
-                     + (f" and {exp.more_where} more" if exp.more_where else "") + ".")
-    return "\n".join(lines) + "\n"
+    return items
 
 
 def _tex_rows(first: str, then: str, parts: list[str], long: bool, tail: str = "") -> list[str]:

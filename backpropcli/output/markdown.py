@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from ..core import fmt
-from ..tasks.explain import Explanation
+from ..tasks.derivation import Explanation
 from .text import (
     JACOBIANS,
     also_text,

@@ -19,7 +19,10 @@ from ..core import fmt
 from ..core.engine import Evaluation
 from .text import d
 
-FORMATS = ("tree", "dot", "mermaid", "svg")
+FORMATS = ("tree", "dot", "mermaid", "svg", "png")
+# The formats a file's suffix names, for `graph --save FILE`.
+SUFFIXES = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid",
+            ".svg": "svg", ".png": "png"}
 
 # ---------------------------------------------------------------------------
 # What a node and an edge say, as lines of plain text (escaped later, per language).
@@ -90,7 +93,7 @@ def edges(ev: Evaluation) -> list[Edge]:
     out: list[Edge] = []
     for i, node in enumerate(nodes):
         for k, j in enumerate(node.args):
-            loc = None if ev.local[i] is None or nodes[j].is_const else ev.local[i][k]
+            loc = None if ev.local[i] is None else ev.local[i][k]  # none into a constant
             label = "" if loc is None else f"{d(node.name, nodes[j].name)} = {fmt.brief(loc)}"
             out.append(Edge(j, i, k, loc, label))
     return out

@@ -14,7 +14,7 @@ import re
 import numpy as np
 
 from ..core import fmt
-from ..tasks.explain import Derivation, Explanation, Factor, GateNote, Path, ReuseNote
+from ..tasks.derivation import Derivation, Explanation, Factor, GateNote, Path, ReuseNote
 
 # Characters that a terminal acts on rather than shows: the C0 controls but the line
 # break and the tab (ESC starts colour codes, cursor moves and OSC 52 clipboard

@@ -56,20 +56,35 @@ def tree_plan(ev: Evaluation, full: bool = False, lines: int = TREE_LINES,
     """
     graph = ev.graph
     nodes = graph.nodes
-    n = len(nodes)
-    root = graph.output
-    used = graph.ancestors(root)
-    opens = _opening(nodes, root, None if full else lines, None if full else depth)
+    used = graph.ancestors(graph.output)
+    opens = _opening(nodes, graph.output, None if full else lines, None if full else depth)
+    rows, drawn = _walk(nodes, graph.output, opens, fold)
+    rows = _count_hidden(nodes, rows, _reached(nodes, opens))
+    counted = [i for i, node in enumerate(nodes) if not node.is_const]  # constants aren't
+    return TreePlan(tuple(rows),
+                    total=sum(1 for i in counted if used[i]),
+                    shown=sum(drawn),
+                    hidden=sum(r.hidden for r in rows),
+                    unused=tuple(i for i in counted if not used[i]))
 
-    # Drawn somewhere: the nodes that open, and every operand of those.
-    drawn_set = list(opens)
-    for i in range(n):
+
+def _reached(nodes, opens: list[bool]) -> list[bool]:
+    """The nodes drawn somewhere: those that open, and every operand of those."""
+    reached = list(opens)
+    for i, node in enumerate(nodes):
         if opens[i]:
-            for j in nodes[i].args:
-                drawn_set[j] = True
+            for j in node.args:
+                reached[j] = True
+    return reached
 
+
+def _walk(nodes, root: int, opens: list[bool], fold: int) -> tuple[list[Row], list[bool]]:
+    """The rows in print order, depth-first from the root (with a stack: a graph may be
+    100 000 levels deep), and which nodes were drawn. A node drawn before is a
+    reference; one that does not open is cut; one deeper than `fold` is drawn and its
+    operands continued later at the left margin (a RESUME row heads them)."""
     rows: list[Row] = []
-    drawn = [False] * n
+    drawn = [False] * len(nodes)
     later: deque[int] = deque()  # nodes whose operands are continued below
     # Stack entries: (node, level, lead of the row, lead of its operands' rows).
     stack: list[tuple[int, int, str, str]] = [(root, 0, "", "")]
@@ -96,13 +111,7 @@ def tree_plan(ev: Evaluation, full: bool = False, lines: int = TREE_LINES,
             drawn[i] = True
             rows.append(Row(i, FULL, lead))
             _push_operands(stack, node.args, level + 1, inner)
-
-    rows = _count_hidden(nodes, rows, drawn_set)
-    total = sum(1 for i in range(n) if used[i] and not nodes[i].is_const)
-    shown = sum(drawn)
-    hidden = sum(r.hidden for r in rows)
-    unused = tuple(i for i in range(n) if not used[i] and not nodes[i].is_const)
-    return TreePlan(tuple(rows), total, shown, hidden, unused)
+    return rows, drawn
 
 
 def _count_hidden(nodes, rows: list[Row], drawn: list[bool]) -> list[Row]:

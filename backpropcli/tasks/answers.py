@@ -51,7 +51,8 @@ def read_answer(text: str):
         raise NotANumber(f"{text!r} is not a number: an answer uses no names, only numbers "
                          "and arithmetic")
     try:
-        ev = evaluate(graph, {name: n.value for name, n in inputs.items()})
+        ev = evaluate(graph, {name: n.value for name, n in inputs.items()
+                              if n.value is not None})  # (each has one: `literal`)
     except BackpropError as e:  # 1/0, log(-1): not a finite number
         raise NotANumber(f"{text!r} is not a finite number ({e.message})") from None
     return ev.value

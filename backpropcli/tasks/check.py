@@ -29,38 +29,37 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..core import fmt
+from ..core.compiled import compile_graph
 from ..core.engine import Evaluation, evaluate, forward
 from ..core.errors import CheckFailed, MathError
-from ..core.graph import Graph
+from ..core.graph import Graph, Value
 
 EPS = 1e-6
 TOL = 1e-5  # every sample passes with eps = 1e-6 by orders of magnitude (tests/test_check.py)
 FLOOR = 1.0  # the relative error's denominator is at least this
 
-Forward = Callable[[Mapping[str, object]], object]  # input values → the output's value
+Forward = Callable[[Mapping[str, Value]], Value]  # input values → the output's value
 
 
 def interpreter(graph: Graph) -> Forward:
     """The output's value by the interpreter: engine.forward over the already-parsed graph."""
 
-    def run(inputs: Mapping[str, object]):
+    def run(inputs: Mapping[str, Value]):
         values, _ = forward(graph, inputs)
         return values[graph.output]
 
     return run
 
 
-def compiled(graph: Graph, inputs: Mapping[str, object]) -> Forward:
+def compiled(graph: Graph, inputs: Mapping[str, Value]) -> Forward:
     """The output's value by the compiled program (compiled.py): straight-line code made
     once for these shapes, so the 2 evaluations per element cost no parsing and no
     bookkeeping. Where it is not finite the interpreter runs again to say which node
     failed and why (a MathError), exactly as without compiling."""
-    from ..core.compiled import compile_graph
-
     code = compile_graph(graph, inputs)
     slow = interpreter(graph)
 
-    def run(values: Mapping[str, object]):
+    def run(values: Mapping[str, Value]):
         with np.errstate(all="ignore"):
             out = code.value(*code.args(values))
         return out if np.isfinite(out).all() else slow(values)
@@ -120,7 +119,7 @@ def relative_error(a: float, b: float) -> float:
     return abs(a - b) / max(abs(a), abs(b), FLOOR)
 
 
-def central_difference(run: Forward, inputs: Mapping[str, object], name: str,
+def central_difference(run: Forward, inputs: Mapping[str, Value], name: str,
                        index: tuple[int, ...], eps: float) -> float:
     """∂f/∂(inputs[name][index]) ≈ (f(x + h) − f(x − h)) / (x₊ − x₋), h = eps · max(1, |x|).
 
@@ -143,7 +142,7 @@ def central_difference(run: Forward, inputs: Mapping[str, object], name: str,
 
 def gradient_check(
     graph: Graph,
-    inputs: Mapping[str, object],
+    inputs: Mapping[str, Value],
     eps: float = EPS,
     tol: float = TOL,
     run: Forward | None = None,
@@ -165,14 +164,10 @@ def gradient_check(
     start = time.perf_counter()
     for done, (name, index) in enumerate(elements, 1):
         bp = float(np.asarray(grads[name])[index])
-        try:
-            fd = central_difference(run, inputs, name, index, eps)
-        except MathError as e:  # x ± eps left the function's domain (log of a negative)
-            problems.append(f"{name}{list(index) if index else ''} ± eps: {e.message}")
-            rows.append(Row(name, index, bp, None, None, False))
-        else:
-            err = relative_error(bp, fd)
-            rows.append(Row(name, index, bp, fd, err, bool(err <= tol)))
+        row, problem = _compare(run, inputs, name, index, bp, eps, tol)
+        rows.append(row)
+        if problem:
+            problems.append(problem)
         if progress is not None:
             progress(done, len(elements))
     fd_seconds = time.perf_counter() - start
@@ -184,12 +179,25 @@ def gradient_check(
     )
 
 
+def _compare(run: Forward, inputs: Mapping[str, Value], name: str, index: tuple[int, ...],
+             bp: float, eps: float, tol: float) -> tuple[Row, str | None]:
+    """One element: back-propagation's derivative `bp` beside the central difference, and
+    why there is no estimate, if x ± eps left the function's domain (log of a negative)."""
+    try:
+        fd = central_difference(run, inputs, name, index, eps)
+    except MathError as e:
+        problem = f"{name}{list(index) if index else ''} ± eps: {e.message}"
+        return Row(name, index, bp, None, None, False), problem
+    err = relative_error(bp, fd)
+    return Row(name, index, bp, fd, err, bool(err <= tol)), None
+
+
 def failure(check: Check) -> CheckFailed | None:
     """The error a failed check ends with (after its table or document), or None."""
     if check.passed:
         return None
     bad = check.failures
-    names = ", ".join(r.label for r in bad[:8]) + (", ..." if len(bad) > 8 else "")
+    names = fmt.names([r.label for r in bad], more="...")
     why = (f"back-propagation and central differences differ by more than tol "
            f"{fmt.number(check.tol)}") if all(r.numeric is not None for r in bad) else \
         "see the verdicts"

@@ -3,9 +3,10 @@
 Each step evaluates the compiled program (value and gradient in one call) and moves
 every param against its gradient by the optimizer's rule (core/optim.py), with the
 learning rate of its schedule. The run stops after --steps
-steps, when the value changes by less than --tol, or when it diverges: a value that is
-not finite, or that has risen for `patience` steps in a row above where it started.
-On divergence the result keeps the best point seen, so nothing good is lost.
+steps, or earlier by the stopping rules (`Stopping`, judged on the values alone): when
+the value changes by less than --tol, or when it diverges: a value that is not finite,
+or that has risen for `patience` steps in a row above where it started. On divergence
+the result keeps the best point seen, so nothing good is lost.
 
 The values on the way are kept in a Trace (trace.py), bounded however long the run.
 """
@@ -13,19 +14,20 @@ The values on the way are kept in a Trace (trace.py), bounded however long the r
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core import fmt
 from ..core.compiled import Compiled
 from ..core.errors import MathError
-from ..core.graph import Graph
+from ..core.graph import Graph, Value
 from ..core.optim import OPTIMIZERS, SCHEDULES, Optimizer
 from ..core.optim import learning_rate as scheduled
 from .trace import LIMIT, Point, Trace
 
-__all__ = ["LIMIT", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Trace", "run"]
+__all__ = ["LIMIT", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop", "Stopping", "Trace",
+           "run"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Settings:
 
 @dataclass(frozen=True)
 class Run:
-    inputs: dict[str, object]  # where the run ended (the best point, if it diverged)
+    inputs: dict[str, Value]  # where the run ended (the best point, if it diverged)
     trace: Trace  # the output's value (and the watched nodes') at steps 0 ... as far as it went
     history: Trace  # the same at multiples of --every K (the trace itself when K = 1)
     stopped: str = "steps"  # "steps" | "converged" | "diverged"
@@ -67,6 +69,92 @@ class Run:
         return self.trace.watched
 
 
+RUNAWAY = 1e6  # a fall this many times the start's size past it is no approach to a minimum
+
+
+@dataclass(frozen=True)
+class Stop:
+    """A stopping rule's verdict: how the run ended ("converged", "diverged" or
+    "unbounded") and why, for people."""
+
+    stopped: str
+    reason: str
+
+
+@dataclass(slots=True)
+class Stopping:
+    """The rules that end a descent before its last step, judged one step at a time on
+    the output's value alone (so they read, and are tested, apart from the loop):
+
+    - converged: the value changed by less than `tol` since the step before (0: never);
+    - diverged: a value or gradient that is not finite (`not_finite`), or a value that
+      got worse (rose; fell, when ascending) for `patience` steps in a row and stands
+      worse than where the run started, so that a climb out of a dip is not a failure;
+    - unbounded: a value that keeps getting better (10 steps in a row or more) and has
+      gone RUNAWAY times its start's size past it (or stopped being finite on the way):
+      the program has no minimum along this path (g = x·y + z falls forever), and a
+      descent to −7.5e83 that "succeeds" would teach the wrong thing.
+
+    Divergence is judged on every step's value, never on the thinned trace. The rules
+    also keep the best step so far, where a diverged run ends. Unlike most of the
+    package this object changes as it judges: the loop carries it from step to step, and
+    a new object per step would cost more than the judging (a scalar step takes ~9 µs)."""
+
+    tol: float = 0.0
+    patience: int = 50
+    ascend: bool = False
+    output: str = "the value"  # the output's name, for the verdict
+    change: float | None = field(default=None, init=False)  # value − the one before, or None
+    improved: bool = field(default=False, init=False)  # the step just judged is the best yet
+    best_step: int = field(default=0, init=False)
+    _previous: float | None = field(default=None, init=False, repr=False)
+    _start: float = field(default=0.0, init=False, repr=False)  # the first step's score
+    _best: float | None = field(default=None, init=False, repr=False)  # the lowest score
+    _rising: int = field(default=0, init=False, repr=False)  # steps in a row that were worse
+    _falling: int = field(default=0, init=False, repr=False)  # ... that were better
+
+    @classmethod
+    def of(cls, settings: Settings, output: str = "the value") -> Stopping:
+        return cls(settings.tol, settings.patience, settings.ascend, output)
+
+    def judge(self, k: int, value: float) -> Stop | None:
+        """Step k's (finite) value: the verdict if the run stops here, else None."""
+        score = -value if self.ascend else value  # lower is better, either way
+        self.improved = self._best is None or score < self._best
+        if self.improved:
+            self._best, self.best_step = score, k
+        if self._previous is None:  # the first step: where the run starts, nothing to compare
+            self._previous, self._start = value, score
+            return None
+        change = self.change = value - self._previous
+        self._previous = value
+        worse = change < 0 if self.ascend else change > 0
+        self._rising = self._rising + 1 if worse else 0
+        self._falling = self._falling + 1 if self.improved else 0
+        if self.tol and abs(change) < self.tol:
+            return Stop("converged", f"the value changed by less than {self.tol:g} at step {k}")
+        if self._rising >= self.patience and score > self._start:
+            return Stop("diverged", f"the value rose for {self._rising} steps in a row, "
+                                    f"up to {_show(value)}")
+        if self._falling >= 10 and self._start - score > RUNAWAY * max(1.0, abs(self._start)):
+            return Stop("unbounded", self._unbounded(f"{self.output} = {fmt.rough(value)} "
+                                                     f"after {k} steps"))
+        return None
+
+    def _unbounded(self, where: str) -> str:
+        way, end = ("increases", "maximum") if self.ascend else ("decreases", "minimum")
+        return f"{self.output} {way} without bound: it has no {end} along this path ({where})"
+
+    def not_finite(self, k: int, value: float) -> Stop:
+        """The verdict on step k, whose value or gradient is not finite: the run stops
+        before recording it."""
+        if self._falling >= 10:  # it ran away to infinity rather than stopping short
+            return Stop("unbounded", self._unbounded(f"{self.output} is {_show(value)} "
+                                                     f"after {k} steps"))
+        return Stop("diverged", f"at step {k} the value or its gradient is not finite "
+                                f"({_show(value)})")
+
+
 def default_watch(graph: Graph, limit: int = 4) -> list[int]:
     """Named nodes the output does not depend on — an accuracy beside a loss — are
     worth watching during a descent; the first few are, unless --watch says otherwise."""
@@ -83,7 +171,7 @@ def learning_rate(settings: Settings, k: int) -> float:
 
 def run(
     compiled: Compiled,
-    inputs: dict[str, object],
+    inputs: dict[str, Value],
     params: Sequence[str],
     settings: Settings,
     on_step: Callable[[int, float], None] | None = None,
@@ -104,60 +192,43 @@ def run(
     watch = tuple(compiled.watch)
     trace = Trace(watch, limit=limit)
     history = trace if every == 1 else Trace(watch, every=every, limit=limit)
-    # Divergence is judged on these, never on the (thinned) trace.
-    start = previous = None
-    best_value, best_xs, best_step = None, list(xs), 0
-    rising = 0
-    stopped, reason = "steps", f"ran {settings.steps} steps"
+    rules = Stopping.of(settings, compiled.graph.nodes[compiled.graph.output].name)
+    judge = rules.judge  # looked up once: a scalar step takes a few µs
+    stop: Stop | None = None
+    best_xs = list(xs)
 
     with np.errstate(all="ignore"):
         for k in range(settings.steps + 1):
             value, grads, extra = f(*xs)
             total = float(np.sum(value))
             if not (np.isfinite(total) and all(np.isfinite(grads[j]).all() for j in moving)):
-                stopped = "diverged"
-                reason = (f"at step {k} the value or its gradient is not finite "
-                          f"({_show(total)})")
+                stop = rules.not_finite(k, total)
                 break
-            change = None if previous is None else total - previous
-            previous = total
+            stop = judge(k, total)
             if on_step is not None:
                 on_step(k, total)
-            score = -total if settings.ascend else total
-            if start is None:
-                start = score
-            best = best_value is None or score < best_value
+            best = rules.improved
             if best:
-                best_value, best_xs, best_step = score, list(xs), k
-            point = Point(k, total, change, tuple(float(np.mean(v)) for v in extra))
+                best_xs = list(xs)
+            point = Point(k, total, rules.change, tuple(float(np.mean(v)) for v in extra))
             trace.add(point, best)
             if history is not trace:
                 history.add(point, best)
-            if change is not None:
-                worse = change < 0 if settings.ascend else change > 0
-                rising = rising + 1 if worse else 0
-                if settings.tol and abs(change) < settings.tol:
-                    stopped = "converged"
-                    reason = f"the value changed by less than {settings.tol:g} at step {k}"
-                    break
-                if rising >= settings.patience and score > start:
-                    stopped = "diverged"
-                    reason = f"the value rose for {rising} steps in a row, up to {_show(total)}"
-                    break
-            if k == settings.steps:
+            if stop is not None or k == settings.steps:
                 break
             lr = learning_rate(settings, k) * direction
             for j in moving:
                 xs[j] = optimizer.update(j, xs[j], grads[j], lr, k + 1)
 
-    final = best_xs if stopped == "diverged" else xs
+    stop = stop or Stop("steps", f"ran {settings.steps} steps")
+    final = best_xs if stop.stopped in ("diverged", "unbounded") else xs
     return Run(
         inputs=dict(zip(names, final, strict=True)),
         trace=trace,
         history=history,
-        stopped=stopped,
-        reason=reason,
-        best_step=best_step,
+        stopped=stop.stopped,
+        reason=stop.reason,
+        best_step=rules.best_step,
     )
 
 
@@ -177,6 +248,12 @@ def history(result: Run, settings: Settings) -> list[dict]:
 def failure(result: Run, settings: Settings, data: dict | None = None) -> MathError | None:
     """The error a diverged run ends with (after its report), or None. The session keeps
     the best point, which the hint says; `data` goes into the JSON error document."""
+    if result.stopped == "unbounded":
+        return MathError(
+            result.reason,
+            hint=f"add a term that grows (a square, a regularisation) or bound the params; "
+                 f"the session keeps the point of step {result.best_step}, the last before "
+                 "the run away", data=data)
     if result.stopped != "diverged":
         return None
     return MathError(

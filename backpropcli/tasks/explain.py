@@ -15,7 +15,7 @@ work and the output: each step up an edge costs one, and each path written costs
 the factors it writes (a path of 40 factors found after one step still writes 40),
 so neither --paths 100000000 nor a 100 000-node program can make it run for long.
 
-Everything here is data (dataclasses); the words every view shares are in
+What it returns is data (tasks/derivation.py); the words every view shares are in
 output/text.py, the views in output/terminal/explain.py, output/markdown.py and
 output/latex.py, the JSON in output/document.py.
 For arrays the factors are Jacobians (vector-Jacobian products in the backward pass):
@@ -24,13 +24,12 @@ their chain is written symbolically, with the gradient's shape and value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..core.engine import Evaluation
 from ..core.graph import Graph
-from ..core.ops import OPS, VJP, substitute
+from ..core.ops import OPS, VJP
+from .derivation import Derivation, Explanation, Factor, GateNote, Path, ReuseNote
 
 PATHS = 16  # paths written out per input (--paths N)
 FACTORS = 12  # factors written out per path; a longer one keeps its first and last (--full: all)
@@ -46,124 +45,6 @@ NOTES = 4  # reuse notes listed before "and N more"
 WHERE = 16  # definitions of unnamed nodes listed before "and N more"
 
 
-@dataclass(frozen=True)
-class Factor:
-    """One edge of a path: the local gradient ∂top/∂bottom."""
-
-    top: str  # the node that uses the operand
-    bottom: str  # the operand
-    slot: int  # which operand of `top` it is (b = a + a uses a in slots 0 and 1)
-    formula: str  # the local gradient in the program's notation: "y" for f = x * y
-    value: object | None  # its number, where both nodes are scalars; None for Jacobians
-    twice: bool = False  # `top` takes `bottom` more than once (b = a + a): say which use
-
-    @property
-    def symbol(self) -> str:
-        return f"∂{self.top}/∂{self.bottom}"
-
-
-@dataclass(frozen=True)
-class Path:
-    """One path from the output down to an input, and the product of its factors."""
-
-    factors: tuple[Factor, ...]  # from the output down; the middle left out when `elided`
-    length: int  # factors in the whole path
-    product: object | None  # the product of all its local gradients, where they are numbers
-    gap: int = 0  # where the left-out factors were: after the first `gap` factors
-
-    @property
-    def elided(self) -> int:
-        return self.length - len(self.factors)
-
-    @property
-    def nodes(self) -> tuple[str, ...]:
-        """The nodes along the path, output first (the same gap as the factors)."""
-        head, tail = self.factors[: self.gap], self.factors[self.gap :]
-        out: list[str] = []
-        for part in (head, tail) if self.elided else (self.factors,):
-            if part:
-                out += [f.top for f in part] + [part[-1].bottom]
-        return tuple(out)
-
-
-@dataclass(frozen=True)
-class Derivation:
-    """∂output/∂input: how many paths, the ones written out, and the gradient."""
-
-    input: str
-    count: int  # paths from the output down to the input (a Python int: any size)
-    paths: tuple[Path, ...]  # the first few of them
-    gradient: object  # the back-propagated gradient: the sum over ALL paths
-    shape: tuple[int, ...]
-    budget_ran_out: bool = False  # the budget cut the walk short: fewer paths than asked
-
-    @property
-    def complete(self) -> bool:
-        return len(self.paths) == self.count
-
-    @property
-    def numeric(self) -> bool:
-        """Every written path has a number for each factor (scalars all along)."""
-        return all(p.product is not None for p in self.paths)
-
-    @property
-    def single(self) -> bool:
-        """Written as one equation: one path, written out."""
-        return self.count == 1 and len(self.paths) == 1
-
-    @property
-    def path_sum(self):
-        """The sum of the written paths' products, where they are numbers."""
-        if not self.paths or not self.numeric:
-            return None
-        total = np.float64(0.0)
-        for p in self.paths:
-            total = total + p.product
-        return total
-
-
-@dataclass(frozen=True)
-class GateNote:
-    """A gate pattern that applies here: the op's rule and an example node on the paths."""
-
-    op: str
-    gate: str  # the op table's sentence: "multiply gate: swaps its inputs' values, ..."
-    node: str  # the first such node from the output down
-    expr: str  # what it computes: "x * y"
-    local: tuple[Factor, ...]  # its local gradients
-    others: tuple[str, ...]  # further nodes of the same op on the paths (the first few)
-    more: int = 0  # how many more besides those
-
-
-@dataclass(frozen=True)
-class ReuseNote:
-    """A node that takes the same operand more than once: one edge, and path, per use."""
-
-    node: str
-    expr: str
-    operand: str
-    times: int
-
-
-@dataclass(frozen=True)
-class Explanation:
-    output: str
-    value: object
-    inputs: tuple[tuple[str, object], ...]  # the point the program is explained at
-    derivations: tuple[Derivation, ...]
-    gates: tuple[GateNote, ...]
-    reuses: tuple[ReuseNote, ...]
-    more_reuses: int
-    where: tuple[tuple[str, str], ...]  # unnamed nodes on the written paths: ("t1", "x * y")
-    more_where: int
-    paths: int  # the limit of paths written per input
-
-    @property
-    def has_jacobians(self) -> bool:
-        """Some factor is a Jacobian (arrays), not a number."""
-        return any(not der.numeric for der in self.derivations)
-
-
 # ---------------------------------------------------------------------------
 # computing the derivation
 
@@ -171,16 +52,18 @@ def path_counts(graph: Graph) -> list[int]:
     """For each node, how many paths lead from the output down to it: one reverse loop.
 
     A node's count is the sum of its users' counts, one term per use (b = a + a
-    counts b's paths twice for a); constants are no part of any path.
+    counts b's paths twice for a); constants, and nodes made of constants alone, are no
+    part of any path (no gradient flows into them: Graph.requires_grad).
     """
     nodes = graph.nodes
+    needs = graph.requires_grad()
     counts = [0] * len(nodes)
     counts[graph.output] = 1
     for i in range(graph.output, -1, -1):
         c = counts[i]
         if c and nodes[i].computed:
             for j in nodes[i].args:
-                if not nodes[j].is_const:
+                if needs[j]:
                     counts[j] += c
     return counts
 
@@ -191,10 +74,8 @@ def local_formula(graph: Graph, i: int, k: int, upstream: str = "1") -> str:
     A rule that mentions the arriving gradient g (a vector-Jacobian product) gets
     `upstream` for it: 1 for the Jacobian itself."""
     node = graph.nodes[i]
-    names = {"out": node.name, "g": upstream, "s": ", ".join(map(str, node.static))}
-    for var, j in zip("ab", node.args, strict=False):
-        names[var] = graph.nodes[j].name
-    return substitute(OPS[node.op].shown(k), names)
+    operands = [graph.nodes[j].name for j in node.args]
+    return OPS[node.op].derivative(k, operands, node.name, node.static, upstream)
 
 
 def explain(
@@ -217,7 +98,7 @@ def explain(
     for i in range(graph.output + 1):
         if counts[i] and nodes[i].computed:
             for k, j in enumerate(nodes[i].args):
-                if not nodes[j].is_const:
+                if counts[j]:
                     ups[j].append((i, k))
     edges = _Edges(ev)
     left = budget
@@ -311,30 +192,22 @@ def _walk(graph: Graph, ups, edges: _Edges, start: int, limit: int, factors: int
     while at:
         node = at[-1]
         if node == out:
-            room = factors
-            if budget is not None:
-                whole = len(climbed) if factors is None else min(factors, len(climbed))
-                if whole > budget and found:  # what is left cannot pay for this one
-                    ran_out = True
-                    break
-                cap = max(budget, FACTORS)  # the first may be written in part
-                room = cap if room is None else min(room, cap)
+            fits, room = _room(factors, budget, len(climbed), first=not found)
+            if not fits:  # what is left cannot pay for this one
+                ran_out = True
+                break
             path = _path(edges, climbed, product[-1], room)
             found.append(path)
             if budget is not None:
                 budget -= len(path.factors)
             if len(found) >= limit:
                 break
-            cursor.pop(), at.pop(), product.pop()
-            if climbed:
-                climbed.pop()
+            _step_down(climbed, at, cursor, product)
             continue
         options = ups[node]
         c = cursor[-1]
         if c >= len(options):  # every way up from here is done: step back down
-            cursor.pop(), at.pop(), product.pop()
-            if climbed:
-                climbed.pop()
+            _step_down(climbed, at, cursor, product)
             continue
         if budget is not None:
             if budget <= 0:
@@ -350,6 +223,27 @@ def _walk(graph: Graph, ups, edges: _Edges, start: int, limit: int, factors: int
         cursor.append(0)
         product.append(None if value is None or below is None else below * value)
     return found, budget, ran_out
+
+
+def _room(factors: int | None, budget: int | None, length: int,
+          first: bool) -> tuple[bool, int | None]:
+    """Whether a path of `length` factors, just found, is written, and with at most how
+    many factors (None: all). The budget pays for what is written; the first path is
+    written even where it cannot pay, with FACTORS at least (its first and last)."""
+    if budget is None:
+        return True, factors
+    whole = length if factors is None else min(factors, length)
+    if whole > budget and not first:
+        return False, None
+    cap = max(budget, FACTORS)
+    return True, cap if factors is None else min(factors, cap)
+
+
+def _step_down(climbed: list, at: list, cursor: list, product: list) -> None:
+    """Leave the current node for the one below it on the path."""
+    cursor.pop(), at.pop(), product.pop()
+    if climbed:
+        climbed.pop()
 
 
 def _path(edges: _Edges, climbed: list[tuple[int, int]], product, factors: int | None) -> Path:

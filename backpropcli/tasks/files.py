@@ -160,7 +160,7 @@ def remove_stale(path: Path) -> list[Path]:
     """Remove the temporary files of earlier writes to `path` whose process is gone
     (killed in the middle of a write): `.NAME.PID.RANDOM.tmp` beside it."""
     pattern = re.compile(rf"\.{re.escape(path.name)}\.(\d+)\.[0-9a-f]+\.tmp\Z")
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(path.parent))
     except OSError:

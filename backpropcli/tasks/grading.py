@@ -10,12 +10,12 @@ unanswered. A sheet of answers gets one try per question.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ..core.errors import BackpropError, ValueProblem
 from .answers import NotANumber, agrees, from_json
+from .jsontext import loads
 from .point import Point, point_from
 from .quiz import KINDS, Question, Quiz, kinds_of
 
@@ -181,23 +181,23 @@ class AnswerSheet:
 
 
 def read_answer_sheet(text: str, origin: str) -> AnswerSheet:
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as e:
-        raise ValueProblem(f"{origin} is not a valid JSON document ({e})") from None
+    doc = loads(text, lambda why: ValueProblem(f"{origin} is not a valid JSON document "
+                                               f"({why})"))
     if not isinstance(doc, dict) or not isinstance(doc.get("answers"), dict):
         raise ValueProblem(f"{origin} holds no answers",
                            hint='write {"answers": {"grad:x": -4, ...}}, or fill in the '
                                 "sheet of backprop quiz --sheet --json")
     point = point_from(doc, origin) if "program" in doc else None
-    settings = doc.get("quiz") if isinstance(doc.get("quiz"), dict) else {}
+    raw = doc.get("quiz")
+    settings: dict = raw if isinstance(raw, dict) else {}
     ask = settings.get("ask")
     if ask is not None and not (isinstance(ask, list) and all(isinstance(k, str) for k in ask)):
         raise ValueProblem(f"{origin}: quiz.ask must be a list of kinds")
     lr = _number(settings.get("lr"), "quiz.lr", origin)
     tol = _number(settings.get("tol"), "quiz.tol", origin)
     kinds = kinds_of(",".join(ask), None) if ask else None
-    problem = settings.get("random") if isinstance(settings.get("random"), dict) else {}
+    made = settings.get("random")
+    problem: dict = made if isinstance(made, dict) else {}
     return AnswerSheet(dict(doc["answers"]), point, kinds, lr, tol, problem)
 
 

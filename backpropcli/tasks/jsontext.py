@@ -1,6 +1,8 @@
-"""JSON text: numbers and arrays as JSON, never NaN or Infinity, never a raw control.
+"""JSON text: numbers and arrays as JSON, never NaN or Infinity, never a raw control;
+and JSON read back with an error a person can act on, never a traceback.
 
-Used by every document on stdout (output/document.py) and by the session file.
+Used by every document on stdout (output/document.py), the session file, and the
+documents `step` reads.
 """
 
 from __future__ import annotations
@@ -8,9 +10,13 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 
 import numpy as np
 
+# What json.loads raises on text that is not JSON (ValueError, with the line and column)
+# or that nests deeper than Python's stack ([[[[…]]]]: RecursionError).
+NOT_JSON = (ValueError, RecursionError)
 LAZY = 1000  # arrays with more elements are turned into lists only as they are written
 
 
@@ -54,3 +60,12 @@ def _array(v) -> list:
     if isinstance(v, np.ndarray):
         return v.tolist()
     raise TypeError(f"{type(v).__name__} is not JSON data")
+
+
+def loads(text: str | bytes, error: Callable[[str], Exception]):
+    """The JSON value of `text`; where it is not JSON, the exception that `error` makes
+    of json's reason ("Expecting value: line 1 column 1 (char 0)")."""
+    try:
+        return json.loads(text)
+    except NOT_JSON as e:
+        raise error(str(e)) from None

@@ -9,11 +9,12 @@ what is read back can never disagree with what the user wrote.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..core.errors import ValueProblem
+from ..core.graph import Value
+from .jsontext import loads
 from .values import as_array
 
 SCHEMA = "backprop/1"
@@ -25,17 +26,14 @@ class Point:
 
     program: str
     output: str
-    inputs: dict[str, object]
+    inputs: dict[str, Value]
     params: list[str]
     base: Path | None = None  # the folder relative file names in the program are read from
 
 
 def read_point(text: str, origin: str) -> Point:
     """The point a document stands at; `origin` names where it came from, for errors."""
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as e:
-        raise ValueProblem(f"{origin} is not a valid JSON document ({e})") from None
+    doc = loads(text, lambda why: ValueProblem(f"{origin} is not a valid JSON document ({why})"))
     return point_from(doc, origin)
 
 

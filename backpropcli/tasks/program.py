@@ -22,7 +22,7 @@ from ..core.optim import step
 from ..lang.parse import parse
 from .files import expand, is_file, read_text
 from .point import Point
-from .values import bind, load_data, value_of
+from .values import bind, load_data, refuse_unknown, value_of
 
 
 def choose_output(graph: Graph, name: str | None) -> Graph:
@@ -76,6 +76,7 @@ def start(
         # again from another folder (the session and the document carry `base`)
         base = Path.cwd()
     graph = choose_output(load_data(graph, base), output)
+    refuse_unknown(graph, values)  # a mistyped option is said before its value is read
     given = {name: value_of(name, v) for name, v in values.items()}  # @file: from here
     inputs = bind(graph, given, seed)
     chosen = choose_params(graph, params, freeze)
@@ -96,6 +97,7 @@ def reopen(
     missing = [n for n in graph.input_names if n not in point.inputs]
     if missing:
         raise ValueProblem(f"the saved point has no value for {', '.join(missing)}")
+    refuse_unknown(graph, values or {})
     typed = {name: value_of(name, v) for name, v in (values or {}).items()}
     inputs = bind(graph, {**point.inputs, **typed})  # refuses names the program does not use
     chosen = choose_params(graph, params, freeze) if (params or freeze) else point.params

@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 
@@ -49,11 +50,11 @@ class Question:
     id: str  # value:f, local:f:x, local:b:a:2, grad:x, step:x
     kind: str  # one of KINDS
     node: int  # the node asked about; for a local gradient, the node differentiated
-    right: object  # the right answer: a float64 or an array
+    right: Any  # the right answer: a float64 or an array
     uses: tuple[str, ...] = ()  # ids of what it is worked out from (value:x of an input
     # is given; the rest are questions of the scheme, asked or not)
-    operand: int | None = None  # local: the operand differentiated by
-    slot: int | None = None  # local: which operand of `node` it is
+    operand: int = -1  # local: the operand differentiated by (-1: not a local question)
+    slot: int = -1  # local: which operand of `node` it is
     use: int | None = None  # local: 1, 2, ... where `node` takes the operand more than once
 
     @property
@@ -219,7 +220,8 @@ def _locals(ev: Evaluation, point: Point, lr) -> list[Question]:
         if not node.computed or ev.local[i] is None or ev.grads[i] is None:
             continue
         for k, j in enumerate(node.args):
-            if graph.nodes[j].is_const:
+            # an operand that no input reaches (a constant, 2^3) gets no gradient
+            if graph.nodes[j].is_const or ev.local[i][k] is None:
                 continue
             qid = local_id(graph, i, k)
             use = int(qid.rsplit(":", 1)[1]) if qid.count(":") == 3 else None

@@ -30,15 +30,22 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
 from ..core.errors import BackpropError, SessionError, UsageError, ValueProblem
 from ..core.limits import check_shape
 from . import files
-from .jsontext import dumps, jsonable
+from .jsontext import NOT_JSON, dumps, jsonable, loads
 from .point import Point, point_from
 from .values import as_array
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # Windows: the session then refuses to lock (_locked says why)
+    fcntl = None
 
 DEFAULT = Path(".backprop") / "session.json"
 ENV = "BACKPROP_STATE"
@@ -46,11 +53,49 @@ SCHEMA = "backprop-session/1"
 COMPACT = 64  # arrays with more elements than this are stored as base64 bytes
 
 
+CEILING = "BACKPROP_CEILING"  # a folder the search for .backprop/ never goes above
+
+
 def location(explicit: str | None = None) -> Path:
-    """--state PATH, else $BACKPROP_STATE (if set and not empty), else the default."""
+    """--state PATH, else $BACKPROP_STATE (if set and not empty), else the session found
+    as git finds its repository: .backprop/session.json in the current folder or the
+    nearest folder above it (found()), else .backprop/session.json here."""
     if explicit is not None and not explicit.strip():
         raise UsageError("--state needs a path, not an empty string")
-    return Path(explicit or os.environ.get(ENV) or DEFAULT)
+    if explicit or os.environ.get(ENV):
+        return Path(explicit or os.environ[ENV])
+    return found() or DEFAULT
+
+
+def search_path(start: Path | None = None) -> list[Path]:
+    """The folders searched for .backprop/, nearest first: the current one and those
+    above it, stopping at the home folder, at a file-system boundary (a mount), and at
+    $BACKPROP_CEILING, like git's GIT_CEILING_DIRECTORIES."""
+    try:
+        here = (start or Path.cwd()).resolve()
+        device = os.stat(here).st_dev
+    except OSError:
+        return []
+    stops = {Path(p).expanduser().resolve() for p in (os.environ.get(CEILING), "~") if p}
+    folders = [here]
+    for parent in here.parents:
+        if folders[-1] in stops:
+            break
+        try:
+            if os.stat(parent).st_dev != device:
+                break
+        except OSError:
+            break
+        folders.append(parent)
+    return folders
+
+
+def found(start: Path | None = None) -> Path | None:
+    """The session of the nearest folder with one (relative when it is here)."""
+    for k, folder in enumerate(search_path(start)):
+        if os.path.lexists(folder / DEFAULT):
+            return DEFAULT if k == 0 else folder / DEFAULT
+    return None
 
 
 @dataclass(frozen=True)
@@ -61,16 +106,27 @@ class Session:
 
 def continued(old: Session | None, point: Point, entries: list[dict],
               fresh: bool = False) -> Session:
-    """The session at `point`, its history continued by `entries` (each numbered on from
-    the last, unless it carries its own step: a descent's thinned history does), or
-    started anew for a fresh program, another program or another output."""
+    """The session at `point`, its history continued by `entries`, or started anew for a
+    fresh program (a command given PROGRAM), another program or another output.
+
+    An entry without a step number is the next step. A descent's entries carry their
+    own, counted from where the run started (0, its starting point): continuing, they
+    are counted on from the last step, and the starting point, already the last entry,
+    is not written twice."""
     history: list[dict] = []
     if not fresh and old is not None and old.point.program == point.program and \
             old.point.output == point.output:
-        history = old.history
-    following = history[-1]["step"] + 1 if history else 0
-    return Session(point, [*history, *({"step": following + k, **e}
-                                      for k, e in enumerate(entries))])
+        history = list(old.history)
+    base = history[-1]["step"] if history else 0
+    for entry in entries:
+        if "step" in entry:
+            if history and entry["step"] == 0:
+                continue
+            step = base + entry["step"] if history else entry["step"]
+        else:
+            step = history[-1]["step"] + 1 if history else 0
+        history.append({**entry, "step": step})
+    return Session(point, history)
 
 
 def _reset_hint(path: Path) -> str:
@@ -83,19 +139,20 @@ def _reset_hint(path: Path) -> str:
 def load(path: Path) -> Session:
     """The session in `path`, or a SessionError naming the file and what is wrong."""
     if not os.path.lexists(path):
-        raise SessionError(
-            f"no session at {path}",
-            hint='start one with: backprop eval "g = x*y + z" --x 3 --y -4 --z 2')
+        where = f"no session at {path}"
+        if path == DEFAULT:
+            folders = search_path()
+            where = (f"no session in {folders[0]}" + (f" or the folders above it, up to "
+                     f"{folders[-1]}" if len(folders) > 1 else "")) if folders else where
+        raise SessionError(where, hint='start one with: backprop eval "g = x*y + z" '
+                                       '--x 3 --y -4 --z 2')
     text = files.read_text(path, "the session: ", error=SessionError)
     return parse(text, path)
 
 
 def parse(text: str, path: Path) -> Session:
-    try:
-        doc = json.loads(text)
-    except (ValueError, RecursionError) as e:
-        raise SessionError(f"the session file {path} is broken: {e}",
-                           hint=_reset_hint(path)) from None
+    doc = loads(text, lambda why: SessionError(f"the session file {path} is broken: {why}",
+                                               hint=_reset_hint(path)))
     if not isinstance(doc, dict) or doc.get("schema") != SCHEMA:
         raise SessionError(f"{path} is not a backprop session file", hint=_reset_hint(path))
     origin = f"the session {path}"
@@ -244,12 +301,10 @@ def _locked(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
     The lock file is private (0600) and must be our own regular file: no other user can
     open it, so no other user can hold the lock and make every command wait. (It stays
     after use: removing a lock file races with the next process opening it.)"""
-    try:
-        import fcntl
-    except ImportError:  # Windows: no flock; refuse rather than race
+    if fcntl is None:  # Windows: no flock; refuse rather than race
         raise SessionError("this platform has no file locking (fcntl), which the session "
                            "needs to keep concurrent steps apart",
-                           hint="run on Linux or macOS") from None
+                           hint="run on Linux or macOS")
     lock = lock_path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -335,6 +390,6 @@ def _ours(path: Path, content: bytes | None = None) -> bool:
         return True
     try:
         json.loads(content)
-    except (ValueError, RecursionError):
+    except NOT_JSON:
         return path.parent.name == DEFAULT.parent.name
     return False

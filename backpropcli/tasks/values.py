@@ -9,6 +9,7 @@ and a missing input are all ValueProblems (exit 2), said with the name and the p
 
 from __future__ import annotations
 
+import difflib
 import json
 import math
 import os
@@ -19,9 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import ValueProblem
-from ..core.graph import Graph
+from ..core.errors import UnknownNames, ValueProblem
+from ..core.graph import Graph, Value
 from ..core.limits import MAX_DIMS, check_shape
+from ..core.ops import INITIALIZERS
 from .files import expand, open_regular, read_text
 
 # A number as a person writes it: 3, -4, 0.5, .5, 1e-3 (no 1_000, no nan, only 0-9).
@@ -214,7 +216,8 @@ def table(name: str, path: Path, text: str) -> tuple[list[str] | None, np.ndarra
              if ln.strip() and not ln.lstrip().startswith("#")]
     if not lines:
         raise ValueProblem(f"{name}: {path} holds no numbers")
-    import csv
+    # csv only for a table (0.5 ms that every other command would pay at start-up)
+    import csv  # noqa: PLC0415
 
     first = lines[0][1]
     delimiter = "," if "," in first else "\t" if "\t" in first else None
@@ -226,7 +229,7 @@ def table(name: str, path: Path, text: str) -> tuple[list[str] | None, np.ndarra
     if not all(_is_number(c) for c in rows[0]):
         header = [c.strip() for c in rows[0]]
         rows, numbers = rows[1:], numbers[1:]
-    data = []
+    data: list[list[float]] = []
     for line, row in zip(numbers, rows, strict=True):
         values = []
         for c, cell in enumerate(row, start=1):
@@ -269,8 +272,6 @@ def read_columns(name: str, path: Path, columns: tuple[str, ...] = ()):
     chosen = []
     for col in columns:
         if col not in header:
-            import difflib
-
             close = difflib.get_close_matches(col, header, n=1)
             raise ValueProblem(f"{name}: {path} has no column {col!r}",
                                hint=(f"did you mean {close[0]!r}? " if close else "")
@@ -296,7 +297,7 @@ def load_data(graph: Graph, base: Path | None = None, quiet: bool = False) -> Gr
     folder = Path.cwd() if base is None else base
     nodes = list(graph.nodes)
     for i, node in enumerate(nodes):
-        if not node.is_data:
+        if node.data is None:
             continue
         file, columns = node.data
         path = expand(file)
@@ -328,20 +329,16 @@ def _is_number(cell: str) -> bool:
     return bool(NUMBER.match(cell)) and math.isfinite(float(cell))
 
 
-def bind(
-    graph: Graph,
-    given: Mapping[str, object],
-    seed: int | None = None,
-) -> dict[str, object]:
-    """Every input's value: given on the command line, else the program's default, else
-    its random start. Unknown names and missing inputs are errors listing every one."""
+def refuse_unknown(graph: Graph, given: Mapping[str, object]) -> None:
+    """Refuse values for names that are no input of the program (data, computed nodes,
+    names it does not use), every one named, before any value is read."""
     names = graph.input_names
     unknown = [n for n in given if n not in names]
     if unknown:
-        data = [n for n in unknown if graph.find(n) is not None
-                and graph.nodes[graph.find(n)].is_data]
+        found = {n: graph.find(n) for n in unknown}
+        data = [n for n, i in found.items() if i is not None and graph.nodes[i].is_data]
         if data:
-            node = graph.nodes[graph.find(data[0])]
+            node = graph.nodes[found[data[0]] or 0]
             raise ValueProblem(
                 f"{', '.join(data)} {'is' if len(data) == 1 else 'are'} data that the program "
                 f"reads from a file ({node.name} = {node.text}), so cannot be given a value",
@@ -352,10 +349,20 @@ def bind(
                 f"{', '.join(computed)} {'is' if len(computed) == 1 else 'are'} computed by the "
                 f"program, so cannot be given a value",
                 hint=_inputs_hint(names))
-        raise ValueProblem(
-            f"the program does not use {', '.join(unknown)}", hint=_inputs_hint(names))
+        raise UnknownNames(f"the program does not use {', '.join(unknown)}",
+                           names=unknown, inputs=list(names), hint=_inputs_hint(names))
+
+
+def bind(
+    graph: Graph,
+    given: Mapping[str, Value],
+    seed: int | None = None,
+) -> dict[str, Value]:
+    """Every input's value: given on the command line, else the program's default, else
+    its random start. Unknown names and missing inputs are errors listing every one."""
+    refuse_unknown(graph, given)
     rng = None
-    values: dict[str, object] = {}
+    values: dict[str, Value] = {}
     missing = []
     for i in graph.inputs:
         node = graph.nodes[i]
@@ -377,12 +384,8 @@ def bind(
 
 
 def random_start(rng: np.random.Generator, kind: str, shape: tuple[int, ...]):
-    if kind == "zeros":
-        value = np.zeros(shape)
-    elif kind == "uniform":
-        value = rng.uniform(-1.0, 1.0, size=shape)
-    else:
-        value = rng.standard_normal(size=shape)
+    """The starting value that the initializer `kind` (uniform, randn, ...) makes."""
+    value = INITIALIZERS[kind].make(rng, shape)
     return np.float64(value) if not shape else value
 
 

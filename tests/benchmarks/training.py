@@ -28,11 +28,11 @@ import time
 from pathlib import Path
 
 import numpy as np
-from backpropcli.compiled import compile_graph
-from backpropcli.parse import parse
-from backpropcli.values import bind, read_file
 
-from backpropcli import descend
+from backpropcli.core.compiled import compile_graph
+from backpropcli.lang.parse import parse
+from backpropcli.tasks import descend
+from backpropcli.tasks.values import bind, read_file
 
 ROOT = Path(__file__).resolve().parents[2]  # the checkout: samples/ lives there
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 
+import numpy as np
 import pytest
 
 from tests.helpers import SAMPLES
@@ -121,3 +122,47 @@ def test_a_long_run_draws_its_curve_to_the_last_step(cli):
     assert out.rstrip().endswith("step 0: 10  →  step 30000: 1")
     axis = next(line for line in out.splitlines() if line.lstrip().startswith("0 "))
     assert axis.split() == ["0", "step", "30000"]
+
+
+def test_commands_from_the_session_keep_its_history(cli):
+    # Only a command given PROGRAM starts a new history; from the session, eval goes on
+    # from its point, and descend appends its steps, numbered on.
+    assert cli("descend", "L = (a - 3)^2", "--a", "0", "--steps", "20")[0] == 0
+    assert cli("eval")[0] == 0
+    history = json.loads(cli("history", "--json")[1])["history"]
+    assert [h["step"] for h in history] == list(range(21))
+    assert cli("descend", "--steps", "5")[0] == 0
+    history = json.loads(cli("history", "--json")[1])["history"]
+    assert [h["step"] for h in history] == list(range(26))
+    assert history[21]["value"] < history[20]["value"]
+    for command in (["explain"], ["check"], ["graph"]):
+        assert cli(*command)[0] == 0
+    assert len(json.loads(cli("history", "--json")[1])["history"]) == 26
+    assert cli("eval", "--a", "1")[0] == 0  # a new point: one more entry, at (1 - 3)^2
+    history = json.loads(cli("history", "--json")[1])["history"]
+    assert history[-1] == {"step": 26, "value": 4.0, "lr": None, "change": None}
+    assert cli("eval", "L = (a - 3)^2", "--a", "0")[0] == 0  # PROGRAM: a fresh start
+    assert len(json.loads(cli("history", "--json")[1])["history"]) == 1
+
+
+def test_a_value_that_falls_without_bound_stops_the_descent(cli):
+    # The article's own g = x·y + z has no minimum: at lr 0.1 it falls ×1.25 a step.
+    code, out, err = cli("descend", str(SAMPLES / "seed.bp"))
+    assert code == 1
+    assert "g decreases without bound: it has no minimum along this path" in " ".join(
+        err.split())
+    saved = json.loads(cli("eval", "--json")[1])  # the session: the last point before
+    assert saved["value"] < -1e6 and np.isfinite(saved["value"])
+    code, out, err = cli("descend", str(SAMPLES / "seed.bp"), "--json")
+    doc = json.loads(out)
+    assert code == 1 and doc["descend"]["stopped"] == "unbounded"
+    assert doc["error"]["message"].startswith("g decreases without bound")
+    # climbing a function with no maximum says so too
+    code, out, err = cli("descend", "y = 2*x", "--x", "1", "--ascend", "--lr", "1000000")
+    assert code == 1 and "y increases without bound: it has no maximum" in " ".join(
+        err.split())
+
+
+def test_a_descent_to_a_real_minimum_is_not_called_unbounded(cli):
+    code, out, err = cli("descend", "L = (a - 3)^2 - 1e9", "--a", "0", "--steps", "200")
+    assert code == 0, err

@@ -119,6 +119,7 @@ def test_installed_command_bad_input_has_no_traceback(backprop):
         assert "Traceback" not in r.stderr and r.stderr.startswith("error:")
 
 
+@pytest.mark.slow
 def test_hundred_thousand_term_sum(backprop, tmp_path):
     prog = tmp_path / "big.bp"
     prog.write_text("y = " + " + ".join(["x"] * 100_000))

@@ -185,6 +185,7 @@ def test_installed_command(backprop):
     assert "∂g/∂x = ∂g/∂f · ∂f/∂x = 1 · y = 1 · (-4) = -4" in r.stdout
 
 
+@pytest.mark.slow
 def test_hundred_thousand_term_sum(backprop, tmp_path):
     prog = tmp_path / "big.bp"
     prog.write_text("y = " + " + ".join(["x"] * 100_000))
@@ -195,6 +196,7 @@ def test_hundred_thousand_term_sum(backprop, tmp_path):
     assert "∂y/∂x = the sum over all 100,000 paths = 100000" in r.stdout
 
 
+@pytest.mark.slow
 def test_full_with_huge_paths_is_bounded_by_the_budget(backprop, tmp_path):
     # 2^40 paths, asked for 10^8 of them with every factor: the budget (which counts
     # each factor written) ends the walk after a bounded number of them, and says so.

@@ -206,3 +206,21 @@ def test_history_after_steps(cli):
         assert cli("step", "--lr", "0.1")[0] == 0
     rows = command_golden(cli, "history_seed.txt", "history")
     assert "1 0.1 -12.72 -2.72" in rows
+
+
+def test_ascent_step_seed(cli):
+    # up the gradient: each param moves by +lr·∂g/∂param (x: 3 + 0.1·(-4) = 2.6)
+    assert cli("eval", str(SAMPLES / "seed.bp"))[0] == 0
+    rows = command_golden(cli, "step_seed_ascend.txt", "step", "--lr", "0.1", "--ascend")
+    assert "Gradient-ascent step, lr = 0.1" in rows
+    assert "param value ∂g/∂param +lr·∂g/∂param new value" in rows
+    assert "x 3 -4 -0.4 2.6" in rows and "y -4 3 +0.3 -3.7" in rows
+    assert "z 2 1 +0.1 2.1" in rows
+    assert "g: -10 → -7.52 (increased by 2.48)" in rows
+
+
+def test_unbounded_descent_message(cli):
+    code, out, err = cli("descend", str(SAMPLES / "seed.bp"))
+    assert code == 1
+    rows = lines_of(check_golden("descend_seed_unbounded.txt", out + err))
+    assert any("g decreases without bound" in row for row in rows)

@@ -181,8 +181,8 @@ def test_output_and_unused_nodes(cli):
 
 
 @pytest.mark.parametrize(("args", "code", "words"), [
-    ([SEED, "--format", "png"], 2, "formats: tree, dot, mermaid, svg"),
-    ([SEED, "--save", "x.txt"], 2, "--save writes the dot, mermaid or svg text"),
+    ([SEED, "--format", "jpeg"], 2, "formats: tree, dot, mermaid, svg, png"),
+    ([SEED, "--save", "x.txt"], 2, "--save writes a picture: dot, mermaid, svg or png"),
     (["g = x*", "--x", "1"], 2, "line 1"),
     (["g = x*y", "--x", "1"], 2, "y"),
     (["g = log(x)", "--x", "0"], 1, "log"),
@@ -204,3 +204,20 @@ def test_help(cli):
         assert words in out
     code, out, _ = cli("--help")
     assert "graph" in out
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="needs Graphviz's dot")
+def test_png(cli, tmp_path):
+    code, out, err = cli("graph", SEED, "--save", "g.png")  # the format from the suffix
+    assert code == 0, err
+    assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, out, err = cli("graph", SEED, "--format", "png", "--save", "h.png")
+    assert code == 0 and (tmp_path / "h.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_file_named_for_another_format_is_refused(cli, tmp_path):
+    code, out, err = cli("graph", SEED, "--format", "svg", "--save", "g.png")
+    assert code == 2 and "names a png file, but --format svg writes svg" in err
+    assert not (tmp_path / "g.png").exists()
+    code, out, err = cli("graph", SEED, "--format", "dot", "--save", "g.mmd")
+    assert code == 2 and "--format mermaid" in err

@@ -151,3 +151,28 @@ def test_a_pipeline_of_commands_never_waits_on_itself():
         assert r.returncode == 0, r.stderr
         doc = json.loads(r.stdout)
         assert doc["inputs"]["x"] == pytest.approx(3.83) and "error" not in doc
+
+
+def test_the_session_is_found_in_a_folder_above(cli, tmp_path, monkeypatch):
+    # as git finds its repository: here, or the nearest folder above with .backprop/
+    assert cli(*WORKED)[0] == 0
+    deeper = tmp_path / "a" / "b"
+    deeper.mkdir(parents=True)
+    monkeypatch.chdir(deeper)
+    code, out, err = cli("step", "--lr", "0.1")
+    assert code == 0, err
+    assert f"using the session {tmp_path / '.backprop' / 'session.json'}" in err
+    assert "g: -10 → -12.72" in out
+    assert not (deeper / ".backprop").exists()
+    code, out, err = cli("history")
+    assert code == 0 and "(2 entries)" in out
+
+
+def test_no_session_says_where_it_looked(cli, tmp_path, monkeypatch):
+    deeper = tmp_path / "a"
+    deeper.mkdir()
+    monkeypatch.chdir(deeper)
+    code, out, err = cli("step")
+    assert code == 2
+    assert f"no session in {deeper} or the folders above it, up to {tmp_path}" in " ".join(
+        err.split())

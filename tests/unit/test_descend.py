@@ -72,6 +72,68 @@ def test_divergence_on_growth():
     assert r.inputs["x"] == 1
 
 
+# The stopping rules on their own, judged on a list of values as the loop would see them.
+
+def judged(values, **rules) -> tuple[int | None, descend.Stop | None, descend.Stopping]:
+    """The step at which the rules stop a run of these values, and their verdict."""
+    s = descend.Stopping(**rules)
+    for k, v in enumerate(values):
+        stop = s.judge(k, v)
+        if stop is not None:
+            return k, stop, s
+    return None, None, s
+
+
+def test_rules_converge_when_a_change_is_below_tol():
+    k, stop, _ = judged([5.0, 3.0, 2.9995, 2.999], tol=1e-3)
+    assert k == 2 and stop == descend.Stop(
+        "converged", "the value changed by less than 0.001 at step 2")
+
+
+def test_rules_never_converge_with_tol_zero():
+    assert judged([1.0] * 100)[0] is None
+
+
+def test_rules_diverge_after_patience_rises_above_the_start():
+    k, stop, s = judged([1.0, 2.0, 3.0, 4.0, 5.0], patience=3)
+    assert k == 3 and stop == descend.Stop(
+        "diverged", "the value rose for 3 steps in a row, up to 4")
+    assert s.best_step == 0
+
+
+def test_rules_let_a_climb_out_of_a_dip_go_on():
+    # Rising for many steps, but still below where it started: not divergence.
+    assert judged([10.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0], patience=3)[0] is None
+
+
+def test_rules_count_rises_in_a_row_only():
+    # A flat step (or a fall) starts the count again.
+    assert judged([1.0, 2.0, 3.0, 3.0, 4.0, 5.0], patience=3)[0] is None
+    assert judged([1.0, 2.0, 3.0, 3.0, 4.0, 5.0, 6.0], patience=3)[0] == 6
+
+
+def test_rules_ascending_mirror_them():
+    k, stop, _ = judged([1.0, 0.0, -1.0, -2.0], patience=3, ascend=True)
+    assert k == 3 and stop.stopped == "diverged"
+    assert judged([1.0, 2.0, 3.0, 4.0], patience=3, ascend=True)[0] is None
+
+
+def test_rules_keep_the_best_step_and_the_change():
+    s = descend.Stopping()
+    seen = []
+    for k, v in enumerate([3.0, 1.0, 2.0, 0.5, 0.5]):
+        s.judge(k, v)
+        seen.append((s.improved, s.change, s.best_step))
+    assert seen == [(True, None, 0), (True, -2.0, 1), (False, 1.0, 1), (True, -1.5, 3),
+                    (False, 0.0, 3)]
+
+
+def test_rules_on_a_value_that_is_not_finite():
+    stop = descend.Stopping().not_finite(7, float("inf"))
+    assert stop == descend.Stop(
+        "diverged", "at step 7 the value or its gradient is not finite (inf)")
+
+
 def test_ascend_climbs():
     r = run("y = -(a - 2)^2", {"a": 0}, lr=0.1, steps=200, ascend=True)
     assert r.inputs["a"] == pytest.approx(2, abs=1e-3)

@@ -123,6 +123,7 @@ def test_infinite_derivative_is_a_math_error():
     assert "gradient" in e.value.message
 
 
+@pytest.mark.slow
 def test_hundred_thousand_term_sum_does_not_recurse():
     text = "y = " + " + ".join(["x"] * 100_000)
     ev = run(text, x=1.5)
@@ -142,3 +143,30 @@ def test_deep_nesting_does_not_recurse():
     assert ev.value == 6
     ev = run("y = " + "-" * 5_001 + "x", x=3)
     assert ev.value == -3
+
+
+def test_gradients_flow_only_into_what_an_input_reaches():
+    # x^(1+1) at x = -2: ∂(a^b)/∂b = a^b·log(a) is not a number for a < 0, but b = 1 + 1
+    # depends on no input, so no gradient is asked of it (PyTorch: y = 4, ∂y/∂x = -4).
+    from backpropcli.core.compiled import compile_graph
+    from backpropcli.tasks.check import gradient_check
+    from backpropcli.tasks.explain import explain
+
+    graph = parse("y = x^(1+1)")
+    inputs = bind(graph, {"x": np.float64(-2)})
+    ev = evaluate(graph, inputs)
+    assert ev.value == 4 and ev.gradients() == {"x": -4}
+    t1 = graph.find("t1")
+    assert ev.grads[t1] is None and not ev.needs[t1] and ev.local[t1] == (None, None)
+    value, grads, _ = compile_graph(graph, inputs).value_and_grad(*inputs.values())
+    assert value == 4 and grads == (-4,)
+    assert gradient_check(graph, inputs).passed
+    (der,) = explain(ev).derivations
+    assert der.count == 1 and der.paths[0].product == -4
+
+
+def test_a_constant_part_has_no_gradient_row():
+    graph = parse("y = x * (2 * 3)")
+    ev = evaluate(graph, bind(graph, {"x": np.float64(1)}))
+    assert ev.gradients() == {"x": 6}
+    assert [graph.nodes[j].name for j, g in enumerate(ev.grads) if g is not None] == ["x", "y"]

@@ -3,8 +3,10 @@
 For each op, at several shapes, the engine evaluates `L = sum((op(a, b)) * r)` (r a
 random array of the op's output shape, so that every output element matters) and its
 gradient with respect to every element of every input is compared with a central
-difference of L. The operands are drawn away from kinks and domain edges; the kinks
-themselves have their own tests below, which pin the conventions stated in ops.py.
+difference of L, and the compiled form of the same program (core/compiled.py, which
+pastes the row's rule texts into code) must give the engine's numbers bit for bit. The
+operands are drawn away from kinks and domain edges; the kinks themselves have their
+own tests below, which pin the conventions stated in ops.py.
 
 The property test iterates over OPS, so a row added later is covered automatically,
 and fails loudly until SAMPLERS says how to draw that row's operands.
@@ -21,9 +23,11 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from backpropcli.core.compiled import compile_graph
 from backpropcli.core.engine import evaluate, forward
-from backpropcli.core.ops import FWD, OPS, unbroadcast
-from backpropcli.lang.parse import parse, reads
+from backpropcli.core.kernels import unbroadcast
+from backpropcli.core.ops import FWD, OPS
+from backpropcli.lang.parse import parse
 from backpropcli.tasks.values import bind
 
 EPS = 1e-6  # the step of the central difference
@@ -154,7 +158,7 @@ NAMES = ("a", "b")
 
 
 def program(op_name: str, case: Case) -> str:
-    expr = reads(OPS[op_name], list(NAMES[: OPS[op_name].arity]), case.static)
+    expr = OPS[op_name].read(NAMES[: OPS[op_name].arity], case.static)
     return f"L = sum(({expr}) * r)"
 
 
@@ -193,6 +197,11 @@ def check(op_name: str, case: Case, r_elements: st.SearchStrategy[float], draw) 
         np.testing.assert_allclose(
             grads[name], expected, rtol=RTOL, atol=ATOL,
             err_msg=f"{text}: ∂L/∂{name} at {given_values} (static {case.static})")
+    compiled = compile_graph(graph, inputs)
+    compiled_value, compiled_grads, _ = compiled.value_and_grad(*compiled.args(inputs))
+    assert np.array_equal(compiled_value, ev.value), text
+    for name, g in zip(compiled.inputs, compiled_grads, strict=True):
+        assert np.array_equal(g, grads[name]), (text, name, "compiled")
 
 
 @pytest.mark.parametrize("op_name", sorted(OPS))

@@ -186,6 +186,7 @@ def test_text_is_the_same_from_run_to_run():
     assert mermaid.mermaid(sample("micrograd.bp")) == mermaid.mermaid(sample("micrograd.bp"))
 
 
+@pytest.mark.slow
 def test_a_100_000_node_program_draws_without_recursion():
     n = 100_000
     nodes = [Node("x", "input")] + [Node(f"t{k}", "add", (k - 1, 0), text="…")

@@ -14,7 +14,7 @@ import pytest
 
 from backpropcli.core import fmt
 from backpropcli.core.errors import MathError, UsageError
-from backpropcli.output import plot
+from backpropcli.output import axes, plot
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 DECREASING = 10 * np.exp(-np.arange(1001) / 150) + 0.05
@@ -179,11 +179,11 @@ def test_ticks_are_round_and_labelled_with_fmt_number():
     (1e15 + 1, 1e15 + 21, [1e15 + 5, 1e15 + 10, 1e15 + 15, 1e15 + 20]),
 ])
 def test_nice_ticks(lo, hi, ticks):
-    assert plot.nice_ticks(lo, hi, target=5) == ticks
+    assert axes.nice_ticks(lo, hi, target=5) == ticks
 
 
 def test_nice_ticks_of_an_empty_span():
-    assert plot.nice_ticks(2.0, 2.0) == [2.0]
+    assert axes.nice_ticks(2.0, 2.0) == [2.0]
 
 
 def test_sizes_may_be_numpy_integers():
@@ -192,13 +192,13 @@ def test_sizes_may_be_numpy_integers():
 
 
 def test_tick_labels_take_the_digits_they_need():
-    assert plot.tick_labels([0.50002, 0.50004]) == ("0.50002", "0.50004")
-    assert plot.tick_labels([0.5, 1.0]) == ("0.5", "1")
+    assert axes.tick_labels([0.50002, 0.50004]) == ("0.50002", "0.50004")
+    assert axes.tick_labels([0.5, 1.0]) == ("0.5", "1")
 
 
 def test_steps_are_whole_numbers():
     for n in (2, 3, 10, 1001, 1_000_001):
-        ax = plot.x_axis(n)
+        ax = axes.x_axis(n)
         assert ax.ticks[0] == 0 and all(t == int(t) for t in ax.ticks)
         assert 2 <= len(ax.ticks) <= 7 and ax.ticks[-1] <= n - 1
 
@@ -215,7 +215,7 @@ def ylabel(text: str) -> str:
 
 def test_log_scale_when_positive_values_span_more_than_three_decades():
     falling = 3 * 10 ** -np.linspace(0, 8, 200)
-    assert plot.use_log(falling)
+    assert axes.use_log(falling)
     assert ylabel(plot.svg(falling, ylabel="loss")) == "loss (log scale)"
     ax = plot.frame(falling).y
     assert ax.log and all(re.fullmatch(r"1(e-?\d+)?|0\.0*1", s) for s in ax.labels)
@@ -231,7 +231,7 @@ def test_log_scale_when_positive_values_span_more_than_three_decades():
     [5.0] * 4,
 ])
 def test_linear_scale_otherwise(values):
-    assert not plot.use_log(np.array(values))
+    assert not axes.use_log(np.array(values))
     assert ylabel(plot.svg(values)) == "value"
 
 

@@ -72,6 +72,13 @@ def test_a_failed_write_keeps_the_old_session(tmp_path, monkeypatch):
     assert sorted(os.listdir(tmp_path)) == [".s.json.lock", "s.json"]  # no temporary
 
 
+def test_without_file_locking_the_session_is_refused_not_raced(tmp_path, monkeypatch):
+    monkeypatch.setattr(session, "fcntl", None)  # as on Windows
+    with pytest.raises(SessionError, match="no file locking"):
+        save(tmp_path / "session.json", a_session())
+    assert not (tmp_path / "session.json").exists()
+
+
 def test_saving_where_a_folder_cannot_be_made(tmp_path):
     (tmp_path / "file").write_text("")
     with pytest.raises(SessionError) as e:

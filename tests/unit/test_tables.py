@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 
 from backpropcli.core.errors import ProgramError, SyntaxProblem
 from backpropcli.lang import _tables as tables
-from backpropcli.lang import parse
+from backpropcli.lang import parse, syntax
 from tests.helpers import ROOT, SAMPLES
 
 PACKAGE = ROOT / "backpropcli"
@@ -42,7 +42,7 @@ def test_tables_are_made_from_the_shipped_grammar():
     digest = hashlib.sha256((ROOT / "grammars" / "backprop.lark").read_bytes()).hexdigest()
     assert digest == tables.GRAMMAR_SHA256, \
         "the grammar changed: run python -m backpropcli.lang.tables"
-    assert hashlib.sha256(parse.grammar().encode()).hexdigest() == digest
+    assert hashlib.sha256(syntax.grammar().encode()).hexdigest() == digest
 
 
 def _generated(seed: str) -> str:
@@ -177,7 +177,7 @@ def test_unusable_tables_fall_back_to_the_grammar(fresh_parser, monkeypatch, cha
 def test_loading_leaves_the_tables_as_they_were():
     data, memo = copy.deepcopy(tables.DATA), copy.deepcopy(tables.MEMO)
     for _ in range(2):
-        parse._load_tables(parse._Builder(""))
+        syntax.load_tables(parse._Builder(""))
     assert (data, memo) == (tables.DATA, tables.MEMO)
 
 
@@ -229,10 +229,10 @@ def _outcome(source: str, lark_parser, builder):
 def two_parsers():
     loaded, built = parse._Builder(""), parse._Builder("")
     try:
-        from_tables = parse._load_tables(loaded)
+        from_tables = syntax.load_tables(loaded)
     except ValueError:
         pytest.skip(f"tables made by Lark {tables.LARK_VERSION}")
-    return (from_tables, loaded), (parse.build(parse.grammar(), built), built)
+    return (from_tables, loaded), (syntax.build(syntax.grammar(), built), built)
 
 
 def _corpus():

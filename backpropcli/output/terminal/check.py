@@ -7,63 +7,15 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ...core import fmt
-from ...tasks.check import FLOOR, Check
-from .widgets import ELIDED, ROWS, new_table, section
+from ...tasks.check import FLOOR, Check, Row
+from .widgets import fill, hidden, new_table, section
 
 
 def check_report(check: Check, full: bool = False) -> RenderableType:
-    table = new_table("input", "back-propagation", "finite differences", "relative error",
-                   "verdict", right=(1, 2, 3))
-
-    def row(r) -> tuple:
-        verdict = Text("ok", style="green") if r.ok else Text("FAIL", style="bold red")
-        if r.numeric is None:
-            verdict.append(" (no estimate)", style="dim")
-        return (Text(r.label), fmt.number(r.backprop, 8),
-                "" if r.numeric is None else fmt.number(r.numeric, 8),
-                "" if r.error is None else fmt.number(r.error, 2), verdict)
-
-    title = (f"central differences, step eps·max(1, |x|) with eps = {fmt.number(check.eps)}; "
-             f"tol = {fmt.number(check.tol)}")
-    shown = list(check.rows)
-    hidden = 0
-    if not full and len(shown) > ROWS:
-        # the middle rows go, marked by a row of dots (a sentence would widen the first column)
-        half = ROWS // 2
-        hidden = len(shown) - 2 * half
-        shown = [*shown[:half], ELIDED, *shown[-half:]]
-    for r in shown:
-        table.add_row(*(("…",) * 5 if r is ELIDED else row(r)))
-    body: RenderableType = table
-    if hidden:
-        body = Group(table, Text(f"{hidden} elements in the middle not shown "
-                                 "(--full shows all)", style="dim"))
-    rows = section(f"Gradient check of {check.output}", title, body)
-
-    costs = new_table("method", "evaluations", "time", right=(2,))
-    per = f" (2 per element, {len(check.rows)} elements)" if len(check.rows) != 1 else \
-        " (2 for the one element)"
-    costs.add_row("back-propagation", f"{check.backprop.forward} forward + "
-                  f"{check.backprop.backward} backward", _seconds(check.backprop.seconds))
-    costs.add_row("finite differences", f"{check.numeric.forward} forward{per}",
-                  _seconds(check.numeric.seconds))
-    cost = section("Cost", "measured on this run", Group(costs, Text(
-        "Back-propagation costs the same for any number of inputs; finite differences grow "
-        "with them, 2 evaluations per element.", style="dim")))
-
-    n = len(check.rows)
-    bad = check.failures
-    if not bad:
-        which = {1: "the gradient agrees", 2: "both gradients agree"}.get(
-            n, f"all {n} gradients agree")
-        verdict = Text.assemble(("passed: ", "bold green"),
-                                f"{which} within tol {fmt.number(check.tol)}")
-    else:
-        names = ", ".join(r.label for r in bad[:8]) + (", …" if len(bad) > 8 else "")
-        verdict = Text.assemble(("failed: ", "bold red"), f"{names}   ",
-                                (f"({len(bad)} of {n} element{'s' * (n != 1)})", "dim"))
+    """The comparison element by element, the cost of each method, the verdict, and the
+    definition of the error it rests on."""
     floor = fmt.number(FLOOR)
-    parts: list[RenderableType] = [rows, cost, verdict, Text(
+    parts: list[RenderableType] = [_comparison(check, full), _cost(check), _verdict(check), Text(
         f"relative error = |bp − fd| / max(|bp|, |fd|, {floor}): relative for gradients above "
         f"{floor}, absolute below", style="dim")]
     if check.problems:
@@ -71,6 +23,57 @@ def check_report(check: Check, full: bool = False) -> RenderableType:
     for p in check.problems[:8]:
         parts.append(Text(f"  {p}", style="dim"))
     return Group(*parts)
+
+
+def _comparison(check: Check, full: bool) -> RenderableType:
+    table = new_table("input", "back-propagation", "finite differences", "relative error",
+                      "verdict", right=(1, 2, 3))
+    # Past a screen the middle rows go, marked by a row of dots (a sentence would widen
+    # the first column) and counted below the table.
+    fill(table, check.rows, _row, full, gap=lambda n: ("…",) * 5)
+    body: RenderableType = table
+    left = hidden(len(check.rows), full)
+    if left:
+        body = Group(table, Text(f"{left} elements in the middle not shown "
+                                 "(--full shows all)", style="dim"))
+    title = (f"central differences, step eps·max(1, |x|) with eps = {fmt.number(check.eps)}; "
+             f"tol = {fmt.number(check.tol)}")
+    return section(f"Gradient check of {check.output}", title, body)
+
+
+def _row(r: Row) -> tuple:
+    verdict = Text("ok", style="green") if r.ok else Text("FAIL", style="bold red")
+    if r.numeric is None:
+        verdict.append(" (no estimate)", style="dim")
+    return (Text(r.label), fmt.number(r.backprop, 8),
+            "" if r.numeric is None else fmt.number(r.numeric, 8),
+            "" if r.error is None else fmt.number(r.error, 2), verdict)
+
+
+def _cost(check: Check) -> RenderableType:
+    costs = new_table("method", "evaluations", "time", right=(2,))
+    per = f" (2 per element, {len(check.rows)} elements)" if len(check.rows) != 1 else \
+        " (2 for the one element)"
+    costs.add_row("back-propagation", f"{check.backprop.forward} forward + "
+                  f"{check.backprop.backward} backward", _seconds(check.backprop.seconds))
+    costs.add_row("finite differences", f"{check.numeric.forward} forward{per}",
+                  _seconds(check.numeric.seconds))
+    return section("Cost", "measured on this run", Group(costs, Text(
+        "Back-propagation costs the same for any number of inputs; finite differences grow "
+        "with them, 2 evaluations per element.", style="dim")))
+
+
+def _verdict(check: Check) -> Text:
+    n = len(check.rows)
+    bad = check.failures
+    if not bad:
+        which = {1: "the gradient agrees", 2: "both gradients agree"}.get(
+            n, f"all {n} gradients agree")
+        return Text.assemble(("passed: ", "bold green"),
+                             f"{which} within tol {fmt.number(check.tol)}")
+    names = fmt.names([r.label for r in bad])
+    return Text.assemble(("failed: ", "bold red"), f"{names}   ",
+                         (f"({len(bad)} of {n} element{'s' * (n != 1)})", "dim"))
 
 
 def _seconds(s: float) -> str:

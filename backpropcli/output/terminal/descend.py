@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ...core import fmt
 from ...core.engine import Evaluation
-from .. import plot
+from .. import axes
 from .widgets import fill, new_table, value_cell
 
 # the report after a descent
@@ -31,13 +31,15 @@ def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = Fals
         title.append(f"  ({run.reason})", style="dim")
     final = ev.inputs()
     params = [n for n in final if not _same(start[n], final[n])]
-    if any(np.ndim(final[n]) for n in params):
+    arrays = any(np.ndim(final[n]) for n in params)
+    if arrays:
         table = new_table("param", "shape", "start", "end")
-        row = lambda n: (Text(n), fmt.shape(np.shape(final[n])),  # noqa: E731
-                         value_cell(start[n], full), value_cell(final[n], full))
     else:
         table = new_table("param", "start", "end", right=(1, 2))
-        row = lambda n: (Text(n), value_cell(start[n], full), value_cell(final[n], full))  # noqa: E731
+
+    def row(n: str) -> tuple:
+        shape = (fmt.shape(np.shape(final[n])),) if arrays else ()
+        return (Text(n), *shape, value_cell(start[n], full), value_cell(final[n], full))
     body = fill(table, params, row, full, "params")
     parts: list[RenderableType] = [title, Padding(body, (0, 0, 0, 2), expand=False)]
     points = run.trace.points()
@@ -73,11 +75,11 @@ def curve(values, *, steps=None, width: int = 60, height: int = 12, title: str =
     the x axis, and a last line gives the first and last value. `steps` are the step
     numbers of the values, increasing (default 0, 1, 2, ...; a long descent keeps
     only some of its steps). At most `width` columns, fewer when the console is
-    narrower; `height` rows of curve. The y axis is logarithmic as plot.use_log
+    narrower; `height` rows of curve. The y axis is logarithmic as axes.use_log
     decides (asked, or values > 0 spanning > 3 decades)."""
-    v = plot.as_values(values)
-    at = plot.as_steps(steps, len(v))
-    return _Curve(v, at, max(1, width), max(2, height), str(title), plot.use_log(v, log))
+    v = axes.as_values(values)
+    at = axes.as_steps(steps, len(v))
+    return _Curve(v, at, max(1, width), max(2, height), str(title), axes.use_log(v, log))
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,7 +100,7 @@ class _Curve:
 
 def _curve_lines(c: _Curve, total: int) -> list[Text]:
     v, n, rows = c.values, len(c.values), c.height
-    axis = plot.y_axis(v, c.log, pad=0.0)
+    axis = axes.y_axis(v, c.log, pad=0.0)
     flat = float(v.min()) == float(v.max())
     top, bottom = fmt.number(v.max()), fmt.number(v.min())
     label = max(len(top), len(bottom))
@@ -130,14 +132,19 @@ def _curve_lines(c: _Curve, total: int) -> list[Text]:
                       overflow="crop"))
     lines.append(Text(_steps(n, int(c.steps[-1]), label, cols), no_wrap=True,
                       overflow="crop"))
+    return lines + _ends(c, total)
+
+
+def _ends(c: _Curve, total: int) -> list[Text]:
+    """The first and the last value, with their steps if the line has room for them."""
+    v = c.values
     first, last = fmt.number(v[0]), fmt.number(v[-1])
     end = f"step {int(c.steps[0])}: {first}"
-    if n > 1:
+    if len(v) > 1:
         end += f"  →  step {int(c.steps[-1])}: {last}"
     if len(end) > total:  # the steps are on the axis already; then a line each
         end = f"{first} → {last}" if len(first) + len(last) + 3 <= total else f"{first} →\n{last}"
-    lines += [Text(part) for part in end.split("\n")]
-    return lines
+    return [Text(part) for part in end.split("\n")]
 
 
 def _steps(n: int, end: int, label: int, cols: int) -> str:

@@ -15,7 +15,6 @@ from ...core import fmt
 from ...core.engine import Evaluation
 from ...core.graph import CONST
 from ...core.ops import OPS
-from ...lang.parse import reads
 from ..text import d
 from .widgets import ROWS, TERMS, fill, new_table, section, value_cell
 
@@ -52,7 +51,7 @@ def forward_table(ev: Evaluation, full: bool = False) -> RenderableType:
             computes = Text(node.text)
             if not arrays:
                 # a product of numbers is written 3 · (-4), as on paper
-                numbers = reads(OPS[node.op], operand_values(ev, i), node.static)
+                numbers = OPS[node.op].read(operand_values(ev, i), node.static)
                 computes.append(" = " + numbers.replace(" * ", " · "), style="dim")
         mark = Text("← output", style="bold") if i == ev.graph.output else Text("")
         value = value_cell(ev.values[i], full)
@@ -74,8 +73,7 @@ def operand_values(ev: Evaluation, i: int) -> list[str]:
     """The operands of node i as numbers to put in its formula: 3 · (-4), -12 + 2."""
     node = ev.graph.nodes[i]
     texts = [fmt.paren(ev.values[j]) for j in node.args]
-    infix_first = OPS[node.op].reads.startswith("{0} ") and node.op != "pow"
-    if infix_first and texts:
+    if OPS[node.op].bare_first and texts:
         texts[0] = fmt.brief(ev.values[node.args[0]])
     return texts
 
@@ -102,7 +100,7 @@ def local_table(ev: Evaluation, full: bool = False) -> RenderableType:
         return Text(name), Text(local_formula(ev, i, k)), value
 
     edges = [(i, k) for i, node in enumerate(nodes) if node.computed
-             for k, j in enumerate(node.args) if nodes[j].op != CONST]
+             for k, j in enumerate(node.args) if ev.needs[j]]
     note = "known as soon as the forward pass has run"
     if any(ev.local[i] is None for i, _ in edges):
         note += "; ops that are not elementwise show what they pass back"

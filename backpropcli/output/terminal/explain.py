@@ -8,9 +8,9 @@ from rich.measure import Measurement
 from rich.padding import Padding
 from rich.text import Text
 
-from ...tasks.explain import Explanation
+from ...tasks.derivation import Explanation
 from .. import text
-from .widgets import ELIDED, ROWS, new_table, section
+from .widgets import elide, new_table, section
 
 # explain: the chain rule path by path
 
@@ -19,21 +19,10 @@ def explanation(exp: Explanation, full: bool = False) -> RenderableType:
     head = Text(f"Chain rule, from the output {exp.output} down to each input", style="bold")
     if at:
         head.append(f"  (at {at})", style="dim")
-    items = list(exp.derivations)
-    if not full and len(items) > ROWS:
-        half = ROWS // 2
-        items = [*items[:half], ELIDED, *items[-half:]]
-    body: list[RenderableType] = []
-    for k, der in enumerate(items):
-        if der is ELIDED:
-            hidden = len(exp.derivations) - 2 * (ROWS // 2)
-            body.append(Text(f"… {hidden} more inputs (--full shows all)", style="dim"))
-        elif der.single:
-            body.append(_line(Text(text.single_equation(exp, der))))
-        elif der.count == 0:
-            body.append(Text(text.total(exp, der)))
-        else:
-            body.append(_derivation(exp, der, spaced=k + 1 < len(items)))
+    last = len(exp.derivations) - 1
+    body = elide(list(enumerate(exp.derivations)), full,
+                 lambda entry: _entry(exp, entry[1], spaced=entry[0] < last),
+                 lambda n: Text(f"… {n} more inputs (--full shows all)", style="dim"))
     parts: list[RenderableType] = [head, Padding(Group(*body), (0, 0, 1, 2), expand=False)]
     if exp.has_jacobians:
         parts.append(Padding(Text(text.JACOBIANS, style="dim"), (0, 0, 1, 0)))
@@ -49,6 +38,16 @@ def explanation(exp: Explanation, full: bool = False) -> RenderableType:
         "up. The backward pass (backprop eval) sums the same products node by node.",
         style="dim"))
     return Group(*parts)
+
+
+def _entry(exp: Explanation, der, spaced: bool) -> RenderableType:
+    """One input's derivative: one line when there is a single path, the sum alone when
+    there is none, else each path and their sum (a blank line after it, unless last)."""
+    if der.single:
+        return _line(Text(text.single_equation(exp, der)))
+    if der.count == 0:
+        return Text(text.total(exp, der))
+    return _derivation(exp, der, spaced)
 
 
 def _derivation(exp: Explanation, der, spaced: bool) -> RenderableType:

@@ -53,7 +53,7 @@ class _GraphTree:
             if row.kind == tree.RESUME:
                 rows.append(None)  # a blank row before each continuation
             rows.append(self._cells(row))
-        headers = ("node", "value", d(ev.output.name, "node"), "")
+        headers: tuple[str, ...] = ("node", "value", d(ev.output.name, "node"), "")
         widest = [max([Text(h).cell_len] + [r[k].cell_len for r in rows if r])
                   for k, h in enumerate(headers)]
         if not widest[3]:
@@ -66,18 +66,7 @@ class _GraphTree:
         table.columns[0].overflow = "ellipsis"
         for r in rows:
             table.add_row(*(r[: len(headers)] if r else [""] * len(headers)))
-        parts: list[RenderableType] = [table]
-
-        nodes = ev.graph.nodes
-        if plan.hidden:
-            parts.append(Text(f"{plan.shown} of {plan.total} nodes shown; --full draws them "
-                              "all", style="dim"))
-        if plan.unused:
-            names = [nodes[i].name for i in plan.unused]
-            listed = ", ".join(names[:8]) + (", …" if len(names) > 8 else "")
-            parts.append(Text(f"Not drawn: {len(names)} node{'s' if len(names) != 1 else ''} "
-                              f"{ev.output.name} does not depend on ({listed})", style="dim"))
-        self._laid_out[width] = tuple(parts)
+        self._laid_out[width] = (table, *_footnotes(ev, plan))
         return self._laid_out[width]
 
     def __rich_console__(self, console, options):
@@ -142,3 +131,18 @@ def _share(width: int, natural: list[int], least: list[int]) -> list[int]:
         if spare > 0:
             out[k] += min(natural[k] - out[k], spare)
     return out
+
+
+def _footnotes(ev: Evaluation, plan: tree.TreePlan) -> list[Text]:
+    """What the tree leaves out: how many nodes are hidden, and the ones not drawn at all
+    because the output does not depend on them."""
+    notes = []
+    if plan.hidden:
+        notes.append(Text(f"{plan.shown} of {plan.total} nodes shown; --full draws them all",
+                          style="dim"))
+    if plan.unused:
+        names = [ev.graph.nodes[i].name for i in plan.unused]
+        notes.append(Text(f"Not drawn: {len(names)} node{'s' if len(names) != 1 else ''} "
+                          f"{ev.output.name} does not depend on ({fmt.names(names)})",
+                          style="dim"))
+    return notes

@@ -27,15 +27,23 @@ def error(err: BackpropError) -> RenderableType:
 
 
 def command_help(usage: str, doc: str, options: Sequence[tuple[str, str]],
-                 examples: Sequence[str]) -> RenderableType:
-    table = new_table("", "")
-    table.show_header = False
-    for flag, text in options:
-        table.add_row(Text(flag, style="bold"), Text(text))
-    parts: list[RenderableType] = [Text.assemble(("Usage: ", "bold"), usage), Text(""),
-                                   Text(doc), Text(""), Text("Options", style="bold"),
-                                   Padding(table, (0, 0, 0, 2), expand=False)]
+                 examples: Sequence[str],
+                 commands: Sequence[tuple[str, str]] = ()) -> RenderableType:
+    """A help page, the same for every command and the root: usage, what it does,
+    (its commands,) its options, and examples. An example is never wrapped: on a narrow
+    terminal it runs past the edge, and still copies as one command line."""
+    parts: list[RenderableType] = [Text.assemble(("Usage: ", "bold"), usage), Text("")]
+    parts += [Text(paragraph) for paragraph in doc.split("\n") if paragraph]
+    for title, rows in (("Commands", commands), ("Options", options)):
+        if rows:
+            table = new_table("", "")
+            table.show_header = False
+            table.columns[0].no_wrap = True
+            for name, text in rows:
+                table.add_row(Text(name, style="bold"), Text(text))
+            parts += [Text(""), Text(title, style="bold"),
+                      Padding(table, (0, 0, 0, 2), expand=False)]
     if examples:
         parts += [Text(""), Text("Examples", style="bold")]
-        parts += [Text(f"  {e}") for e in examples]
+        parts += [Text(f"  {e}", no_wrap=True, overflow="ignore") for e in examples]
     return Group(*parts)

@@ -19,53 +19,81 @@ from .widgets import fill, new_table, section, value_cell
 
 def step_report(before: Evaluation, after: Evaluation, params: Sequence[str], lr: float,
                 full: bool = False) -> RenderableType:
-    out = before.output.name
-    climb = lr < 0
-    title = f"Gradient-{'ascent' if climb else 'descent'} step, lr = {fmt.number(abs(lr))}"
-    old, new, grads = before.inputs(), after.inputs(), before.gradients()
+    """Each param's value, gradient, move and new value (numbers in one table, arrays a
+    block each), then how the output changed."""
+    title = f"Gradient-{'ascent' if lr < 0 else 'descent'} step, lr = {fmt.number(abs(lr))}"
+    old = before.inputs()
     numbers = [p for p in params if np.ndim(old[p]) == 0]
     arrays = [p for p in params if np.ndim(old[p]) != 0]
     parts: list[RenderableType] = [Text(title, style="bold")]
     if numbers or not arrays:
-        table = new_table("param", "value", d(out, "param"), "−lr·" + d(out, "param"),
-                       "new value", right=(1, 2, 3, 4))
-
-        def row(name: str) -> tuple:
-            return (Text(name), fmt.number(old[name]), fmt.number(grads[name]),
-                    fmt.signed(-lr * grads[name]), fmt.number(new[name]))
-
-        parts.append(Padding(fill(table, numbers, row, full, "params"), (0, 0, 0, 2),
+        parts.append(Padding(_numbers(before, after, numbers, lr, full), (0, 0, 0, 2),
                              expand=False))
     if arrays:
-        # Four matrices side by side do not fit a screen: an array param gets a block,
-        # its value, gradient, move and new value one under another.
-        table = new_table("param", "shape", "")
-        labels = max(cell_len("−lr·" + d(out, name)) for name in arrays)
-
-        def block(name: str) -> tuple:
-            grid = new_table("", "")
-            grid.show_header = False
-            grid.columns[0].min_width = labels  # the same for every param, so values align
-            for label, v in (("value", old[name]), (d(out, name), grads[name]),
-                             ("−lr·" + d(out, name), -lr * grads[name]),
-                             ("new value", new[name])):
-                grid.add_row(Text(label, style="dim"), value_cell(v, full))
-            return Text(name), fmt.shape(np.shape(old[name])), grid
-
-        parts.append(Padding(fill(table, arrays, block, full, "params"), (0, 0, 0, 2),
+        parts.append(Padding(_arrays(before, after, arrays, lr, full), (0, 0, 0, 2),
                              expand=False))
-
-    change = after.value - before.value
-    if np.ndim(change) == 0:
-        verb = "increased" if change > 0 else "decreased" if change < 0 else "did not change"
-        tail = f"   ({verb} by {fmt.number(abs(change))})" if change else f"   ({verb})"
-        parts.append(Text.assemble(
-            (f"{out}: ", "bold"), f"{fmt.number(before.value)} → {fmt.number(after.value)}",
-            (tail, "dim")))
-    else:
-        parts.append(Text(f"{out} is an array; its sum went from {fmt.number(np.sum(before.value))}"
-                          f" to {fmt.number(np.sum(after.value))}"))
+    parts.append(_change(before, after))
     return Group(*parts)
+
+
+def _numbers(before: Evaluation, after: Evaluation, names: Sequence[str], lr: float,
+             full: bool) -> RenderableType:
+    out, old, grads, new = _moved(before, after)
+    table = new_table("param", "value", d(out, "param"), _move(out, "param", lr),
+                      "new value", right=(1, 2, 3, 4))
+
+    def row(name: str) -> tuple:
+        return (Text(name), fmt.number(old[name]), fmt.number(grads[name]),
+                fmt.signed(-lr * grads[name]), fmt.number(new[name]))
+
+    return fill(table, names, row, full, "params")
+
+
+def _arrays(before: Evaluation, after: Evaluation, names: Sequence[str], lr: float,
+            full: bool) -> RenderableType:
+    # Four matrices side by side do not fit a screen: an array param gets a block,
+    # its value, gradient, move and new value one under another.
+    out, old, grads, new = _moved(before, after)
+    table = new_table("param", "shape", "")
+    labels = max(cell_len(_move(out, name, lr)) for name in names)
+
+    def block(name: str) -> tuple:
+        grid = new_table("", "")
+        grid.show_header = False
+        grid.columns[0].min_width = labels  # the same for every param, so values align
+        for label, v in (("value", old[name]), (d(out, name), grads[name]),
+                         (_move(out, name, lr), -lr * grads[name]),
+                         ("new value", new[name])):
+            grid.add_row(Text(label, style="dim"), value_cell(v, full))
+        return Text(name), fmt.shape(np.shape(old[name])), grid
+
+    return fill(table, names, block, full, "params")
+
+
+def _move(out: str, name: str, lr: float) -> str:
+    """What a step adds to a param, as its column is headed: −lr·∂out/∂x down the
+    gradient, +lr·∂out/∂x up it (lr < 0 climbs)."""
+    return ("+lr·" if lr < 0 else "−lr·") + d(out, name)
+
+
+def _moved(before: Evaluation, after: Evaluation) -> tuple[str, dict, dict, dict]:
+    """The output's name; by param, its value before the step, its gradient, and its
+    value after."""
+    return before.output.name, before.inputs(), before.gradients(), after.inputs()
+
+
+def _change(before: Evaluation, after: Evaluation) -> Text:
+    """How the output moved: from, to and by how much (its sum, for an array)."""
+    out = before.output.name
+    change = after.value - before.value
+    if np.ndim(change) != 0:
+        return Text(f"{out} is an array; its sum went from {fmt.number(np.sum(before.value))}"
+                    f" to {fmt.number(np.sum(after.value))}")
+    verb = "increased" if change > 0 else "decreased" if change < 0 else "did not change"
+    tail = f"   ({verb} by {fmt.number(abs(change))})" if change else f"   ({verb})"
+    return Text.assemble(
+        (f"{out}: ", "bold"), f"{fmt.number(before.value)} → {fmt.number(after.value)}",
+        (tail, "dim"))
 
 
 def history_table(history: list[dict], output: str, full: bool = False) -> RenderableType:
@@ -78,5 +106,6 @@ def history_table(history: list[dict], output: str, full: bool = False) -> Rende
                 fmt.number(value) if isinstance(value, (int, float)) else "array",
                 "" if h.get("change") is None else fmt.signed(h["change"]))
 
-    return section(f"History of {output}", f"{len(history)} entries",
+    n = len(history)
+    return section(f"History of {output}", f"{n} entr{'y' if n == 1 else 'ies'}",
                     fill(table, history, row, full, "steps"))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import sys
-from typing import Protocol
+from typing import Any, Protocol
 
 from rich.console import Console, RenderableType
 
@@ -33,14 +33,22 @@ WIDTH = 100  # columns of a result's text and HTML (a notebook cell is about as 
 class Shown(Protocol):
     """What the view of a result needs (api.Result has it; the API sits above this layer)."""
 
-    evaluation: Evaluation
-    point: Point
-    previous: Shown | None
-    lr: float | None
-    ascend: bool
-    run: Run | None
-    settings: Settings | None
-    start: Point | None
+    @property
+    def evaluation(self) -> Evaluation: ...
+    @property
+    def point(self) -> Point: ...
+    @property
+    def previous(self) -> Shown | None: ...
+    @property
+    def lr(self) -> float | None: ...
+    @property
+    def ascend(self) -> bool: ...
+    @property
+    def run(self) -> Run | None: ...
+    @property
+    def settings(self) -> Settings | None: ...
+    @property
+    def start(self) -> Point | None: ...
 
 
 def result(r: Shown, full: bool = False, state: str | None = None) -> RenderableType:
@@ -62,11 +70,15 @@ def console(stderr: bool = False) -> Console:
 def draw(renderable: RenderableType, stderr: bool = False) -> str:
     """A view as the real stream will show it, drawn into a string."""
     real = console(stderr)
-    target = Console(file=io.StringIO(), force_terminal=real.is_terminal,
-                     color_system=real.color_system, width=real.width, height=real.height,
-                     no_color=real.no_color, highlight=False, legacy_windows=False)
-    target.print(Clean(renderable))
-    return target.file.getvalue()
+    buffer = io.StringIO()
+    colours: Any = real.color_system  # the name Rich gives it, as Rich takes it
+    target = Console(file=buffer, force_terminal=real.is_terminal, color_system=colours,
+                     width=real.width, height=real.height, no_color=real.no_color,
+                     highlight=False, legacy_windows=False)
+    # crop=False: a line that must not wrap (an example command) may run past the edge,
+    # where the terminal shows it on the next row and a copy still takes it whole
+    target.print(Clean(renderable), crop=False)
+    return buffer.getvalue()
 
 
 def text(renderable: RenderableType, width: int | None = None) -> str:
@@ -74,10 +86,11 @@ def text(renderable: RenderableType, width: int | None = None) -> str:
     when stdout is one (at most 100 columns), else 100 columns; no trailing spaces."""
     if width is None:
         width = min(console().width, WIDTH) if _terminal() else WIDTH
-    target = Console(file=io.StringIO(), width=width, color_system=None, highlight=False,
+    buffer = io.StringIO()
+    target = Console(file=buffer, width=width, color_system=None, highlight=False,
                      force_terminal=False, legacy_windows=False)
     target.print(Clean(renderable))
-    lines = target.file.getvalue().rstrip().split("\n")
+    lines = buffer.getvalue().rstrip().split("\n")
     return "\n".join(line.rstrip() for line in lines)
 
 

@@ -1,18 +1,19 @@
-"""The pieces every terminal view is made of: a plain table, a titled section, a table
-that elides its middle past a screen, an array in a cell, and the wrapper that keeps
-control characters in user text from reaching the terminal. Functions here return
-renderables and never print.
+"""The pieces every terminal view is made of: a plain table, a titled section, the
+elision of a long list's middle (table rows or lines), an array in a cell, and the
+wrapper that keeps control characters in user text from reaching the terminal.
+Functions here return renderables and never print.
 
 User text (names, programs) is always placed as Text, never parsed as Rich markup,
 so `[x, y] @ W` prints as written. Tables longer than a screen show their first and
-last rows around a count of the rows left out (all of them with --full). An array
+last rows around a row that stands for the rest (all of them with --full). An array
 shows a matrix row per line and the ends of each long axis, as many items as the
 column is wide enough for (every element with --full).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 import numpy as np
 from rich.cells import cell_len
@@ -27,6 +28,8 @@ from ...core import fmt
 from ..text import visible
 
 ROWS = 40  # rows a table shows before eliding its middle
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 def new_table(*headers: str, right: Sequence[int] = ()) -> Table:
@@ -37,26 +40,37 @@ def new_table(*headers: str, right: Sequence[int] = ()) -> Table:
     return t
 
 
-def fill(table: Table, items: Sequence, row: Callable[..., tuple], full: bool,
-          what: str) -> Table:
-    """Add a row per item, made only for the rows shown: the first and last ROWS/2
-    around a count of the rest, unless full."""
+def elide(items: Sequence[T], full: bool, show: Callable[[T], R],
+          gap: Callable[[int], R]) -> list[R]:
+    """A long list as a screen shows it: `show(item)` for each item shown, made only for
+    those; past ROWS items (unless full), the first and last ROWS/2 with `gap(hidden)`
+    between them, standing for the items left out. Every view that elides does it
+    here, each saying the gap in its own words (a row of dots, a count of what is left)."""
     if full or len(items) <= ROWS:
-        shown: Iterable = items
-        hidden = 0
-    else:
-        half = ROWS // 2
-        shown = [*items[:half], ELIDED, *items[-half:]]
-        hidden = len(items) - 2 * half
-    for item in shown:
-        if item is ELIDED:
-            table.add_row(Text(f"… {hidden} more {what} (--full shows all)", style="dim"))
-        else:
-            table.add_row(*row(item))
+        return [show(item) for item in items]
+    half = ROWS // 2
+    return [*map(show, items[:half]), gap(hidden(len(items), full)),
+            *map(show, items[-half:])]
+
+
+def hidden(n: int, full: bool) -> int:
+    """How many of n items `elide` leaves out."""
+    return 0 if full or n <= ROWS else n - 2 * (ROWS // 2)
+
+
+def fill(table: Table, items: Sequence, row: Callable[..., tuple], full: bool,
+         what: str = "", gap: Callable[[int], tuple] | None = None) -> Table:
+    """Add a row per item, made only for the rows shown (see elide); the row in the
+    middle says "… N more {what} (--full shows all)" in one cell, or has gap(N)'s cells."""
+
+    def more(n: int) -> tuple:
+        return (Text(f"… {n} more {what} (--full shows all)", style="dim"),)
+
+    for cells in elide(items, full, row, gap or more):
+        table.add_row(*cells)
     return table
 
 
-ELIDED = object()
 TERMS = 4  # chain-rule terms written out for a node used many times
 
 

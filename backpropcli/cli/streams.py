@@ -1,0 +1,174 @@
+"""The streams: stdin read once and within the limit, stdout written as data (text or a
+binary picture) with its failures made errors, stderr for talk, and the progress bar.
+Nothing else in the package touches them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+import sys
+import time
+from collections.abc import Iterator
+
+from ..core.errors import BackpropError, LimitError, OutputError, UsageError
+from ..core.limits import BYTES_ENV, max_bytes, size_text
+from ..output.text import visible
+
+_STDIN: list = []  # what stdin held, once read: a run reads it at most once
+
+
+def forget_stdin() -> None:
+    """A new run reads stdin anew (the app may run several times in one process: tests)."""
+    _STDIN.clear()
+
+
+def stdin_text() -> str | None:
+    """The text piped to stdin, or None when stdin is a terminal or empty, read once.
+
+    A command that changes the session reads stdin before it takes the session's lock:
+    in `eval ... | step | step` all three start at once, and a step holding the lock
+    while it waits for its input would wait for the eval that waits for the lock."""
+    if not _STDIN:
+        _STDIN.append(_read_stdin())
+    return _STDIN[0]
+
+
+def _read_stdin() -> str | None:
+    """Read stdin up to the size limit and no further: a 20 GB stream is refused after
+    1 GiB, not read; a device other than /dev/null is refused before it is read."""
+    stream = sys.stdin
+    if stream is None or stream.closed:
+        return None
+    limit = max_bytes()
+    try:
+        if stream.isatty():
+            return None
+        _refuse_device(stream)
+        data = getattr(stream, "buffer", stream).read(limit + 1)
+    except (OSError, ValueError):
+        return None
+    except UnicodeDecodeError as e:
+        raise UsageError(f"stdin is not UTF-8 text ({e})") from None
+    if len(data) > limit:
+        raise LimitError(f"stdin holds more than the limit of {size_text(limit)}",
+                         hint=f"raise the limit with {BYTES_ENV}=BYTES if this is meant")
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            raise UsageError(f"stdin is not UTF-8 text (byte {e.start})") from None
+    return data if data.strip() else None
+
+
+def _refuse_device(stream) -> None:
+    try:
+        info = os.fstat(stream.fileno())
+        if not stat.S_ISCHR(info.st_mode) or info.st_rdev == os.stat(os.devnull).st_rdev:
+            return
+    except (OSError, ValueError, AttributeError):  # no descriptor (a test's stream)
+        return
+    raise UsageError("stdin is a device, not a document or a program",
+                     hint="pipe a document in (backprop eval ... --json | backprop step), "
+                          "or leave stdin alone")
+
+
+def emit(text: str) -> None:
+    """Write to stdout, the data stream. A closed stdout, a full disk or a dead pipe is
+    an OutputError (exit 2), never a traceback."""
+    stream = sys.stdout
+    if stream is None:
+        raise OutputError("cannot write the output: stdout is closed")
+    try:
+        stream.write(text)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as e:  # ValueError: a closed file object
+        silence_stdout()
+        raise OutputError(f"cannot write the output: {getattr(e, 'strerror', None) or e}"
+                          ) from None
+
+
+def emit_bytes(data: bytes) -> None:
+    """Write binary output (a PNG) to stdout, never to a terminal, which would show it
+    as noise and could act on its bytes."""
+    if is_terminal(sys.stdout):
+        raise UsageError("the picture is binary (PNG): it is not written to a terminal",
+                         hint="redirect it (> graph.png) or give --save graph.png")
+    stream = getattr(sys.stdout, "buffer", None)
+    if stream is None:
+        raise OutputError("cannot write the output: stdout is closed")
+    try:
+        stream.write(data)
+        stream.flush()
+    except BrokenPipeError:
+        raise
+    except (OSError, ValueError) as e:
+        silence_stdout()
+        raise OutputError(f"cannot write the output: {getattr(e, 'strerror', None) or e}"
+                          ) from None
+
+
+def is_terminal(stream) -> bool:
+    try:
+        return stream is not None and stream.isatty()
+    except (ValueError, AttributeError):
+        return False
+
+
+def silence_stdout() -> None:
+    """Point stdout at /dev/null, so that Python's own flush at exit has nowhere to fail
+    (and print "Exception ignored") after a write already failed."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def say(message: str) -> None:
+    """A line of talk on stderr: notes, where a file went. Never markup, never a control
+    character from user text."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(visible(message) + "\n")
+        sys.stderr.flush()
+
+
+def show_error(err: BackpropError) -> None:
+    from ..output.terminal import views
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        sys.stderr.write(views.draw(views.error(err), stderr=True))
+        sys.stderr.flush()
+
+
+@contextlib.contextmanager
+def progress(what: str, total: int, least: int = 200) -> Iterator:
+    """A progress bar on stderr while long work runs: only when stderr is a terminal and
+    there are at least `least` units of work. Yields tell(done, total=None, note=""),
+    which redraws at most ten times a second, or None when there is no bar."""
+    if total < least or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from ..output.terminal import views
+
+    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(),
+               TextColumn("{task.fields[note]}"))
+    with Progress(*columns, console=views.console(stderr=True), transient=True) as bar:
+        task = bar.add_task(what, total=total, note="")
+        start, last = time.perf_counter(), [0.0]
+
+        def tell(done: int, total: int | None = None, note: str = "") -> None:
+            now = time.perf_counter()
+            if now - last[0] < 0.1 and done < (total or bar.tasks[0].total or 0):
+                return
+            last[0] = now
+            rate = f"  {done / (now - start):,.0f}/s" if done and now > start else ""
+            bar.update(task, completed=done, total=total or bar.tasks[0].total,
+                       note=note + rate)
+
+        yield tell
+
+
+def no_progress(what: str, total: int) -> contextlib.AbstractContextManager:
+    return contextlib.nullcontext()
