@@ -1,4 +1,4 @@
-"""The eight commands, each one spec: its name, a one-line summary, its help, examples,
+"""The nine commands, each one spec: its name, a one-line summary, its help, examples,
 its options and its handler. A handler reads its command line, calls the Python API
 (api.py) and says what to show: a JSON document, a view for the terminal, plain text,
 the session to save, and a verdict (a failed check, a diverged descent). It writes
@@ -10,16 +10,13 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable
-from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from .. import api
 from ..core import fmt
-from ..core.errors import BackpropError, UsageError
+from ..core.errors import UsageError
 from ..output import document as doc
 from ..output.picture import FORMATS, SUFFIXES
 from ..tasks import check as checking
@@ -29,58 +26,11 @@ from ..tasks import session
 from ..tasks.point import Point, read_point
 from ..tasks.program import program_source
 from . import options as o
-from .options import CommandLine, Option
+from . import quiz
+from .options import CommandLine
+from .spec import Env, Outcome, Spec
 
-Tell = Callable[..., None]
-
-
-@dataclass
-class Env:
-    """What a handler may use of the world: stdin, a progress bar, the locked session."""
-
-    stdin: Callable[[], str | None]
-    progress: Callable[[str, int], AbstractContextManager[Tell | None]]
-    state: Path = session.DEFAULT  # the session file: --state, $BACKPROP_STATE, or found
-    tx: session.Transaction | None = None
-    json: bool = False
-
-
-@dataclass
-class Outcome:
-    """What a command has to show and keep. Documents and views are made only when
-    asked for (--json or not), views only where Rich is loaded."""
-
-    document: Callable[[], dict] | None = None
-    view: Callable[[], Any] | None = None  # a Rich renderable, made where Rich is loaded
-    text: str | None = None  # plain text for stdout (markdown, latex, dot, mermaid, svg)
-    data: bytes | None = None  # a binary picture for stdout (png), never to a terminal
-    session: session.Session | None = None  # saved with the output: both or neither
-    commit: Callable[[Callable[[], None]], None] | None = None  # reset: remove, then write
-    note: str | None = None  # a line for stderr after the output: where a file went
-    terminal_note: str | None = None  # the same, only when stdout is a terminal
-    failure: BackpropError | None = None  # the verdict, after the output (exit code)
-
-
-@dataclass(frozen=True)
-class Spec:
-    name: str
-    summary: str  # its line in `backprop --help`
-    doc: str  # the paragraphs of its own --help
-    examples: tuple[str, ...]
-    options: tuple[Option, ...]
-    run: Callable[[CommandLine, Env], Outcome]
-    program: bool = True  # takes PROGRAM and input values
-    changes_session: bool = False
-    usage: str = field(default="")
-
-    @property
-    def usage_line(self) -> str:
-        if self.usage:
-            return self.usage
-        if self.program:
-            return f"backprop {self.name} PROGRAM [--NAME VALUE ...] [OPTIONS]"
-        return f"backprop {self.name} [OPTIONS]"
-
+__all__ = ["BY_NAME", "SPECS", "Env", "Outcome", "Spec"]  # what app.py runs
 
 # ---------------------------------------------------------------------------
 # shared by the handlers
@@ -405,6 +355,27 @@ SPECS = (
           'backprop graph "g = x*y + z" --x 3 --y -4 --z 2 --format mermaid',
           "backprop graph samples/micrograd.bp --format dot | dot -Tpng > micrograd.png"),
          (*o.PROGRAM, o.GRAPH_FORMAT, o.SAVE, o.GRAPH_FULL, o.JSON), run_graph),
+    Spec("quiz", "Practice: work out the backprop of PROGRAM by hand, and be graded.",
+         "Practise back-propagation by hand: the quiz hides the numbers and asks, one "
+         "question at a time in the order a person works, for each node's value "
+         "(value:f), each local gradient (local:f:x), each gradient from the output down "
+         "(grad:x) and each param's new value after one step (step:x), as --ask chooses "
+         "(default local,grad; step too with --lr). A wrong answer gets a hint and one "
+         "more try, a second the right answer and its derivation; the end is the score "
+         "per kind and per node, what was missed and what to practise next. Exit code 0 "
+         "when every question ended right, 1 otherwise.\nAnswers are numbers or arithmetic "
+         "(-4, 1*3, -2/3; [1, 2] for an array), typed, or one per line on stdin. --random "
+         "makes up a problem (--level 1 to 5, --seed N). --sheet writes the questions "
+         "without the answers; --answers FILE grades a sheet of answers. PROGRAM and values "
+         "as for eval; without PROGRAM, the session (which the quiz leaves as it is).",
+         ('backprop quiz "f = x*y; g = f + z" --x 3 --y -4 --z 2',
+          "backprop quiz --random --level 3 --seed 7",
+          "printf '%s\\n' -4 3 1 1 1 1 3 -4 | backprop quiz samples/seed.bp",
+          "backprop quiz samples/reuse.bp --ask value,grad,step --lr 0.1",
+          "backprop quiz samples/seed.bp --sheet --json > sheet.json   (fill in its answers)",
+          "backprop quiz --answers sheet.json --json | jq .quiz.score"),
+         quiz.OPTIONS, quiz.run_quiz,
+         usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]"),
     Spec("history", "The session's history: the output's value at each step.",
          "The session's history: the output's value at the evaluation and after each step "
          "(a long descent's thinned to an even spread).",

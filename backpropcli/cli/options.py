@@ -75,6 +75,22 @@ SAVE = Option("save", "PATH", "write the dot, mermaid or svg text to PATH instea
 GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about a screenful)")
 HISTORY_FULL = Option("full", None, "show every entry")
 
+# quiz
+ASK = Option("ask", "KINDS", "which questions, comma-separated: value, local, grad, step "
+             "(default local,grad; and step with --lr)")
+QUIZ_LR = Option("lr", "RATE", "the learning rate of the step questions (default 0.1)")
+QUIZ_TOL = Option("tol", "TOL", "how close a right answer is: |answer − right| ≤ "
+                  "TOL·max(1, |right|) (default 1e-3)")
+RANDOM = Option("random", None, "a made-up problem instead of PROGRAM")
+LEVEL = Option("level", "N", "the made-up problem's level: 1 one gate, 2 the article's "
+               "circuit (default), 3 a sigmoid neuron, 4 a node used twice, 5 a vector layer")
+QUIZ_SEED = Option("seed", "N", "the made-up problem's seed (shown when not given: the same "
+                   "seed makes the same problem); for PROGRAM, that of uniform(...) and "
+                   "randn(...) starts")
+SHEET = Option("sheet", None, "write the questions without asking them (never the answers)")
+ANSWERS = Option("answers", "FILE", "grade the answers in FILE (JSON: {\"answers\": "
+                 "{\"grad:x\": -4, ...}}; - for stdin) instead of asking")
+
 
 @dataclass
 class CommandLine:

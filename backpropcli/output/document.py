@@ -13,6 +13,8 @@ params, output), so `step` can read it from a pipe instead of the session
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from ..core.engine import Evaluation
@@ -20,8 +22,11 @@ from ..core.errors import BackpropError
 from ..tasks.check import Check
 from ..tasks.derivation import Explanation, Factor, Path
 from ..tasks.descend import Run, Settings, history
+from ..tasks.grading import Result, Tally
 from ..tasks.jsontext import dumps, jsonable
 from ..tasks.point import SCHEMA, Point
+from ..tasks.quiz import Question, Quiz
+from . import hints, quiztext
 from .picture import edges, node_id
 from .text import count_text
 
@@ -192,6 +197,74 @@ def graph_fields(ev: Evaluation) -> dict:
                   "local": None if e.local is None else jsonable(e.local)}
                  for e in edges(ev)]
     return {"nodes": out_nodes, "edges": out_edges}
+
+
+def quiz_sheet(quiz: Quiz) -> dict:
+    """The question sheet of `backprop quiz --sheet`: the point (program, inputs, params,
+    so that it can be graded later as it is), the settings, what is given, and each
+    question with its id, prompt and what it is worked out from; never an answer.
+    `answers` is the form to fill in (null: not answered), for `--answers`."""
+    ev, point = quiz.evaluation, quiz.point
+    given = quiz.given()
+    doc = {
+        "schema": SCHEMA,
+        "command": "quiz",
+        "program": point.program,
+        "output": ev.output.name,
+        "inputs": {k: jsonable(v) for k, v in ev.inputs().items()},
+        "params": list(point.params),
+    }
+    if point.base is not None:
+        doc["base"] = str(point.base)
+    doc["quiz"] = {**_settings(quiz), "given": {k: jsonable(v) for k, v in given.items()},
+                   "questions": [_question(quiz, q, given) for q in quiz.questions]}
+    doc["answers"] = {q.id: None for q in quiz.questions}
+    return doc
+
+
+def quiz_fields(result: Result) -> dict:
+    """The `quiz` document's own key after answering or grading: every question with the
+    answers given, its verdict, the right answer and its derivation; the score per kind
+    and per node; what to practise next."""
+    quiz = result.quiz
+    topic, command = hints.practice_text(result.practice())
+    questions = []
+    for k, g in enumerate(result.graded):
+        q = g.question
+        questions.append({**_question(quiz, q, quiz.known(k)),
+                          "answers": [jsonable(a) for a in g.tries], "verdict": g.verdict,
+                          "right": jsonable(q.right),
+                          "derivation": hints.derivation(quiz, q)})
+    return {"quiz": {
+        **_settings(quiz),
+        "score": {**_tally(result.score), "all_right": result.all_right,
+                  "stopped": result.stopped},
+        "by_kind": {kind: _tally(t) for kind, t in result.by_kind().items()},
+        "by_node": {name: _tally(t) for name, t in result.by_node().items()},
+        "questions": questions,
+        "practice": {"topic": topic, "command": command},
+    }}
+
+
+def _settings(quiz: Quiz) -> dict:
+    problem = quiz.problem
+    return {"ask": list(quiz.kinds), "lr": quiz.lr, "tol": quiz.tol,
+            "random": None if problem is None else {"level": problem.level,
+                                                    "seed": problem.seed}}
+
+
+def _question(quiz: Quiz, q: Question, known: Mapping[str, object]) -> dict:
+    doc: dict[str, object] = {"id": q.id, "kind": q.kind, "node": quiz.name(q.node)}
+    if q.kind == "local":
+        doc.update({"wrt": quiz.name(q.operand), "use": q.use})
+    doc.update({"asks": quiztext.symbol(quiz, q), "prompt": quiztext.prompt(quiz, q, known),
+                "uses": list(q.uses), "shape": list(q.shape)})
+    return doc
+
+
+def _tally(t: Tally) -> dict:
+    return {"asked": t.asked, "right": t.right, "second_try": t.second, "wrong": t.wrong,
+            "unanswered": t.unanswered}
 
 
 def history_document(point: Point, entries: list[dict]) -> dict:

@@ -1,0 +1,246 @@
+"""Grading a quiz: each question's verdict, the score per kind and per node, and what
+to practise next; and reading a sheet of answers (JSON) to grade.
+
+A question is right when its first answer is; right on the second try when the first
+was wrong and the second (after a hint) right; wrong when no try was right; unanswered
+when input ended before it (or a sheet leaves it out or null). Right on either try
+counts as right: the quiz is all right, exit code 0, when no question is wrong or
+unanswered. A sheet of answers gets one try per question.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+
+from ..core.errors import BackpropError, ValueProblem
+from .answers import NotANumber, agrees, from_json
+from .jsontext import loads
+from .point import Point, point_from
+from .quiz import KINDS, Question, Quiz, kinds_of
+
+RIGHT, SECOND, WRONG, UNANSWERED = "right", "second try", "wrong", "unanswered"
+
+# The made-up problem level (`--random --level N`) that practises an op's local gradient.
+LEVELS = {"add": 1, "mul": 1, "max": 1, "min": 1, "sub": 1, "neg": 1, "sigmoid": 3,
+          "exp": 3, "tanh": 3, "log": 4, "div": 4, "pow": 4, "relu": 5, "matmul": 5}
+TOP = 5  # the hardest level
+
+
+@dataclass(frozen=True)
+class Graded:
+    question: Question
+    tries: tuple  # the answers given, first first; none when unanswered
+    verdict: str
+
+
+@dataclass(frozen=True)
+class Tally:
+    asked: int = 0
+    right: int = 0  # on the first try
+    second: int = 0  # right on the second try
+    wrong: int = 0
+    unanswered: int = 0
+
+    @property
+    def missed(self) -> int:
+        return self.wrong + self.unanswered
+
+    def add(self, verdict: str) -> Tally:
+        key = {RIGHT: "right", SECOND: "second", WRONG: "wrong", UNANSWERED: "unanswered"}
+        return replace(self, asked=self.asked + 1,
+                       **{key[verdict]: getattr(self, key[verdict]) + 1})
+
+
+@dataclass(frozen=True)
+class Practice:
+    """What to practise next: a topic, and the made-up problems that practise it."""
+
+    topic: str  # "next" (all right), "forward", "local", "chain", "reuse", "step", "rest"
+    level: int  # for `backprop quiz --random --level N`
+    kinds: tuple[str, ...]  # for --ask
+    op: str | None = None  # "local": the op whose local gradients were missed most
+    seed: int | None = None  # "rest": the same made-up problem again
+
+
+@dataclass(frozen=True)
+class Result:
+    quiz: Quiz
+    graded: tuple[Graded, ...]
+    stopped: bool = False  # the input ended before the last question
+
+    @property
+    def score(self) -> Tally:
+        return _tally(self.graded)
+
+    @property
+    def all_right(self) -> bool:
+        return self.score.missed == 0
+
+    @property
+    def missed(self) -> tuple[Graded, ...]:
+        return tuple(g for g in self.graded if g.verdict in (WRONG, UNANSWERED))
+
+    def by_kind(self) -> dict[str, Tally]:
+        return {k: _tally(g for g in self.graded if g.question.kind == k)
+                for k in self.quiz.kinds}
+
+    def by_node(self) -> dict[str, Tally]:
+        """Per node the questions about it (a local gradient is its gate's), in the
+        order of the forward pass."""
+        out: dict[int, Tally] = {}
+        for g in sorted(self.graded, key=lambda g: g.question.node):
+            out[g.question.node] = out.get(g.question.node, Tally()).add(g.verdict)
+        return {self.quiz.name(i): t for i, t in out.items()}
+
+    def practice(self) -> Practice:
+        return practice(self)
+
+
+class NotAllRight(BackpropError):
+    """The verdict of a quiz with answers wrong or missing: exit code 1, after the score
+    (as a failed gradient check), so that a script can tell."""
+
+    exit_code = 1
+    kind = "quiz"
+
+
+def failure(result: Result) -> NotAllRight | None:
+    s = result.score
+    if result.all_right:
+        return None
+    said = [f"{s.wrong} wrong"] * bool(s.wrong) + [f"{s.unanswered} not answered"] * bool(
+        s.unanswered)
+    return NotAllRight(f"{s.asked - s.missed} of {s.asked} answers right ({', '.join(said)})")
+
+
+def verdict(q: Question, tries: tuple, tol: float) -> str:
+    if not tries:
+        return UNANSWERED
+    if agrees(tries[0], q.right, tol):
+        return RIGHT
+    return SECOND if agrees(tries[-1], q.right, tol) else WRONG
+
+
+def practice(result: Result) -> Practice:
+    """The topic of the questions answered wrong (or, with none wrong, of those right
+    only on the second try), from the first kind a person works on (a wrong forward
+    pass spoils all that follows); with none of either, the questions left unanswered,
+    if any; every answer right the first time: the next level."""
+    quiz = result.quiz
+    level = quiz.problem.level if quiz.problem is not None else 2
+    missed = [g.question for g in result.graded if g.verdict == WRONG] or \
+        [g.question for g in result.graded if g.verdict == SECOND]
+    if not missed and result.score.unanswered:
+        return Practice("rest", level, quiz.kinds,
+                        seed=quiz.problem.seed if quiz.problem is not None else None)
+    if not missed:
+        return Practice("next", min(TOP, level + 1), quiz.kinds)
+    graph = quiz.graph
+    first = min((q.kind for q in missed), key=KINDS.index)
+    mine = [q for q in missed if q.kind == first]
+    if first == "value":
+        return Practice("forward", level, ("value",))
+    if first == "step":
+        return Practice("step", level, ("grad", "step"))
+    if first == "local":
+        ops = [graph.nodes[q.node].op for q in mine]
+        op = max(dict.fromkeys(ops), key=ops.count)  # the most missed, first on a tie
+        return Practice("local", LEVELS.get(op, 4), ("local",), op)
+    reused = [q for q in mine if len(quiz.evaluation.terms[q.node]) > 1]
+    if reused:
+        return Practice("reuse", 4, ("grad",))
+    return Practice("chain", 2, ("local", "grad"))
+
+
+def grade(quiz: Quiz, answers: Mapping[str, object]) -> Result:
+    """A sheet of answers graded, one try per question (answers: values by id, as
+    read_answers makes them; None or missing: unanswered)."""
+    graded = []
+    for q in quiz.questions:
+        answer = answers.get(q.id)
+        tries = () if answer is None else (answer,)
+        graded.append(Graded(q, tries, verdict(q, tries, quiz.tol)))
+    return Result(quiz, tuple(graded))
+
+
+# ---------------------------------------------------------------------------
+# a sheet of answers
+
+@dataclass(frozen=True)
+class AnswerSheet:
+    """A document of answers: `{"answers": {"grad:x": -4, ...}}`, maybe a whole sheet
+    (`backprop quiz --sheet --json`, filled in) with its program, values and settings."""
+
+    answers: dict[str, object]  # as written (JSON values), by id
+    point: Point | None = None
+    kinds: tuple[str, ...] | None = None
+    lr: float | None = None
+    tol: float | None = None
+    problem: dict = field(default_factory=dict)  # a made-up problem's level and seed
+
+
+def read_answer_sheet(text: str, origin: str) -> AnswerSheet:
+    doc = loads(text, lambda why: ValueProblem(f"{origin} is not a valid JSON document "
+                                               f"({why})"))
+    if not isinstance(doc, dict) or not isinstance(doc.get("answers"), dict):
+        raise ValueProblem(f"{origin} holds no answers",
+                           hint='write {"answers": {"grad:x": -4, ...}}, or fill in the '
+                                "sheet of backprop quiz --sheet --json")
+    point = point_from(doc, origin) if "program" in doc else None
+    raw = doc.get("quiz")
+    settings: dict = raw if isinstance(raw, dict) else {}
+    ask = settings.get("ask")
+    if ask is not None and not (isinstance(ask, list) and all(isinstance(k, str) for k in ask)):
+        raise ValueProblem(f"{origin}: quiz.ask must be a list of kinds")
+    lr = _number(settings.get("lr"), "quiz.lr", origin)
+    tol = _number(settings.get("tol"), "quiz.tol", origin)
+    kinds = kinds_of(",".join(ask), None) if ask else None
+    made = settings.get("random")
+    problem: dict = made if isinstance(made, dict) else {}
+    return AnswerSheet(dict(doc["answers"]), point, kinds, lr, tol, problem)
+
+
+def _number(value, what: str, origin: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueProblem(f"{origin}: {what} must be a positive number, not {value!r}")
+    return float(value)
+
+
+def asked_kinds(answers: Mapping[str, object]) -> tuple[str, ...]:
+    """The kinds a bare sheet of answers answers, when nothing else says what to ask."""
+    said = {qid.split(":", 1)[0] for qid in answers}
+    return tuple(k for k in KINDS if k in said)
+
+
+def read_answers(quiz: Quiz, sheet: AnswerSheet, origin: str) -> dict[str, object]:
+    """The answers as values, by id; a ValueProblem (exit 2) naming every id that is no
+    question of the quiz, or every answer that is not a number."""
+    unknown = [qid for qid in sheet.answers if quiz.find(qid) is None]
+    if unknown:
+        ids = [q.id for q in quiz.questions]
+        shown = ", ".join(ids[:10]) + (", ..." if len(ids) > 10 else "")
+        raise ValueProblem(f"{origin}: no question {', '.join(map(repr, unknown[:10]))}"
+                           f"{' ...' if len(unknown) > 10 else ''} in this quiz "
+                           f"(asking {', '.join(quiz.kinds)})", hint=f"its questions: {shown}")
+    out, bad = {}, []
+    for qid, value in sheet.answers.items():
+        try:
+            out[qid] = from_json(qid, value, origin)
+        except NotANumber as e:
+            bad.append(e.message)
+    if bad:
+        more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+        raise ValueProblem("; ".join(bad[:3]) + more,
+                           hint="an answer is a number, a list of numbers, arithmetic as "
+                                'text ("-2/3"), or null for none')
+    return out
+
+
+def _tally(graded) -> Tally:
+    t = Tally()
+    for g in graded:
+        t = t.add(g.verdict)
+    return t
