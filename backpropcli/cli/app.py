@@ -15,6 +15,7 @@ carries its own); never a traceback.
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import os
 import sys
@@ -325,7 +326,7 @@ for _spec in SPECS:
 
 
 def main() -> None:
-    """Entry point: never a traceback, whatever happens."""
+    """Entry point: never a traceback, whatever happens; exits with the run's code."""
     for stream in (sys.stdout, sys.stderr):
         # A character no encoder can write (a lone surrogate from a file name that is
         # not UTF-8) is written as its escape rather than ending the run.
@@ -336,15 +337,46 @@ def main() -> None:
         from typer._completion_classes import completion_init
 
         completion_init()
+    # The graph, its values and the documents hold no reference cycles, and a run is one
+    # pass over them: the cycle collector would only walk the growing heap again and
+    # again (a fifth of a 100 000-statement eval). What the imports made is frozen out
+    # of its sight, and it stays off for the run.
+    gc.freeze()
+    gc.disable()
+    _exit(run_app())
+
+
+def run_app() -> int:
     try:
         app()
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except KeyboardInterrupt:
         say("interrupted")
-        sys.exit(130)
+        return 130
     except BrokenPipeError:
         # The reader went away (| head): stop quietly, and keep Python from complaining.
         silence_stdout()
-        sys.exit(1)
+        return 1
     except (RecursionError, MemoryError) as e:
         say(f"error: the input is too large to handle ({type(e).__name__})")
-        sys.exit(2)
+        return 2
+    return 0
+
+
+def _exit(code: int) -> None:
+    """Flush the streams, then leave without tearing down the interpreter: the run's
+    files are written and closed, and dismantling every module and array on the way
+    out costs a quarter of a short run (~40 ms of CPU). A stream that cannot be flushed
+    is the output failing (exit 2), as when it fails during the run."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            if stream is not None:
+                stream.flush()
+        except BrokenPipeError:
+            silence_stdout()
+            code = code or 1
+        except (OSError, ValueError):
+            silence_stdout()
+            code = code or 2
+    os._exit(code)

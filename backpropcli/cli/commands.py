@@ -11,24 +11,24 @@ import base64
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .. import api
 from ..core import fmt
 from ..core.errors import UsageError
+from ..core.optim import OPTIMIZERS, SCHEDULES
 from ..output import document as doc
-from ..output.picture import FORMATS, SUFFIXES
-from ..tasks import check as checking
-from ..tasks import descend as descending
-from ..tasks import explain as explaining
 from ..tasks import session
 from ..tasks.point import Point, read_point
 from ..tasks.program import program_source
 from . import options as o
-from . import quiz
 from .options import CommandLine
 from .spec import Env, Outcome, Spec
+
+if TYPE_CHECKING:
+    from ..tasks.descend import Run
 
 __all__ = ["BY_NAME", "SPECS", "Env", "Outcome", "Spec"]  # what app.py runs
 
@@ -106,8 +106,8 @@ def run_step(line: CommandLine, env: Env) -> Outcome:
 def run_descend(line: CommandLine, env: Env) -> Outcome:
     settings = api.settings_of(
         line.positive("lr", 0.1), line.whole("steps", 1000, least=0),
-        line.choice("optimizer", descending.OPTIMIZERS, "sgd"),
-        line.choice("schedule", descending.SCHEDULES, "constant"),
+        line.choice("optimizer", OPTIMIZERS, "sgd"),
+        line.choice("schedule", SCHEDULES, "constant"),
         line.positive("tol", 1.0) if "tol" in line.options else 0.0, line.flag("ascend"))
     every = line.whole("every", 1, least=1)
     plot = line.text("plot")
@@ -129,7 +129,9 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
     assert run is not None and r.start is not None
     fields = doc.descend_fields(run, settings)
     note = None if plot is None else _save_plot(plot, run, r.output)
-    failure = descending.failure(run, settings, data=fields)
+    from ..tasks.descend import failure as diverged  # with a descent only
+
+    failure = diverged(run, settings, data=fields)
     start = r.start
     old = env.tx.current() if env.tx is not None else None
     return Outcome(
@@ -144,7 +146,7 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
         note=note, failure=failure)
 
 
-def _save_plot(plot: str, run: descending.Run, output: str) -> str:
+def _save_plot(plot: str, run: Run, output: str) -> str:
     """Write the loss curve of the run to the --plot file; the note that says so."""
     from ..output import plot as plotting
 
@@ -157,7 +159,9 @@ def run_explain(line: CommandLine, env: Env) -> Outcome:
     form = line.choice("format", ("text", "markdown", "latex"), "text")
     if env.json and "format" in line.options:
         raise UsageError("--json and --format each choose the output: give one of them")
-    paths = line.whole("paths", explaining.PATHS, least=0)
+    from ..tasks.explain import PATHS  # with explain only
+
+    paths = line.whole("paths", PATHS, least=0)
     r = evaluate(line, env)
     exp = api.explain(r, paths=paths, full=line.flag("full"))
     text = None
@@ -176,6 +180,8 @@ def run_explain(line: CommandLine, env: Env) -> Outcome:
 
 
 def run_check(line: CommandLine, env: Env) -> Outcome:
+    from ..tasks import check as checking  # with check only
+
     eps = line.positive("eps", checking.EPS)
     tol = line.positive("tol", checking.TOL)
     r = evaluate(line, env)
@@ -239,8 +245,8 @@ def run_graph(line: CommandLine, env: Env) -> Outcome:
 def _picture_format(line: CommandLine, save: str | None, as_json: bool) -> str:
     """--format, or the one --save's suffix names; refused where they disagree (a PNG
     file with SVG in it) or where nothing is written to the file."""
-    named = SUFFIXES.get(Path(save).suffix.lower()) if save is not None else None
-    form = line.choice("format", FORMATS, named or "tree")
+    named = o.SUFFIXES.get(Path(save).suffix.lower()) if save is not None else None
+    form = line.choice("format", o.GRAPH_FORMATS, named or "tree")
     if save is None:
         return form
     if as_json or form == "tree":
@@ -271,6 +277,12 @@ def run_reset(line: CommandLine, env: Env) -> Outcome:
     return Outcome(document=lambda: doc.reset_document(str(path), removed), text="",
                    note=f"removed the session {path}" if removed else f"no session at {path}",
                    commit=commit)
+
+
+def run_quiz(line: CommandLine, env: Env) -> Outcome:
+    from . import quiz  # the quiz's questions, grading and words load with the quiz only
+
+    return quiz.run_quiz(line, env)
 
 
 # ---------------------------------------------------------------------------
@@ -374,7 +386,7 @@ SPECS = (
           "backprop quiz samples/reuse.bp --ask value,grad,step --lr 0.1",
           "backprop quiz samples/seed.bp --sheet --json > sheet.json   (fill in its answers)",
           "backprop quiz --answers sheet.json --json | jq .quiz.score"),
-         quiz.OPTIONS, quiz.run_quiz,
+         o.QUIZ, run_quiz,
          usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]"),
     Spec("history", "The session's history: the output's value at each step.",
          "The session's history: the output's value at the evaluation and after each step "

@@ -68,6 +68,10 @@ EPS = Option("eps", "EPS", "the step of the central differences, relative to |x|
 CHECK_TOL = Option("tol", "TOL", "the largest relative error that passes (default 1e-5); "
                    "above it the exit code is 1")
 CHECK_FULL = Option("full", None, "a row for every element of every input")
+GRAPH_FORMATS = ("tree", "dot", "mermaid", "svg", "png")
+# The formats a file's suffix names, for `graph --save FILE`.
+SUFFIXES = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid",
+            ".svg": "svg", ".png": "png"}
 GRAPH_FORMAT = Option("format", "FORMAT", "tree (the default, in the terminal), dot (Graphviz "
                       "text), mermaid (a flowchart GitHub draws) or svg (made by Graphviz's "
                       "dot program)")
@@ -278,3 +282,8 @@ def positive(text: object, what: str) -> float:
     if not value > 0 or not math.isfinite(value):
         raise UsageError(f"--{what} must be a positive number, not {text}")
     return value
+
+
+# The quiz's options, in the order its help lists them.
+QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
+        FREEZE, QUIZ_SEED, STATE, FULL, JSON)

@@ -26,9 +26,6 @@ from .conversation import converse, piped_answers, talk
 from .options import CommandLine
 from .spec import Env, Outcome
 
-OPTIONS = (o.ASK, o.QUIZ_LR, o.QUIZ_TOL, o.RANDOM, o.LEVEL, o.SHEET, o.ANSWERS, o.VALUE,
-           o.SET, o.OUTPUT, o.PARAMS, o.FREEZE, o.QUIZ_SEED, o.STATE, o.FULL, o.JSON)
-
 
 def run_quiz(line: CommandLine, env: Env) -> Outcome:
     _check(line)

@@ -14,21 +14,22 @@ params, output), so `step` can read it from a pipe instead of the session
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.engine import Evaluation
 from ..core.errors import BackpropError
-from ..tasks.check import Check
-from ..tasks.derivation import Explanation, Factor, Path
-from ..tasks.descend import Run, Settings, history
-from ..tasks.grading import Result, Tally
 from ..tasks.jsontext import dumps, jsonable
 from ..tasks.point import SCHEMA, Point
-from ..tasks.quiz import Question, Quiz
-from . import hints, quiztext
-from .picture import edges, node_id
 from .text import count_text
+
+if TYPE_CHECKING:  # what each command's document is made from, loaded with that command
+    from ..tasks.check import Check
+    from ..tasks.derivation import Explanation, Factor, Path
+    from ..tasks.descend import Run, Settings
+    from ..tasks.grading import Result, Tally
+    from ..tasks.quiz import Question, Quiz
 
 __all__ = ["SCHEMA", "dumps", "jsonable"]
 
@@ -106,7 +107,7 @@ def descend_fields(run: Run, settings: Settings) -> dict:
         "first": first[0].value if first else None,
         "last": last.value if last else None,
         "best_step": run.best_step,
-        "history": history(run, settings),
+        "history": _history(run, settings),
     }}
 
 
@@ -180,6 +181,8 @@ def explain_fields(exp: Explanation) -> dict:
 def graph_fields(ev: Evaluation) -> dict:
     """The `graph` document's own keys: every node (inputs and constants too) and every
     edge, with stable ids."""
+    from .picture import edges, node_id  # with graph only
+
     nodes = ev.graph.nodes
     out_nodes = []
     for i, node in enumerate(nodes):
@@ -226,6 +229,8 @@ def quiz_fields(result: Result) -> dict:
     """The `quiz` document's own key after answering or grading: every question with the
     answers given, its verdict, the right answer and its derivation; the score per kind
     and per node; what to practise next."""
+    from . import hints  # the quiz's words load with the quiz only
+
     quiz = result.quiz
     topic, command = hints.practice_text(result.practice())
     questions = []
@@ -254,6 +259,8 @@ def _settings(quiz: Quiz) -> dict:
 
 
 def _question(quiz: Quiz, q: Question, known: Mapping[str, object]) -> dict:
+    from . import quiztext  # the quiz's words load with the quiz only
+
     doc: dict[str, object] = {"id": q.id, "kind": q.kind, "node": quiz.name(q.node)}
     if q.kind == "local":
         doc.update({"wrt": quiz.name(q.operand), "use": q.use})
@@ -278,3 +285,9 @@ def reset_document(state: str, removed: bool) -> dict:
 
 def error_document(err: BackpropError, command: str | None) -> dict:
     return {"schema": SCHEMA, "command": command, "error": err.to_json(), **err.data}
+
+
+def _history(run: Run, settings: Settings) -> list[dict]:
+    from ..tasks.descend import history  # with a descent only
+
+    return history(run, settings)

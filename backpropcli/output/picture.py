@@ -19,11 +19,6 @@ from ..core import fmt
 from ..core.engine import Evaluation
 from .text import d
 
-FORMATS = ("tree", "dot", "mermaid", "svg", "png")
-# The formats a file's suffix names, for `graph --save FILE`.
-SUFFIXES = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid",
-            ".svg": "svg", ".png": "png"}
-
 # ---------------------------------------------------------------------------
 # What a node and an edge say, as lines of plain text (escaped later, per language).
 

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core import fmt
-from ..tasks.derivation import Derivation, Explanation, Factor, GateNote, Path, ReuseNote
+
+if TYPE_CHECKING:  # the explain prose's data, loaded with explain
+    from ..tasks.derivation import (
+        Derivation,
+        Explanation,
+        Factor,
+        GateNote,
+        Path,
+        ReuseNote,
+    )
 
 # Characters that a terminal acts on rather than shows: the C0 controls but the line
 # break and the tab (ESC starts colour codes, cursor moves and OSC 52 clipboard

@@ -69,6 +69,8 @@ def run(*args, stdin: str | bytes = b"", env: dict | None = None, cwd: Path | No
         stdin = stdin.encode("utf-8", "surrogatepass")
     full = {k: v for k, v in os.environ.items() if k != "BACKPROP_STATE"}
     full.update({"NO_COLOR": "1", "COLUMNS": "100", **(env or {})})
+    if cwd is not None and "BACKPROP_CEILING" not in (env or {}):
+        full["BACKPROP_CEILING"] = str(cwd)  # no session found above where it runs
     return subprocess.run([*BIN, *args], input=stdin, stdout=stdout, stderr=subprocess.PIPE,
                           timeout=timeout, env=full, cwd=cwd, **kw)
 

@@ -1,24 +1,5 @@
-"""The Python API: the calculator for notebooks and scripts, and what the CLI calls.
-
-    import backpropcli as bp
-    r = bp.evaluate("g = x*y + z", x=3, y=-4, z=2)
-    r.value                      # -10.0
-    r.gradients                  # {'x': -4.0, 'y': 3.0, 'z': 1.0}
-    bp.step(r, lr=0.1).value     # -12.72 (to rounding)
-    bp.descend("L = (a - 3)^2", a=0, lr=0.1, steps=200).inputs   # {'a': 3.0} (nearly)
-    bp.check(r).passed           # True
-    bp.explain(r)                # the chain rule, path by path
-
-A program is its text, a path to a .bp file (a pathlib.Path), or a result to go on
-from. Values are numbers, nested lists, numpy arrays, or text as typed on the command
-line ('[1, 2]', '@w.npy'); give them as keywords, or as a dict when a name clashes with
-an option (`bp.evaluate("g = seed * 2", {"seed": 3})`). Every option is a keyword.
-Numbers come back as floats, arrays as numpy arrays (copies: changing one changes no
-result). A result, a check and an explanation show the same tables as the command line:
-as text in a REPL (repr), as HTML in Jupyter (_repr_html_), as a Rich renderable
-(`rich.print(r)`). Every error is a BackpropError (with .kind, .message, .line,
-.column, .hint), never SystemExit.
-"""
+"""The API's results: evaluate, step and descend, and the Result they return, which
+shows the same tables as the command line (see the package's docstring)."""
 
 from __future__ import annotations
 
@@ -31,23 +12,18 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 import numpy as np
 
-from .core.compiled import compile_graph
-from .core.engine import Evaluation
-from .core.engine import evaluate as evaluate_graph
-from .core.errors import BackpropError, UsageError
-from .core.graph import Graph
-from .tasks import check as checking
-from .tasks import descend as descending
-from .tasks import explain as explaining
-from .tasks.files import expand, read_text
-from .tasks.point import Point
-from .tasks.program import change, reopen, start, take_step
+from ..core.engine import Evaluation
+from ..core.engine import evaluate as evaluate_graph
+from ..core.errors import UsageError
+from ..core.graph import Graph
+from ..tasks.files import expand, read_text
+from ..tasks.point import Point
+from ..tasks.program import change, reopen, start, take_step
 
 if TYPE_CHECKING:
     from rich.console import RenderableType
 
-__all__ = ["BackpropError", "Check", "Explanation", "Node", "Result", "check", "descend",
-           "evaluate", "explain", "step"]
+    from ..tasks import descend as descending
 
 Names = str | Iterable[str] | None  # "a,b" as on the command line, or ["a", "b"]
 
@@ -65,12 +41,12 @@ class _Shown:
         return self.view()
 
     def __repr__(self) -> str:
-        from .output.terminal import views  # Rich, only when something is shown
+        from ..output.terminal import views  # Rich, only when something is shown
 
         return views.text(self.view())
 
     def _repr_html_(self) -> str:
-        from .output.terminal import views
+        from ..output.terminal import views
 
         return views.html(self.view())
 
@@ -157,40 +133,16 @@ class Result(_Shown):
         with the best step, for runs longer than the trace keeps; [] for no descent."""
         if self.run is None or self.settings is None:
             return []
-        return descending.history(self.run, self.settings)
+        from ..tasks.descend import history  # with the descent, not at every start
+
+        return history(self.run, self.settings)
 
     def view(self, full: bool = False) -> RenderableType:
         """The tables the command line shows for this result (a Rich renderable);
         `full` shows every row and element, as --full does."""
-        from .output.terminal import views  # Rich, only when a result is shown
+        from ..output.terminal import views  # Rich, only when a result is shown
 
         return views.result(self, full)
-
-
-class Check(_Shown, checking.Check):
-    """A gradient check (tasks/check.py): `.passed`, `.rows` (each element's
-    back-propagated and numeric derivative, their relative error, its verdict),
-    `.failures`; shown as the table of `backprop check`."""
-
-    __slots__ = ()
-
-    def view(self, full: bool = False) -> RenderableType:
-        from .output.terminal import views
-
-        return views.check_report(self, full)
-
-
-class Explanation(_Shown, explaining.Explanation):
-    """The chain rule written out (tasks/explain.py): `.derivations`, one per input,
-    each with its paths (`.paths[k].factors`, the local gradients ∂top/∂bottom along
-    it, and their `.product`) and `.gradient`; shown as `backprop explain` does."""
-
-    __slots__ = ()
-
-    def view(self, full: bool = False) -> RenderableType:
-        from .output.terminal import views
-
-        return views.explanation(self, full)
 
 
 Program = str | os.PathLike[str] | Result | Point  # text, a file, a point to go on from
@@ -243,6 +195,9 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
     diverges ends at the best point it saw; it does not raise. `watch` names nodes to
     record besides the output, `every` records every k-th step in the history,
     `on_step(k, value)` is called as the run goes."""
+    from ..core.compiled import compile_graph  # with a descent only, not at every start
+    from ..tasks import descend as descending
+
     settings = settings_of(lr, steps, optimizer, schedule, tol, ascend)
     every = _whole(every, "every", least=1)
     graph, point = _open(program, _values(values, inputs), output, params, freeze, seed,
@@ -256,37 +211,11 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
                   start=point)
 
 
-def check(program: Program, values: Mapping[str, object] | None = None, /, *,
-          eps: float = checking.EPS, tol: float = checking.TOL, output: str | None = None,
-          seed: int | None = None, base: str | os.PathLike[str] | None = None,
-          progress: Callable[[int, int], None] | None = None,
-          **inputs: object) -> Check:
-    """Back-propagation beside central differences for every element of every input:
-    `.passed`, `.rows` (each element's two derivatives and their relative error). A
-    failed check is a result (`.passed` is False), not an error."""
-    eps, tol = _positive(eps, "eps"), _positive(tol, "tol")
-    graph, point = _open(program, _values(values, inputs), output, None, None, seed, base)
-    return _as(Check, checking.gradient_check(graph, point.inputs, eps, tol,
-                                              progress=progress))
-
-
-def explain(program: Program, values: Mapping[str, object] | None = None, /, *,
-            paths: int = explaining.PATHS, full: bool = False, output: str | None = None,
-            seed: int | None = None, base: str | os.PathLike[str] | None = None,
-            **inputs: object) -> Explanation:
-    """The chain rule for every input, path by path: per input the number of paths, the
-    first `paths` of them with their factors, and the gradient (the sum over all).
-    `full` keeps every factor of a long path (else its first and last few)."""
-    paths = _whole(paths, "paths", least=0)
-    result = evaluate(program, _values(values, inputs), output=output, seed=seed, base=base)
-    return _as(Explanation, explaining.explain(
-        result.evaluation, paths, factors=None if full else explaining.FACTORS,
-        budget=explaining.FULL_BUDGET if full else explaining.BUDGET))
-
-
 def settings_of(lr: float, steps: int, optimizer: str, schedule: str, tol: float,
                 ascend: bool) -> descending.Settings:
     """A descent's settings, each checked (the CLI's options and the API's arguments)."""
+    from ..tasks import descend as descending
+
     if optimizer not in descending.OPTIMIZERS:
         raise UsageError(f"--optimizer {optimizer}: choose {', '.join(descending.OPTIMIZERS)}")
     if schedule not in descending.SCHEDULES:
