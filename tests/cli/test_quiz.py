@@ -368,8 +368,8 @@ def test_json_quiz_imports_no_rich(tmp_path):
             "sys.argv = ['backprop', 'quiz', 'g = x*y', '--x', '1', '--y', '2', '--json']\n"
             "sys.stdin = io.StringIO('2\\n1\\n')\n"
             "sys.stdout = io.StringIO()\n"
-            "from backpropcli.cli.app import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "from backpropcli.cli.app import run_app\n"
+            "run_app()\n"
             "sys.stdout = sys.__stdout__\n"
             "print(sorted(m for m in ('rich', 'pydantic') if m in sys.modules))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
