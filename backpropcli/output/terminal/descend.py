@@ -14,7 +14,7 @@ from rich.text import Text
 from ...core import fmt
 from ...core.engine import Evaluation
 from .. import axes
-from .widgets import fill, new_table, value_cell
+from .widgets import SHAPE, fill, new_table, value_cell
 
 # the report after a descent
 
@@ -33,7 +33,7 @@ def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = Fals
     params = [n for n in final if not _same(start[n], final[n])]
     arrays = any(np.ndim(final[n]) for n in params)
     if arrays:
-        table = new_table("param", "shape", "start", "end")
+        table = new_table("param", SHAPE, "start", "end")
     else:
         table = new_table("param", "start", "end", right=(1, 2))
 
