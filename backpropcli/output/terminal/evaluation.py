@@ -16,6 +16,7 @@ from ...core.engine import Evaluation
 from ...core.graph import CONST
 from ...core.ops import OPS
 from ..text import d
+from .lines import Flow
 from .widgets import ROWS, SHAPE, TERMS, Col, fill, new_table, section, value_cell
 
 
@@ -157,13 +158,14 @@ def summary(ev: Evaluation, params: Sequence[str], full: bool = False,
         parts.append(Text(f"The output {out} is an array: its gradient is that of sum({out}).",
                           style="dim"))
     if all(np.ndim(v) == 0 for v in grads.values()):
-        line = Text(f"Gradient of {out}: ", style="bold")
+        # a line of terms that wraps between them, never inside one
+        line = Flow(indent=2).add(f"Gradient of {out}:", style="bold")
         shown = list(grads.items())
         cut = not full and len(shown) > ROWS
-        for name, g in shown[:ROWS] if cut else shown:
-            line.append(f" {d(out, name)} = {fmt.number(g)}  ")
+        for k, (name, g) in enumerate(shown[:ROWS] if cut else shown):
+            line.add(f"{d(out, name)} = {fmt.number(g)}", "   " if k else "  ", style="bold")
         if cut:
-            line.append(f" … {len(shown) - ROWS} more (--full)", style="dim")
+            line.add(f"… {len(shown) - ROWS} more (--full)", "   ", style="bold dim")
         parts.append(line)
     else:
         table = new_table("input", SHAPE, f"{d(out, 'input')}")
@@ -174,6 +176,7 @@ def summary(ev: Evaluation, params: Sequence[str], full: bool = False,
     if params:
         moved = ", ".join(params) if len(params) <= 8 else ", ".join(params[:8]) + ", …"
         again = "backprop step --lr 0.1" + (f" --state {shlex.quote(state)}" if state else "")
-        parts.append(Text.assemble(("Next: ", "bold"), again,
-                                   (f"   (moves {moved} one step down this gradient)", "dim")))
+        # the command is never wrapped: it copies as one line
+        parts.append(Flow(indent=2).add(Text.assemble(("Next: ", "bold"), again))
+                     .words(f"(moves {moved} one step down this gradient)", "   ", "dim"))
     return Group(*parts)

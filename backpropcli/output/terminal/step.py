@@ -14,6 +14,7 @@ from rich.text import Text
 from ...core import fmt
 from ...core.engine import Evaluation
 from ..text import d
+from .lines import Flow
 from .widgets import SHAPE, Col, fill, new_table, section, value_cell
 
 
@@ -84,18 +85,19 @@ def _moved(before: Evaluation, after: Evaluation) -> tuple[str, dict, dict, dict
     return before.output.name, before.inputs(), before.gradients(), after.inputs()
 
 
-def _change(before: Evaluation, after: Evaluation) -> Text:
-    """How the output moved: from, to and by how much (its sum, for an array)."""
+def _change(before: Evaluation, after: Evaluation) -> RenderableType:
+    """How the output moved: from, to and by how much (its sum, for an array), a line
+    that wraps only between its parts."""
     out = before.output.name
     change = after.value - before.value
     if np.ndim(change) != 0:
         return Text(f"{out} is an array; its sum went from {fmt.number(np.sum(before.value))}"
                     f" to {fmt.number(np.sum(after.value))}")
     verb = "increased" if change > 0 else "decreased" if change < 0 else "did not change"
-    tail = f"   ({verb} by {fmt.number(abs(change))})" if change else f"   ({verb})"
-    return Text.assemble(
-        (f"{out}: ", "bold"), f"{fmt.number(before.value)} → {fmt.number(after.value)}",
-        (tail, "dim"))
+    tail = f"({verb} by {fmt.number(abs(change))})" if change else f"({verb})"
+    return Flow(indent=2).phrase(Text.assemble(
+        (f"{out}: ", "bold"), f"{fmt.number(before.value)} → {fmt.number(after.value)}"), ""
+    ).add(tail, "   ", "dim")
 
 
 def history_table(history: list[dict], output: str, full: bool = False) -> RenderableType:
