@@ -67,3 +67,17 @@ def test_the_program_line_is_cut_around_the_caret_not_wrapped_away_from_it():
         line, caret = next((a, b) for a, b in pairwise(lines) if b.strip() == "^")
         assert len(line) <= width and line.startswith("  …")
         assert line[caret.index("^"):].startswith("foo")
+
+
+def test_a_progress_line_never_cuts_its_count():
+    from backpropcli.output.terminal.lines import ProgressLine
+
+    for width in range(14, 130):
+        line = ProgressLine("descending", 12345, 100000, "value 0.012345  123,456/s")
+        text = shown(line, width)
+        assert len(text) == 1 and len(text[0]) <= width, (width, text)
+        assert "12345/100000" in text[0], (width, text)
+    assert shown(ProgressLine("descending", 12345, 100000, "value 0.0123"), 80)[0].endswith(
+        "12345/100000 value 0.0123")
+    assert shown(ProgressLine("finite differences", 3, 1000), 30)[0].startswith(
+        "finite differences")

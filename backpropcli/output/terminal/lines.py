@@ -1,13 +1,15 @@
 """Lines laid out for the width they are drawn at: a paragraph that wraps between its
-pieces (a term, a command) and never inside one. Functions here return renderables and
-never print."""
+pieces (a term, a command) and never inside one, and a progress bar's line whose count
+stays whole. Functions here return renderables and never print."""
 
 from __future__ import annotations
 
 import re
 
 from rich.cells import cell_len
+from rich.console import RenderableType
 from rich.measure import Measurement
+from rich.table import Table
 from rich.text import Text
 
 
@@ -77,3 +79,36 @@ class Flow:
         widths = [piece.cell_len for _, piece, _ in self.pieces]
         one = sum(widths) + sum(cell_len(sep) for sep, _, _ in self.pieces[1:])
         return Measurement(max(widths, default=0) + self.indent, one)
+
+
+class ProgressLine:
+    """A progress bar's line, laid out for the width it is drawn at: the count
+    (done/total) is always whole; the label and the note give way before it, ending in
+    "…", and the bar takes what is left, between 10 and 40 columns when it can."""
+
+    def __init__(self, what: str, done: float, total: float | None, note: str = "") -> None:
+        self.what, self.done, self.total, self.note = what, done, total, note
+
+    def __rich_console__(self, console, options):
+        from rich.progress_bar import ProgressBar
+
+        count = f"{self.done:.0f}/{self.total:.0f}" if self.total is not None else \
+            f"{self.done:.0f}"
+        rest = options.max_width - cell_len(count)
+        label = min(cell_len(self.what), max(0, rest - 1))
+        rest -= label + (label > 0)
+        bar = min(10, max(0, rest - 1))
+        rest -= bar + (bar > 0)
+        note = min(cell_len(self.note), max(0, rest - 1))
+        rest -= note + (note > 0)
+        bar += min(30, max(0, rest)) if bar else 0
+        grid = Table.grid(padding=(0, 1, 0, 0))
+        cells: list[RenderableType] = []
+        for width, cell in ((label, Text(self.what)),
+                            (bar, ProgressBar(total=self.total, completed=self.done, width=bar)),
+                            (len(count), Text(count)), (note, Text(self.note, style="dim"))):
+            if width:
+                grid.add_column(width=width, no_wrap=True, overflow="ellipsis")
+                cells.append(cell)
+        grid.add_row(*cells)
+        yield grid
