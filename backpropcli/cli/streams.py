@@ -148,13 +148,20 @@ def progress(what: str, total: int, least: int = 200) -> Iterator:
     if total < least or not sys.stderr.isatty():
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.console import Group
+    from rich.progress import Progress
 
     from ..output.terminal import views
+    from ..output.terminal.lines import ProgressLine
 
-    columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[note]}"))
-    with Progress(*columns, console=views.console(stderr=True), transient=True) as bar:
+    class Bar(Progress):
+        # A line laid out for the terminal's width, where Rich's own columns would cut
+        # the count (1234… of 100000) on a narrow one: the count is never cut.
+        def make_tasks_table(self, tasks):
+            return Group(*(ProgressLine(what, t.completed, t.total, t.fields.get("note", ""))
+                           for t in tasks))
+
+    with Bar(console=views.console(stderr=True), transient=True) as bar:
         task = bar.add_task(what, total=total, note="")
         start, last = time.perf_counter(), [0.0]
 

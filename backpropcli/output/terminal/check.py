@@ -8,7 +8,7 @@ from rich.text import Text
 
 from ...core import fmt
 from ...tasks.check import FLOOR, Check, Row
-from .widgets import fill, hidden, new_table, section
+from .widgets import Col, fill, new_table, section
 
 
 def check_report(check: Check, full: bool = False) -> RenderableType:
@@ -26,16 +26,13 @@ def check_report(check: Check, full: bool = False) -> RenderableType:
 
 
 def _comparison(check: Check, full: bool) -> RenderableType:
-    table = new_table("input", "back-propagation", "finite differences", "relative error",
-                      "verdict", right=(1, 2, 3))
-    # Past a screen the middle rows go, marked by a row of dots (a sentence would widen
-    # the first column) and counted below the table.
-    fill(table, check.rows, _row, full, gap=lambda n: ("…",) * 5)
-    body: RenderableType = table
-    left = hidden(len(check.rows), full)
-    if left:
-        body = Group(table, Text(f"{left} elements in the middle not shown "
-                                 "(--full shows all)", style="dim"))
+    # On a narrow terminal the error goes first (the verdict says whether it is small
+    # enough), then the verdict (the line under the table names the failures).
+    table = new_table("input", Col("back-propagation", right=True, number=True),
+                      Col("finite differences", right=True, number=True),
+                      Col("relative error", right=True, number=True, drop=1),
+                      Col("verdict", drop=2))
+    body = fill(table, check.rows, _row, full, "elements")
     title = (f"central differences, step eps·max(1, |x|) with eps = {fmt.number(check.eps)}; "
              f"tol = {fmt.number(check.tol)}")
     return section(f"Gradient check of {check.output}", title, body)

@@ -14,7 +14,8 @@ from rich.text import Text
 from ...core import fmt
 from ...core.engine import Evaluation
 from .. import axes
-from .widgets import fill, new_table, value_cell
+from .lines import Flow
+from .widgets import SHAPE, fill, new_table, value_cell
 
 # the report after a descent
 
@@ -33,7 +34,7 @@ def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = Fals
     params = [n for n in final if not _same(start[n], final[n])]
     arrays = any(np.ndim(final[n]) for n in params)
     if arrays:
-        table = new_table("param", "shape", "start", "end")
+        table = new_table("param", SHAPE, "start", "end")
     else:
         table = new_table("param", "start", "end", right=(1, 2))
 
@@ -45,10 +46,9 @@ def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = Fals
     points = run.trace.points()
     if points:
         first, last = points[0], points[-1]
-        line = Text.assemble((f"{out}: ", "bold"),
-                             f"{fmt.number(first.value)} → {fmt.number(last.value)}")
-        line.append(f"   (step 0 → {run.steps})", style="dim")
-        parts.append(line)
+        parts.append(Flow(indent=2).phrase(Text.assemble(
+            (f"{out}: ", "bold"), f"{fmt.number(first.value)} → {fmt.number(last.value)}"), "")
+            .add(f"(step 0 → {run.steps})", "   ", "dim"))
         for j, name in enumerate(run.trace.names):
             parts.append(Text.assemble((f"{name}: ", "bold"), f"{fmt.number(first.watched[j])} "
                                        f"→ {fmt.number(last.watched[j])}"))

@@ -16,7 +16,8 @@ from ...core.engine import Evaluation
 from ...core.graph import CONST
 from ...core.ops import OPS
 from ..text import d
-from .widgets import ROWS, TERMS, fill, new_table, section, value_cell
+from .lines import Flow
+from .widgets import ROWS, SHAPE, TERMS, Col, fill, new_table, section, value_cell
 
 
 def _has_arrays(ev: Evaluation) -> bool:
@@ -37,12 +38,18 @@ def evaluation(ev: Evaluation, params: Sequence[str], full: bool = False,
 
 def forward_table(ev: Evaluation, full: bool = False) -> RenderableType:
     arrays = _has_arrays(ev)
-    headers = ("node", "computes", "shape", "value") if arrays else ("node", "computes", "value")
-    table = new_table(*headers, "", right=() if arrays else (2,))
+    # The formula's numbers (= 3 · (-4)) follow it on one line; where that is too wide
+    # they go on a line under it. An array's shape goes before its value is squeezed.
+    columns = ("node", "computes", SHAPE, "value") if arrays else \
+        ("node", "computes", Col("", join=True, under=True, drop=1),
+         Col("value", right=True, number=True))
+    # The mark of the output, last to go, goes under its value.
+    table = new_table(*columns, Col("", drop=2, under=True))
     nodes = ev.graph.nodes
 
     def row(i: int) -> tuple:
         node = nodes[i]
+        numbers = Text("")
         if node.is_input:
             computes = Text("input", style="dim")
         elif node.is_data:
@@ -51,14 +58,14 @@ def forward_table(ev: Evaluation, full: bool = False) -> RenderableType:
             computes = Text(node.text)
             if not arrays:
                 # a product of numbers is written 3 · (-4), as on paper
-                numbers = OPS[node.op].read(operand_values(ev, i), node.static)
-                computes.append(" = " + numbers.replace(" * ", " · "), style="dim")
+                read = OPS[node.op].read(operand_values(ev, i), node.static)
+                numbers = Text(" = " + read.replace(" * ", " · "), style="dim")
         mark = Text("← output", style="bold") if i == ev.graph.output else Text("")
         value = value_cell(ev.values[i], full)
         name = Text(node.name, style="bold" if i == ev.graph.output else "")
         if arrays:
             return name, computes, fmt.shape(np.shape(ev.values[i])), value, mark
-        return name, computes, value, mark
+        return name, computes, numbers, value, mark
 
     rows = [i for i, node in enumerate(nodes) if node.op != CONST or node.is_data]
     return section("Forward pass", "", fill(table, rows, row, full, "nodes"))
@@ -110,7 +117,9 @@ def local_table(ev: Evaluation, full: bool = False) -> RenderableType:
 
 
 def backward_table(ev: Evaluation, full: bool = False) -> RenderableType:
-    table = new_table("gradient", "chain rule", "", "value", right=() if _has_arrays(ev) else (3,))
+    # On a narrow terminal the chain written in numbers (= 1 · (-4)) goes first.
+    table = new_table("gradient", "chain rule", Col("", drop=1),
+                      Col("value", right=not _has_arrays(ev), number=not _has_arrays(ev)))
     nodes = ev.graph.nodes
     out = ev.output.name
 
@@ -151,16 +160,17 @@ def summary(ev: Evaluation, params: Sequence[str], full: bool = False,
         parts.append(Text(f"The output {out} is an array: its gradient is that of sum({out}).",
                           style="dim"))
     if all(np.ndim(v) == 0 for v in grads.values()):
-        line = Text(f"Gradient of {out}: ", style="bold")
+        # a line of terms that wraps between them, never inside one
+        line = Flow(indent=2).add(f"Gradient of {out}:", style="bold")
         shown = list(grads.items())
         cut = not full and len(shown) > ROWS
-        for name, g in shown[:ROWS] if cut else shown:
-            line.append(f" {d(out, name)} = {fmt.number(g)}  ")
+        for k, (name, g) in enumerate(shown[:ROWS] if cut else shown):
+            line.add(f"{d(out, name)} = {fmt.number(g)}", "   " if k else "  ", style="bold")
         if cut:
-            line.append(f" … {len(shown) - ROWS} more (--full)", style="dim")
+            line.add(f"… {len(shown) - ROWS} more (--full)", "   ", style="bold dim")
         parts.append(line)
     else:
-        table = new_table("input", "shape", f"{d(out, 'input')}")
+        table = new_table("input", SHAPE, f"{d(out, 'input')}")
         parts.append(section(f"Gradient of {out}", "", fill(
             table, list(grads.items()),
             lambda item: (Text(item[0]), fmt.shape(np.shape(item[1])), value_cell(item[1], full)),
@@ -168,6 +178,7 @@ def summary(ev: Evaluation, params: Sequence[str], full: bool = False,
     if params:
         moved = ", ".join(params) if len(params) <= 8 else ", ".join(params[:8]) + ", …"
         again = "backprop step --lr 0.1" + (f" --state {shlex.quote(state)}" if state else "")
-        parts.append(Text.assemble(("Next: ", "bold"), again,
-                                   (f"   (moves {moved} one step down this gradient)", "dim")))
+        # the command is never wrapped: it copies as one line
+        parts.append(Flow(indent=2).add(Text.assemble(("Next: ", "bold"), again))
+                     .words(f"(moves {moved} one step down this gradient)", "   ", "dim"))
     return Group(*parts)

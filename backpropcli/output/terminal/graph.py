@@ -3,7 +3,10 @@ output down to the inputs. Returns renderables, never prints."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 import numpy as np
+from rich.cells import cell_len
 from rich.console import RenderableType
 from rich.measure import Measurement
 from rich.text import Text
@@ -13,7 +16,8 @@ from ...core.engine import Evaluation
 from .. import tree
 from ..picture import shape_shown
 from ..text import d
-from .widgets import new_table, section
+from .lines import Flow
+from .widgets import new_table, section, share
 
 # graph: the computation graph as a tree, from the output down to the inputs
 
@@ -29,8 +33,9 @@ class _GraphTree:
 
     The plan (output/tree.py) says which rows there are; this only dresses them. The
     guides are text rather than Rich's Tree, which cuts deep trees silently: the width
-    decides how deep rows go before they continue at the left margin, and the columns
-    are measured here so that long labels are shortened, never the numbers squeezed out.
+    decides how deep rows go before they continue at the left margin. The columns are
+    measured here: numbers are never squeezed, and a label too long for its column
+    wraps between words under its own guides, which run on down the wrapped lines.
     """
 
     def __init__(self, ev: Evaluation, full: bool) -> None:
@@ -38,50 +43,54 @@ class _GraphTree:
         self.full = full
         self._laid_out: dict[int, tuple[RenderableType, ...]] = {}
 
-    def _layout(self, width: int) -> tuple[RenderableType, ...]:
+    def _layout(self, console, width: int) -> tuple[RenderableType, ...]:
         """The table and its footnotes for this width (kept: Rich measures, then renders)."""
         if width in self._laid_out:
             return self._laid_out[width]
         ev = self.ev
         # Guides take 3 columns a level: the width decides how many levels fit before the
         # rows continue at the left margin, and how deep the default tree opens.
-        fold = max(4, min(tree.FOLD, (width - 50) // 3))
+        fold = max(1, min(4, (width - 30) // 3), min(tree.FOLD, (width - 50) // 3))
         plan = tree.tree_plan(ev, full=self.full, fold=fold,
                                  depth=min(tree.TREE_DEPTH, fold))
-        rows: list[tuple[Text, Text, Text, Text] | None] = []
-        for row in plan.rows:
+        rows: list[_Row | None] = []
+        for k, row in enumerate(plan.rows):
             if row.kind == tree.RESUME:
                 rows.append(None)  # a blank row before each continuation
-            rows.append(self._cells(row))
-        headers: tuple[str, ...] = ("node", "value", d(ev.output.name, "node"), "")
-        widest = [max([Text(h).cell_len] + [r[k].cell_len for r in rows if r])
-                  for k, h in enumerate(headers)]
-        if not widest[3]:
-            headers, widest = headers[:3], widest[:3]
-        widest = _share(width, widest, [Text(h).cell_len for h in headers])
+            after = plan.rows[k + 1] if k + 1 < len(plan.rows) else None
+            below = after is not None and len(after.lead) > len(row.lead)
+            rows.append(_Row(row.lead, below, *self._cells(row)))
+        headers = ["node", "value", d(ev.output.name, "node"), ""]
+        shown = [r for r in rows if r]
+        if not any(r.note for r in shown):
+            headers = headers[:3]
+        widths = _widths(width, headers, shown)
+        if widths is None:  # too narrow for a column of notes: each goes after its label
+            headers = headers[:3]
+            shown = [r.joined() for r in shown]
+            rows = [r.joined() if r else None for r in rows]
+            widths = _widths(width, headers, shown) or _squeezed(width, headers, shown)
         table = new_table(*headers, right=(1, 2))
-        for column, w in zip(table.columns, widest, strict=True):
+        for column, w in zip(table.columns, widths, strict=True):
             column.width = w
-        table.columns[0].no_wrap = True
-        table.columns[0].overflow = "ellipsis"
         for r in rows:
-            table.add_row(*(r[: len(headers)] if r else [""] * len(headers)))
+            table.add_row(*(r.cells(console, widths) if r else [""] * len(headers)))
         self._laid_out[width] = (table, *_footnotes(ev, plan))
         return self._laid_out[width]
 
     def __rich_console__(self, console, options):
-        yield from self._layout(options.max_width)
+        yield from self._layout(console, options.max_width)
 
     def __rich_measure__(self, console, options) -> Measurement:
-        widths = [Measurement.get(console, options, part).maximum
-                  for part in self._layout(options.max_width)]
-        return Measurement(min(widths), max(widths))
+        # As wide as it is given, and laid out only then: for a narrower width the tree
+        # would be another tree (the width decides how deep it goes).
+        return Measurement(min(20, options.max_width), options.max_width)
 
-    def _cells(self, row) -> tuple[Text, Text, Text, Text] | None:
-        """The cells of one row: label, value, gradient, note (None: a blank row)."""
+    def _cells(self, row) -> tuple[Text, Text, Text, Text]:
+        """The cells of one row (guides not included): label, value, gradient, note."""
         ev = self.ev
         i, node = row.node, ev.graph.nodes[row.node]
-        label = Text(row.lead, style="dim")
+        label = Text("")
         blank = Text("")
         if row.kind == tree.RESUME:
             label.append(node.name, style="bold")
@@ -112,25 +121,83 @@ class _GraphTree:
         return label, Text(value), Text(fmt.brief(ev.grad(i))), note
 
 
-def _share(width: int, natural: list[int], least: list[int]) -> list[int]:
-    """Column widths for the tree: [label, value, gradient, (note)] within `width`.
+@dataclass(frozen=True)
+class _Row:
+    """A row of the tree: its guides, whether rows of its operands follow it, its cells."""
 
-    Values and notes first get a share (a value wider than its share folds onto more
-    lines), the label what they leave (a longer label ends in …), and any room left
-    goes back to the values, up to their natural width.
-    """
-    room = width - 2 * (len(natural) - 1)  # two spaces between columns
-    out = list(natural)
-    for k in (1, 2):
-        out[k] = min(natural[k], max(least[k], room // 5))
-    if len(out) > 3:
-        out[3] = min(natural[3], max(8, room // 6))
-    out[0] = max(min(natural[0], 16), min(natural[0], room - sum(out[1:])))
-    for k in (1, 2):
-        spare = room - sum(out)
-        if spare > 0:
-            out[k] += min(natural[k] - out[k], spare)
-    return out
+    lead: str
+    below: bool
+    label: Text
+    value: Text
+    grad: Text
+    note: Text
+
+    def joined(self) -> _Row:
+        """The row with its note written after the label, for a tree with no note column."""
+        if not self.note:
+            return self
+        return replace(self, label=Text.assemble(self.label, "  ", self.note), note=Text(""))
+
+    def natural(self) -> list[int]:
+        return [len(self.lead) + self.label.cell_len, self.value.cell_len, self.grad.cell_len,
+                self.note.cell_len]
+
+    def least(self) -> list[int]:
+        """The narrowest each cell can be without breaking a word (or a number): a
+        wrapped label goes on 3 columns in, where its operands' guides come down."""
+        words = Flow().phrase(self.label).pieces
+        return [len(self.lead) + 3 + max(p.cell_len for _, p, _ in words),
+                _word(self.value), _word(self.grad), _word(self.note)]
+
+    def cells(self, console, widths: list[int]) -> list[Text]:
+        """The cells wrapped to the widths, the label's lines under its guides: the lines
+        of this node's operands run on down the lines of a wrapped row."""
+        inner = self.lead[:-3] + ("│  " if self.lead.endswith("├─ ") else "   ") \
+            if self.lead else ""
+        more = inner + ("│  " if self.below else "   ")
+        others = [c if c.cell_len <= w else Text("\n").join(c.wrap(console, w)) for c, w in
+                  zip([self.value, self.grad, self.note], widths[1:], strict=False)]
+        height = max(len(c.plain.split("\n")) for c in others)
+        room = widths[0] - len(self.lead)
+        lines = [self.label] if self.label.cell_len <= room else \
+            Flow(indent=3).phrase(self.label, "").lines(max(4, room))
+        label = Text("")
+        for k in range(max(height, len(lines))):
+            if k:
+                label.append("\n")
+            label.append(more if k else self.lead, style="dim")
+            if k < len(lines):
+                label.append_text(lines[k][3:] if k else lines[k])
+        return [label, *others]
+
+
+def _word(text: Text) -> int:
+    return max((cell_len(w) for w in text.plain.split()), default=0)
+
+
+def _widths(width: int, headers: list[str], rows: list[_Row]) -> list[int] | None:
+    """Column widths for the tree within `width` (two spaces between columns): each its
+    natural width if they fit, else cut down widest first with no word broken (see
+    widgets.share); None if that cannot be done."""
+    natural, least = _measure(headers, rows)
+    room = width - 2 * (len(headers) - 1)
+    return share(room, natural, least) if sum(least) <= room else None
+
+
+def _measure(headers: list[str], rows: list[_Row]) -> tuple[list[int], list[int]]:
+    """The natural and the least width of each column (see _Row)."""
+    measured = [(r.natural(), r.least()) for r in rows]
+    return ([max([cell_len(h), *(m[0][k] for m in measured)]) for k, h in enumerate(headers)],
+            [max([_word(Text(h)), *(m[1][k] for m in measured)]) for k, h in enumerate(headers)])
+
+
+def _squeezed(width: int, headers: list[str], rows: list[_Row]) -> list[int]:
+    """Too narrow even for whole words: the numbers keep their width, the label takes
+    what is left (its words folded), at least its guides and one more column."""
+    natural, least = _measure(headers, rows)
+    room = width - 2 * (len(headers) - 1) - sum(least[1:])
+    guides = max([len(r.lead) for r in rows], default=0) + 1
+    return [max(guides, min(natural[0], room)), *least[1:]]
 
 
 def _footnotes(ev: Evaluation, plan: tree.TreePlan) -> list[Text]:

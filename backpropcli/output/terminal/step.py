@@ -14,7 +14,8 @@ from rich.text import Text
 from ...core import fmt
 from ...core.engine import Evaluation
 from ..text import d
-from .widgets import fill, new_table, section, value_cell
+from .lines import Flow
+from .widgets import SHAPE, Col, fill, new_table, section, value_cell
 
 
 def step_report(before: Evaluation, after: Evaluation, params: Sequence[str], lr: float,
@@ -39,8 +40,10 @@ def step_report(before: Evaluation, after: Evaluation, params: Sequence[str], lr
 def _numbers(before: Evaluation, after: Evaluation, names: Sequence[str], lr: float,
              full: bool) -> RenderableType:
     out, old, grads, new = _moved(before, after)
-    table = new_table("param", "value", d(out, "param"), _move(out, "param", lr),
-                      "new value", right=(1, 2, 3, 4))
+    # On a narrow terminal the move goes first: it is the value less the new value.
+    table = new_table("param", "value", d(out, "param"),
+                      Col(_move(out, "param", lr), right=True, number=True, drop=1),
+                      Col("new value", right=True, number=True), right=(1, 2))
 
     def row(name: str) -> tuple:
         return (Text(name), fmt.number(old[name]), fmt.number(grads[name]),
@@ -54,7 +57,7 @@ def _arrays(before: Evaluation, after: Evaluation, names: Sequence[str], lr: flo
     # Four matrices side by side do not fit a screen: an array param gets a block,
     # its value, gradient, move and new value one under another.
     out, old, grads, new = _moved(before, after)
-    table = new_table("param", "shape", "")
+    table = new_table("param", SHAPE, "")
     labels = max(cell_len(_move(out, name, lr)) for name in names)
 
     def block(name: str) -> tuple:
@@ -82,18 +85,19 @@ def _moved(before: Evaluation, after: Evaluation) -> tuple[str, dict, dict, dict
     return before.output.name, before.inputs(), before.gradients(), after.inputs()
 
 
-def _change(before: Evaluation, after: Evaluation) -> Text:
-    """How the output moved: from, to and by how much (its sum, for an array)."""
+def _change(before: Evaluation, after: Evaluation) -> RenderableType:
+    """How the output moved: from, to and by how much (its sum, for an array), a line
+    that wraps only between its parts."""
     out = before.output.name
     change = after.value - before.value
     if np.ndim(change) != 0:
         return Text(f"{out} is an array; its sum went from {fmt.number(np.sum(before.value))}"
                     f" to {fmt.number(np.sum(after.value))}")
     verb = "increased" if change > 0 else "decreased" if change < 0 else "did not change"
-    tail = f"   ({verb} by {fmt.number(abs(change))})" if change else f"   ({verb})"
-    return Text.assemble(
-        (f"{out}: ", "bold"), f"{fmt.number(before.value)} → {fmt.number(after.value)}",
-        (tail, "dim"))
+    tail = f"({verb} by {fmt.number(abs(change))})" if change else f"({verb})"
+    return Flow(indent=2).phrase(Text.assemble(
+        (f"{out}: ", "bold"), f"{fmt.number(before.value)} → {fmt.number(after.value)}"), ""
+    ).add(tail, "   ", "dim")
 
 
 def history_table(history: list[dict], output: str, full: bool = False) -> RenderableType:
