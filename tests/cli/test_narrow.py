@@ -199,7 +199,7 @@ def views_of(sample: str):
     known = {fmt.number(x) for ev_ in (ev, after)
              for v in [*ev_.values, *ev_.grads, *(x for x in ev_.local if x is not None), *moves]
              if v is not None for x in np.ravel(np.asarray(v, dtype=object))
-             if not isinstance(x, (list, tuple, np.ndarray))}
+             if x is not None and not isinstance(x, (list, tuple, np.ndarray))}
     return shown, known | {str(n) for n in range(len(ev.graph.nodes) + 1)}
 
 
