@@ -189,8 +189,13 @@ def rest(der: Derivation) -> str | None:
     if der.complete or der.count == 0:
         return None
     left = der.count - len(der.paths)
-    why = ("the walk over the paths has a budget of steps; --full raises it"
-           if der.budget_ran_out else "--paths N writes out more")
+    if not der.budget_ran_out:
+        why = "--paths N writes out more"
+    elif der.budget_raisable:
+        why = "the walk over the paths has a budget of steps; --full raises it"
+    else:
+        why = "the walk over the paths spent its whole budget of steps"
+
     return (f"… and {count_text(left)} more path{'s' * (left != 1)} ({why}). The backward pass "
             f"adds up every one of them without listing them: one product per edge, "
             f"summed at each node.")

@@ -65,6 +65,7 @@ class Derivation:
     gradient: Value  # the back-propagated gradient: the sum over ALL paths
     shape: tuple[int, ...]
     budget_ran_out: bool = False  # the budget cut the walk short: fewer paths than asked
+    budget_raisable: bool = True  # a larger budget (--full) was there to ask for
 
     @property
     def complete(self) -> bool:

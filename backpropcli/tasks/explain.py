@@ -106,7 +106,8 @@ def explain(
     for x in graph.inputs:
         written, left, ran_out = _walk(graph, ups, edges, x, paths, factors, left)
         derivations.append(Derivation(nodes[x].name, counts[x], tuple(written), ev.grad(x),
-                                      np.shape(ev.values[x]), ran_out))
+                                      np.shape(ev.values[x]), ran_out,
+                                      budget is not None and budget < FULL_BUDGET))
     reuses = _reuses(graph, counts)
     where = _where(graph, derivations)
     return Explanation(

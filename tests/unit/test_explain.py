@@ -249,6 +249,14 @@ def test_budget_counts_the_factors_written_not_only_the_steps(factors):
     assert "budget" in text.rest(der)
 
 
+def test_a_spent_full_budget_does_not_offer_full():
+    # with --full's budget spent, "--full raises it" would send the reader in a circle
+    ev = run(doubling(40), a0=1)
+    (der,) = x.explain(ev, paths=10**8, factors=None, budget=x.FULL_BUDGET).derivations
+    assert der.budget_ran_out
+    assert "--full" not in text.rest(der) and "whole budget" in text.rest(der)
+
+
 def test_a_whole_path_longer_than_the_budget_keeps_its_ends():
     ev = run("\n".join(f"a{i + 1} = a{i} * 2" for i in range(300)), a0=1)
     (der,) = x.explain(ev, paths=16, factors=None, budget=400).derivations
