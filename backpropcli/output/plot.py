@@ -208,8 +208,9 @@ def draw(curve: Curve, log: bool | None = None) -> Figure:
         ax.ticklabel_format(axis="x", style="plain", useOffset=False)
         if len(at) == 1:  # one point: in the middle
             ax.set_xlim(at[0] - 1, at[0] + 1)
-        else:  # the first step to the last, with room for a short run's marks
-            pad = (at[-1] - at[0]) * 0.03 if len(at) <= MARKED else 0.0
+        else:  # the first step to the last, a little inside the frame (more for marks):
+            # a loss that falls steeply at first would otherwise run down the y axis.
+            pad = (at[-1] - at[0]) * (0.03 if len(at) <= MARKED else 0.01)
             ax.set_xlim(at[0] - pad, at[-1] + pad)
         lines += _watched(ax, at, curve.watched)
         # With a second axis, each axis's label takes its line's colour, and a legend
