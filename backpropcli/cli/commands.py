@@ -147,6 +147,8 @@ def _save_plot(plot: str, run: Run, settings: Settings, output: str, program: st
                from_file: bool) -> str:
     """Draw the run's loss curve into the --plot file; the note that says so. The title
     names the program (a file by its name, a short text by itself)."""
+    if run.steps < 0:  # not even step 0 had a finite value: no curve to draw
+        return f"no loss curve to draw: {plot} not written"
     from ..output import plot as plotting  # matplotlib: with --plot only
 
     label = plotting.program_label(program, from_file)

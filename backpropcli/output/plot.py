@@ -2,11 +2,11 @@
 curve), the watched values (an accuracy) on a second y axis, the optimizer and its
 learning-rate schedule, and why the run stopped if it stopped early; as SVG, PNG or PDF.
 
-matplotlib is imported inside `render` only, so that no other command pays for it
-(~0.3 s, more on a first run that builds its font cache). The figure is made as a
-`Figure` directly, not through pyplot: no global figure list, no GUI backend; savefig
-picks the Agg (PNG), SVG or PDF renderer by format. The picture is made in memory and
-written by tasks/files.write_atomic, like every file the tool writes.
+matplotlib is imported only when a picture is drawn (`draw`, `render`), so that no other
+command pays for it (~0.3 s, more on a first run that builds its font cache). The figure
+is made as a `Figure` directly, not through pyplot: no global figure list, no GUI
+backend; savefig picks the Agg (PNG), SVG or PDF renderer by format. The picture is made
+in memory and written by tasks/files.write_atomic, like every file the tool writes.
 
 The same input gives the same bytes (for a given matplotlib): a fixed salt for the
 SVG's ids, and no creation date in any of the three formats.
@@ -36,6 +36,8 @@ from .axes import as_steps, as_values
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+
+    from ..tasks.descend import Run, Settings
 
 FORMATS = ("svg", "png", "pdf")
 # A log y axis when every value is positive and the largest is more than 10**1.5 ≈ 32
@@ -108,7 +110,7 @@ def program_label(program: str | None, from_file: bool) -> str:
     return lines[0][:38].rstrip() + " …"
 
 
-def of_run(run, settings, output: str, program: str = "") -> Curve:
+def of_run(run: Run, settings: Settings, output: str, program: str = "") -> Curve:
     """The picture of a descent (tasks/descend.py's Run and Settings) of `output`;
     `program` is what the title calls it (program_label)."""
     trace = run.trace
