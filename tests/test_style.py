@@ -1,7 +1,7 @@
 """House rules that a test can check: ruff and mypy are clean, the layers import only downwards
 and only the CLI and terminal views import Rich or Typer (import-linter's contracts in
 pyproject.toml), no module hands text to eval/exec but the reviewed ones, and --json
-never loads Rich."""
+never loads Rich (nor matplotlib, which only descend --plot needs)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def test_json_path_imports_no_rich(command):
             "from backpropcli.cli.app import run_app\n"
             "run_app()\n"
             "sys.stdout = sys.__stdout__\n"
-            "print(sorted(m for m in ('rich', 'pydantic') if m in sys.modules))\n")
+            "print(sorted(m for m in ('rich', 'pydantic', 'matplotlib') if m in sys.modules))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
 

@@ -28,7 +28,7 @@ from .options import CommandLine
 from .spec import Env, Outcome, Spec
 
 if TYPE_CHECKING:
-    from ..tasks.descend import Run
+    from ..tasks.descend import Run, Settings
 
 __all__ = ["BY_NAME", "SPECS", "Env", "Outcome", "Spec"]  # what app.py runs
 
@@ -110,11 +110,7 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
         line.choice("schedule", SCHEDULES, "constant"),
         line.positive("tol", 1.0) if "tol" in line.options else 0.0, line.flag("ascend"))
     every = line.whole("every", 1, least=1)
-    plot = line.text("plot")
-    if plot is not None:
-        from ..output import plot as plotting
-
-        plotting.checked(plot)  # before a long run, not after it
+    plot = o.plot_file(line.text("plot"))  # before a long run, not after it
     program, base = source(line, env)
     with env.progress("descending", settings.steps) as tell:
         r = api.descend(
@@ -128,7 +124,8 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
     run = r.run
     assert run is not None and r.start is not None
     fields = doc.descend_fields(run, settings)
-    note = None if plot is None else _save_plot(plot, run, r.output)
+    note = None if plot is None else _save_plot(plot, run, settings, r.output,
+                                                line.program, base is not None)
     from ..tasks.descend import failure as diverged  # with a descent only
 
     failure = diverged(run, settings, data=fields)
@@ -146,12 +143,16 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
         note=note, failure=failure)
 
 
-def _save_plot(plot: str, run: Run, output: str) -> str:
-    """Write the loss curve of the run to the --plot file; the note that says so."""
-    from ..output import plot as plotting
+def _save_plot(plot: str, run: Run, settings: Settings, output: str, program: str | None,
+               from_file: bool) -> str:
+    """Draw the run's loss curve into the --plot file; the note that says so. The title
+    names the program (a file by its name, a short text by itself)."""
+    if run.steps < 0:  # not even step 0 had a finite value: no curve to draw
+        return f"no loss curve to draw: {plot} not written"
+    from ..output import plot as plotting  # matplotlib: with --plot only
 
-    plotting.save(Path(plot), run.trace.values, steps=run.trace.steps,
-                  title=f"{output} by step", ylabel=output)
+    label = plotting.program_label(program, from_file)
+    plotting.save(Path(plot), plotting.of_run(run, settings, output, label))
     return f"wrote the loss curve to {plot}"
 
 

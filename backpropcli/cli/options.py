@@ -12,6 +12,7 @@ pydantic to convert them, ~70 ms a run.)
 from __future__ import annotations
 
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -54,7 +55,9 @@ WATCH = Option("watch", "A,B", "other nodes to follow (default: named nodes the 
 EVERY = Option("every", "K", "with --json, the value history every K steps (default 1), "
                "thinned to at most 10 000 entries evenly spread for long runs, with the "
                "first, the best and the last")
-PLOT = Option("plot", "FILE", "save the loss curve as a picture (.svg or .png)")
+PLOT = Option("plot", "FILE", "save the loss curve as a picture, .svg, .png or .pdf (drawn by "
+              "matplotlib; the watched values on a second axis)")
+PLOT_SUFFIXES = (".svg", ".png", ".pdf")
 
 # explain, check, graph
 PATHS = Option("paths", "N", "paths written out per input (default 16); the rest are counted, "
@@ -264,6 +267,18 @@ def whole(text: object, what: str) -> int:
         return int(str(text))
     except ValueError:
         raise UsageError(f"--{what} takes a whole number, not {text!r}") from None
+
+
+def plot_file(text: str | None) -> str | None:
+    """--plot FILE, if its suffix names a picture that --plot draws (checked before a long
+    descent, not after it)."""
+    if text is None:
+        return None
+    suffix = os.path.splitext(text)[1]
+    if suffix.lower() not in PLOT_SUFFIXES:
+        raise UsageError("--plot takes a .svg, .png or .pdf file",
+                         hint=f"not {os.path.basename(text) or text!r}: try --plot loss.svg")
+    return text
 
 
 def seed(text: object) -> int:

@@ -1,6 +1,7 @@
-"""The axes of a loss curve, as arithmetic: which values can be drawn, on which scale,
-and the round ticks and their labels, from the values alone. Shared by the pictures
-(plot.py, SVG and PNG) and the terminal's braille curve (terminal/descend.py).
+"""The axes of a loss curve, as arithmetic: which values can be drawn, on which scale
+and between which ends, from the values alone. The terminal's braille curve
+(terminal/descend.py) is drawn on them; the pictures (plot.py, by matplotlib) check
+their values here and leave ticks and layout to matplotlib.
 
 Values may be constant, negative, a single one, a million, or span hundreds of
 decades; they must be finite (a descent that diverged has already failed with
@@ -69,13 +70,11 @@ def use_log(values: np.ndarray, log: bool | None = None) -> bool:
 @dataclass(frozen=True)
 class Axis:
     """An axis from lo to hi, in its own coordinate: the value on a linear axis, its
-    log10 on a log axis. Ticks are values (never log10s), labelled by fmt.number."""
+    log10 on a log axis."""
 
     lo: float
     hi: float
     log: bool
-    ticks: tuple[float, ...]
-    labels: tuple[str, ...]
 
     def frac(self, v) -> np.ndarray:
         """Where values sit along the axis: 0 at lo, 1 at hi."""
@@ -86,71 +85,7 @@ class Axis:
         return (v / 2 - self.lo / 2) / (self.hi / 2 - self.lo / 2)
 
 
-def nice_ticks(lo: float, hi: float, target: int = 5, whole: bool = False) -> list[float]:
-    """About `target` round values (1, 2 or 5 times a power of ten apart) in [lo, hi];
-    whole=True keeps them whole numbers (steps of a descent)."""
-    raw = (hi / 2 - lo / 2) / (max(target, 1) / 2)  # (hi - lo) / target without overflow
-    if not raw > 0:
-        return [lo] if lo == hi else []
-    e = math.floor(math.log10(raw))
-    m = next(m for m in (1, 2, 5, 10) if m * 10.0**e >= raw)
-    if m == 10:
-        m, e = 1, e + 1
-    if whole and e < 0:
-        m, e = 1, 0
-    step = m * 10.0**e
-    # A hair of slack keeps a tick that sits on an end: 0.9 / 0.05 is 18.000000000000004.
-    first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
-    # A tick is parsed from its decimal text, so 0.3 is 0.3 and not 0.30000000000000004.
-    return [float(f"{k * m}e{e}") for k in range(first, last + 1)]
-
-
-def log_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
-    """Round values for a log axis from 10**lo to 10**hi: powers of ten (every second,
-    fifth, tenth… decade when there are many), or 1-2-5 when that gives too few, or
-    ordinary round values when the axis spans less than a decade."""
-    first, last = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)
-    if last - first + 1 >= 2:
-        stride = 1
-        while (last - first) // stride + 1 > target + 1:
-            stride = _next_stride(stride)
-        return [float(f"1e{k}") for k in range(first, last + 1) if k % stride == 0]
-    # Compared in log10: 10**hi overflows near the largest float, 1e-324 is 0.
-    ticks = [t for k in range(first - 1, last + 1) for m in (1, 2, 5)
-             if 0 < (t := float(f"{m}e{k}")) < math.inf and lo <= math.log10(t) <= hi]
-    if len(ticks) >= 2:
-        return ticks
-    return [t for t in nice_ticks(_pow10(lo), _pow10(hi), target)
-            if t > 0 and lo <= math.log10(t) <= hi]
-
-
-def _pow10(x: float) -> float:
-    """10**x, kept within the floats: 10**308.5 raises OverflowError."""
-    try:
-        return 10.0**x
-    except OverflowError:
-        return MAX_FLOAT
-
-
-def _next_stride(stride: int) -> int:
-    """1, 2, 5, 10, 20, 50, …: strides between labelled decades."""
-    power = 10 ** (len(str(stride)) - 1)
-    lead = stride // power
-    return {1: 2, 2: 5, 5: 10}[lead] * power
-
-
-def tick_labels(ticks) -> tuple[str, ...]:
-    """fmt.number for each tick, with as many digits as it takes to tell them apart
-    (fmt's usual 4 decimals write 0.50002 and 0.50004 both as 0.5)."""
-    labels: list[str] = []
-    for digits in range(fmt.DIGITS, 18):
-        labels = [fmt.number(t, digits) for t in ticks]
-        if len(set(labels)) == len(labels):
-            break
-    return tuple(labels)
-
-
-def y_axis(values: np.ndarray, log: bool, target: int = 5, pad: float = 0.05) -> Axis:
+def y_axis(values: np.ndarray, log: bool, pad: float = 0.05) -> Axis:
     """The value axis: from the smallest to the largest value, widened by `pad` of the
     span at each end; a constant (or nearly constant) series is centred in ±10 %."""
     if log:
@@ -158,14 +93,13 @@ def y_axis(values: np.ndarray, log: bool, target: int = 5, pad: float = 0.05) ->
         if hi - lo < 1e-9:
             lo, hi = lo - 0.5, hi + 0.5
         span = hi - lo
-        lo, hi = lo - pad * span, hi + pad * span
-        ticks = log_ticks(lo, hi, target)
-        return Axis(lo, hi, True, tuple(ticks), tick_labels(ticks))
+        return Axis(lo - pad * span, hi + pad * span, True)
     lo, hi = float(values.min()), float(values.max())
     size = max(abs(lo), abs(hi))
     if hi / 2 - lo / 2 <= max(5e-13 * size, 1e-300):
-        # Flat within rounding: a span of 1e-15 would give ticks that print alike, and
-        # one of subnormal numbers no step at all. Such values get ±10 % or ±1 around them.
+        # Flat within rounding: a span of 1e-15 would put rounding noise across the whole
+        # height, and one of subnormal numbers has no step at all. Such values get ±10 %
+        # or ±1 around them.
         mid = lo / 2 + hi / 2
         half = abs(mid) / 10 if abs(mid) > 1e-290 else 1.0
         lo, hi = mid - half, mid + half
@@ -173,12 +107,4 @@ def y_axis(values: np.ndarray, log: bool, target: int = 5, pad: float = 0.05) ->
         half = hi / 2 - lo / 2
         lo = max(lo - 2 * pad * half, -MAX_FLOAT)
         hi = min(hi + 2 * pad * half, MAX_FLOAT)
-    ticks = nice_ticks(lo, hi, target)
-    return Axis(lo, hi, False, tuple(ticks), tick_labels(ticks))
-
-
-def x_axis(n: int, target: int = 5) -> Axis:
-    """The step axis, 0 to n − 1; a single value stands in the middle of -1 … 1."""
-    lo, hi = (-1.0, 1.0) if n == 1 else (0.0, float(n - 1))
-    ticks = [0.0] if n == 1 else nice_ticks(lo, hi, target, whole=True)
-    return Axis(lo, hi, False, tuple(ticks), tick_labels(ticks))
+    return Axis(lo, hi, False)

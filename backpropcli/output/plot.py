@@ -1,295 +1,282 @@
-"""Pictures of a descent's loss curve: the output's value at step 0, 1, …, n (or at
-the steps a long descent kept) as an SVG document or a PNG image, with numpy and the
-standard library only.
+"""Pictures of a descent, drawn by matplotlib: the output's value by step (the loss
+curve), the watched values (an accuracy) on a second y axis, the optimizer and its
+learning-rate schedule, and why the run stopped if it stopped early; as SVG, PNG or PDF.
 
-The layout (`frame`) is computed once and drawn twice: as SVG text by `svg`, as
-pixels by `png` (through raster.py). `save` picks one by the file's suffix; it is
-what the CLI calls for `--plot FILE`. The axes, their scale and ticks are axes.py's.
+matplotlib is imported only when a picture is drawn (`draw`, `render`), so that no other
+command pays for it (~0.3 s, more on a first run that builds its font cache). The figure
+is made as a `Figure` directly, not through pyplot: no global figure list, no GUI
+backend; savefig picks the Agg (PNG), SVG or PDF renderer by format. The picture is made
+in memory and written by tasks/files.write_atomic, like every file the tool writes.
+
+The same input gives the same bytes (for a given matplotlib): a fixed salt for the
+SVG's ids, and no creation date in any of the three formats.
 """
 
 from __future__ import annotations
 
-import itertools
+import io
+import math
 import os
 import re
-from dataclasses import dataclass
+import textwrap
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from xml.sax.saxutils import escape
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..core import fmt
 from ..core.errors import UsageError
+from ..core.optim import learning_rate
 from ..tasks.files import write_atomic
-from . import raster
-from .axes import Axis, as_steps, as_values, use_log, x_axis, y_axis
+from .axes import as_steps, as_values
 
-# ---------------------------------------------------------------------------
-# layout
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+    from ..tasks.descend import Run, Settings
+
+FORMATS = ("svg", "png", "pdf")
+# A log y axis when every value is positive and the largest is more than 10**1.5 ≈ 32
+# times the smallest. A loss falling from 2.3 to 0.01 is, on a linear axis, a drop and
+# then a flat line along the bottom where nothing can be read; on a log axis its tail
+# shows. Past 1.5 decades a log axis has at least one labelled power of ten inside it
+# and a second nearly; below, its ticks would be minor ones, harder to read than a
+# linear axis. (The terminal's braille curve, labelled only at its top and bottom,
+# keeps to 3 decades: axes.DECADES.)
+DECADES = 1.5
+MARKED = 30  # up to this many points, each is marked: a short run's steps show
+SAFE = 1e250  # matplotlib's autoscaling overflows near 1.8e308; beyond this, draw scaled
+SIZE, DPI = (8.0, 4.8), 120  # inches; PNG 960 × 576 pixels
+LOSS = "#1f77b4"
+WATCHED = ("#ff7f0e", "#2ca02c", "#9467bd", "#8c564b")  # matplotlib's next colours
+ALARM = "#b22222"  # the note of a run that diverged or ran away
+RC: dict[Any, Any] = {
+    "svg.hashsalt": "backprop",  # ids in the SVG from this salt, not from random
+    "svg.fonttype": "path",  # glyphs as paths: the same picture without DejaVu installed
+    "pdf.fonttype": 42,  # TrueType, which PDF tools and journals accept (Type 3 not always)
+    "font.size": 10.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,  # but for a second y axis (_watched)
+}
+
+
+def use_log(values) -> bool:
+    """Whether the loss gets a log y axis: every value positive, and spanning more than
+    DECADES decades (see there why)."""
+    v = as_values(values)
+    return bool(np.all(v > 0)) and math.log10(v.max()) - math.log10(v.min()) > DECADES
+
 
 @dataclass(frozen=True)
-class Frame:
-    """Where everything goes in a width × height picture: the plot box (left, top,
-    right, bottom in pixels, y downwards) and both axes."""
+class Curve:
+    """What a picture shows: the output's values at their steps (0, 1, … if not given;
+    a long run keeps only some, evenly spread), the watched nodes' values at the same
+    steps, and the words: the output's name, a title, a line under it, and a note on
+    why the run stopped early (`alarm`: it failed)."""
 
-    width: int
-    height: int
-    left: float
-    top: float
-    right: float
-    bottom: float
-    x: Axis
-    y: Axis
-    steps: np.ndarray  # the step of each value, along the x axis
-
-    @property
-    def columns(self) -> int:
-        """Pixel columns in the plot box: the downsampling keeps two points for each."""
-        return max(1, round(self.right - self.left))
-
-    def px(self, steps) -> np.ndarray:
-        return self.left + self.x.frac(steps) * (self.right - self.left)
-
-    def py(self, values) -> np.ndarray:
-        return self.bottom - self.y.frac(values) * (self.bottom - self.top)
+    values: Sequence[float]
+    steps: Sequence[int] | None = None
+    name: str = "value"
+    watched: Mapping[str, Sequence[float]] = field(default_factory=dict)
+    title: str = ""
+    subtitle: str = ""
+    note: str = ""
+    alarm: bool = False
 
 
-def frame(values, *, steps=None, width: int = 640, height: int = 400, title: str = "",
-          log: bool | None = None, char: float = 6.0, line: float = 12.0,
-          title_line: float = 20.0) -> Frame:
-    """The layout for these values (at these steps: 0, 1, … if not given); `char` is
-    the width of a label's character, `line` the height of a line of labels,
-    `title_line` that of the title."""
-    v = as_values(values)
-    at = as_steps(steps, len(v))
-    if not (width >= 160 and height >= 120):
-        raise UsageError(f"a plot needs at least 160×120 pixels, not {width}×{height}")
-    width, height = int(width), int(height)
-    top = 8 + title_line + 6 if title else 8 + line / 2
-    bottom = height - (6 + line + 6 + line + 6)  # ticks, their labels, the x label
-    y = y_axis(v, use_log(v, log), target=max(3, int((bottom - top) // 50)))
-    left = 8 + line + 8 + max(len(s) for s in y.labels) * char + 8
-    # The x axis runs from 0 to the last step (kept steps need not be consecutive).
-    n = len(v) if steps is None else int(at[-1]) + 1
-    last = fmt.number(n - 1)
-    right = width - max(12.0, len(last) * char / 2 + 6)
-    x = x_axis(n, target=max(2, int((right - left) // (len(last) * char + 40))))
-    return Frame(width, height, left, top, right, bottom, x, y, at)
+def schedule_text(lr: float, schedule: str, steps: int) -> str:
+    """The learning rate over the run: "lr 0.1", or "lr 0.1 → 0.01 linear" (core/optim.py:
+    linear decays to a tenth over the run)."""
+    if schedule == "constant" or steps <= 0:
+        return f"lr {fmt.number(lr)}"
+    return (f"lr {fmt.number(lr)} → {fmt.number(learning_rate(lr, schedule, steps, steps))} "
+            f"{schedule}")
 
 
-def downsample(values: np.ndarray, columns: int) -> np.ndarray:
-    """Indices of the points worth drawing: all of them when there are at most two a
-    pixel column; otherwise, in each column, the smallest and the largest value (in
-    the order they occur, so a spike of one step survives), and both ends. (Columns
-    are counted in points: those a long descent keeps are evenly spread, so a column
-    of points is a column of steps, near enough for choosing what to draw.)"""
-    n = len(values)
-    if n <= 2 * columns:
-        return np.arange(n)
-    edges = (np.arange(columns + 1) * n) // columns
-    keep = [0, n - 1]
-    for a, b in itertools.pairwise(edges):
-        part = values[a:b]
-        low, high = a + int(np.argmin(part)), a + int(np.argmax(part))
-        keep += [int(a), int(b) - 1] if low == high else [low, high]  # equal only when flat
-    return np.unique(keep)
+def program_label(program: str | None, from_file: bool) -> str:
+    """How the title names the program: a file by its name, a short program by its text
+    (its first line, cut), the one on stdin or in the session not at all."""
+    if program is None or program == "-":
+        return ""
+    if from_file:
+        return Path(program).name
+    lines = program.strip().splitlines() or [""]
+    if len(lines) == 1 and len(lines[0]) <= 40:
+        return lines[0]
+    return lines[0][:38].rstrip() + " …"
 
 
-def curve_points(values, fr: Frame) -> tuple[np.ndarray, np.ndarray]:
-    """The polyline to draw in fr, in pixel coordinates."""
-    v = as_values(values)
-    idx = downsample(v, fr.columns)
-    return fr.px(fr.steps[idx].astype(float)), fr.py(v[idx])
-
-
-def _ylabel(ylabel: str, ax: Axis) -> str:
-    return f"{ylabel} (log scale)" if ax.log else ylabel
+def of_run(run: Run, settings: Settings, output: str, program: str = "") -> Curve:
+    """The picture of a descent (tasks/descend.py's Run and Settings) of `output`;
+    `program` is what the title calls it (program_label)."""
+    trace = run.trace
+    what = f"{output} by step"
+    how = [f"gradient ascent, {settings.optimizer}" if settings.ascend else settings.optimizer,
+           schedule_text(settings.lr, settings.schedule, settings.steps),
+           f"{run.steps} step{'s' * (run.steps != 1)}"]
+    note = "" if run.stopped == "steps" else f"stopped early ({run.stopped}): {run.reason}"
+    return Curve(trace.values, trace.steps, output, trace.watched,
+                 title=f"{program}: {what}" if program else what, subtitle=", ".join(how),
+                 note=note, alarm=run.stopped in ("diverged", "unbounded"))
 
 
 # ---------------------------------------------------------------------------
-# SVG
+# drawing
 
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
-
-def _text(s: str) -> str:
-    """User text (a node name, a title) as XML character data: escaped, and without the
-    control characters that XML 1.0 cannot hold at all."""
-    return escape(_NOT_XML.sub("", str(s)))
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
-MARKED = 30  # up to this many points drawn, each is marked: one or two values still show
+def _plain(text: str) -> str:
+    """User text (a name, a file name, a program) as matplotlib's literal text: without
+    control characters, which no font draws, and with `$` escaped, which would
+    otherwise start mathtext (a file named a$b$.bp is no formula)."""
+    return _CONTROL.sub("", str(text)).replace("$", r"\$")
 
 
-def svg(values, *, steps=None, title: str = "", xlabel: str = "step",
-        ylabel: str = "value", width: int = 640, height: int = 400,
-        log: bool | None = None) -> str:
-    """The values against their step (0, 1, … or `steps`) as a standalone SVG document."""
-    fr = frame(values, steps=steps, width=width, height=height, title=title, log=log,
-               char=6.5, line=13.0, title_line=16.0)
-    xs, ys = curve_points(values, fr)
-    return "\n".join([
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{fr.width}" height="{fr.height}" '
-        f'viewBox="0 0 {fr.width} {fr.height}" font-family="sans-serif" font-size="11">',
-        f"<title>{_text(title or 'loss curve')}</title>",
-        f'<rect width="{fr.width}" height="{fr.height}" fill="white"/>',
-        *_svg_axes(fr),
-        *_svg_curve(xs, ys),
-        *_svg_labels(fr, title, xlabel, ylabel),
-        "</svg>",
-    ]) + "\n"
+def _drawable(v: np.ndarray, log: bool, name: str) -> tuple[np.ndarray, str, bool]:
+    """The values as drawn, the axis label and whether the axis is a log one. matplotlib's
+    autoscaling and transforms overflow near the largest floats (1.8e308) and lose the
+    subnormal ones, so values beyond SAFE are drawn scaled, the scale in the label: on
+    a linear axis divided by a power of ten, on a log axis as their log10."""
+    finite = v[np.isfinite(v)]
+    if log:
+        if finite.max() <= SAFE and finite.min() >= 1 / SAFE:
+            return v, f"{name} (log scale)", True
+        return np.log10(v), f"log10 of {name}", False
+    big = float(np.abs(finite).max()) if finite.size else 0.0
+    if big <= SAFE:
+        return v, name, False
+    k = math.floor(math.log10(big))
+    return v / 10.0**k, f"{name} (× 1e{k})", False
 
 
-def _svg_axes(fr: Frame) -> list[str]:
-    """Three groups: the grid lines at the ticks, the axes with their tick marks, and
-    the tick labels."""
-    L, T, R, B = fr.left, fr.top, fr.right, fr.bottom  # the plot box's edges
-    grid, marks, labels = [], [], []
-    for t, s in zip(fr.y.ticks, fr.y.labels, strict=True):
-        y = f"{float(fr.py(t)):.2f}"
-        grid.append(f'<line x1="{L:.2f}" y1="{y}" x2="{R:.2f}" y2="{y}"/>')
-        marks.append(f'<line x1="{L - 5:.2f}" y1="{y}" x2="{L:.2f}" y2="{y}"/>')
-        labels.append(f'<text x="{L - 8:.2f}" y="{y}" text-anchor="end" '
-                      f'dominant-baseline="middle">{_text(s)}</text>')
-    for t, s in zip(fr.x.ticks, fr.x.labels, strict=True):
-        x = f"{float(fr.px(t)):.2f}"
-        grid.append(f'<line x1="{x}" y1="{T:.2f}" x2="{x}" y2="{B:.2f}"/>')
-        marks.append(f'<line x1="{x}" y1="{B:.2f}" x2="{x}" y2="{B + 5:.2f}"/>')
-        labels.append(f'<text x="{x}" y="{B + 18:.2f}" text-anchor="middle">{_text(s)}</text>')
-    return [f'<g class="grid" stroke="#e6e6e6" stroke-width="1">{"".join(grid)}</g>',
-            f'<g class="axes" stroke="#444" stroke-width="1">{"".join(marks)}'
-            f'<polyline points="{L:.2f},{T:.2f} {L:.2f},{B:.2f} {R:.2f},{B:.2f}" '
-            f'fill="none"/></g>',
-            f'<g class="ticks" fill="#333">{"".join(labels)}</g>']
+def _series(ax, at: np.ndarray, v: np.ndarray, label: str, color: str, style: str = "-"):
+    """One line (marked at every point for a short run); its handle, for a legend."""
+    few = len(v) <= MARKED
+    (line,) = ax.plot(at, v, style, color=color, label=label, linewidth=1.6,
+                      marker="o" if few else None, markersize=4 if len(v) > 1 else 6)
+    return line
 
 
-def _svg_curve(xs: np.ndarray, ys: np.ndarray) -> list[str]:
-    points = " ".join(f"{x:.2f},{y:.2f}" for x, y in zip(xs, ys, strict=True))
-    out = [f'<polyline class="curve" fill="none" stroke="#1f77b4" stroke-width="1.5" '
-           f'stroke-linejoin="round" points="{points}"/>']
-    if len(xs) <= MARKED:
-        out += [f'<circle class="point" cx="{x:.2f}" cy="{y:.2f}" r="2.5" fill="#1f77b4"/>'
-                for x, y in zip(xs, ys, strict=True)]
-    return out
+def render(curve: Curve, form: str = "svg", log: bool | None = None) -> bytes:
+    """The picture (draw's) as the bytes of an SVG, PNG or PDF file."""
+    if form not in FORMATS:
+        raise UsageError(f"a plot is {', '.join(FORMATS)}, not {form!r}")
+    fig = draw(curve, log)
+    out = io.BytesIO()
+    with _style():
+        fig.savefig(out, format=form, metadata=_metadata(form, curve.title))
+    return out.getvalue()
 
 
-def _svg_labels(fr: Frame, title: str, xlabel: str, ylabel: str) -> list[str]:
-    mid_x, mid_y = (fr.left + fr.right) / 2, (fr.top + fr.bottom) / 2
-    out = [f'<text class="xlabel" x="{mid_x:.2f}" y="{fr.height - 8}" '
-           f'text-anchor="middle">{_text(xlabel)}</text>',
-           f'<text class="ylabel" transform="translate(18 {mid_y:.2f}) rotate(-90)" '
-           f'text-anchor="middle">{_text(_ylabel(ylabel, fr.y))}</text>']
-    if title:
-        out.append(f'<text class="title" x="{fr.width / 2:.2f}" y="22" text-anchor="middle" '
-                   f'font-size="14" font-weight="bold">{_text(title)}</text>')
-    return out
+@contextmanager
+def _style() -> Iterator[None]:
+    """matplotlib's settings for these pictures (RC), for as long as one is drawn."""
+    import matplotlib  # here only: no other command pays for it
+
+    with matplotlib.rc_context(RC), warnings.catch_warnings():
+        # A name in a script the bundled fonts lack is drawn as boxes, not refused.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from")
+        yield
 
 
-# ---------------------------------------------------------------------------
-# PNG
+def draw(curve: Curve, log: bool | None = None) -> Figure:
+    """The picture as a matplotlib Figure: the loss by step, on a log y axis as `log` says
+    or (None) as use_log decides; the watched values on a second y axis, on the right;
+    the title, the run's settings and its early stop above."""
+    v = as_values(curve.values)
+    at = as_steps(curve.steps, len(v)).astype(float)
+    if log and not np.all(v > 0):
+        raise UsageError(f"a log scale needs values above 0; the smallest is "
+                         f"{fmt.number(v.min())}")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
-WHITE, GRID, AXES, INK = (255, 255, 255), (230, 230, 230), (68, 68, 68), (40, 40, 40)
-BLUE = (31, 119, 180)  # the curve: the only blue in the picture, so a test can find it
-
-
-def png(values, *, steps=None, title: str = "", xlabel: str = "step",
-        ylabel: str = "value", width: int = 640, height: int = 400,
-        log: bool | None = None) -> bytes:
-    """The same picture as `svg`, rasterized and encoded as PNG bytes. Painted in
-    layers: the grid, the curve, the axes over the curve's ends, then the text."""
-    fr = frame(values, steps=steps, width=width, height=height, title=title, log=log,
-               char=raster.ADVANCE, line=10.0, title_line=14.0)
-    xs, ys = curve_points(values, fr)
-    img = raster.canvas(fr.width, fr.height, WHITE)
-    _png_grid(img, fr)
-    raster.stroke(img, xs, ys, BLUE, width=2.0)
-    if len(xs) <= MARKED:
-        for x, y in zip(xs, ys, strict=True):
-            raster.stroke(img, np.array([x]), np.array([y]), BLUE, width=5.0)
-    _png_axes(img, fr)
-    _png_labels(img, fr, title, xlabel, ylabel)
-    return raster.encode_png(img)
-
-
-def _box(fr: Frame) -> tuple[int, int, int, int]:
-    """The plot box's edges in whole pixels: left, top, right, bottom."""
-    return round(fr.left), round(fr.top), round(fr.right), round(fr.bottom)
-
-
-def _png_grid(img: np.ndarray, fr: Frame) -> None:
-    L, T, R, B = _box(fr)
-    for t in fr.y.ticks:
-        y = int(fr.py(t))
-        raster.rect(img, L, y, R + 1, y + 1, GRID)
-    for t in fr.x.ticks:
-        x = int(fr.px(t))
-        raster.rect(img, x, T, x + 1, B, GRID)
-
-
-def _png_axes(img: np.ndarray, fr: Frame) -> None:
-    """The axes, their tick marks and the tick labels."""
-    L, T, R, B = _box(fr)
-    raster.rect(img, L - 1, T, L, B + 1, AXES)
-    raster.rect(img, L - 1, B, R + 1, B + 1, AXES)
-    for t, s in zip(fr.y.ticks, fr.y.labels, strict=True):
-        y = int(fr.py(t))
-        raster.rect(img, L - 6, y, L - 1, y + 1, AXES)
-        _write(img, s, L - 9 - raster.text_width(s), y - 3)
-    for t, s in zip(fr.x.ticks, fr.x.labels, strict=True):
-        x = int(fr.px(t))
-        raster.rect(img, x, B, x + 1, B + 6, AXES)
-        _write(img, s, x - raster.text_width(s) // 2, B + 9)
+    with _style():
+        fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+        ax = fig.add_subplot()
+        drawn, ylabel, on_log = _drawable(v, use_log(v) if log is None else log, curve.name)
+        lines = [_series(ax, at, drawn, _plain(curve.name), LOSS)]
+        if on_log:
+            ax.set_yscale("log")
+            ax.grid(True, which="minor", color="0.96")
+        ax.grid(True, which="major", color="0.9")
+        ax.set_xlabel("step")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+        ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+        if len(at) == 1:  # one point: in the middle
+            ax.set_xlim(at[0] - 1, at[0] + 1)
+        else:  # the first step to the last, a little inside the frame (more for marks):
+            # a loss that falls steeply at first would otherwise run down the y axis.
+            pad = (at[-1] - at[0]) * (0.03 if len(at) <= MARKED else 0.01)
+            ax.set_xlim(at[0] - pad, at[-1] + pad)
+        lines += _watched(ax, at, curve.watched)
+        # With a second axis, each axis's label takes its line's colour, and a legend
+        # under the plot names the lines (outside it: it covers no part of a curve).
+        ax.set_ylabel(_plain(ylabel), color=LOSS if len(lines) > 1 else "black")
+        if len(lines) > 1:
+            ax.legend(handles=lines, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                      ncols=len(lines), frameon=False)
+        _words(fig, ax, curve)
+    return fig
 
 
-def _png_labels(img: np.ndarray, fr: Frame, title: str, xlabel: str, ylabel: str) -> None:
-    """The axes' names, each cut to the room it has, and the title (large if it fits)."""
-    L, T, R, B = _box(fr)
-    width, height = fr.width, fr.height
-    below = _fit(xlabel, width - 16)
-    _write(img, below, (L + R - raster.text_width(below)) // 2, height - 13)
-    side = _fit(_ylabel(ylabel, fr.y), height - 16)
-    mask = np.rot90(raster.text_mask(side))  # reads bottom to top, as on paper
-    raster.blit(img, mask, 8, (T + B - mask.shape[0]) // 2, INK)
-    if title:
-        scale = 2 if raster.text_width(title, 2) <= width - 16 else 1
-        text = _fit(title, width - 16, scale)
-        raster.blit(img, raster.text_mask(text, scale),
-                    (width - raster.text_width(text, scale)) // 2, 8, INK)
+def _watched(ax, at: np.ndarray, watched: Mapping[str, Sequence[float]]) -> list:
+    """The watched values on a second y axis, dashed; nothing if there are none (or none
+    has a finite value: a gap is all there would be to draw)."""
+    named = [(str(name), np.asarray(vals, dtype=float).reshape(-1)) for name, vals
+             in watched.items()]
+    named = [(n, w) for n, w in named if len(w) == len(at) and np.isfinite(w).any()]
+    if not named:
+        return []
+    right = ax.twinx()
+    right.spines["right"].set_visible(True)
+    lines, labels = [], []
+    for (name, w), color in zip(named, WATCHED * len(named), strict=False):
+        drawn, label, _ = _drawable(np.where(np.isfinite(w), w, np.nan), False, name)
+        lines.append(_series(right, at, drawn, _plain(name), color, "--"))
+        labels.append(label)
+    if all(np.nanmin(w) >= 0 and np.nanmax(w) <= 1 for _, w in named):
+        right.set_ylim(-0.02, 1.02)  # fractions (an accuracy): all of 0 to 1, to scale
+    one = len(named) == 1
+    right.set_ylabel(_plain(", ".join(labels)), color=WATCHED[0] if one else "black")
+    return lines
 
 
-def _write(img: np.ndarray, text: str, x: int, y: int) -> None:
-    raster.blit(img, raster.text_mask(text), x, y, INK)
+def _words(fig, ax, curve: Curve) -> None:
+    """The title, the line under it (optimizer, learning rate, steps) and the note on an
+    early stop, wrapped to the picture's width."""
+    if curve.title:
+        fig.suptitle(_plain(curve.title), fontweight="bold", fontsize=12)
+    under = [curve.subtitle] if curve.subtitle else []
+    if curve.note:
+        # Wrapped between words, but never around an "=" (a no-break space each side).
+        under += textwrap.wrap(curve.note.replace(" = ", "\u00a0=\u00a0"), 90)
+    if under:
+        ax.set_title("\n".join(map(_plain, under)), fontsize=9,
+                     color=ALARM if curve.alarm else "0.3")
 
 
-def _fit(text: str, room: int, scale: int = 1) -> str:
-    """The text, cut with '...' to fit `room` pixels."""
-    text = str(text)
-    if raster.text_width(text, scale) <= room:
-        return text
-    while text and raster.text_width(text + "...", scale) > room:
-        text = text[:-1]
-    return text + "..." if text else ""
+def _metadata(form: str, title: str) -> dict:
+    """No date, so that the same run gives the same file; the title, for file browsers."""
+    date = {"svg": "Date", "pdf": "CreationDate"}.get(form)
+    return {"Title": _CONTROL.sub("", title), **({date: None} if date else {})}
 
 
 # ---------------------------------------------------------------------------
 # files
 
-def checked(path: str | os.PathLike) -> Path:
-    """The path, if its suffix names a picture this module writes (checked before a long
-    descent, not after it)."""
-    path = Path(path)
-    if path.suffix.lower() not in (".svg", ".png"):
-        raise UsageError("--plot takes a .svg or .png file", hint=f"not {path.name!r}")
-    return path
-
-
-def save(path: str | os.PathLike, values, **kw) -> Path:
-    """Write the picture to path, as SVG or PNG by its suffix; keyword arguments go to
-    `svg` or `png` (steps=: the step of each value, where not every step was kept). A
-    suffix that is neither, or a file that cannot be written, is a usage error that
+def save(path: str | os.PathLike, curve: Curve, log: bool | None = None) -> Path:
+    """Write the picture to path, as SVG, PNG or PDF by its suffix (cli/options.py has
+    checked it, before the run); a file that cannot be written is a usage error that
     says why."""
-    path = checked(path)
-    data = svg(values, **kw).encode() if path.suffix.lower() == ".svg" else png(values, **kw)
-    write_atomic(path, data, label="--plot: ", error=UsageError)
+    path = Path(path)
+    form = path.suffix.lower().lstrip(".")
+    if form not in FORMATS:
+        raise UsageError(f"--plot takes a .svg, .png or .pdf file, not {path.name!r}")
+    write_atomic(path, render(curve, form, log), label="--plot: ", error=UsageError)
     return path
