@@ -17,6 +17,11 @@ Conventions at kinks and ties (the same everywhere, and the same as PyTorch):
 relu'(0) = 0; abs'(0) = sign(0) = 0; max(a, b) and min(a, b) at a == b send half
 of the gradient to each operand, so max(x, x) has derivative 1.
 
+Each row also says how a framework writes its forward pass (the `torch` and `jax`
+columns), for `backprop export`, whose scripts then leave the gradient to the
+framework's autodiff; the columns keep the conventions above (JAX's own abs has
+derivative 1 at 0, so its column is a·sign(a)).
+
 A row is added by writing it in _ROWS (CONTRIBUTING.md says how), or while the
 program runs by register(), the one public place to add a primitive from outside.
 """
@@ -176,6 +181,7 @@ _ROWS = (
        doc="a where a > 0, else 0",
        gate="relu gate: passes the gradient on where its input is positive, blocks it elsewhere",
        torch="torch.relu(a)", jax="jax.nn.relu(a)"),
+    # jnp.abs has derivative 1 at 0; a * sign(a) is |a| with derivative sign(a), 0 at 0
     Op("abs", 1, "abs(a)", local=("sign(a)",), doc="absolute value",
        torch="torch.abs(a)", jax="a * jnp.sign(a)"),
     Op("sign", 1, "sign(a)", local=("0.0 * a",), shows=("0",),
