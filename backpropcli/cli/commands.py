@@ -280,61 +280,8 @@ def run_reset(line: CommandLine, env: Env) -> Outcome:
 
 
 def run_export(line: CommandLine, env: Env) -> Outcome:
-    from ..output import export  # with export only
-    from ..tasks.files import expand, write_atomic
-
-    to = line.choice("to", export.FRAMEWORKS, "numpy")
-    settings = None
-    if line.flag("descend"):
-        settings = api.settings_of(
-            line.positive("lr", 0.1), line.whole("steps", 1000, least=0),
-            line.choice("optimizer", OPTIMIZERS, "sgd"),
-            line.choice("schedule", SCHEDULES, "constant"), 0.0, line.flag("ascend"))
-    else:
-        alone = [f"--{n}" for n in ("lr", "steps", "optimizer", "schedule", "ascend", "watch")
-                 if n in line.options]
-        if alone:
-            raise UsageError(f"{', '.join(alone)} set{'s' if len(alone) == 1 else ''} the "
-                             "descent: add --descend", hint="backprop export PROGRAM --to jax "
-                                                            "--descend --lr 0.1 --steps 1000")
-    save = line.text("save")
-    r = evaluate(line, env)  # the point, evaluated once: a program that fails is said here
-    graph = r.evaluation.graph
-    watch: list[int] = []
-    if settings is not None:
-        watch = _watched(graph, line)
-    target = expand(save) if save is not None else None
-    folder = target.parent if target is not None else Path.cwd()
-    data = export.data_sources(graph, r.point.base, folder, line.flag("embed-data"))
-    text = export.script(graph, r.point, to, data=data, settings=settings, watch=watch)
-
-    def document() -> dict:
-        return {"schema": doc.SCHEMA, "command": "export", "to": to,
-                "descend": settings is not None, "file": save, "script": text}
-
-    if target is not None:
-        # executable (less the umask): the script starts with #!/usr/bin/env python3
-        write_atomic(target, text.encode("utf-8"), new_mode=0o777, label="-o: ",
-                     error=UsageError)
-        return Outcome(document=document, text="",
-                       note=f"wrote the {to} script to {save}; run it: python {save}")
-    return Outcome(document=document, text=text)
-
-
-def _watched(graph, line: CommandLine) -> list[int]:
-    """The nodes a descent follows beside the output: --watch, or descend's default."""
-    from ..tasks.descend import default_watch
-
-    if "watch" not in line.options:
-        return default_watch(graph)
-    found = []
-    for name in line.names("watch"):
-        index = graph.find(name)
-        if index is None:
-            raise UsageError(f"--watch {name}: the program has no {name!r}",
-                             hint="names: " + ", ".join(sorted(graph.names)))
-        found.append(index)
-    return found
+    from . import export  # export's options and files load with export only
+    return export.run_export(line, env)
 
 
 def run_quiz(line: CommandLine, env: Env) -> Outcome:
@@ -447,27 +394,17 @@ SPECS = (
          o.QUIZ, run_quiz,
          usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]"),
     Spec("export", "PROGRAM as a Python script: numpy by hand, PyTorch or JAX.",
-         "Write PROGRAM at its point as one self-contained Python script, to stdout or -o "
-         "FILE. --to numpy (the default) writes back-propagation out by hand: a forward "
-         "section with a line per node, a backward section with a line per edge from the "
-         "output down, each with the rule of its gate; --to torch writes the forward pass on "
-         "float64 tensors and lets loss.backward() find the gradient; --to jax writes it as "
-         "a function for jax.value_and_grad. Run with python, every script prints one JSON "
-         "document with value, inputs and gradients, as eval --json does. With --descend it "
-         "also runs the same descent as `backprop descend` (same optimizer, learning rate, "
-         "schedule and steps; under jax.jit for jax) and prints the final point.\nThe "
-         "program's defaults, the values given and random starts (as --seed made them) are "
-         "written as exact numbers; data read by load(...) is read by the script from the "
-         "same file, or held in it with --embed-data. Names are the program's own, renamed "
-         "only where Python would not take them (print becomes print_). Without PROGRAM, "
-         "export writes the JSON document on stdin, or else the session's point.",
+         "Write PROGRAM at its point as one Python script (stdout, or -o FILE): --to numpy "
+         "writes the backward pass by hand, a line per edge under each gate's rule; torch "
+         "and jax leave it to loss.backward() and jax.value_and_grad. Each script prints "
+         "eval's JSON document; with --descend it runs descend's descent first. Numbers are "
+         "written exactly, load(...) data read from its file (or held: --embed-data), names "
+         "renamed only where Python would not take them.\nWithout PROGRAM, the document on "
+         "stdin or the session's point.",
          ('backprop export "g = x*y + z" --x 3 --y -4 --z 2 > g.py && python g.py',
           "backprop export samples/seed.bp --to torch | python - | jq .gradients",
-          "backprop export samples/moons.bp --to jax --descend --seed 1 -o moons_jax.py",
-          "backprop descend samples/neuron.bp && backprop export --to numpy   (the trained "
-          "point)"),
-         (o.TO, o.DESCEND, o.LR, o.STEPS, o.OPTIMIZER, o.SCHEDULE, o.ASCEND, o.WATCH, o.EMBED,
-          o.SCRIPT, *o.PROGRAM, o.JSON), run_export),
+          "backprop export samples/moons.bp --to jax --descend --seed 1 -o moons_jax.py"),
+         o.EXPORT, run_export),
     Spec("history", "The session's history: the output's value at each step.",
          "The session's history: the output's value at the evaluation and after each step "
          "(a long descent's thinned to an even spread).",

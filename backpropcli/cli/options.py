@@ -299,6 +299,9 @@ def positive(text: object, what: str) -> float:
     return value
 
 
+# export's options, in the order its help lists them
+EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCRIPT, *PROGRAM, JSON)
+
 # The quiz's options, in the order its help lists them.
 QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
         FREEZE, QUIZ_SEED, STATE, FULL, JSON)

@@ -11,7 +11,7 @@ import pytest
 
 from backpropcli.core.errors import UsageError
 from backpropcli.core.ops import OPS
-from backpropcli.output import export
+from backpropcli.output import export, export_names
 from backpropcli.tasks.descend import Settings
 from backpropcli.tasks.program import start
 from tests.cli.test_golden import check_golden
@@ -91,8 +91,8 @@ def test_an_unknown_framework_is_a_usage_error():
 
 
 def test_statics_are_spread_into_framework_calls():
-    assert export._statics("torch.sum(a, *s)", ()) == "torch.sum(a)"
-    assert export._statics("torch.sum(a, *s)", (1,)) == "torch.sum(a, 1)"
-    assert export._statics("a[s]", (0, -1)) == "a[0, -1]"
+    assert export_names.statics("torch.sum(a, *s)", ()) == "torch.sum(a)"
+    assert export_names.statics("torch.sum(a, *s)", (1,)) == "torch.sum(a, 1)"
+    assert export_names.statics("a[s]", (0, -1)) == "a[0, -1]"
     text = script("h = softmax(x) + logsumexp(x)", "torch", x="[1, 2]")
     assert "torch.softmax(x, -1)" in text and "torch.logsumexp(x, -1)" in text
