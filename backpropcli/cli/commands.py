@@ -397,7 +397,7 @@ SPECS = (
          "Write PROGRAM at its point as one Python script (stdout, or -o FILE): --to numpy "
          "writes the backward pass by hand, a line per edge under each gate's rule; torch "
          "and jax leave it to loss.backward() and jax.value_and_grad. Each script prints "
-         "eval's JSON document; with --descend it runs descend's descent first. Numbers are "
+         "eval's JSON document, or with --descend descend's at the run's end. Numbers are "
          "written exactly, load(...) data read from its file (or held: --embed-data), names "
          "renamed only where Python would not take them.\nWithout PROGRAM, the document on "
          "stdin or the session's point.",

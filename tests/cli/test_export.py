@@ -23,27 +23,38 @@ FRAMEWORKS = ("numpy", "torch", "jax")
 SAMPLE_FILES = sorted(SAMPLES.glob("*.bp"))
 
 
-def exported(cli, tmp_path, name: str, args: list[str], to: str) -> tuple[dict, object]:
-    """eval --json of the program, and the path of its exported script (export's own
-    options, --embed-data, are not given to eval)."""
-    code, out, err = cli("eval", *[a for a in args if a != "--embed-data"], "--json")
-    assert code == 0, err
-    path = tmp_path / f"{name}_{to}.py"
-    code, _, err = cli("export", *args, "--to", to, "-o", str(path))
-    assert code == 0, err
-    return json.loads(out), path
-
-
-def check_batch(cli, tmp_path, cases: list[tuple[str, list[str]]], to: str) -> None:
-    """Export every case, run the scripts in one subprocess, compare with eval."""
+def check_batch(cli, folder, cases: list[tuple[str, str, list[str]]], to: str) -> None:
+    """Export every case, run the scripts in one subprocess, and compare each with
+    backprop's own document: `eval --json`, or `descend --json` for a descent (the
+    script exported with --descend). Export's own options are not given to backprop."""
     wants, paths = [], []
-    for name, args in cases:
-        want, path = exported(cli, tmp_path, name, args, to)
-        wants.append(want)
+    for name, command, args in cases:
+        code, out, err = cli(command, *[a for a in args if a != "--embed-data"], "--json")
+        assert code == 0, err
+        wants.append(json.loads(out))
+        path = folder / f"{name}_{to}.py"
+        descend = ["--descend"] if command == "descend" else []
+        code, _, err = cli("export", *args, *descend, "--to", to, "-o", str(path))
+        assert code == 0, err
         paths.append(path)
-    for (name, args), doc, want in zip(cases, run_scripts(paths), wants, strict=True):
-        assert doc["command"] == "eval"
-        same_point(doc, want, TOLERANCE[to], f"{to} {name} {args}")
+    for (name, command, args), doc, want in zip(cases, run_scripts(paths), wants, strict=True):
+        assert doc["command"] == command
+        if command == "eval":
+            same_point(doc, want, TOLERANCE[to], f"{to} {name} {args}")
+        else:
+            same_run(doc, want, to, name)
+
+
+def same_run(doc: dict, want: dict, to: str, name: str) -> None:
+    """A descent's final point, its settings and its history, as descend's."""
+    rtol = TOLERANCE[to] * 10  # a hundred steps carry the last bits of each gradient on
+    same_point(doc, want, rtol, f"{to} {name}")
+    run, ran = doc["descend"], want["descend"]
+    for key in ("optimizer", "lr", "schedule", "steps", "stopped", "reason", "best_step"):
+        assert run[key] == ran[key], (key, run[key], ran[key])
+    close([h["value"] for h in run["history"]], [h["value"] for h in ran["history"]],
+          rtol, f"{to} {name} history")
+    assert [h["lr"] for h in run["history"]] == [h["lr"] for h in ran["history"]]
 
 
 # ---------------------------------------------------------------------------
@@ -169,30 +180,6 @@ def data_case(tmp_path) -> tuple[str, list[str]]:
     return "data", [str(program)]
 
 
-@pytest.mark.parametrize("to", FRAMEWORKS)
-def test_exported_scripts_give_what_eval_gives(cli, tmp_path, to):
-    """Every sample, random programs of numbers and of arrays, names that Python would
-    not take, and data read from a file or held in the script: one subprocess runs all
-    the scripts of a framework."""
-    need(to)
-    out = tmp_path / "scripts"
-    out.mkdir()
-    cases = [(p.stem, [str(p), "--seed", "3"]) for p in SAMPLE_FILES]
-    cases += scalar_programs(25) + array_cases(25)
-    cases += [("hostile", [HOSTILE, *HOSTILE_VALUES]), data_case(tmp_path)]
-    cases.append(("embedded", [*cases[-1][1], "--embed-data"]))
-    assert len(cases) >= 40  # most drawn programs evaluate
-    check_batch(cli, out, cases, to)
-
-    text = (out / f"hostile_{to}.py").read_text(encoding="utf-8")
-    function = "value_and_grad" if to == "numpy" else "forward"
-    assert f"def {function}(print_, np_, lambda_, torch_, HERE_, x, INPUTS_, " in text
-    read = (out / f"data_{to}.py").read_text(encoding="utf-8")
-    held = (out / f"embedded_{to}.py").read_text(encoding="utf-8")
-    assert """'X': load("../data dir/it's.csv", 'x1'),""" in read  # repr: a literal, not code
-    assert "'X': np.array([1.0, -1.0, 3.0])," in held and "load('" not in held
-
-
 # ---------------------------------------------------------------------------
 # --descend: the same run as `backprop descend`
 
@@ -203,30 +190,41 @@ DESCENTS = [
 ]
 
 
-@pytest.mark.parametrize("to", FRAMEWORKS)
-def test_descend_ends_where_backprop_descend_ends(cli, tmp_path, to):
-    need(to)
+def descents() -> list[tuple[str, str, list[str]]]:
+    """100 steps of each optimizer on the two-layer network (its data read from a file),
+    one with the linear schedule."""
     program = str(SAMPLES / "twolayer.bp")
-    wants, paths = [], []
-    for optimizer, extra in DESCENTS:
-        args = [program, "--optimizer", optimizer, "--steps", "100", *extra]
-        code, out, err = cli("descend", *args, "--json")
-        assert code == 0, err
-        wants.append(json.loads(out))
-        path = tmp_path / f"{optimizer}_{to}.py"
-        code, _, err = cli("export", *args, "--descend", "--to", to, "-o", str(path))
-        assert code == 0, err
-        paths.append(path)
-    rtol = TOLERANCE[to] * 10  # a hundred steps carry the last bits of each gradient on
-    for (optimizer, _), doc, want in zip(DESCENTS, run_scripts(paths), wants, strict=True):
-        assert doc["command"] == "descend"
-        same_point(doc, want, rtol, f"{to} {optimizer}")
-        run, ran = doc["descend"], want["descend"]
-        for key in ("optimizer", "lr", "schedule", "steps", "stopped", "reason", "best_step"):
-            assert run[key] == ran[key], (key, run[key], ran[key])
-        close([h["value"] for h in run["history"]], [h["value"] for h in ran["history"]],
-              rtol, f"{to} {optimizer} history")
-        assert [h["lr"] for h in run["history"]] == [h["lr"] for h in ran["history"]]
+    return [(optimizer, "descend",
+             [program, "--optimizer", optimizer, "--steps", "100", *extra])
+            for optimizer, extra in DESCENTS]
+
+
+@pytest.mark.parametrize("to", FRAMEWORKS)
+def test_exported_scripts_give_what_backprop_gives(cli, tmp_path, to):
+    """eval's point on every sample, random programs of numbers and of arrays, names
+    that Python would not take, and data read from a file or held in the script; and
+    descend's run for each optimizer. One subprocess runs the scripts of a framework."""
+    need(to)
+    out = tmp_path / "scripts"
+    out.mkdir()
+    cases = [(p.stem, [str(p), "--seed", "3"]) for p in SAMPLE_FILES]
+    # numpy's backward pass is the one written out here: many programs; torch and jax
+    # check the framework columns, which fewer programs cover (jax compiles each new
+    # op and shape on first use, about 0.3 s each)
+    count = 30 if to == "numpy" else 10
+    cases += scalar_programs(count) + array_cases(count)
+    cases += [("hostile", [HOSTILE, *HOSTILE_VALUES]), data_case(tmp_path)]
+    cases.append(("embedded", [*cases[-1][1], "--embed-data"]))
+    assert len(cases) >= 11 + count  # most drawn programs evaluate
+    check_batch(cli, out, [(n, "eval", a) for n, a in cases] + descents(), to)
+
+    text = (out / f"hostile_{to}.py").read_text(encoding="utf-8")
+    function = "value_and_grad" if to == "numpy" else "forward"
+    assert f"def {function}(print_, np_, lambda_, torch_, HERE_, x, INPUTS_, " in text
+    read = (out / f"data_{to}.py").read_text(encoding="utf-8")
+    held = (out / f"embedded_{to}.py").read_text(encoding="utf-8")
+    assert """'X': load("../data dir/it's.csv", 'x1'),""" in read  # repr: a literal, not code
+    assert "'X': np.array([1.0, -1.0, 3.0])," in held and "load('" not in held
 
 
 @pytest.mark.slow
