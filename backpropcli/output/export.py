@@ -113,7 +113,8 @@ class _Writer:
         node = self.graph.nodes[j]
         if not node.is_const or node.is_data:
             return self.names.value[j]
-        alone = all(self.graph.nodes[k].is_const for k in user.args)
+        alone = all(self.graph.nodes[k].is_const and not self.graph.nodes[k].is_data
+                    for k in user.args)
         infix = bool(OPS[user.op].reads) or self.to == "numpy"
         if np.ndim(node.value) == 0 and infix and not alone:  # type: ignore[arg-type]
             v = float(node.value)  # type: ignore[arg-type]
