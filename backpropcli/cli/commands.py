@@ -395,12 +395,11 @@ SPECS = (
          usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]"),
     Spec("export", "PROGRAM as a Python script: numpy by hand, PyTorch or JAX.",
          "Write PROGRAM at its point as one Python script (stdout, or -o FILE): --to numpy "
-         "writes the backward pass by hand, a line per edge under each gate's rule; torch "
-         "and jax leave it to loss.backward() and jax.value_and_grad. Each script prints "
-         "eval's JSON document, or with --descend descend's at the run's end. Numbers are "
-         "written exactly, load(...) data read from its file (or held: --embed-data), names "
-         "renamed only where Python would not take them.\nWithout PROGRAM, the document on "
-         "stdin or the session's point.",
+         "writes the backward pass by hand, a line per edge under its gate's rule; torch and "
+         "jax leave it to loss.backward() and jax.value_and_grad. Each script prints eval's "
+         "document, or with --descend descend's at the run's end. Numbers are written "
+         "exactly, load(...) data read from its file (or held: --embed-data).\nWithout "
+         "PROGRAM, the document on stdin or the session's point.",
          ('backprop export "g = x*y + z" --x 3 --y -4 --z 2 > g.py && python g.py',
           "backprop export samples/seed.bp --to torch | python - | jq .gradients",
           "backprop export samples/moons.bp --to jax --descend --seed 1 -o moons_jax.py"),
