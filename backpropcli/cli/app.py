@@ -221,7 +221,8 @@ class SpecCommand(_HelpIsAFlag, TyperCommand):
         from ..output.terminal import views
 
         spec = BY_NAME[self.name or ""]
-        listed = [(f"--{o.name}" + (f" {o.metavar}" if o.metavar else ""), o.help)
+        listed = [((f"-{o.short}, " if o.short else "") + f"--{o.name}"
+                   + (f" {o.metavar}" if o.metavar else ""), o.help)
                   for o in spec.options] + [HELP]
         emit(views.draw(views.command_help(spec.usage_line, spec.doc, listed,
                                            spec.examples)))

@@ -280,6 +280,11 @@ def run_reset(line: CommandLine, env: Env) -> Outcome:
                    commit=commit)
 
 
+def run_export(line: CommandLine, env: Env) -> Outcome:
+    from . import export  # export's options and files load with export only
+    return export.run_export(line, env)
+
+
 def run_quiz(line: CommandLine, env: Env) -> Outcome:
     from . import quiz  # the quiz's questions, grading and words load with the quiz only
 
@@ -389,6 +394,17 @@ SPECS = (
           "backprop quiz --answers sheet.json --json | jq .quiz.score"),
          o.QUIZ, run_quiz,
          usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]"),
+    Spec("export", "PROGRAM as a Python script: numpy by hand, PyTorch or JAX.",
+         "Write PROGRAM at its point as one Python script (stdout, or -o FILE): --to numpy "
+         "writes the backward pass by hand, a line per edge under its gate's rule; torch and "
+         "jax leave it to loss.backward() and jax.value_and_grad. Each script prints eval's "
+         "document, or with --descend descend's at the run's end. Numbers are written "
+         "exactly, load(...) data read from its file (or held: --embed-data).\nWithout "
+         "PROGRAM, the document on stdin or the session's point.",
+         ('backprop export "g = x*y + z" --x 3 --y -4 --z 2 > g.py && python g.py',
+          "backprop export samples/seed.bp --to torch | python - | jq .gradients",
+          "backprop export samples/moons.bp --to jax --descend --seed 1 -o moons_jax.py"),
+         o.EXPORT, run_export),
     Spec("history", "The session's history: the output's value at each step.",
          "The session's history: the output's value at the evaluation and after each step "
          "(a long descent's thinned to an even spread).",

@@ -27,6 +27,7 @@ class Option(NamedTuple):
     name: str  # without the dashes; NAME stands for any input's name
     metavar: str | None  # None: a flag that takes no value
     help: str
+    short: str = ""  # a one-letter spelling, -o for --save (never a letter an input takes)
 
 
 # The options of the commands that take a program, and of the session.
@@ -81,6 +82,17 @@ GRAPH_FORMAT = Option("format", "FORMAT", "tree (the default, in the terminal), 
 SAVE = Option("save", "PATH", "write the dot, mermaid or svg text to PATH instead of stdout")
 GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about a screenful)")
 HISTORY_FULL = Option("full", None, "show every entry")
+
+# export
+TO = Option("to", "NAME", "numpy (the default: the backward pass written out by hand), torch "
+            "or jax")
+DESCEND = Option("descend", None, "the script also runs the descent (--lr, --steps, "
+                 "--optimizer, --schedule, --ascend, --watch as for `backprop descend`) and "
+                 "prints its final point")
+EMBED = Option("embed-data", None, "write the data of load(...) into the script (up to 100 000 "
+               "elements) instead of reading its file")
+SCRIPT = Option("save", "FILE", "write the script to FILE (default: stdout); load(...) files "
+                "are then found relative to FILE's folder", short="o")
 
 # quiz
 ASK = Option("ask", "KINDS", "which questions, comma-separated: value, local, grad, step "
@@ -141,12 +153,15 @@ def split(tokens: list[str], options: tuple[Option, ...], program: bool = True) 
     `program`: the command takes a PROGRAM and its inputs' values (not step, history,
     reset)."""
     known = {o.name: o for o in options}
+    shorts = {f"-{o.short}": o.name for o in options if o.short}
     line = CommandLine()
     rest = list(reversed(tokens))  # popped from the end: the next token
     while rest:
         tok = rest.pop()
         if tok == "--":
             continue
+        if tok in shorts:
+            tok = f"--{shorts[tok]}"
         if not tok.startswith("--"):
             _positional(line, tok, program)
             continue
@@ -298,6 +313,9 @@ def positive(text: object, what: str) -> float:
         raise UsageError(f"--{what} must be a positive number, not {text}")
     return value
 
+
+# export's options, in the order its help lists them
+EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCRIPT, *PROGRAM, JSON)
 
 # The quiz's options, in the order its help lists them.
 QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, ANSWERS, VALUE, SET, OUTPUT, PARAMS,

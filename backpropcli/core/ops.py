@@ -17,6 +17,11 @@ Conventions at kinks and ties (the same everywhere, and the same as PyTorch):
 relu'(0) = 0; abs'(0) = sign(0) = 0; max(a, b) and min(a, b) at a == b send half
 of the gradient to each operand, so max(x, x) has derivative 1.
 
+Each row also says how a framework writes its forward pass (the `torch` and `jax`
+columns), for `backprop export`, whose scripts then leave the gradient to the
+framework's autodiff; the columns keep the conventions above (JAX's own abs has
+derivative 1 at 0, so its column is a·sign(a)).
+
 A row is added by writing it in _ROWS (CONTRIBUTING.md says how), or while the
 program runs by register(), the one public place to add a primitive from outside.
 """
@@ -70,6 +75,16 @@ class Op:
     # other spellings of a function's name, as people write it (σ for sigmoid; the
     # grammar has a terminal for each)
     spelled: tuple[str, ...] = ()
+    # The same forward pass in a framework, one expression over a, b and the statics, for
+    # `backprop export`: the framework's autodiff then gives the gradient. `*s` spreads
+    # the statics as positional arguments (an axis), `[s]` is an index; empty: the
+    # framework has no such op, and export says so. `torch` writes torch's functions,
+    # `jax` jax.numpy's as jnp (and jax.nn, jax.scipy).
+    torch: str = ""
+    jax: str = ""
+    # the statics an op means when none are written, where it needs one in a framework
+    # (softmax and logsumexp work along the last axis: (-1,))
+    implied: tuple[int, ...] = ()
 
     @property
     def elementwise(self) -> bool:
@@ -120,76 +135,102 @@ class Initializer:
 
 _ROWS = (
     Op("add", 2, "a + b", local=("1", "1"), reads="{0} + {1}", bare_first=True, doc="sum",
-       gate="add gate: passes the gradient on unchanged to both inputs"),
+       gate="add gate: passes the gradient on unchanged to both inputs",
+       torch="a + b", jax="a + b"),
     Op("sub", 2, "a - b", local=("1", "-1"), reads="{0} - {1}", bare_first=True,
        doc="difference",
-       gate="subtract gate: passes the gradient on to the first input, negated to the second"),
+       gate="subtract gate: passes the gradient on to the first input, negated to the second",
+       torch="a - b", jax="a - b"),
     Op("mul", 2, "a * b", local=("b", "a"), reads="{0} * {1}", bare_first=True, doc="product",
-       gate="multiply gate: swaps its inputs' values, each input's local gradient is the other"),
+       gate="multiply gate: swaps its inputs' values, each input's local gradient is the other",
+       torch="a * b", jax="a * b"),
     Op("div", 2, "a / b", local=("1 / b", "-a / b**2"), reads="{0} / {1}", bare_first=True,
-       doc="quotient", hint="division by zero"),
+       doc="quotient", hint="division by zero",
+       torch="a / b", jax="a / b"),
     Op("pow", 2, "a ** b", local=("b * a**(b - 1)", "xlogy(out, a)"), reads="{0}^{1}",
        shows=("b * a^(b - 1)", "a^b * log(a)"), doc="a to the power b",
        hint="a result too large (above about 1.8e308), a negative number to a fractional "
-            "power, or 0 to a negative power"),
-    Op("neg", 1, "-a", local=("-1",), reads="-{0}", doc="minus a"),
+            "power, or 0 to a negative power",
+       torch="a ** b", jax="a ** b"),
+    Op("neg", 1, "-a", local=("-1",), reads="-{0}", doc="minus a",
+       torch="-a", jax="-a"),
     Op("exp", 1, "exp(a)", local=("out",), shows=("exp(a)",), latex=r"\exp",
-       doc="e to the power a", hint="exp overflows above about 709"),
+       doc="e to the power a", hint="exp overflows above about 709",
+       torch="torch.exp(a)", jax="jnp.exp(a)"),
     Op("log", 1, "log(a)", local=("1 / a",), latex=r"\log", doc="natural logarithm",
-       hint="log needs a positive argument"),
+       hint="log needs a positive argument",
+       torch="torch.log(a)", jax="jnp.log(a)"),
     Op("sqrt", 1, "sqrt(a)", local=("0.5 / out",), shows=("1 / (2 * sqrt(a))",),
-       latex=r"\sqrt{}", doc="square root", hint="sqrt needs an argument of at least 0"),
-    Op("sin", 1, "sin(a)", local=("cos(a)",), latex=r"\sin", doc="sine (of radians)"),
-    Op("cos", 1, "cos(a)", local=("-sin(a)",), latex=r"\cos", doc="cosine (of radians)"),
+       latex=r"\sqrt{}", doc="square root", hint="sqrt needs an argument of at least 0",
+       torch="torch.sqrt(a)", jax="jnp.sqrt(a)"),
+    Op("sin", 1, "sin(a)", local=("cos(a)",), latex=r"\sin", doc="sine (of radians)",
+       torch="torch.sin(a)", jax="jnp.sin(a)"),
+    Op("cos", 1, "cos(a)", local=("-sin(a)",), latex=r"\cos", doc="cosine (of radians)",
+       torch="torch.cos(a)", jax="jnp.cos(a)"),
     Op("tanh", 1, "tanh(a)", local=("1 - out**2",), shows=("1 - tanh(a)^2",), latex=r"\tanh",
-       doc="hyperbolic tangent"),
+       doc="hyperbolic tangent",
+       torch="torch.tanh(a)", jax="jnp.tanh(a)"),
     Op("sigmoid", 1, "1 / (1 + exp(-a))", local=("out * (1 - out)",),
        shows=("sigmoid(a) * (1 - sigmoid(a))",), doc="σ(a) = 1 / (1 + exp(-a))",
-       spelled=("σ",)),
+       spelled=("σ",),
+       torch="torch.sigmoid(a)", jax="jax.nn.sigmoid(a)"),
     # relu(a) = a where a > 0, else 0 (the + 0.0 turns -0.0 into 0); relu'(a) = sign(relu(a)),
     # which is 1 for a > 0 and 0 for a <= 0, kink included. Written so that a numpy scalar
     # stays on numpy's fast scalar path (maximum() and bool * float leave it).
     Op("relu", 1, "a * (a > 0) + 0.0", local=("sign(out)",), shows=("(1 if a > 0 else 0)",),
        doc="a where a > 0, else 0",
-       gate="relu gate: passes the gradient on where its input is positive, blocks it elsewhere"),
-    Op("abs", 1, "abs(a)", local=("sign(a)",), doc="absolute value"),
+       gate="relu gate: passes the gradient on where its input is positive, blocks it elsewhere",
+       torch="torch.relu(a)", jax="jax.nn.relu(a)"),
+    # jnp.abs has derivative 1 at 0; a * sign(a) is |a| with derivative sign(a), 0 at 0
+    Op("abs", 1, "abs(a)", local=("sign(a)",), doc="absolute value",
+       torch="torch.abs(a)", jax="a * jnp.sign(a)"),
     Op("sign", 1, "sign(a)", local=("0.0 * a",), shows=("0",),
-       doc="-1, 0 or 1; flat, so no gradient flows through it (for an accuracy beside a loss)"),
+       doc="-1, 0 or 1; flat, so no gradient flows through it (for an accuracy beside a loss)",
+       torch="torch.sign(a)", jax="jnp.sign(a)"),
     # ½(1 ± sign(a - b)) is 1 for the larger operand, 0 for the other, ½ each at a tie.
     Op("max", 2, "maximum(a, b)", local=("0.5 * (1 + sign(a - b))", "0.5 * (1 - sign(a - b))"),
        shows=("(1 if a > b else 0.5 if a == b else 0)", "(1 if b > a else 0.5 if a == b else 0)"),
        latex=r"\max", doc="the larger of a and b",
-       gate="max gate: routes the whole gradient to the larger input, none to the other"),
+       gate="max gate: routes the whole gradient to the larger input, none to the other",
+       torch="torch.maximum(a, b)", jax="jnp.maximum(a, b)"),
     Op("min", 2, "minimum(a, b)", local=("0.5 * (1 - sign(a - b))", "0.5 * (1 + sign(a - b))"),
        shows=("(1 if a < b else 0.5 if a == b else 0)", "(1 if b < a else 0.5 if a == b else 0)"),
        latex=r"\min", doc="the smaller of a and b",
-       gate="min gate: routes the whole gradient to the smaller input, none to the other"),
+       gate="min gate: routes the whole gradient to the smaller input, none to the other",
+       torch="torch.minimum(a, b)", jax="jnp.minimum(a, b)"),
     Op("matmul", 2, "a @ b", vjp=("matmul_da(g, a, b)", "matmul_db(g, a, b)"),
        reads="{0} @ {1}", shows=("g @ transpose(b)", "transpose(a) @ g"), contracts=True,
        bare_first=True,
        doc="matrix product; a vector is a row on the left and a column on the right, so "
-           "w @ x of two vectors is their dot product"),
+           "w @ x of two vectors is their dot product",
+       torch="a @ b", jax="a @ b"),
     Op("sum", 1, "reduce_sum(a, s)", vjp=("expand(g, a, s)",), statics=(0, 1), static_kind="axis",
        shows=("g copied to each element of a",),
-       doc="the sum of every element, or along one axis"),
+       doc="the sum of every element, or along one axis",
+       torch="torch.sum(a, *s)", jax="jnp.sum(a, *s)"),
     Op("mean", 1, "reduce_mean(a, s)", vjp=("expand(g, a, s) / count(a, s)",), statics=(0, 1),
        static_kind="axis",
        shows=("g / n copied to each element of a",),
-       doc="the mean of every element, or along one axis"),
+       doc="the mean of every element, or along one axis",
+       torch="torch.mean(a, *s)", jax="jnp.mean(a, *s)"),
     Op("transpose", 1, "transpose(a)", vjp=("transpose(g)",),
-       doc="the axes reversed (a matrix transposed)"),
+       doc="the axes reversed (a matrix transposed)",
+       torch="a.permute(tuple(reversed(range(a.ndim))))", jax="jnp.transpose(a)"),
     Op("index", 1, "a[s]", vjp=("scatter(g, a, s)",), reads="{0}[{s}]", statics=(1, 32),
        static_kind="index",
        shows=("g at a[s], 0 elsewhere",),
-       doc="an element, a row, ...; negative indices count from the end"),
+       doc="an element, a row, ...; negative indices count from the end",
+       torch="a[s]", jax="a[s]"),
     Op("softmax", 1, "softmax(a, s)", vjp=("softmax_vjp(g, out, s)",), statics=(0, 1),
        static_kind="axis",
        shows=("out * (g - sum(g * out))",),
-       doc="exp(a) / sum(exp(a)) along the last axis, or the one given"),
+       doc="exp(a) / sum(exp(a)) along the last axis, or the one given",
+       torch="torch.softmax(a, *s)", jax="jax.nn.softmax(a, *s)", implied=(-1,)),
     Op("logsumexp", 1, "logsumexp(a, s)", vjp=("logsumexp_vjp(g, out, a, s)",), statics=(0, 1),
        static_kind="axis",
        shows=("g * softmax(a)",),
-       doc="log(sum(exp(a))) along the last axis or the one given, computed stably"),
+       doc="log(sum(exp(a))) along the last axis or the one given, computed stably",
+       torch="torch.logsumexp(a, *s)", jax="jax.scipy.special.logsumexp(a, *s)", implied=(-1,)),
 )
 
 OPS: dict[str, Op] = {op.name: op for op in _ROWS}

@@ -70,7 +70,16 @@ def array_table() -> str:
     return "\n".join(lines)
 
 
-TABLES = {"functions": function_table, "array-ops": array_table}
+def framework_table() -> str:
+    """Each op's forward pass in PyTorch and in JAX (`backprop export`), from the table's
+    framework columns."""
+    lines = ["| op | torch | jax |", "| --- | --- | --- |"]
+    lines += [f"| `{op.name}` | `{op.torch}` | `{op.jax}` |" for op in OPS.values()]
+    return "\n".join(lines)
+
+
+TABLES = {"functions": function_table, "array-ops": array_table,
+          "frameworks": framework_table}
 
 
 def block(name: str) -> re.Pattern:
