@@ -92,7 +92,7 @@ def backprop_exe() -> str:
 
 def install_kind() -> str:
     """How backpropcli is installed here: 'editable' (pip install -e) or 'installed'."""
-    import backpropcli  # noqa: PLC0415
+    import backpropcli
 
     here = Path(backpropcli.__file__).resolve()
     return "editable" if ROOT in here.parents else "installed"

@@ -28,7 +28,7 @@ OURS = ["eval", "g = x*y + z", "--x", "3", "--y", "-4", "--z", "2", "--json"]
 
 def cold_start(runs: int) -> dict[str, float]:
     """Median wall and CPU seconds of ours and of the reference."""
-    import tempfile  # noqa: PLC0415
+    import tempfile
 
     exe = backprop_exe()
     with tempfile.TemporaryDirectory() as tmp:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import statistics
 import subprocess
@@ -225,7 +226,7 @@ def child_backprop(steps: int) -> list[float]:
     with np.errstate(all="ignore"):
         descend.run(compiled, inputs, list(graph.input_names), settings,
                     on_step=lambda k, v: marks.append(time.perf_counter()))
-    return [b - a for a, b in zip(marks, marks[1:], strict=False)]
+    return [b - a for a, b in itertools.pairwise(marks)]
 
 
 def chain_side(side: str, gc_on: bool, steps: int) -> float:
