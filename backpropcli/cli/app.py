@@ -151,9 +151,9 @@ def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) ->
         say(outcome.terminal_note)
 
 
-def _output(outcome: Outcome, as_json: bool) -> str:
+def _output(outcome: Outcome, as_json: bool) -> str | bytes:
     if as_json:
-        return "" if outcome.document is None else document.dumps(outcome.document())
+        return "" if outcome.document is None else document.dumps_bytes(outcome.document())
     if outcome.text is not None:
         return visible(outcome.text)
     if outcome.view is None:
