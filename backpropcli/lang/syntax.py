@@ -105,9 +105,20 @@ class _Fast:
         if lexer.callback or len(scanner._mres) != 1 or \
                 not isinstance(frontend.lexer.postlexer, _Brackets):
             raise ValueError("a lexer this loop does not copy")
-        self.match = scanner._mres[0].match
+        # Spaces before a token are taken in the same match (most of a program's
+        # matches are spaces otherwise): Lark's anonymous %ignore pattern, then its
+        # alternation of terminals, none of which starts with a space.
+        space = next((t.pattern.to_regexp() for t in lexer.terminals
+                      if t.name == "__IGNORE_0"), None)
+        mre = scanner._mres[0]
+        self.space = None if space is None else lexer.re.compile(space).match
+        self.match = mre.match if space is None else \
+            lexer.re.compile(f"(?:{space})?(?:{mre.pattern})", mre.flags).match
         self.ignore = lexer.ignore_types
         self.newline = lexer.newline_types
+        # the types that need more than a push: new lines, ignored text, brackets
+        self.special = lexer.newline_types | lexer.ignore_types | \
+            {"LPAR", "LSQB", "RPAR", "RSQB", "_NL"}
         table = frontend.parser.parser.parse_table
         callbacks = frontend.parser.parser.callbacks
         self.start = table.start_states["start"]
@@ -118,12 +129,16 @@ class _Fast:
         # length, the symbol it makes, its callback): hashing a Rule costs a Python call.
         reduce = {rule: (len(rule.expansion), rule.origin.name, callbacks[rule])
                   for rule in callbacks}
+        for rule in callbacks:  # a ?rule of one symbol hands it on: no call, size 0 below
+            if _passes_on(rule, callbacks[rule]):
+                reduce[rule] = (-1, rule.origin.name, None)
         self.states = {state: {sym: (True, arg) if what is Shift else (False, reduce[arg])
                                for sym, (what, arg) in actions.items()}
                        for state, actions in table.states.items()}
 
     def parse(self, text: str) -> object:  # noqa: C901 (one loop, as Lark's)
         match, ignore, newline, kept = self.match, self.ignore, self.newline, self.kept
+        special, space = self.special, self.space
         states, final = self.states, self.end
         state_stack = [self.start]
         value_stack: list = []
@@ -133,26 +148,29 @@ class _Fast:
             if pos < n:
                 m = match(text, pos)
                 if m is None:
+                    w = space(text, pos) if space is not None else None
+                    if w is not None and w.end() == n:  # spaces at the very end
+                        pos = n
+                        continue
                     return _FAILED
                 type_ = m.lastgroup
-                value = m.group()
-                column = pos - line_start + 1
-                start = pos
+                value = m.group(type_)
+                start = m.start(type_)
+                column = start - line_start + 1
                 pos = m.end()
-                if type_ in newline and "\n" in value:
-                    line_start = start + value.rindex("\n") + 1
-                    tok_line = line
-                    line += value.count("\n")
-                else:
-                    tok_line = line
-                if type_ in ignore:
-                    continue
-                if type_ in ("LPAR", "LSQB"):  # the bracket post-lexer
-                    depth += 1
-                elif type_ in ("RPAR", "RSQB"):
-                    depth = max(0, depth - 1)
-                elif type_ == "_NL" and depth:
-                    continue
+                tok_line = line
+                if type_ in special:
+                    if type_ in newline and "\n" in value:
+                        line_start = start + value.rindex("\n") + 1
+                        line += value.count("\n")
+                    if type_ in ignore:
+                        continue
+                    if type_ in ("LPAR", "LSQB"):  # the bracket post-lexer
+                        depth += 1
+                    elif type_ in ("RPAR", "RSQB"):
+                        depth = max(0, depth - 1)
+                    elif type_ == "_NL" and depth:
+                        continue
                 tok: object = value
                 if type_ in kept:
                     made = _new_token(_Token, value)
@@ -170,6 +188,9 @@ class _Fast:
                     value_stack.append(tok)
                     break
                 size, origin, callback = arg
+                if size < 0:  # a ?rule's single child, handed on as it is
+                    state_stack[-1] = states[state_stack[-2]][origin][1]
+                    continue
                 if size:
                     children = value_stack[-size:]
                     del state_stack[-size:]
@@ -183,6 +204,18 @@ class _Fast:
 
 
 _FAILED = object()  # what _Fast.parse returns where Lark must say why
+
+
+def _passes_on(rule, callback) -> bool:
+    """Whether Lark's callback for `rule` returns its one child as it is (a ?rule with
+    one symbol, expr: term): tried on a stand-in child, for rules that may."""
+    if not (rule.options.expand1 and not rule.alias and len(rule.expansion) == 1):
+        return False
+    child = object()
+    try:
+        return callback([child]) is child
+    except Exception:  # the filter would look inside it: not one to hand on
+        return False
 
 
 def run(parser: Lark, source: str, reset: Callable[[], None] | None = None) -> object:

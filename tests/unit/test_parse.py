@@ -222,6 +222,7 @@ _ODD = [
     "g = x*y + z", "f = (x +\n y) * [1,\n 2]  # comment\nf", "a = 1; b = a^-2^3; c = -b**2",
     "x += 1\nx *= 2\r\n\ny = sum(x, 0)[0]", 'X = load("d.csv", \'c\')', "y = σ(x) − 2·x ÷ 3",
     "W = uniform(2, 3); y = W @ [1, 2, 3]", "\n\n;;y = max(a, b)\n\n",
+    "y = x   ", "  y = x # end", "y\t=\fx\r\n  \t", "y = (\n  x\n  ) ;  # c\n  ",
 ]
 
 
