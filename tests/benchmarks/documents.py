@@ -12,7 +12,8 @@ same run, every side a fresh process (the installed command; stdout read and dro
    the CLI freezes and disables it). The issue's target: at most 0.65×.
    With --sizes it also prints 1 000 / 10 000 statements (the growth should be linear).
 2. Peak memory (ru_maxrss) of `backprop eval "W = uniform(1000, 1000); x =
-   uniform(1000); g = sum(tanh(W @ x))" --json`, against a fresh Python that imports
+   uniform(1000); g = sum(tanh(W @ x))" --json`, with no session before it (a run after
+   it reads its 11 MB session too, to keep it for a roll-back), against a fresh Python that imports
    numpy, makes the arrays that program needs (W, x, W @ x, its tanh, and the
    gradients: the tanh's, x's, and W's outer product) and holds bytes as long as the
    document we wrote. The issue's target: at most 1.3×.
@@ -29,7 +30,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make `_bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import GRAMMAR, alternate, backprop_exe, chain_program, fresh, mb
+from _bench import GRAMMAR, Usage, alternate, backprop_exe, chain_program, fresh, mb
 
 LARK_ALONE = """
 import sys
@@ -85,11 +86,16 @@ def peak_memory(rounds: int) -> tuple[int, int, int]:
     """Median peak bytes of ours and of numpy alone, and our document's size."""
     exe = backprop_exe()
     with tempfile.TemporaryDirectory() as tmp:
-        ours = [exe, "eval", MATRIX, "--json", "--state", str(Path(tmp) / "s.json")]
-        size = fresh(ours, cwd=tmp).size
+        state = Path(tmp) / "s.json"
+        ours = [exe, "eval", MATRIX, "--json", "--state", str(state)]
+
+        def first_run() -> Usage:  # no session before it (a later run reads that one too)
+            state.unlink(missing_ok=True)
+            return fresh(ours, cwd=tmp)
+
+        size = first_run().size
         ref = [sys.executable, "-c", NUMPY_ALONE, str(size)]
-        a, b = alternate([lambda: fresh(ours, cwd=tmp).peak, lambda: fresh(ref, cwd=tmp).peak],
-                         rounds)
+        a, b = alternate([lambda: first_run().peak, lambda: fresh(ref, cwd=tmp).peak], rounds)
     return int(a), int(b), size
 
 
