@@ -80,6 +80,26 @@ def fresh(cmd: Sequence[str], keep: bool = False, cwd: str | None = None,
                  b"".join(chunks))
 
 
+# Runs argv[2:] and writes its ru_maxrss (KiB) and exit code to the file argv[1]: a small
+# process to fork from (see peak()).
+_LAUNCH = ("import json, os, subprocess, sys; p = subprocess.Popen(sys.argv[2:]); "
+           "_, st, ru = os.wait4(p.pid, 0); code = os.waitstatus_to_exitcode(st); "
+           "open(sys.argv[1], 'w').write(json.dumps([ru.ru_maxrss, code])); sys.exit(code)")
+
+
+def peak(cmd: Sequence[str], cwd: str | None = None) -> Usage:
+    """fresh(), with the peak memory measured through a small launcher process: Linux
+    counts in a child's ru_maxrss the high-water mark of the process it was forked
+    from, which for a benchmark that has imported torch or jax is hundreds of MB."""
+    import json
+    import tempfile
+
+    with tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        usage = fresh([sys.executable, "-c", _LAUNCH, report.name, *cmd], cwd=cwd)
+        maxrss, _ = json.loads(Path(report.name).read_text())
+    return Usage(usage.wall, usage.cpu, maxrss * 1024, usage.size, usage.out)
+
+
 def backprop_exe() -> str:
     """The installed `backprop` beside this Python (the benchmarks measure the command
     as a user runs it)."""

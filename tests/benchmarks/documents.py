@@ -30,7 +30,7 @@ from pathlib import Path
 
 if __package__ in (None, ""):  # run as a script: make `_bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import GRAMMAR, Usage, alternate, backprop_exe, chain_program, fresh, mb
+from _bench import GRAMMAR, Usage, alternate, backprop_exe, chain_program, fresh, mb, peak
 
 LARK_ALONE = """
 import sys
@@ -91,11 +91,11 @@ def peak_memory(rounds: int) -> tuple[int, int, int]:
 
         def first_run() -> Usage:  # no session before it (a later run reads that one too)
             state.unlink(missing_ok=True)
-            return fresh(ours, cwd=tmp)
+            return peak(ours, cwd=tmp)
 
         size = first_run().size
         ref = [sys.executable, "-c", NUMPY_ALONE, str(size)]
-        a, b = alternate([lambda: first_run().peak, lambda: fresh(ref, cwd=tmp).peak], rounds)
+        a, b = alternate([lambda: first_run().peak, lambda: peak(ref, cwd=tmp).peak], rounds)
     return int(a), int(b), size
 
 
