@@ -133,6 +133,22 @@ def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) ->
     if outcome.data is not None and not as_json:
         emit_bytes(outcome.data)
         return
+    if as_json and outcome.session is not None and tx is not None:
+        # A document is made after the save, so that the session's text (a large
+        # array's base64) and the document's are never in memory together; if making
+        # or writing it fails, the session goes back as it was.
+        tx.save(outcome.session)
+        try:
+            text = _output(outcome, as_json)
+        except BaseException:
+            tx.restore()
+            raise
+        try:
+            emit(text)
+        except OutputError:
+            tx.restore()
+            raise
+        return
     text = _output(outcome, as_json)
     if outcome.session is not None and tx is not None:
         tx.save(outcome.session)
@@ -151,9 +167,9 @@ def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) ->
         say(outcome.terminal_note)
 
 
-def _output(outcome: Outcome, as_json: bool) -> str:
+def _output(outcome: Outcome, as_json: bool) -> str | bytes:
     if as_json:
-        return "" if outcome.document is None else document.dumps(outcome.document())
+        return "" if outcome.document is None else document.dumps_bytes(outcome.document())
     if outcome.text is not None:
         return visible(outcome.text)
     if outcome.view is None:

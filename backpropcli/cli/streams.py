@@ -73,14 +73,18 @@ def _refuse_device(stream) -> None:
                           "or leave stdin alone")
 
 
-def emit(text: str) -> None:
+def emit(text: str | bytes) -> None:
     """Write to stdout, the data stream. A closed stdout, a full disk or a dead pipe is
-    an OutputError (exit 2), never a traceback."""
+    an OutputError (exit 2), never a traceback. Bytes are UTF-8 text (a JSON document):
+    written as they are where stdout writes UTF-8, else decoded and written as text."""
     stream = sys.stdout
     if stream is None:
         raise OutputError("cannot write the output: stdout is closed")
     try:
-        stream.write(text)
+        if isinstance(text, bytes):
+            _write_utf8(stream, text)
+        else:
+            stream.write(text)
         stream.flush()
     except BrokenPipeError:
         raise
@@ -88,6 +92,16 @@ def emit(text: str) -> None:
         silence_stdout()
         raise OutputError(f"cannot write the output: {getattr(e, 'strerror', None) or e}"
                           ) from None
+
+
+def _write_utf8(stream, data: bytes) -> None:
+    buffer = getattr(stream, "buffer", None)
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    if buffer is not None and encoding == "utf8":
+        stream.flush()  # what was written as text goes first
+        buffer.write(data)
+    else:  # another encoding, or a stream of text alone (a test's)
+        stream.write(data.decode("utf-8"))
 
 
 def emit_bytes(data: bytes) -> None:

@@ -11,11 +11,16 @@ and the only literals are whole numbers (axes, indices, shapes).
 Because the rules are the same text, evaluated on the same operands in the same order
 (contributions to a node summed in the engine's order), the compiled values and
 gradients are identical to the engine's, bit for bit; a test holds them to that.
-The code is specialised to the shapes of the inputs it was compiled for.
+The code is specialised to the shapes of the inputs it was compiled for: kernels whose
+Python only asks which case the shapes are (matrix products with a vector, reductions,
+summing a broadcast gradient back) are written out for those shapes
+(kernels.INLINE), making the same numpy calls on the same operands without the Python
+around them, so the bit-for-bit agreement holds there too.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -24,7 +29,7 @@ import numpy as np
 
 from .engine import forward
 from .graph import CONST, Graph, Value
-from .kernels import NAMESPACE
+from .kernels import INLINE, NAMESPACE, unbroadcast_text
 from .ops import OPS, substitute
 
 
@@ -64,7 +69,7 @@ def compile_graph(
     nodes = graph.nodes
     inputs = list(graph.inputs)
     env: dict[str, object] = dict(NAMESPACE)  # the generated code's globals
-    fwd = _forward_lines(graph, graph.ancestors(graph.output, *watch), env)
+    fwd = _forward_lines(graph, graph.ancestors(graph.output, *watch), values, env)
     bwd, grad = _backward_lines(graph, values, env)
     result = _var(nodes, env, graph.output)
     gradients = ", ".join(_input_gradients(inputs, grad, values, env))
@@ -83,11 +88,37 @@ def compile_graph(
     )
 
 
-def _forward_lines(graph: Graph, needed: Sequence[bool], env: dict) -> list[str]:
+def _forward_lines(graph: Graph, needed: Sequence[bool], values: Sequence,
+                   env: dict) -> list[str]:
     """A line per computed node that the output or a watched node needs, in node order
     (which is topological): `v{i} = ` the op's forward rule on its operands."""
-    return [f"v{i} = {substitute(OPS[node.op].fwd, _names(graph.nodes, env, node))}"
-            for i, node in enumerate(graph.nodes) if needed[i] and node.computed]
+    nodes = graph.nodes
+    return [f"v{i} = {_rule(OPS[node.op].fwd, nodes, node, i, values, env)}"
+            for i, node in enumerate(nodes) if needed[i] and node.computed]
+
+
+_CALL = re.compile(r"\b([A-Za-z_]\w*)\(((?:a|b|g|out|s)(?:, (?:a|b|g|out|s))*)\)")
+
+
+def _rule(text: str, nodes, node, i: int, values: Sequence, env: dict,
+          names: dict[str, str] | None = None) -> str:
+    """A rule's text at node i: the kernel calls that kernels.INLINE writes out for
+    these shapes replaced by their text, then the letters by the variables."""
+    shapes = {"g": np.shape(values[i]), "out": np.shape(values[i])}
+    for letter, j in zip("ab", node.args, strict=False):
+        shapes[letter] = np.shape(values[j])
+
+    def hoist(value: object) -> str:
+        name = f"h{len(env)}"  # the namespace only grows: a fresh name
+        env[name] = value
+        return name
+
+    def inline(m: re.Match) -> str:
+        write = INLINE.get(m.group(1))
+        made = write(shapes, tuple(node.static), hoist) if write is not None else None
+        return m.group(0) if made is None else f"({made})"
+
+    return substitute(_CALL.sub(inline, text), names or _names(nodes, env, node))
 
 
 def _backward_lines(graph: Graph, values: Sequence, env: dict) -> tuple[list[str], dict[int, str]]:
@@ -110,7 +141,7 @@ def _backward_lines(graph: Graph, values: Sequence, env: dict) -> tuple[list[str
         for k, j in enumerate(node.args):
             if not needs[j]:  # as the engine: no gradient into what no input reaches
                 continue
-            term = _term(op, k, names, np.shape(values[i]), np.shape(values[j]))
+            term = _term(op, k, names, nodes, i, values, env)
             if j in grad:
                 lines.append(f"g{j} = {grad[j]} + {term}")
                 grad[j] = f"g{j}"
@@ -122,16 +153,19 @@ def _backward_lines(graph: Graph, values: Sequence, env: dict) -> tuple[list[str
     return lines, grad
 
 
-def _term(op, k: int, names: dict[str, str], shape: tuple, operand: tuple) -> str:
+def _term(op, k: int, names: dict[str, str], nodes, i: int, values: Sequence,
+          env: dict) -> str:
     """One edge's contribution to ∂out/∂(operand k), as an expression: the upstream
     gradient `g` times the local derivative for an elementwise op (written as `g` or
     `-g` when that is ±1), summed back to the operand's shape where it was broadcast to
     the node's; other ops (matmul, sum, indexing) give their vector-Jacobian product."""
+    node = nodes[i]
     if not op.elementwise:
-        return substitute(op.vjp[k], names)
+        return _rule(op.vjp[k], nodes, node, i, values, env, names)
     g, rule = names["g"], op.local[k]
-    term = {"1": g, "-1": f"-{g}"}.get(rule) or f"{g} * ({substitute(rule, names)})"
-    return f"unbroadcast({term}, {operand!r})" if shape != operand else term
+    term = {"1": g, "-1": f"-{g}"}.get(rule) or \
+        f"{g} * ({_rule(rule, nodes, node, i, values, env, names)})"
+    return unbroadcast_text(term, np.shape(values[i]), np.shape(values[node.args[k]]))
 
 
 def _input_gradients(inputs: Sequence[int], grad: dict[int, str], values: Sequence,

@@ -81,12 +81,40 @@ def finite(v) -> bool:
     return bool(np.isfinite(v).all())
 
 
+class _Terms:
+    """An evaluation's chain-rule terms, worked out when first read: only the tables
+    show them (a JSON document, a step, a descent never do), so the backward pass
+    does not keep them; reading them runs it again, keeping them, on the same values,
+    which gives the same numbers."""
+
+    def __init__(self, graph: Graph, values: list, local: list, needs: list[bool]) -> None:
+        self._args: tuple | None = (graph, values, local, needs)
+        self._terms: tuple = ()
+
+    def _made(self) -> tuple:
+        if self._args is not None:
+            graph, values, local, needs = self._args
+            self._terms = tuple(backward(graph, values, local, needs, record=True)[1])
+            self._args = None
+        return self._terms
+
+    def __getitem__(self, i):
+        return self._made()[i]
+
+    def __len__(self) -> int:
+        return len(self._made())
+
+    def __iter__(self):
+        return iter(self._made())
+
+
 def evaluate(graph: Graph, inputs: Mapping[str, Value]) -> Evaluation:
     """Run the forward and the backward pass at the given input values."""
     needs = graph.requires_grad()
     values, local = forward(graph, inputs, needs)
-    grads, terms = backward(graph, values, local, needs)
-    return Evaluation(graph, tuple(values), tuple(local), tuple(grads), tuple(terms),
+    grads, _ = backward(graph, values, local, needs, record=False)
+    return Evaluation(graph, tuple(values), tuple(local), tuple(grads),
+                      _Terms(graph, values, local, needs),  # type: ignore[arg-type]
                       tuple(needs))
 
 
@@ -137,9 +165,10 @@ def forward(graph: Graph, inputs: Mapping[str, Value],
 
 
 def backward(graph: Graph, values: list, local: list,
-             needs: list[bool] | None = None) -> tuple[list, list]:
-    """Gradients of the output by the chain rule, one reverse sweep over the nodes.
-    (Every gradient has the shape of a value the forward pass made: no new limits.)"""
+             needs: list[bool] | None = None, record: bool = True) -> tuple[list, list]:
+    """Gradients of the output by the chain rule, one reverse sweep over the nodes,
+    and (if `record`) the terms summed into each. (Every gradient has the shape of a
+    value the forward pass made: no new limits.)"""
     nodes = graph.nodes
     needs = graph.requires_grad() if needs is None else needs
     grads: list = [None] * len(nodes)
@@ -164,9 +193,10 @@ def backward(graph: Graph, values: list, local: list,
                     c = VJP[node.op][k](g, values[i], a, b, node.static)
                 if not finite(c):
                     raise _gradient_error(graph, i, k, loc, values)
-                if not terms[j]:
-                    terms[j] = []
-                terms[j].append(Term(i, k, g, loc, c))
+                if record:
+                    if not terms[j]:
+                        terms[j] = []
+                    terms[j].append(Term(i, k, g, loc, c))
                 grads[j] = c if grads[j] is None else grads[j] + c
     return grads, terms
 

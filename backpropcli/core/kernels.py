@@ -9,6 +9,9 @@ to NAMESPACE.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 
 # A value as the rules see it: a float64 scalar, or a float64 array (of any shape).
@@ -114,6 +117,96 @@ def scatter(g: Value, a: Value, s: Statics) -> Value:
     return z
 
 
+# ---------------------------------------------------------------------------
+# Kernels written out for known shapes. The compiler (compiled.py) makes code for the
+# shapes of one set of inputs, where most of the Python in the kernels above (which
+# case is it? which axes?) has one answer. Each function below takes the shapes of the
+# call's arguments (by rule letter: g, a, b, out), the statics and `hoist`, which binds
+# a value in the generated code's namespace and returns its name; it returns the text
+# of an expression in the same letters that makes the same numpy calls on the same
+# operands (so the same numbers, bit for bit), or None to keep the call as it is.
+
+Shapes = dict[str, tuple[int, ...]]
+Hoist = Callable[[object], str]
+ONES_LIMIT = 1 << 16  # above this many elements a broadcast view, not a ones array
+
+
+def _inline_matmul_da(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
+    if len(sh["a"]) == 2 and len(sh["b"]) == 2:
+        return "g @ b.T"  # swapaxes(b, -1, -2) is the view b.T
+    if len(sh["a"]) == 2 and len(sh["b"]) == 1:  # a column on the right: g2 @ b as a row
+        return "g[:, None] @ b[None, :]"
+    return None
+
+
+def _inline_matmul_db(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
+    if len(sh["a"]) == 2 and len(sh["b"]) == 2:
+        return "a.T @ g"
+    if len(sh["a"]) == 2 and len(sh["b"]) == 1:
+        return f"(a.T @ g[:, None]).reshape({sh['b']!r})"
+    return None
+
+
+def _inline_expand(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
+    shape = sh["a"]
+    if not shape:
+        return None
+    g = "g"
+    if s:  # g lacks the reduced axis: put it back with length 1
+        kept = list(shape)
+        kept[s[0]] = 1
+        g = f"g.reshape({tuple(kept)!r})"
+    if math.prod(shape) > ONES_LIMIT:
+        return f"broadcast_to({g}, {shape!r})"
+    # ones · g is g in every element, exactly (1.0·x = x in floating point), and one
+    # multiplication costs less than broadcast_to's Python
+    return f"{hoist(np.ones(shape))} * {g}"
+
+
+def _inline_count(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
+    return repr(int(math.prod(sh["a"]) if not s else sh["a"][s[0]]))
+
+
+# np.sum(a, axis) of an array is np.add.reduce(a, axis) behind two Python wrappers, and
+# np.mean(a, axis) that sum divided by the count (numpy's _methods._mean): the same
+# operations, called directly.
+
+def _inline_reduce_sum(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
+    if not sh["a"]:
+        return None
+    return f"add_reduce(a, {s[0] if s else None})"
+
+
+def _inline_reduce_mean(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
+    if not sh["a"]:
+        return None
+    n = math.prod(sh["a"]) if not s else sh["a"][s[0]]
+    return f"add_reduce(a, {s[0] if s else None}) / {n}"
+
+
+INLINE: dict[str, Callable[[Shapes, Statics, Hoist], str | None]] = {
+    "matmul_da": _inline_matmul_da, "matmul_db": _inline_matmul_db, "expand": _inline_expand,
+    "count": _inline_count, "reduce_sum": _inline_reduce_sum,
+    "reduce_mean": _inline_reduce_mean,
+}
+
+
+def unbroadcast_text(term: str, shape: tuple[int, ...], operand: tuple[int, ...]) -> str:
+    """unbroadcast(term, operand) for a term of a known shape, written out: the same
+    sums over the same axes."""
+    extra = len(shape) - len(operand)
+    if extra < 0 or shape == operand:
+        return f"unbroadcast({term}, {operand!r})" if extra < 0 else term
+    text = term
+    if extra:
+        text = f"add_reduce({text}, {tuple(range(extra))!r})"
+    after = shape[extra:]
+    kept = tuple(i for i, n in enumerate(operand) if n == 1 and after[i] != 1)
+    if kept:
+        text = f"add_reduce({text}, {kept!r}, None, None, True)"  # keepdims
+    return text
+
+
 # The names a rule may use.
 NAMESPACE: dict[str, object] = {
     "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos,
@@ -123,5 +216,5 @@ NAMESPACE: dict[str, object] = {
     "expand": expand, "softmax": softmax, "softmax_vjp": softmax_vjp,
     "logsumexp": logsumexp, "logsumexp_vjp": logsumexp_vjp,
     "matmul_da": matmul_da, "matmul_db": matmul_db, "scatter": scatter,
-    "unbroadcast": unbroadcast,
+    "unbroadcast": unbroadcast, "broadcast_to": np.broadcast_to, "add_reduce": np.add.reduce,
 }

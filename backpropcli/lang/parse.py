@@ -362,6 +362,6 @@ def parse_with(source: str, lark: Lark, builder: _Builder) -> Graph:
     with _lock:
         builder.reset(source)
         try:
-            return cast(Graph, run(lark, source))
+            return cast(Graph, run(lark, source, lambda: builder.reset(source)))
         finally:
             builder.reset("")

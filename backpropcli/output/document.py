@@ -20,7 +20,7 @@ import numpy as np
 
 from ..core.engine import Evaluation
 from ..core.errors import BackpropError
-from ..tasks.jsontext import dumps, jsonable
+from ..tasks.jsontext import Finite, FiniteList, dumps, dumps_bytes, jsonable
 from ..tasks.point import SCHEMA, Point
 from .text import count_text
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # what each command's document is made from, loaded with that
     from ..tasks.grading import Result, Tally
     from ..tasks.quiz import Question, Quiz
 
-__all__ = ["SCHEMA", "dumps", "jsonable"]
+__all__ = ["SCHEMA", "dumps", "dumps_bytes", "jsonable"]
 
 EXACT = 2**53  # path counts up to here are JSON numbers (exact in every JSON reader)
 
@@ -46,10 +46,10 @@ def document(command: str, ev: Evaluation, point: Point, **extra) -> dict:
         "program": point.program,
         "output": ev.output.name,
         "value": jsonable(ev.value),
-        "inputs": {k: jsonable(v) for k, v in ev.inputs().items()},
+        "inputs": Finite((k, jsonable(v)) for k, v in ev.inputs().items()),
         "params": list(point.params),
-        "gradients": {k: jsonable(v) for k, v in ev.gradients().items()},
-        "nodes": [_node(ev, i) for i, node in enumerate(nodes) if node.computed],
+        "gradients": Finite((k, jsonable(v)) for k, v in ev.gradients().items()),
+        "nodes": FiniteList(_node(ev, i) for i, node in enumerate(nodes) if node.computed),
     }
     data = {node.name: {"file": node.data[0], "columns": list(node.data[1]) or None,
                         "shape": list(np.shape(ev.values[i]))}

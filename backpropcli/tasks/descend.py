@@ -13,6 +13,7 @@ The values on the way are kept in a Trace (trace.py), bounded however long the r
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -197,11 +198,16 @@ def run(
     stop: Stop | None = None
     best_xs = list(xs)
 
+    # The loop is the whole cost of a step besides the compiled function, so it keeps
+    # to Python floats and plain SGD inline; a constant learning rate is worked out once.
+    sgd = settings.optimizer == "sgd"
+    constant = settings.schedule == "constant"
+    lr = settings.lr * direction
     with np.errstate(all="ignore"):
         for k in range(settings.steps + 1):
             value, grads, extra = f(*xs)
-            total = float(np.sum(value))
-            if not (np.isfinite(total) and all(np.isfinite(grads[j]).all() for j in moving)):
+            total = float(value) if type(value) is np.float64 else float(np.sum(value))
+            if not (math.isfinite(total) and all(_finite(grads[j]) for j in moving)):
                 stop = rules.not_finite(k, total)
                 break
             stop = judge(k, total)
@@ -210,15 +216,20 @@ def run(
             best = rules.improved
             if best:
                 best_xs = list(xs)
-            point = Point(k, total, rules.change, tuple(float(np.mean(v)) for v in extra))
+            point = Point(k, total, rules.change, tuple(map(_mean, extra)))
             trace.add(point, best)
             if history is not trace:
                 history.add(point, best)
             if stop is not None or k == settings.steps:
                 break
-            lr = learning_rate(settings, k) * direction
-            for j in moving:
-                xs[j] = optimizer.update(j, xs[j], grads[j], lr, k + 1)
+            if not constant:
+                lr = learning_rate(settings, k) * direction
+            if sgd:
+                for j in moving:
+                    xs[j] = xs[j] - lr * grads[j]  # optim.sgd, written out
+            else:
+                for j in moving:
+                    xs[j] = optimizer.update(j, xs[j], grads[j], lr, k + 1)
 
     stop = stop or Stop("steps", f"ran {settings.steps} steps")
     final = best_xs if stop.stopped in ("diverged", "unbounded") else xs
@@ -230,6 +241,22 @@ def run(
         reason=stop.reason,
         best_step=rules.best_step,
     )
+
+
+_sum = np.add.reduce
+
+
+def _finite(g) -> bool:
+    """Whether every element of a gradient is finite. The sum is not finite when an
+    element is not; only when the sum is not (or overflows) are the elements looked at."""
+    if type(g) is np.float64:
+        return math.isfinite(g)
+    return math.isfinite(_sum(g, None)) or bool(np.isfinite(g).all())
+
+
+def _mean(v) -> float:
+    """A watched value as one number (an array's mean)."""
+    return float(v) if type(v) is np.float64 else float(np.mean(v))
 
 
 def history(result: Run, settings: Settings) -> list[dict]:

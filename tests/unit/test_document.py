@@ -14,7 +14,7 @@ from hypothesis.extra import numpy as hnp
 from backpropcli.core.engine import evaluate
 from backpropcli.core.errors import ValueProblem
 from backpropcli.lang.parse import parse
-from backpropcli.output.document import SCHEMA, document, dumps, jsonable
+from backpropcli.output.document import SCHEMA, document, dumps, dumps_bytes, jsonable
 from backpropcli.tasks.point import Point, read_point
 from backpropcli.tasks.values import bind
 
@@ -180,3 +180,43 @@ def test_read_point_rejects_broken_documents(text, words):
 def test_read_point_accepts_the_smallest_document():
     point = read_point(json.dumps(valid()), "stdin")
     assert point == Point("g = x", "g", {"x": 1.0}, ["x"], None)
+
+
+# ---------------------------------------------------------------------------
+# orjson writes the documents: the same values as json did, the same escapes
+
+def _old_dumps(doc) -> str:
+    """The documents as json wrote them before orjson (jsontext's json path)."""
+    from backpropcli.tasks.jsontext import _json_text
+
+    return _json_text(doc, None)
+
+
+ODD_TEXT = ["plain", "tab\tnew\nline", "\x1b[31m", "del\x7f", "c1\x9b\x85", "sep\u2028\u2029",
+            "bidi\u202e\u2066", "σ − ∂", "lone \udc80 surrogate", "quote \" back \\", "😀"]
+
+
+@pytest.mark.parametrize("text", ODD_TEXT)
+def test_orjson_documents_read_back_as_json_ones(text):
+    doc = {"program": text, "v": 0.1, "big": 2**53, "neg": -0.0, "tiny": 5e-324,
+           "a": np.arange(2000, dtype=float) / 7, "small": jsonable(np.eye(2)),
+           "keys": {1: "one"}, "none": None, "flag": True}
+    new = dumps(doc)
+    assert json.loads(new) == json.loads(_old_dumps(doc))
+    strict_loads(new)
+    for raw in "\x7f\x9b\x85\u2028\u2029\u202e\u2066":
+        assert raw not in new  # written as \\u escapes, as before
+    assert new.endswith("}\n") and new.count("\n") == 1
+
+
+def test_orjson_bytes_are_the_text_in_utf8():
+    doc, _ = make("h = W @ v; g = sum(h)", {"W": np.ones((40, 40)), "v": np.ones(40)})
+    assert dumps_bytes(doc).decode("utf-8") == dumps(doc)
+    assert json.loads(dumps_bytes(doc)) == json.loads(_old_dumps(doc))
+
+
+@pytest.mark.parametrize("bad", [float("inf"), np.float64("nan"), [1.0, float("-inf")],
+                                 np.array([1.0, np.nan]), {"deep": [{"x": np.inf}]}])
+def test_orjson_path_still_refuses_non_finite_numbers(bad):
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        dumps({"v": bad})
