@@ -259,3 +259,26 @@ def test_documents_of_every_kind_are_there(kinds):
     assert kinds["check failed"]["error"]["kind"] == "check"
     assert kinds["descend ran away"]["descend"]["stopped"] == "unbounded"
     assert kinds["eval with data"]["data"]
+
+
+def test_documents_where_they_vary(cli, tmp_path):
+    doubling = "\n".join(f"a{i + 1} = a{i} + a{i}" for i in range(60))
+    count = document(cli, "explain", doubling, "--a0", "1")["derivations"][0]["path_count"]
+    assert count == str(2**60)  # past 2^53 a path count is its digits, as text
+    sheet = document(cli, "quiz", str(SAMPLES / "reuse.bp"), "--sheet", "--ask", "local")
+    assert any(q["use"] == 2 for q in sheet["quiz"]["questions"])  # b = a + a: each use
+    (tmp_path / "sheet.json").write_text(json.dumps(sheet))
+    graded = document(cli, "quiz", "--answers", "sheet.json", code=1)
+    assert graded["quiz"]["score"]["unanswered"] == len(sheet["answers"])
+    run = document(cli, "descend", str(SAMPLES / "moons.bp"), "--steps", "4", "--every", "2",
+                   "--optimizer", "adam", "--schedule", "linear", "--watch", "accuracy")
+    assert [h["step"] for h in run["descend"]["history"]] == [0, 2, 4]
+    assert all("accuracy" in h for h in run["descend"]["history"])
+    diverged = document(cli, "descend", "L = x^4", "--x", "3", "--lr", "10", code=1)
+    assert diverged["descend"]["stopped"] == "diverged" and "program" not in diverged
+    unused = document(cli, "eval", "a = x^0.5; b = x", "--x", "0")
+    assert unused["nodes"][0]["local"][0] == "inf"  # a node the output does not use
+    for form in ("svg", "png"):  # the picture comes along; without Graphviz, an error
+        picture = document(cli, "graph", "g = x*y", "--x", "1", "--y", "2", "--format", form,
+                           code=None)
+        assert form in picture or "Graphviz" in picture["error"]["message"]
