@@ -43,7 +43,7 @@ def assert_valid(doc, what: str = "the document") -> None:
     assert said is None, f"{what} is not a backprop/1 document: {said}"
 
 
-def trimmed(doc, keep: int = 8):
+def trimmed(doc, keep: int = 3):
     """`doc` with every list longer than 2·keep cut to its first and last `keep` items:
     every kind of object in it is still checked, in a time that does not grow with the
     document (a validator takes about 5 µs per number; a 10 000-question quiz or a
