@@ -17,8 +17,9 @@ def run_schema(line: CommandLine, env: Env) -> Outcome:
 SPEC = Spec(
     "schema", "The JSON Schema of the documents that --json writes (backprop/1).",
     "Print the JSON Schema (draft 2020-12) of every document the commands write with "
-    "--json: eval, step, descend, explain, check, graph, quiz, history, reset, and the "
-    "error document. Any JSON Schema validator can check a document against it. The "
+    "--json: eval, step, descend, explain, check, graph, quiz, history, reset, export "
+    "(and what its scripts print), and the error document. Any JSON Schema validator can "
+    "check a document against it. The "
     f"same file ships inside the package, as backpropcli/schemas/{schemas.FILE}.",
     ("backprop schema > backprop-1.schema.json",
      "backprop schema | jq '.\"$defs\".node'   (what a node of eval's nodes holds)"),

@@ -127,3 +127,24 @@ def test_an_error_document():
 
 def test_the_validator_is_compiled_once():
     assert validator() is validator()
+
+
+def test_the_documents_of_export_and_of_its_scripts():
+    # backprop export --json, and what an exported script prints when run: eval's point
+    # without program and nodes (a script holds no program text; its nodes are its
+    # lines), or with --descend descend's point and run
+    export = {"schema": "backprop/1", "command": "export", "to": "torch", "descend": False,
+              "file": None, "script": "#!/usr/bin/env python3\n"}
+    assert problem(export) is None
+    assert "is not one of" in problem({**export, "to": "tensorflow"})
+    script = {k: v for k, v in EVAL.items() if k not in ("program", "nodes")}
+    assert problem(script) is None
+    run = {"optimizer": "sgd", "lr": 0.1, "schedule": "constant", "steps": 1,
+           "stopped": "steps", "reason": "ran 1 steps", "first": -10.0, "last": -12.72,
+           "best_step": 1, "history": [
+               {"step": 0, "value": -10.0, "lr": None, "change": None},
+               {"step": 1, "value": -12.72, "lr": 0.1, "change": -2.72}]}
+    assert problem({**script, "command": "descend", "descend": run}) is None
+    assert "Additional properties" in problem({**script, "nodes": EVAL["nodes"]})
+    assert "'gradients' is a required property" in problem(
+        {k: v for k, v in script.items() if k != "gradients"})
