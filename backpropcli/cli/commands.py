@@ -1,9 +1,7 @@
-"""The commands, each one spec: its name, a one-line summary, its help, examples,
-its options and its handler. A handler reads its command line, calls the Python API
-(api.py) and says what to show: a JSON document, a view for the terminal, plain text,
-the session to save, and a verdict (a failed check, a diverged descent). It writes
-nothing itself; app.py draws, saves and writes, in that order.
-"""
+"""The commands, each one spec: name, summary, help, examples, options and handler. A
+handler reads its command line, calls the Python API (api.py) and says what to show (a
+JSON document, a view, plain text), the session to save and a verdict (a failed check, a
+diverged descent); it writes nothing itself: app.py draws, saves and writes, in order."""
 
 from __future__ import annotations
 
