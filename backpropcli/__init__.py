@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+DISTRIBUTION = "backpropcli"  # the name on the package index; the command is `backprop`
 
 __all__ = ["BackpropError", "Check", "Explanation", "Node", "Result", "check", "descend",
            "evaluate", "explain", "step"]
@@ -39,7 +39,21 @@ def __getattr__(name: str):
         from . import api
 
         return getattr(api, name)
+    if name == "__version__":
+        return version()
     raise AttributeError(f"module 'backpropcli' has no attribute {name!r}")
+
+
+def version() -> str:
+    """The installed version, as pyproject.toml sets it (the one place it is written);
+    read from the installed metadata when asked, never at start-up."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed(DISTRIBUTION)
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
 
 
 def __dir__() -> list[str]:

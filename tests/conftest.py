@@ -1,4 +1,6 @@
-"""Shared fixtures: every test runs in its own folder, with its own session."""
+"""Shared fixtures: every test runs in its own folder, with its own session; every
+document a command writes with --json, through `cli` or `backprop`, is validated against
+the shipped JSON Schema (tests/schemacheck.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from .helpers import command
+from .schemacheck import checked
 
 
 @pytest.fixture(autouse=True)
@@ -30,6 +33,7 @@ def cli():
 
     def run(*args: str, stdin: str | None = None):
         result = runner.invoke(app, list(args), input=stdin)
+        checked(list(args), result.stdout)
         return result.exit_code, result.stdout, result.stderr
 
     return run
@@ -41,8 +45,10 @@ def backprop():
     base = command()
 
     def run(*args: str, stdin: str | None = None, env: dict | None = None, timeout: float = 120):
-        return subprocess.run([*base, *args], input=stdin if stdin is not None else "",
+        done = subprocess.run([*base, *args], input=stdin if stdin is not None else "",
                               capture_output=True, text=True, timeout=timeout,
                               env={**os.environ, **(env or {})})
+        checked(list(args), done.stdout)
+        return done
 
     return run

@@ -169,7 +169,9 @@ def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) ->
 
 def _output(outcome: Outcome, as_json: bool) -> str | bytes:
     if as_json:
-        return "" if outcome.document is None else document.dumps_bytes(outcome.document())
+        if outcome.document is None:  # text that is itself JSON (the schema), or nothing
+            return outcome.text or ""
+        return document.dumps_bytes(outcome.document())
     if outcome.text is not None:
         return visible(outcome.text)
     if outcome.view is None:
@@ -278,9 +280,9 @@ app = typer.Typer(
 
 def _version(asked: bool) -> None:
     if asked:
-        from .. import __version__
+        from .. import version
 
-        emit(f"backprop {__version__}\n")
+        emit(f"backprop {version()}\n")
         raise typer.Exit()
 
 

@@ -1,9 +1,7 @@
-"""The nine commands, each one spec: its name, a one-line summary, its help, examples,
-its options and its handler. A handler reads its command line, calls the Python API
-(api.py) and says what to show: a JSON document, a view for the terminal, plain text,
-the session to save, and a verdict (a failed check, a diverged descent). It writes
-nothing itself; app.py draws, saves and writes, in that order.
-"""
+"""The commands, each one spec: name, summary, help, examples, options and handler. A
+handler reads its command line, calls the Python API (api.py) and says what to show (a
+JSON document, a view, plain text), the session to save and a verdict (a failed check, a
+diverged descent); it writes nothing itself: app.py draws, saves and writes, in order."""
 
 from __future__ import annotations
 
@@ -25,6 +23,7 @@ from ..tasks.point import Point, read_point
 from ..tasks.program import program_source
 from . import options as o
 from .options import CommandLine
+from .schema import SPEC as SCHEMA
 from .spec import Env, Outcome, Spec
 
 if TYPE_CHECKING:
@@ -415,6 +414,7 @@ SPECS = (
          "one, is removed; any other file given with --state is left alone.",
          ("backprop reset", "backprop reset --state other.json"),
          (o.STATE, o.JSON), run_reset, program=False),
+    SCHEMA,
 )
 
 BY_NAME = {spec.name: spec for spec in SPECS}

@@ -42,6 +42,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.schemacheck import assert_valid, trimmed
+
 TIMEOUT = 20
 WORKED = ["g = x*y + z", "--x", "3", "--y", "-4", "--z", "2"]
 SESSION = Path(".backprop") / "session.json"
@@ -96,9 +98,11 @@ def clean(r: subprocess.CompletedProcess, code: int | None = None) -> None:
 
 
 def one_json(r: subprocess.CompletedProcess) -> dict:
-    """stdout is exactly one JSON document (json.loads refuses trailing data)."""
+    """stdout is exactly one JSON document (json.loads refuses trailing data), a valid
+    backprop/1 document."""
     doc = json.loads(r.stdout)
     assert isinstance(doc, dict)
+    assert_valid(trimmed(doc), f"the document of {r.args}")
     return doc
 
 
