@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests import schemacheck
+
 # Each script's stdout (the document), or how it failed, as one JSON list.
 DRIVER = """\
 import contextlib, io, json, runpy, sys
@@ -60,7 +62,10 @@ def run_scripts(paths: list[Path], timeout: float = 600) -> list[dict]:
     documents = []
     for path, result in zip(paths, json.loads(done.stdout), strict=True):
         assert "stdout" in result and "exit" not in result, f"{path.name}: {result}"
-        documents.append(json.loads(result["stdout"]))
+        doc = json.loads(result["stdout"])
+        # what a script prints is a backprop/1 document too: the schema holds it
+        schemacheck.assert_valid(schemacheck.trimmed(doc), f"the document of {path.name}")
+        documents.append(doc)
     return documents
 
 

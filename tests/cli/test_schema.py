@@ -205,6 +205,7 @@ def documents_of_every_kind(cli) -> dict[str, dict]:
                          stdin='{"answers": {"grad:x": -4, "grad:y": 2}}', code=1),
         "reset": document(cli, "reset"),
         "error": document(cli, "eval", "g = 2x", code=2),
+        "export": document(cli, "export", *WORKED, "--to", "jax", "--descend", "--steps", "3"),
     }
     Path("d.csv").write_text("x1,x2\n1,2\n3,4\n")
     docs["eval with data"] = document(cli, "eval", 'X = load("d.csv", "x1", "x2"); '
