@@ -24,6 +24,15 @@ def test_worked_example_tables(cli):
     assert err == ""
 
 
+@pytest.mark.parametrize("command", ["eval", "explain", "check"])
+def test_text_for_a_pipe_has_no_trailing_spaces(cli, command):
+    # Rich pads every row of a table to its width; in a file or a pipe that padding is
+    # noise (diffs, copies, golden files), so it is taken off every line
+    code, out, _ = cli(command, *WORKED[1:])
+    assert code == 0 and out.count("\n") > 5
+    assert [line for line in out.split("\n") if line != line.rstrip()] == []
+
+
 def test_worked_example_json(cli):
     code, out, _ = cli(*WORKED, "--json")
     assert code == 0

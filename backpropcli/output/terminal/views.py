@@ -78,7 +78,10 @@ def draw(renderable: RenderableType, stderr: bool = False) -> str:
     # crop=False: a line that must not wrap (an example command) may run past the edge,
     # where the terminal shows it on the next row and a copy still takes it whole
     target.print(Clean(renderable), crop=False)
-    return buffer.getvalue()
+    out = buffer.getvalue()
+    if not real.is_terminal:  # text for a file or a pipe: Rich's padding is no part of it
+        out = "\n".join(line.rstrip() for line in out.split("\n"))
+    return out
 
 
 def text(renderable: RenderableType, width: int | None = None) -> str:
