@@ -133,34 +133,27 @@ def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) ->
     if outcome.data is not None and not as_json:
         emit_bytes(outcome.data)
         return
-    if as_json and outcome.session is not None and tx is not None:
-        # A document is made after the save, so that the session's text (a large
-        # array's base64) and the document's are never in memory together; if making
-        # or writing it fails, the session goes back as it was.
+    if outcome.session is None or tx is None:
+        text = _output(outcome, as_json)
+        if outcome.commit is not None:
+            outcome.commit(lambda: emit(text))
+        elif text:
+            emit(text)
+    else:
+        # A view is drawn before the save, so that a view that fails leaves the session
+        # as it was; a document is made after it, so that the session's text (a large
+        # array's base64) and the document's are never in memory together, and the
+        # session goes back as it was if making the document fails.
+        made = None if as_json else _output(outcome, as_json)
         tx.save(outcome.session)
         try:
-            text = _output(outcome, as_json)
-        except BaseException:
-            tx.restore()
+            if made is None:
+                made = _output(outcome, as_json)
+            emit(made)
+        except BaseException as e:
+            if made is None or isinstance(e, OutputError):
+                tx.restore()
             raise
-        try:
-            emit(text)
-        except OutputError:
-            tx.restore()
-            raise
-        return
-    text = _output(outcome, as_json)
-    if outcome.session is not None and tx is not None:
-        tx.save(outcome.session)
-        try:
-            emit(text)
-        except OutputError:
-            tx.restore()
-            raise
-    elif outcome.commit is not None:
-        outcome.commit(lambda: emit(text))
-    elif text:
-        emit(text)
     if outcome.note and not as_json:
         say(outcome.note)
     if outcome.terminal_note and not as_json and is_terminal(sys.stdout):
