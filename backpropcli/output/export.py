@@ -205,15 +205,13 @@ class _Writer:
             for k, j in edges:
                 term = self.term(op, k, names, np.shape(self.values[i]),
                                  np.shape(self.values[j]))
+                d = self.names.gradient(j)
                 if j in have:
-                    d = self.names.gradient(j)
                     lines.append(f"{d} = {have[j]} + {term}"
                                  f"  # {self.names.value[j]} is used again: its gradients add up")
-                    have[j] = d
                 else:
-                    d = self.names.gradient(j)
                     lines.append(f"{d} = {term}")
-                    have[j] = d
+                have[j] = d
         self.have = have
         return lines
 
