@@ -11,6 +11,7 @@ from ..tasks import check as checking
 from ..tasks import explain as explaining
 from .results import (
     Program,
+    Renderable,
     _as,
     _open,
     _positive,
@@ -23,8 +24,6 @@ from .results import (
 if TYPE_CHECKING:
     import os
 
-    from rich.console import RenderableType
-
 
 class Check(_Shown, checking.Check):
     """A gradient check (tasks/check.py): `.passed`, `.rows` (each element's
@@ -33,8 +32,8 @@ class Check(_Shown, checking.Check):
 
     __slots__ = ()
 
-    def view(self, full: bool = False) -> RenderableType:
-        from ..output.terminal import views
+    def view(self, full: bool = False) -> Renderable:
+        from ..terminal import views
 
         return views.check_report(self, full)
 
@@ -46,8 +45,8 @@ class Explanation(_Shown, explaining.Explanation):
 
     __slots__ = ()
 
-    def view(self, full: bool = False) -> RenderableType:
-        from ..output.terminal import views
+    def view(self, full: bool = False) -> Renderable:
+        from ..terminal import views
 
         return views.explanation(self, full)
 

@@ -21,11 +21,14 @@ from ..tasks.point import Point
 from ..tasks.program import change, reopen, start, take_step
 
 if TYPE_CHECKING:
-    from rich.console import RenderableType
-
     from ..tasks import descend as descending
 
 Names = str | Iterable[str] | None  # "a,b" as on the command line, or ["a", "b"]
+
+
+# What a view is: a Rich renderable (rich.console.RenderableType: a ConsoleRenderable,
+# a RichCast or a str), named here without importing Rich, which only the views import.
+Renderable = Any
 
 
 class _Shown:
@@ -34,19 +37,19 @@ class _Shown:
 
     __slots__ = ()
 
-    def view(self, full: bool = False) -> RenderableType:
+    def view(self, full: bool = False) -> Renderable:
         raise NotImplementedError
 
-    def __rich__(self) -> RenderableType:
+    def __rich__(self) -> Renderable:
         return self.view()
 
     def __repr__(self) -> str:
-        from ..output.terminal import views  # Rich, only when something is shown
+        from ..terminal import views  # Rich, only when something is shown
 
         return views.text(self.view())
 
     def _repr_html_(self) -> str:
-        from ..output.terminal import views
+        from ..terminal import views
 
         return views.html(self.view())
 
@@ -137,10 +140,10 @@ class Result(_Shown):
 
         return history(self.run, self.settings)
 
-    def view(self, full: bool = False) -> RenderableType:
+    def view(self, full: bool = False) -> Renderable:
         """The tables the command line shows for this result (a Rich renderable);
         `full` shows every row and element, as --full does."""
-        from ..output.terminal import views  # Rich, only when a result is shown
+        from ..terminal import views  # Rich, only when a result is shown
 
         return views.result(self, full)
 

@@ -169,7 +169,7 @@ def _output(outcome: Outcome, as_json: bool) -> str | bytes:
         return visible(outcome.text)
     if outcome.view is None:
         return ""
-    from ..output.terminal import views
+    from ..terminal import views
 
     return views.draw(outcome.view())
 
@@ -216,7 +216,7 @@ class Group(_HelpIsAFlag, TyperGroup):
     """The root: its help page is drawn like every command's."""
 
     def format_help(self, ctx, formatter) -> None:
-        from ..output.terminal import views
+        from ..terminal import views
 
         commands = [(spec.name, spec.summary) for spec in SPECS]
         emit(views.draw(views.command_help(
@@ -229,7 +229,7 @@ class SpecCommand(_HelpIsAFlag, TyperCommand):
     shell completion offers its options (and files, where PROGRAM is expected)."""
 
     def format_help(self, ctx, formatter) -> None:
-        from ..output.terminal import views
+        from ..terminal import views
 
         spec = BY_NAME[self.name or ""]
         listed = [((f"-{o.short}, " if o.short else "") + f"--{o.name}"

@@ -64,7 +64,7 @@ def _same(a: dict, b: dict) -> bool:
 
 
 def _views():
-    from ..output.terminal import views  # Rich: only where something is drawn
+    from ..terminal import views  # Rich: only where something is drawn
 
     return views
 

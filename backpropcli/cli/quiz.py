@@ -58,7 +58,7 @@ def _ended(result: Result, line: CommandLine, every: bool = False) -> Outcome:
 
 
 def _views():
-    from ..output.terminal import quiz as views  # Rich: only where something is drawn
+    from ..terminal import quiz as views  # Rich: only where something is drawn
 
     return views
 

@@ -147,7 +147,7 @@ def say(message: str) -> None:
 
 
 def show_error(err: BackpropError) -> None:
-    from ..output.terminal import views
+    from ..terminal import views
 
     with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stderr.write(views.draw(views.error(err), stderr=True))
@@ -165,8 +165,8 @@ def progress(what: str, total: int, least: int = 200) -> Iterator:
     from rich.console import Group
     from rich.progress import Progress
 
-    from ..output.terminal import views
-    from ..output.terminal.lines import ProgressLine
+    from ..terminal import views
+    from ..terminal.lines import ProgressLine
 
     class Bar(Progress):
         # A line laid out for the terminal's width, where Rich's own columns would cut

@@ -6,8 +6,8 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ...core import fmt
-from ...tasks.check import FLOOR, Check, Row
+from ..core import fmt
+from ..tasks.check import FLOOR, Check, Row
 from .widgets import Col, fill, new_table, section
 
 

@@ -12,9 +12,9 @@ from typing import Any, Protocol
 
 from rich.console import Console, RenderableType
 
-from ...core.engine import Evaluation
-from ...tasks.descend import Run, Settings
-from ...tasks.point import Point
+from ..core.engine import Evaluation
+from ..tasks.descend import Run, Settings
+from ..tasks.point import Point
 from .check import check_report
 from .descend import descend_report
 from .evaluation import evaluation

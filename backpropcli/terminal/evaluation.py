@@ -11,11 +11,11 @@ import numpy as np
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ...core import fmt
-from ...core.engine import Evaluation
-from ...core.graph import CONST
-from ...core.ops import OPS
-from ..text import d
+from ..core import fmt
+from ..core.engine import Evaluation
+from ..core.graph import CONST
+from ..core.ops import OPS
+from ..output.text import d
 from .lines import Flow
 from .widgets import ROWS, SHAPE, TERMS, Col, fill, new_table, section, value_cell
 
@@ -90,7 +90,7 @@ def operand_values(ev: Evaluation, i: int) -> list[str]:
 def local_formula(ev: Evaluation, i: int, k: int) -> str:
     """∂node/∂operand k as a formula in the operands' names: "y" for f = x * y; a rule
     that passes back the arriving gradient names it ∂output/∂node."""
-    from ...tasks.explain import local_formula as formula
+    from ..tasks.explain import local_formula as formula
 
     return formula(ev.graph, i, k, upstream=d(ev.output.name, ev.graph.nodes[i].name))
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ...core import fmt
-from ...tasks.grading import RIGHT, SECOND, Graded, Result, Tally
-from ...tasks.quiz import Quiz
-from .. import hints, quiztext
+from ..core import fmt
+from ..output import hints, quiztext
+from ..tasks.grading import RIGHT, SECOND, Graded, Result, Tally
+from ..tasks.quiz import Quiz
 from .widgets import fill, new_table, section, value_cell
 
 STYLES = {RIGHT: "green", SECOND: "yellow"}
