@@ -3,13 +3,14 @@
 This is the only module that touches stdin, stdout, stderr and exit codes. stdout is
 data: with --json it holds exactly one document, errors included; views and plain text
 go to stdout without --json; errors, notes and progress go to stderr. A run reads its
-arguments (options.py), calls its command's handler (commands.py), and then, in this
+arguments (options.py), calls its command's handler (commands/), and then, in this
 order: draws the output to text, saves the session, writes the text. If the output
 cannot be written, the session is put back: a step happens and is reported, or neither.
 Rich is imported only when something is drawn, so `--json` runs stay quick.
 
 Exit codes: 0 done, 1 the mathematics failed, 2 the input was wrong (BackpropError
-carries its own); never a traceback.
+carries its own); never a traceback. An error names the API's parameters (lr); the
+command line says them as its options (--lr), here, where every error is reported.
 """
 
 from __future__ import annotations
@@ -19,18 +20,26 @@ import gc
 import io
 import os
 import sys
-from pathlib import Path
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ..core.errors import BackpropError, LimitError, OutputError, UnknownNames, UsageError
-from ..core.limits import max_bytes, max_elements
+from .. import api
+from ..api import (
+    BackpropError,
+    LimitError,
+    OutputError,
+    Spelling,
+    UnknownNames,
+    UsageError,
+    max_bytes,
+    max_elements,
+)
 from ..output import document
 from ..output.text import visible
-from ..tasks import session
 from . import options
-from .commands import BY_NAME, SPECS, Env, Outcome, Spec
+from .commands import BY_NAME, SPECS
+from .spec import Env, Outcome, Spec
 from .streams import (
     emit,
     emit_bytes,
@@ -56,29 +65,28 @@ def run(spec: Spec, args: list[str]) -> None:
         max_bytes(), max_elements()  # a bad BACKPROP_MAX_* is said at once, not when used
         line = options.split(args, spec.options, program=spec.program)
         env = Env(stdin_text, no_progress if as_json else progress,
-                  state=_state(line, spec), json=as_json)
+                  session=_session(line, spec), json=as_json)
         if spec.changes_session:
             if line.program in (None, "-"):
                 stdin_text()  # before the lock (see stdin_text)
-            with session.transaction(env.state,
-                                     lambda: say("waiting for another backprop command to "
-                                                 "finish with the session...")) as tx:
-                env.tx = tx
+            with env.session.change(lambda: say("waiting for another backprop command to "
+                                                "finish with the session...")) as tx:
                 outcome = spec.run(line, env)
                 _publish(outcome, as_json, tx)
         else:
             outcome = spec.run(line, env)
             _publish(outcome, as_json, None)
         if outcome.failure is not None:
+            spelled(outcome.failure)
             if not as_json:
                 show_error(outcome.failure)
             elif outcome.document is None:
                 fail(spec.name, True, outcome.failure)
             raise typer.Exit(outcome.failure.exit_code)
     except UnknownNames as err:
-        fail(spec.name, as_json, _meant(err, spec))
+        fail(spec.name, as_json, _meant(spelled(err), spec))
     except UsageError as err:
-        fail(spec.name, as_json, _elsewhere(err, args, spec))
+        fail(spec.name, as_json, _elsewhere(spelled(err), args, spec))
     except BackpropError as err:
         fail(spec.name, as_json, err)
     except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
@@ -92,13 +100,36 @@ def run(spec: Spec, args: list[str]) -> None:
             hint="this is a bug in backprop; please report it with the command"))
 
 
-def _state(line: options.CommandLine, spec: Spec) -> Path:
+def _session(line: options.CommandLine, spec: Spec) -> api.Session:
     """The session file; one found in a folder above is named, as git would."""
-    path = session.location(line.text("state"))
-    if path.is_absolute() and "state" not in line.options and not os.environ.get(session.ENV) \
+    found = api.Session(line.text("state"))
+    if found.path.is_absolute() and not found.named \
             and any(o.name == "state" for o in spec.options):
-        say(f"using the session {path}")
-    return path
+        say(f"using the session {found.path}")
+    return found
+
+
+class OptionSpelling(Spelling):
+    """The API's parameters as the command line's options: lr as --lr, y=VALUE as
+    --y VALUE (every option is named after its parameter, - for _)."""
+
+    where = "on the command line"
+
+    def param(self, name: str) -> str:
+        return "--" + name.replace("_", "-")
+
+    def give(self, name: str, value: str) -> str:
+        return f"{self.param(name)} {value}"
+
+
+OPTIONS = OptionSpelling()
+
+
+def spelled(err: BackpropError) -> BackpropError:
+    """The error with the parameters it names written as options: the one place where
+    the command line turns the API's words into its own."""
+    err.spelled(OPTIONS)
+    return err
 
 
 def _meant(err: UnknownNames, spec: Spec) -> BackpropError:
@@ -128,7 +159,7 @@ def _elsewhere(err: UsageError, args: list[str], spec: Spec) -> UsageError:
     return err
 
 
-def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) -> None:
+def _publish(outcome: Outcome, as_json: bool, tx) -> None:
     """Draw the output, save the session, write the output: both or neither."""
     if outcome.data is not None and not as_json:
         emit_bytes(outcome.data)
@@ -177,6 +208,7 @@ def _output(outcome: Outcome, as_json: bool) -> str | bytes:
 def fail(command: str, as_json: bool, err: BackpropError):
     """Report an error: one document on stdout with --json, a message on stderr without.
     If stdout cannot take the document, the message goes to stderr after all."""
+    spelled(err)
     if as_json and not isinstance(err, OutputError):
         try:
             emit(document.dumps(document.error_document(err, command)))
@@ -242,6 +274,10 @@ class SpecCommand(_HelpIsAFlag, TyperCommand):
         from typer._click.shell_completion import CompletionItem  # Typer's own Click
 
         spec = BY_NAME[self.name or ""]
+        before = ctx.args[-1] if ctx.args else ""
+        chosen = next((o for o in spec.options if o.choices and before == f"--{o.name}"), None)
+        if chosen is not None:  # --format <Tab>: the values the option takes
+            return [CompletionItem(c) for c in chosen.choices if c.startswith(incomplete)]
         if incomplete.startswith("-"):
             flags = [(f"--{o.name}", o.help) for o in spec.options if o.name != "NAME"]
             flags.append(("--help", HELP[1]))

@@ -11,8 +11,15 @@ import sys
 import time
 from collections.abc import Iterator
 
-from ..core.errors import BackpropError, LimitError, OutputError, UsageError
-from ..core.limits import BYTES_ENV, max_bytes, size_text
+from ..api import (
+    BYTES_ENV,
+    BackpropError,
+    LimitError,
+    OutputError,
+    UsageError,
+    max_bytes,
+    size_text,
+)
 from ..output.text import visible
 
 _STDIN: list = []  # what stdin held, once read: a run reads it at most once

@@ -20,6 +20,9 @@ import numpy as np
 
 from .graph import Value
 
+LR = 0.1  # the learning rate of a step, a descent and the quiz's step questions by default
+STEPS = 1000  # a descent's steps at most, by default
+
 OPTIMIZERS = ("sgd", "momentum", "adam")
 SCHEDULES = ("constant", "linear")
 

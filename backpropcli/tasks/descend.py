@@ -21,9 +21,9 @@ import numpy as np
 
 from ..core import fmt
 from ..core.compiled import Compiled
-from ..core.errors import MathError
+from ..core.errors import MathError, param
 from ..core.graph import Graph, Value
-from ..core.optim import OPTIMIZERS, SCHEDULES, Optimizer
+from ..core.optim import LR, OPTIMIZERS, SCHEDULES, STEPS, Optimizer
 from ..core.optim import learning_rate as scheduled
 from .trace import LIMIT, Point, Trace
 
@@ -33,8 +33,8 @@ __all__ = ["LIMIT", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop", "Stopp
 
 @dataclass(frozen=True)
 class Settings:
-    lr: float = 0.1
-    steps: int = 1000
+    lr: float = LR
+    steps: int = STEPS
     optimizer: str = "sgd"
     schedule: str = "constant"
     tol: float = 0.0  # stop when |value change| < tol (0: never)
@@ -285,7 +285,7 @@ def failure(result: Run, settings: Settings, data: dict | None = None) -> MathEr
         return None
     return MathError(
         f"the descent diverged: {result.reason}",
-        hint=f"try a smaller --lr (say {fmt.number(settings.lr / 10)}); the session "
+        hint=f"try a smaller {param('lr')} (say {fmt.number(settings.lr / 10)}); the session "
              f"keeps the best point, from step {result.best_step}",
         data=data)
 

@@ -25,14 +25,14 @@ def _has_arrays(ev: Evaluation) -> bool:
 
 
 def evaluation(ev: Evaluation, params: Sequence[str], full: bool = False,
-               state: str | None = None) -> RenderableType:
-    """The eval tables; `state` is the session file given with --state, which the
-    suggested next command then names too."""
+               state: str | None = None, next_step: bool = True) -> RenderableType:
+    """The eval tables; `next_step`: the command to run next (`backprop step`), naming
+    `state`, the session file given with --state."""
     return Group(
         forward_table(ev, full),
         local_table(ev, full),
         backward_table(ev, full),
-        summary(ev, params, full, state),
+        summary(ev, params, full, state, next_step),
     )
 
 
@@ -152,7 +152,7 @@ def backward_table(ev: Evaluation, full: bool = False) -> RenderableType:
 
 
 def summary(ev: Evaluation, params: Sequence[str], full: bool = False,
-            state: str | None = None) -> RenderableType:
+            state: str | None = None, next_step: bool = True) -> RenderableType:
     out = ev.output.name
     grads = ev.gradients()
     parts: list[RenderableType] = []
@@ -175,7 +175,7 @@ def summary(ev: Evaluation, params: Sequence[str], full: bool = False,
             table, list(grads.items()),
             lambda item: (Text(item[0]), fmt.shape(np.shape(item[1])), value_cell(item[1], full)),
             full, "inputs")))
-    if params:
+    if params and next_step:
         moved = ", ".join(params) if len(params) <= 8 else ", ".join(params[:8]) + ", …"
         again = "backprop step --lr 0.1" + (f" --state {shlex.quote(state)}" if state else "")
         # the command is never wrapped: it copies as one line

@@ -59,9 +59,9 @@ def pinned(renderable) -> str:
 def evaluation(sample: str):
     from backpropcli.core.engine import evaluate
     from backpropcli.tasks import program
-    from backpropcli.tasks.program import program_source
+    from backpropcli.tasks.program import read_program
 
-    text, base = program_source(str(SAMPLES / sample))
+    text, base = read_program(str(SAMPLES / sample))
     graph, point = program.start(text, {}, base=base)
     return evaluate(graph, point.inputs), point
 

@@ -34,3 +34,50 @@ def test_every_package_but_the_cli_and_the_views_is_kept_from_rich_and_typer():
 
 def test_every_package_is_a_layer():
     assert set(contract("Layers")["layers"]) == packages() - {"backpropcli.schemas"}
+
+
+def test_no_module_imports_itself_round_a_cycle():
+    """Every import, at the top or inside a function, points one way: no two modules
+    import each other, directly or through others (Tarjan's strongly connected
+    components over the import graph, without recursion)."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("backpropcli")
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    cycles = []
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, 0)]
+        while work:
+            node, i = work.pop()
+            if i == 0:
+                index[node] = low[node] = len(index)
+                stack.append(node)
+                on_stack.add(node)
+            nexts = edges.get(node, [])
+            if i < len(nexts):
+                work.append((node, i + 1))
+                child = nexts[i]
+                if child not in index:
+                    work.append((child, 0))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    top = stack.pop()
+                    on_stack.discard(top)
+                    component.append(top)
+                    if top == node:
+                        break
+                if len(component) > 1:
+                    cycles.append(sorted(component))
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+    assert not cycles, f"modules that import each other: {cycles}"

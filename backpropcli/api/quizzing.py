@@ -1,0 +1,287 @@
+"""The quiz: its sheet of questions (sheet), the grading of a sheet of answers (grade),
+and the asking of the questions one at a time (quiz), on a program, a made-up problem
+(`random`), a session, or the program a sheet of answers carries."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..core.errors import BackpropError, UsageError, ValueProblem, param
+from ..output import hints
+from ..output import quiztext as words
+from ..tasks import grading, problems
+from ..tasks import quiz as quizzing
+from ..tasks.answers import NotANumber, agrees, fits, read_answer, wrong_elements
+from ..tasks.files import expand, read_text
+from ..tasks.grading import AnswerSheet, Graded
+from ..tasks.point import Point
+from ..tasks.quiz import Problem, Question, Quiz
+from . import checks
+from .evaluating import evaluate
+from .results import Renderable, Result, Shown, shown_as
+from .source import merged
+
+if TYPE_CHECKING:
+    from .source import Program
+
+__all__ = ["Grades", "Sheet", "grade", "quiz", "sheet"]
+
+
+class Sheet(Shown, Quiz):
+    """The questions of a quiz, with their right answers (`.questions[k].right`), shown
+    as `backprop quiz --sheet` writes them (never the answers)."""
+
+    __slots__ = ()
+
+    def view(self, full: bool = False) -> Renderable:
+        from ..terminal import views
+
+        return views.sheet_view(self, full)
+
+
+class Grades(Shown, grading.Result):
+    """A quiz graded: `.score`, `.graded` (each question, its tries, its verdict),
+    `.all_right`, `.by_kind()`, `.by_node()`, `.practice()`; shown as the quiz's end."""
+
+    __slots__ = ()
+
+    def failure(self) -> BackpropError | None:
+        """Questions not all right, as the error (exit code 1) the command line ends
+        with."""
+        return grading.failure(self)
+
+    def view(self, full: bool = False) -> Renderable:
+        from ..terminal import views
+
+        return views.results_view(self, True, full)
+
+
+def _make(program: Program | None, values: Mapping[str, object], *, ask, lr, tol, random,
+          level, seed, output, params, freeze, base,
+          answers: AnswerSheet | None = None) -> Quiz:
+    """The quiz on the program, a made-up problem or a sheet's own program, with its
+    settings (a sheet's own where not given)."""
+    typed_lr, lr = lr, None if lr is None else checks.positive(lr, "lr")
+    tol = None if tol is None else checks.positive(tol, "tol")
+    random = checks.flag(random, "random")
+    if random and program is not None:
+        raise UsageError(f"{param('random')} makes up a problem: give it, or PROGRAM, not both")
+    if random and values:
+        raise UsageError(f"{param('random')} makes up its own values, not {', '.join(values)}")
+    if level is not None and not random:
+        raise UsageError(f"{param('level')} is the made-up problem's: add {param('random')}")
+    opened = dict(program=program, values=values, random=random, level=level, seed=seed,
+                  output=output, params=params, freeze=freeze, base=base)
+    if answers is None:
+        result, problem = _open(**opened)
+        kinds = quizzing.kinds_of(ask, lr)
+        return quizzing.make(result.evaluation, result.point, kinds, lr,
+                             tol or quizzing.TOL, problem)
+    result, problem = _open_sheet(answers, **opened)
+    if lr is not None and answers.lr is not None and lr != answers.lr:
+        raise UsageError(f"{param('lr')} {typed_lr}: the answers are for lr = {answers.lr}")
+    lr = lr if lr is not None else answers.lr
+    kinds = quizzing.kinds_of(ask, None) if ask is not None else \
+        answers.kinds or grading.asked_kinds(answers.answers) or quizzing.DEFAULT_KINDS
+    return quizzing.make(result.evaluation, result.point, kinds, lr,
+                         tol or answers.tol or quizzing.TOL, problem)
+
+
+def _open(*, program, values, random, level, seed, output, params,
+          freeze, base) -> tuple[Result, Problem | None]:
+    if random:
+        problem = problems.make_problem(
+            problems.LEVEL if level is None else checks.whole(level, "level"),
+            None if seed is None else checks.seed(seed))
+        return evaluate(problem.program, problem.values, output=output, params=params,
+                        freeze=freeze), problem
+    if program is None:
+        raise UsageError("a quiz is on a program: give one, or random=True")
+    return evaluate(program, values, seed=seed, base=base, output=output, params=params,
+                    freeze=freeze), None
+
+
+def _open_sheet(answers: AnswerSheet, **opened) -> tuple[Result, Problem | None]:
+    """A sheet that carries its point is graded there (a program or a made-up problem,
+    if given too, must make the same point); a bare sheet of answers is for the program
+    given."""
+    if answers.point is None:
+        return _open(**opened)
+    if opened["values"] and opened["program"] is None:
+        raise UsageError(f"{param(next(iter(opened['values'])))}: the answers are for the "
+                         "values their document holds", hint="leave the values out")
+    result = evaluate(answers.point, output=opened["output"])
+    if opened["program"] is not None or opened["random"]:
+        mine, _ = _open(**opened)
+        if not _same(mine.point, result.point):
+            raise ValueProblem("the answers are for another problem: "
+                               f"{_short(result.point.program)} at its own values",
+                               hint="leave out PROGRAM (the sheet says what it is for), or "
+                                    "give the same program and values")
+    level, seed = answers.problem.get("level"), answers.problem.get("seed")
+    problem = None
+    if isinstance(level, int) and isinstance(seed, int):
+        problem = Problem(level, seed, result.point.program, dict(result.point.inputs))
+    return result, problem
+
+
+def _same(a: Point, b: Point) -> bool:
+    return a.program.strip() == b.program.strip() and a.inputs.keys() == b.inputs.keys() \
+        and all(np.array_equal(a.inputs[k], b.inputs[k]) for k in a.inputs)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return repr(text if len(text) <= 40 else text[:37] + "...")
+
+
+_COMMON = """
+    The quiz is on `program` (as for evaluate(), with `values`, `seed`, `output`,
+    `params`, `freeze`, `base`), or with `random` on a made-up problem of `level` 1 (one
+    gate) to 5 (a vector layer; default 2) drawn from `seed`. `ask` chooses the kinds of
+    questions, "value,local,grad,step" or some of them (default "local,grad", and step
+    with `lr`); `lr` (default 0.1) is the step questions' learning rate, `tol` how close
+    a right answer is: |answer − right| ≤ tol·max(1, |right|) (default 1e-3). A bad
+    argument raises BackpropError."""
+
+
+def sheet(program: Program | None = None, values: Mapping[str, object] | None = None, /, *,
+          ask: str | None = None, lr: float | None = None, tol: float | None = None,
+          random: bool = False, level: int | None = None, seed: int | None = None,
+          output: str | None = None, params: checks.Names = None, freeze: checks.Names = None,
+          base: str | os.PathLike[str] | None = None, **inputs: object) -> Sheet:
+    return shown_as(Sheet, _make(program, merged(values, inputs), ask=ask, lr=lr, tol=tol,
+                                 random=random, level=level, seed=seed, output=output,
+                                 params=params, freeze=freeze, base=base))
+
+
+sheet.__doc__ = ("The questions of a quiz, in the order a person works (each node's value, "
+                 "each local gradient, each gradient from the output down, each param's new "
+                 "value after a step), with their right answers." + _COMMON)
+
+
+def grade(answers: str | os.PathLike[str] | Mapping[str, object],
+          program: Program | None = None, values: Mapping[str, object] | None = None, /, *,
+          origin: str | None = None, ask: str | None = None, lr: float | None = None,
+          tol: float | None = None, random: bool = False, level: int | None = None,
+          seed: int | None = None, output: str | None = None, params: checks.Names = None,
+          freeze: checks.Names = None, base: str | os.PathLike[str] | None = None,
+          session: Program | None = None, **inputs: object) -> Grades:
+    sheet_of, origin = _answers(answers, origin)
+    if program is None and not random and sheet_of.point is None:
+        if session is None:
+            raise UsageError("the answers do not say what they are for: give the program",
+                             hint="or grade a sheet that sheet() made (it carries its "
+                                  "program)")
+        program = session
+    made = _make(program, merged(values, inputs), ask=ask, lr=lr, tol=tol, random=random,
+                 level=level, seed=seed, output=output, params=params, freeze=freeze,
+                 base=base, answers=sheet_of)
+    return shown_as(Grades, grading.grade(made, grading.read_answers(made, sheet_of, origin)))
+
+
+grade.__doc__ = ("Grade a sheet of answers: `answers` is its JSON text, a path to its file "
+                 "(a pathlib.Path) or its dict, {\"answers\": {\"grad:x\": -4, ...}}, maybe a "
+                 "whole sheet that sheet() made and --json wrote, filled in (which says its "
+                 "own program, values and settings); `origin` names it in errors. A bare "
+                 "sheet of answers is for `program`, else for `session` (a Session)."
+                 + _COMMON)
+
+
+def _answers(answers: object, origin: str | None) -> tuple[AnswerSheet, str]:
+    import json
+
+    if isinstance(answers, os.PathLike):
+        path = os.fspath(answers)
+        text = read_text(expand(path), f"{param('answers')} ")
+        return grading.read_answer_sheet(text, origin or path), origin or path
+    if isinstance(answers, Mapping):
+        answers = json.dumps(answers, default=lambda v: np.asarray(v).tolist())
+    if not isinstance(answers, str):
+        raise UsageError(f"answers are JSON text, a path or a dict, not "
+                         f"{type(answers).__name__}")
+    return grading.read_answer_sheet(answers, origin or "the answers"), origin or "the answers"
+
+
+def quiz(program: Program | None = None, values: Mapping[str, object] | None = None, /, *,
+         write: Callable[[str], None], read: Callable[[], str | None], echo: bool = False,
+         ask: str | None = None, lr: float | None = None, tol: float | None = None,
+         random: bool = False, level: int | None = None, seed: int | None = None,
+         output: str | None = None, params: checks.Names = None, freeze: checks.Names = None,
+         base: str | os.PathLike[str] | None = None, **inputs: object) -> Grades:
+    made = _make(program, merged(values, inputs), ask=ask, lr=lr, tol=tol, random=random,
+                 level=level, seed=seed, output=output, params=params, freeze=freeze,
+                 base=base)
+    return shown_as(Grades, _converse(made, write, read, echo))
+
+
+quiz.__doc__ = ("Ask the questions one at a time: `write(text)` says each, `read()` gives "
+                "the next line of answer (None at the end of input, which stops the quiz "
+                "with the questions left unanswered); `echo` writes each answer after its "
+                "prompt (answers from a pipe). A wrong answer gets a hint and one more try, "
+                "a second the right answer and its derivation." + _COMMON)
+
+
+def _converse(made: Quiz, write, read, echo: bool) -> grading.Result:
+    """Ask every question in order; stop at the end of input with the score so far."""
+    problem = words.problem_line(made)
+    write(f"Quiz: {words.program_line(made.point.program)}\n  {words.point_line(made)}\n"
+          + (f"  {problem}\n" if problem else "") + f"{words.asking(made)}\n{words.INTRO}\n")
+    graded: list[Graded] = []
+    kind = None
+    for k, q in enumerate(made.questions):
+        if q.kind != kind:
+            kind = q.kind
+            write(f"\n{words.kind_title(made, kind)}\n")
+        write(f"[{k + 1}/{len(made.questions)}] {words.context(made, q, made.known(k))}\n")
+        tries, ended = _ask(made, q, write, read, echo)
+        graded.append(Graded(q, tries, grading.verdict(q, tries, made.tol)))
+        if ended:
+            write("(end of input: the questions left count as not answered)\n\n")
+            graded += [Graded(rest, (), grading.UNANSWERED) for rest in made.questions[k + 1:]]
+            return grading.Result(made, tuple(graded), stopped=True)
+    write("\n")
+    return grading.Result(made, tuple(graded))
+
+
+def _ask(made: Quiz, q: Question, write, read, echo: bool) -> tuple[tuple, bool]:
+    """One question: up to two tries, a hint after the first wrong one, the right answer
+    and its derivation after the second. An answer that is not a number is asked again
+    and not counted; one of the wrong shape is a wrong try (from a pipe, the next line
+    is meant for the next try). Returns the tries and whether input ended."""
+    tries: list = []
+    while len(tries) < quizzing.TRIES:
+        write(f"  {words.symbol(made, q)} = ")
+        text = read()
+        if text is None:
+            write("\n")
+            return tuple(tries), True
+        if echo:
+            write(text + "\n")
+        try:
+            answer = read_answer(text)
+        except NotANumber as e:  # asked again, not counted as a try
+            write(f"  {e.message}\n")
+            continue
+        tries.append(answer)
+        write(f"  {_feedback(made, q, answer, len(tries))}\n")
+        if agrees(answer, q.right, made.tol):
+            break
+    return tuple(tries), False
+
+
+def _feedback(made: Quiz, q: Question, answer, tried: int) -> str:
+    if agrees(answer, q.right, made.tol):
+        return "right" if tried == 1 else "right, on the second try"
+    if not fits(answer, q.right):  # a try all the same: a typed answer goes on
+        said = f"not right: {words.shape_text(made, q)}"
+    else:
+        off = words.off_text(wrong_elements(answer, q.right, made.tol))
+        said = f"not right ({off})" if off else "not right"
+    if tried < quizzing.TRIES:
+        return f"{said}. Hint: {hints.hint(made, q)}. One more try:"
+    return f"{said}. {hints.derivation(made, q)}"
