@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from backpropcli.cli import options
 from backpropcli.api.checks import names, positive, whole
+from backpropcli.cli import options
 from backpropcli.cli.app import OPTIONS
 from backpropcli.cli.options import split
 from backpropcli.core.errors import UsageError
@@ -124,7 +124,7 @@ def test_names():
     assert names(None, "params") is None
     assert names("a,b", "params") == ["a", "b"]
     assert names(" a , ,b,", "params") == ["a", "b"]
-    with pytest.raises(UsageError, match="^freeze: '1b' is not a name") as e:
+    with pytest.raises(UsageError, match=r"^freeze: '1b' is not a name") as e:
         names("a,1b", "freeze")
     e.value.spelled(OPTIONS)
     assert e.value.message == "--freeze: '1b' is not a name"
@@ -133,11 +133,11 @@ def test_names():
 def test_whole_and_positive():
     assert whole("3", "seed") == 3 and whole("-2", "seed") == -2
     for bad in ("3.5", "x", ""):
-        with pytest.raises(UsageError, match="^seed takes a whole number"):
+        with pytest.raises(UsageError, match=r"^seed takes a whole number"):
             whole(bad, "seed")
     assert positive("0.1", "lr") == 0.1 and positive("1e-3", "lr") == 0.001
     for bad in ("0", "-1", "inf", "nan", "x"):
-        with pytest.raises(UsageError, match="^lr ") as e:
+        with pytest.raises(UsageError, match=r"^lr ") as e:
             positive(bad, "lr")
         e.value.spelled(OPTIONS)
         assert e.value.message.startswith("--lr ")

@@ -36,18 +36,14 @@ def test_every_package_is_a_layer():
     assert set(contract("Layers")["layers"]) == packages() - {"backpropcli.schemas"}
 
 
-def test_no_module_imports_itself_round_a_cycle():
-    """Every import, at the top or inside a function, points one way: no two modules
-    import each other, directly or through others (Tarjan's strongly connected
-    components over the import graph, without recursion)."""
-    grimp = pytest.importorskip("grimp")
-    graph = grimp.build_graph("backpropcli")
-    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+def cycles(edges: dict[str, list[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's, without
+    recursion): each a set of modules that import each other, directly or not."""
     index: dict[str, int] = {}
     low: dict[str, int] = {}
     stack: list[str] = []
     on_stack: set[str] = set()
-    cycles = []
+    found = []
     for root in sorted(edges):
         if root in index:
             continue
@@ -68,16 +64,31 @@ def test_no_module_imports_itself_round_a_cycle():
                     low[node] = min(low[node], index[child])
                 continue
             if low[node] == index[node]:
-                component = []
-                while True:
-                    top = stack.pop()
-                    on_stack.discard(top)
-                    component.append(top)
-                    if top == node:
-                        break
-                if len(component) > 1:
-                    cycles.append(sorted(component))
+                found.append(_pop_component(stack, on_stack, node))
             if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-    assert not cycles, f"modules that import each other: {cycles}"
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+    return [sorted(c) for c in found if len(c) > 1]
+
+
+def _pop_component(stack: list[str], on_stack: set[str], node: str) -> list[str]:
+    component = []
+    while True:
+        top = stack.pop()
+        on_stack.discard(top)
+        component.append(top)
+        if top == node:
+            return component
+
+
+def test_cycles_are_found():
+    assert cycles({"a": ["b"], "b": ["c"], "c": ["a"], "d": ["a"]}) == [["a", "b", "c"]]
+    assert cycles({"a": ["b"], "b": []}) == []
+
+
+def test_no_module_imports_itself_round_a_cycle():
+    """Every import, at the top or inside a function, points one way: no two modules
+    import each other, directly or through others."""
+    grimp = pytest.importorskip("grimp")
+    graph = grimp.build_graph("backpropcli")
+    edges = {m: sorted(graph.find_modules_directly_imported_by(m)) for m in graph.modules}
+    assert not cycles(edges), f"modules that import each other: {cycles(edges)}"
