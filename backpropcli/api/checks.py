@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable
+from typing import Any
 
 import numpy as np
 
@@ -27,7 +28,7 @@ def _said(value: object) -> str:
     return text if len(text) <= 24 else text[:20] + "…"
 
 
-def positive(value: object, name: str) -> float:
+def positive(value: Any, name: str) -> float:
     """A finite number above 0: a learning rate, a tolerance, a step of differences."""
     try:
         number = float(value) if not isinstance(value, bool) else math.nan

@@ -43,7 +43,7 @@ class Sheet(Shown, Quiz):
         return views.sheet_view(self, full)
 
 
-class Grades(Shown, grading.Result):
+class Grades(Shown, grading.QuizResult):
     """A quiz graded: `.score`, `.graded` (each question, its tries, its verdict),
     `.all_right`, `.by_kind()`, `.by_node()`, `.practice()`; shown as the quiz's end."""
 
@@ -226,7 +226,7 @@ quiz.__doc__ = ("Ask the questions one at a time: `write(text)` says each, `read
                 "a second the right answer and its derivation." + _COMMON)
 
 
-def _converse(made: Quiz, write, read, echo: bool) -> grading.Result:
+def _converse(made: Quiz, write, read, echo: bool) -> grading.QuizResult:
     """Ask every question in order; stop at the end of input with the score so far."""
     problem = words.problem_line(made)
     write(f"Quiz: {words.program_line(made.point.program)}\n  {words.point_line(made)}\n"
@@ -243,9 +243,9 @@ def _converse(made: Quiz, write, read, echo: bool) -> grading.Result:
         if ended:
             write("(end of input: the questions left count as not answered)\n\n")
             graded += [Graded(rest, (), grading.UNANSWERED) for rest in made.questions[k + 1:]]
-            return grading.Result(made, tuple(graded), stopped=True)
+            return grading.QuizResult(made, tuple(graded), stopped=True)
     write("\n")
-    return grading.Result(made, tuple(graded))
+    return grading.QuizResult(made, tuple(graded))
 
 
 def _ask(made: Quiz, q: Question, write, read, echo: bool) -> tuple[tuple, bool]:

@@ -77,7 +77,8 @@ def open_program(program: object, values: Mapping[str, object] | None = None, *,
         return reopen(program, params, freeze, values, output)
     if isinstance(program, (os.PathLike, Typed)):
         typed = isinstance(program, Typed)
-        text, found = read_program(program.text if typed else os.fspath(program), typed)
+        arg = program.text if isinstance(program, Typed) else os.fspath(program)
+        text, found = read_program(arg, typed)
         program, base = text, base if base is not None else found
     if not isinstance(program, str):
         raise UsageError(f"a program is its text, a path (pathlib.Path) to its file, or a "

@@ -29,7 +29,6 @@ from ..api import (
     BackpropError,
     LimitError,
     OutputError,
-    Spelling,
     UnknownNames,
     UsageError,
     max_bytes,
@@ -40,6 +39,7 @@ from ..output.text import visible
 from . import options
 from .commands import BY_NAME, SPECS
 from .spec import Env, Outcome, Spec
+from .spelling import spelled
 from .streams import (
     emit,
     emit_bytes,
@@ -107,29 +107,6 @@ def _session(line: options.CommandLine, spec: Spec) -> api.Session:
             and any(o.name == "state" for o in spec.options):
         say(f"using the session {found.path}")
     return found
-
-
-class OptionSpelling(Spelling):
-    """The API's parameters as the command line's options: lr as --lr, y=VALUE as
-    --y VALUE (every option is named after its parameter, - for _)."""
-
-    where = "on the command line"
-
-    def param(self, name: str) -> str:
-        return "--" + name.replace("_", "-")
-
-    def give(self, name: str, value: str) -> str:
-        return f"{self.param(name)} {value}"
-
-
-OPTIONS = OptionSpelling()
-
-
-def spelled(err: BackpropError) -> BackpropError:
-    """The error with the parameters it names written as options: the one place where
-    the command line turns the API's words into its own."""
-    err.spelled(OPTIONS)
-    return err
 
 
 def _meant(err: UnknownNames, spec: Spec) -> BackpropError:

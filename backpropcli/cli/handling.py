@@ -5,13 +5,15 @@ where something is drawn."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import api
 from ..api import UsageError
 from .options import CommandLine
 from .spec import Env
 
 
-def program(line: CommandLine, env: Env, stdin_document: bool = True) -> object:
+def program(line: CommandLine, env: Env, stdin_document: bool = True) -> Any:
     """What a program command works on: PROGRAM (text, file, or - for stdin), else the
     document on stdin, else the session (locked, for a command that changes it)."""
     if line.program == "-":
@@ -28,7 +30,7 @@ def program(line: CommandLine, env: Env, stdin_document: bool = True) -> object:
     return env.session
 
 
-def options(line: CommandLine, *names: str) -> dict[str, object]:
+def options(line: CommandLine, *names: str) -> dict[str, Any]:
     """The options given, as typed, for the API's keywords of the same names (the API
     reads and checks them); those not given are left to the API's defaults."""
     return {n.replace("-", "_"): line.options[n] for n in names if n in line.options}

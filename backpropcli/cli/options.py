@@ -18,7 +18,8 @@ from typing import NamedTuple
 from ..api import LR as DEFAULT_LR
 from ..api import STEPS as DEFAULT_STEPS
 from ..api import UsageError
-from ..output.formats import EXPLAIN, EXPORT, GRAPH, PLOT, Registry
+from ..output.formats import EXPLAIN, GRAPH, PLOT, Registry
+from ..output.formats import EXPORT as TARGETS
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -81,7 +82,7 @@ GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about
 HISTORY_FULL = Option("full", None, "show every entry")
 
 # export
-TO = Option("to", "NAME", EXPORT.helped(), choices=EXPORT.names)
+TO = Option("to", "NAME", TARGETS.helped(), choices=TARGETS.names)
 DESCEND = Option("descend", None, "the script also runs the descent (--lr, --steps, "
                  "--optimizer, --schedule, --ascend, --watch as for `backprop descend`) and "
                  "prints its final point")

@@ -25,7 +25,7 @@ from ..core.errors import MathError, param
 from ..core.graph import Graph, Value
 from ..core.optim import LR, OPTIMIZERS, SCHEDULES, STEPS, Optimizer
 from ..core.optim import learning_rate as scheduled
-from .trace import LIMIT, Point, Trace
+from .trace import LIMIT, Trace, TraceEntry
 
 __all__ = ["LIMIT", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop", "Stopping", "Trace",
            "run"]
@@ -216,7 +216,7 @@ def run(
             best = rules.improved
             if best:
                 best_xs = list(xs)
-            point = Point(k, total, rules.change, tuple(map(_mean, extra)))
+            point = TraceEntry(k, total, rules.change, tuple(map(_mean, extra)))
             trace.add(point, best)
             if history is not trace:
                 history.add(point, best)

@@ -7,8 +7,8 @@ import pytest
 
 from backpropcli.api.checks import names, positive, whole
 from backpropcli.cli import options
-from backpropcli.cli.app import OPTIONS
 from backpropcli.cli.options import split
+from backpropcli.cli.spelling import OPTIONS
 from backpropcli.core.errors import UsageError
 from backpropcli.tasks.program import read_program
 

@@ -230,7 +230,7 @@ def test_svg_without_graphviz_says_how_to_install_it():
     err = caught.value
     assert err.exit_code == 2
     assert "format=dot" in err.hint  # the API's words; the command line's:
-    from backpropcli.cli.app import OPTIONS
+    from backpropcli.cli.spelling import OPTIONS
 
     err.spelled(OPTIONS)
     said = err.message + " " + err.hint

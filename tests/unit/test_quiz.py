@@ -183,7 +183,7 @@ def test_two_tries():
     assert grading.verdict(q, (), quiz.tol) == grading.UNANSWERED
     right = [grading.Graded(q, (np.float64(2), np.float64(5)), grading.SECOND)
              for q in quiz.questions]
-    result = grading.Result(quiz, tuple(right))
+    result = grading.QuizResult(quiz, tuple(right))
     assert result.all_right and grading.failure(result) is None  # the second try counts
     assert result.practice().topic == "local" and result.practice().op == "mul"
 

@@ -7,6 +7,7 @@ code 1). The session is read, never changed."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ... import api
 from ...api import UsageError
@@ -41,7 +42,7 @@ def run_quiz(line: CommandLine, env: Env) -> Outcome:
     return _ended(graded, line)
 
 
-def _program(line: CommandLine, env: Env, random: bool) -> object:
+def _program(line: CommandLine, env: Env, random: bool) -> Any:
     """PROGRAM, else (with no made-up problem) the session, read and left as it is."""
     if line.program is not None:
         return program(line, env, stdin_document=False)
