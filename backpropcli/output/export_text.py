@@ -82,11 +82,11 @@ def descend(xs, data):
         score = -total if ASCEND else total
         if best is None or score < best:
             best, best_step, best_xs = score, k, xs
-        entry = {"step": k, "value": total, "lr": learning_rate(k - 1) if k else None,
-                 "change": None if previous is None else total - previous}
-        entry.update((name, float(np.mean(plain(w))))
-                     for name, w in zip(WATCH, watched))
-        history.append(entry)
+        # the watched values under a key of their own: a node may be named "step"
+        history.append({"step": k, "value": total, "lr": learning_rate(k - 1) if k else None,
+                        "change": None if previous is None else total - previous,
+                        "watched": {name: float(np.mean(plain(w)))
+                                    for name, w in zip(WATCH, watched)}})
         previous = total
         final = (value, grads)
         if k == STEPS:
