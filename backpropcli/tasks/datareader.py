@@ -233,7 +233,8 @@ def from_npy(f: BinaryIO, path: Path,
             shape, _, dtype = fmt.read_array_header_1_0(f)
         else:
             shape, _, dtype = fmt.read_array_header_2_0(f)
-    except (ValueError, OSError, SyntaxError, TypeError, OverflowError) as e:
+    except Exception as e:  # numpy parses a hostile header with ast and tokenize: what
+        # they raise (TokenError, SyntaxError, KeyError, ...) is no closed list
         raise DataFileError(f"{path} is not a numeric .npy file ({_first_line(e)})", path,
                             hint="save one with numpy.save; an .npz archive is not "
                                  "read") from None
@@ -248,10 +249,11 @@ def from_npy(f: BinaryIO, path: Path,
     f.seek(0)
     try:
         data = fmt.read_array(f, allow_pickle=False)
-    except (ValueError, OSError) as e:
+    except Exception as e:  # as above: whatever numpy raises, the file is the cause
         raise DataFileError(f"{path} is not a numeric .npy file ({_first_line(e)})",
                             path) from None
-    return checked(np.asarray(data, dtype=float), f"{path}")
+    with np.errstate(all="ignore"):  # a long double past float64 is inf: said by checked
+        return checked(np.asarray(data, dtype=float), f"{path}")
 
 
 def _first_line(e: BaseException) -> str:
