@@ -20,6 +20,7 @@ import gc
 import io
 import os
 import sys
+import warnings
 
 import typer
 from typer.core import TyperCommand, TyperGroup
@@ -34,7 +35,7 @@ from ..api import (
     max_bytes,
     max_elements,
 )
-from ..output import document
+from ..output import document, screen
 from ..output.text import visible
 from . import options
 from .commands import BY_NAME, SPECS
@@ -44,6 +45,7 @@ from .streams import (
     emit,
     emit_bytes,
     forget_stdin,
+    hold_standard_descriptors,
     is_terminal,
     no_progress,
     progress,
@@ -58,7 +60,17 @@ from .streams import (
 
 def run(spec: Spec, args: list[str]) -> None:
     """Run a command on its arguments; a BackpropError becomes a message (or document)
-    and its exit code."""
+    and its exit code.
+
+    No Python warning reaches the terminal: numpy's RuntimeWarnings (an overflow in
+    exp, a descent diverging) are lines with site-packages paths that tell a user
+    nothing; a value that is not finite is found and said by the tool itself."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _run(spec, args)
+
+
+def _run(spec: Spec, args: list[str]) -> None:
     as_json = "--json" in args  # known before reading the rest, for its errors
     forget_stdin()
     try:
@@ -188,7 +200,7 @@ def fail(command: str, as_json: bool, err: BackpropError):
     spelled(err)
     if as_json and not isinstance(err, OutputError):
         try:
-            emit(document.dumps(document.error_document(err, command)))
+            emit(document.dumps_bytes(document.error_document(err, command)))
             raise typer.Exit(err.exit_code)
         except OutputError as failed:
             show_error(failed)
@@ -352,12 +364,16 @@ for _spec in SPECS:
 
 def main() -> None:
     """Entry point: never a traceback, whatever happens; exits with the run's code."""
+    hold_standard_descriptors()  # before any file is opened
+    screen.tidy_environment()  # COLUMNS=0 would draw every view, and every error, empty
+    errors = screen.register()
     for stream in (sys.stdout, sys.stderr):
-        # A character no encoder can write (a lone surrogate from a file name that is
-        # not UTF-8) is written as its escape rather than ending the run.
+        # A character the encoding cannot write (∂ under PYTHONIOENCODING=ascii, a lone
+        # surrogate from a file name that is not UTF-8) is written as ASCII or its
+        # escape rather than ending the run (JSON documents are UTF-8 bytes regardless).
         if isinstance(stream, io.TextIOWrapper):
             with contextlib.suppress(ValueError, OSError):
-                stream.reconfigure(errors="backslashreplace")
+                stream.reconfigure(errors=errors)
     if os.environ.get(COMPLETE_VAR):  # the shell asks for completions
         from typer._completion_classes import completion_init
 

@@ -37,6 +37,7 @@ import numpy as np
 from ..core.errors import BackpropError, SessionError, UsageError, ValueProblem
 from ..core.limits import check_shape
 from . import files
+from .history import read as read_entry
 from .jsontext import NOT_JSON, dumps, dumps_bytes, jsonable, loads
 from .point import Point, point_from
 from .values import as_array
@@ -101,7 +102,8 @@ def found(start: Path | None = None) -> Path | None:
 @dataclass(frozen=True)
 class Session:
     point: Point
-    history: list[dict] = field(default_factory=list)  # {"step", "value", "lr", "change"}
+    # {"step", "value", "lr", "change", "watched": {name: value}} (tasks/history.py)
+    history: list[dict] = field(default_factory=list)
 
 
 def continued(old: Session | None, point: Point, entries: list[dict],
@@ -164,32 +166,20 @@ def parse(text: str, path: Path) -> Session:
 
 
 def _history(history, path: Path) -> list[dict]:
-    """The history as saved, each entry checked: a hand-edited file is said to be broken
+    """The history as saved, each entry checked and made whole (tasks/history.py; an
+    older session's flat entries are read too): a hand-edited file is said to be broken
     where it is, rather than breaking the table that shows it."""
     if not isinstance(history, list):
         raise SessionError(f"the session file {path} has a broken history (not a list)",
                            hint=_reset_hint(path))
-    for k, entry in enumerate(history):
-        problem = _entry_problem(entry)
-        if problem:
+    entries = []
+    for k, raw in enumerate(history):
+        entry, problem = read_entry(raw)
+        if entry is None:
             raise SessionError(f"the session file {path} has a broken history: entry {k} "
                                f"{problem}", hint=_reset_hint(path))
-    return history
-
-
-def _entry_problem(entry) -> str | None:
-    if not isinstance(entry, dict):
-        return "is not an object"
-    step = entry.get("step")
-    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        return "has no whole-number step"
-    for key, value in entry.items():
-        if key == "step" or value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                not math.isfinite(value):
-            return f"has a {key!r} that is not a finite number"
-    return None
+        entries.append(entry)
+    return entries
 
 
 def _read_input(name: str, value, where: str):

@@ -14,6 +14,7 @@ from rich.console import Console, RenderableType
 from rich.text import Text
 
 from ..core.engine import Evaluation
+from ..output import screen
 from ..tasks.descend import Run, Settings
 from ..tasks.point import Point
 from .check import check_report
@@ -70,8 +71,10 @@ def plain(text: str) -> RenderableType:
 
 def console(stderr: bool = False) -> Console:
     """The console of a real stream, which knows whether it is a terminal, its width
-    and its colours (NO_COLOR is honoured)."""
-    return Console(stderr=stderr, highlight=False)
+    and its colours (NO_COLOR is honoured). COLUMNS and LINES count only when sensible
+    (screen.py): COLUMNS=0 would draw every view as nothing."""
+    return Console(stderr=stderr, highlight=False, width=screen.size("COLUMNS"),
+                   height=screen.size("LINES"))
 
 
 def draw(renderable: RenderableType, stderr: bool = False) -> str:

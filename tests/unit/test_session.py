@@ -14,8 +14,8 @@ from backpropcli.tasks import session
 from backpropcli.tasks.point import Point
 from backpropcli.tasks.session import Session, clear, load, location, save
 
-HISTORY = [{"step": 0, "value": -10.0, "lr": None, "change": None},
-           {"step": 1, "value": -12.72, "lr": 0.1, "change": -2.72}]
+HISTORY = [{"step": 0, "value": -10.0, "lr": None, "change": None, "watched": {}},
+           {"step": 1, "value": -12.72, "lr": 0.1, "change": -2.72, "watched": {"h": 10.0}}]
 
 
 def a_session(base: Path | None = None) -> Session:

@@ -39,10 +39,7 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
                                                             **fields)),
         view=lambda: views().descend_report(r.evaluation, start.inputs, run, settings,
                                             line.flag("full")),
-        session=env.session.continued(r.point, [{k: h[k] for k in ("step", "value", "lr",
-                                                                   "change")}
-                                                for h in r.history],
-                                      fresh=line.program is not None),
+        session=env.session.continued(r.point, r.history, fresh=line.program is not None),
         note=note, failure=failure)
 
 

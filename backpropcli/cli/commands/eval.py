@@ -16,7 +16,8 @@ from ..spec import Env, Outcome, Spec
 def entry(result: api.Result, lr: float | None = None, change: float | None = None) -> dict:
     """The history's entry of a result: its value (None for an array), lr and change."""
     value = result.evaluation.value
-    return {"value": float(value) if value.ndim == 0 else None, "lr": lr, "change": change}
+    return {"value": float(value) if value.ndim == 0 else None, "lr": lr, "change": change,
+            "watched": {}}
 
 
 def _same(a: dict, b: dict) -> bool:
