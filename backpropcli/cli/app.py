@@ -40,7 +40,7 @@ from ..output.text import visible
 from . import options
 from .commands import BY_NAME, SPECS
 from .spec import Env, Outcome, Spec
-from .spelling import spelled
+from .spelling import elsewhere, meant, spelled
 from .streams import (
     emit,
     emit_bytes,
@@ -96,9 +96,9 @@ def _run(spec: Spec, args: list[str]) -> None:
                 fail(spec.name, True, outcome.failure)
             raise typer.Exit(outcome.failure.exit_code)
     except UnknownNames as err:
-        fail(spec.name, as_json, _meant(spelled(err), spec))
+        fail(spec.name, as_json, meant(spelled(err), spec))
     except UsageError as err:
-        fail(spec.name, as_json, _elsewhere(spelled(err), args, spec))
+        fail(spec.name, as_json, elsewhere(spelled(err), args, spec))
     except BackpropError as err:
         fail(spec.name, as_json, err)
     except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
@@ -119,33 +119,6 @@ def _session(line: options.CommandLine, spec: Spec) -> api.Session:
             and any(o.name == "state" for o in spec.options):
         say(f"using the session {found.path}")
     return found
-
-
-def _meant(err: UnknownNames, spec: Spec) -> BackpropError:
-    """A value for a name the program does not use is most often a mistyped option
-    (--ouptut f): say so, with the option meant; else the input meant, if one is close."""
-    known = {o.name: o for o in spec.options}
-    for name in err.names:
-        flag = options.closest(name, [o for o in known if o != "NAME"])
-        if flag is not None:
-            return UsageError(f"unknown option --{name}", hint=f"did you mean --{flag}?")
-    for name in err.names:
-        close = options.closest(name, err.inputs)
-        if close is not None:
-            return UsageError(err.message, hint=f"did you mean --{close}? ({err.hint})")
-    return err
-
-
-def _elsewhere(err: UsageError, args: list[str], spec: Spec) -> UsageError:
-    """An unknown option that another command takes (step --steps 3): say which."""
-    if not err.message.startswith("unknown option --") or (err.hint or "").startswith("did"):
-        return err
-    name = err.message.removeprefix("unknown option --")
-    for other in SPECS:
-        if other is not spec and any(o.name == name for o in other.options):
-            return UsageError(err.message, hint=f"--{name} is an option of `backprop "
-                                                f"{other.name}`")
-    return err
 
 
 def _publish(outcome: Outcome, as_json: bool, tx) -> None:
