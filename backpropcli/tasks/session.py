@@ -16,13 +16,12 @@ What the file promises:
   renamed over the old one: a crash leaves the old session or the new one, never half
   of one; a replaced session keeps its mode; temporaries of killed processes are
   removed by the next save.
-- Large arrays are stored compactly (base64 of their float64 bytes), so the file stays
-  within about 1.4× the data it holds; small ones stay readable lists.
+- Large arrays are stored compactly (base64 of their float64 bytes, stored.py), so the
+  file stays within about 1.4× the data it holds; small ones stay readable lists.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
 import math
@@ -34,12 +33,10 @@ from types import ModuleType
 
 import numpy as np
 
-from ..core.errors import BackpropError, SessionError, UsageError, ValueProblem
-from ..core.limits import check_shape
-from . import files
-from .jsontext import NOT_JSON, dumps, dumps_bytes, jsonable, loads
+from ..core.errors import BackpropError, SessionError, UsageError
+from . import files, stored
+from .jsontext import NOT_JSON, dumps, dumps_bytes, loads
 from .point import Point, point_from
-from .values import as_array
 
 fcntl: ModuleType | None
 try:
@@ -50,7 +47,6 @@ except ImportError:  # Windows: the session then refuses to lock (_locked says w
 DEFAULT = Path(".backprop") / "session.json"
 ENV = "BACKPROP_STATE"
 SCHEMA = "backprop-session/1"
-COMPACT = 64  # arrays with more elements than this are stored as base64 bytes
 
 
 CEILING = "BACKPROP_CEILING"  # a folder the search for .backprop/ never goes above
@@ -157,7 +153,7 @@ def parse(text: str, path: Path) -> Session:
         raise SessionError(f"{path} is not a backprop session file", hint=_reset_hint(path))
     origin = f"the session {path}"
     try:
-        point = point_from(doc.get("point"), origin, read_input=_read_input)
+        point = point_from(doc.get("point"), origin, read_input=stored.read_input)
     except BackpropError as e:  # a ValueProblem about the point is a broken session here
         raise SessionError(e.message, hint=_reset_hint(path)) from None
     return Session(point, _history(doc.get("history"), path))
@@ -192,39 +188,6 @@ def _entry_problem(entry) -> str | None:
     return None
 
 
-def _read_input(name: str, value, where: str):
-    """An input as saved: a number, nested lists, or a large array's bytes in base64."""
-    if not isinstance(value, dict):
-        return as_array(name, value, where)
-    shape = value.get("shape")
-    if value.get("dtype") != "float64" or not isinstance(shape, list) or \
-            not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape) \
-            or not isinstance(value.get("base64"), str):
-        raise ValueProblem(f"{name}{where}: a stored array needs dtype float64, a shape and "
-                           "base64 data")
-    check_shape(shape, f"{name}{where}")
-    try:
-        raw = base64.b64decode(value["base64"], validate=True)
-    except ValueError:
-        raise ValueProblem(f"{name}{where}: the stored array is not valid base64") from None
-    if len(raw) != 8 * math.prod(shape):
-        raise ValueProblem(f"{name}{where}: the stored array has {len(raw)} bytes, not the "
-                           f"{8 * math.prod(shape)} its shape needs")
-    array = np.frombuffer(raw, dtype="<f8").reshape(shape).astype(np.float64)
-    if array.size == 0 or not np.isfinite(array).all():
-        raise ValueProblem(f"{name}{where}: the stored array is empty or not finite")
-    return array
-
-
-def _stored(value):
-    """An input for the file: a number, a small array as lists, a large one as bytes."""
-    if np.ndim(value) == 0 or np.size(value) <= COMPACT:
-        return jsonable(value)
-    data = memoryview(np.ascontiguousarray(value, dtype="<f8")).cast("B")  # type: ignore[arg-type]  # no copy
-    return {"dtype": "float64", "shape": list(np.shape(value)),
-            "base64": base64.b64encode(data).decode("ascii")}
-
-
 def text(session: Session) -> str:
     """The session file's text."""
     data = encoded(session)
@@ -241,7 +204,7 @@ def encoded(session: Session) -> str | bytes:
             "schema": "backprop/1",
             "program": p.program,
             "output": p.output,
-            "inputs": {k: _stored(v) for k, v in p.inputs.items()},
+            "inputs": {k: stored.stored(v) for k, v in p.inputs.items()},
             "params": p.params,
             **({"base": str(p.base)} if p.base is not None else {}),
         },
