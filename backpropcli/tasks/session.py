@@ -5,6 +5,9 @@ BACKPROP_STATE choose another) holding the current point — program, output, in
 params — and the history of values, one entry per evaluation or step.
 
 What the file promises:
+- A session is used only if it is safely the user's own (safe.py, git's safe.directory
+  rule): the file, its lock and its .backprop folder belong to the user and no one else
+  can write them. Anything else is refused, naming it, before it is read or locked.
 - Only a regular file that is a backprop session, or an absent path, is ever written.
   A directory, a device, a symbolic link, or a file that is not a session (another
   JSON file, a truncated session) is refused with its name, never replaced; `backprop
@@ -14,8 +17,8 @@ What the file promises:
   a step.
 - The new content is written to a private temporary file, flushed to the disk, and
   renamed over the old one: a crash leaves the old session or the new one, never half
-  of one; a replaced session keeps its mode; temporaries of killed processes are
-  removed by the next save.
+  of one; temporaries of killed processes are removed by the next save. The file is
+  always private (0600, whatever mode an old one had), in a .backprop folder made 0700.
 - Large arrays are stored compactly (base64 of their float64 bytes, stored.py), so the
   file stays within about 1.4× the data it holds; small ones stay readable lists.
 """
@@ -37,6 +40,7 @@ from ..core.errors import BackpropError, SessionError, UsageError
 from . import files, stored
 from .jsontext import NOT_JSON, dumps, dumps_bytes, loads
 from .point import Point, point_from
+from .safe import refuse_unsafe
 
 fcntl: ModuleType | None
 try:
@@ -134,6 +138,7 @@ def _reset_hint(path: Path) -> str:
 
 def load(path: Path) -> Session:
     """The session in `path`, or a SessionError naming the file and what is wrong."""
+    _refuse_unsafe(path)
     if not os.path.lexists(path):
         where = f"no session at {path}"
         if path == DEFAULT:
@@ -251,7 +256,7 @@ class Transaction:
 
     def _write(self, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        files.write_atomic(self.path, data, new_mode=0o600,
+        files.write_atomic(self.path, data, new_mode=0o600, mode=0o600,
                            label="the session: ", error=SessionError, sync=True)
 
 
@@ -260,6 +265,7 @@ def transaction(path: Path, on_wait: Callable[[], None] | None = None
                 ) -> Iterator[Transaction]:
     """Hold the session's lock for a whole read–modify–write. `on_wait` is told once
     if another process holds it (the call then waits for that process to finish)."""
+    _refuse_unsafe(path)  # before the lock: a planted one stops no one
     files.refuse_odd(path, "the session: ", error=SessionError)
     if os.path.lexists(path) and not _ours(path):
         load(path)  # a file that is no session gets no lock file beside it: say why now
@@ -279,7 +285,7 @@ def _locked(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
                            hint="run on Linux or macOS")
     lock = lock_path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # (umask aside) private
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
                      | getattr(os, "O_CLOEXEC", 0), 0o600)
     except OSError as e:
@@ -308,6 +314,12 @@ def lock_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.lock")
 
 
+def _refuse_unsafe(path: Path) -> None:
+    """safe.py's check of the session, its lock and its folder; a path without a name
+    (`.`, `/`) has no lock file, and is refused as no regular file after."""
+    refuse_unsafe(path, lock_path(path) if path.name else None)
+
+
 def save(path: Path, session: Session) -> None:
     """Save a session on its own (a command that reads first uses a transaction)."""
     with transaction(path) as tx:
@@ -317,8 +329,10 @@ def save(path: Path, session: Session) -> None:
 def clear(path: Path, then: Callable[[], None] | None = None) -> bool:
     """Remove the session file: only a session, or what is left of one (a file that
     begins like a session but is cut short, or broken JSON where sessions live), never
-    another file given by mistake. `then` runs after the removal, the lock still held;
-    if it fails, the file is put back (reset reports and removes, or does neither)."""
+    another file given by mistake, nor one that is not safely the user's own. `then`
+    runs after the removal, the lock still held; if it fails, the file is put back
+    (reset reports and removes, or does neither)."""
+    _refuse_unsafe(path)
     files.refuse_odd(path, "the session: ", error=SessionError)
     with _locked(path, None):
         if not os.path.lexists(path):
@@ -342,7 +356,7 @@ def clear(path: Path, then: Callable[[], None] | None = None) -> bool:
             if then is not None:
                 then()
         except BaseException:
-            files.write_atomic(path, before, new_mode=0o600, label="the session: ",
+            files.write_atomic(path, before, new_mode=0o600, mode=0o600, label="the session: ",
                                error=SessionError)
             raise
     return True
