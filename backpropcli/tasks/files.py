@@ -98,6 +98,25 @@ def read_text(path: Path, label: str = "", error: type[BackpropError] = ValuePro
                     f"{encoding.removesuffix('-sig').upper()} text (byte {e.start})") from None
 
 
+def read_head(path: Path, n: int, label: str = "",
+              error: type[BackpropError] = ValueProblem) -> tuple[bytes, int]:
+    """The first `n` bytes of a regular file (not through a link) and its whole size,
+    whatever the size limit: enough to tell what a file is without reading it all."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _NOCTTY | _CLOEXEC | _NOFOLLOW)
+    except (OSError, ValueError) as e:
+        raise error(f"{label}cannot read {path} ({_reason(e)})") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{label}cannot read {path}: it is {kind(info.st_mode)}, not a "
+                        "regular file")
+        try:
+            return f.read(n), info.st_size
+        except OSError as e:
+            raise error(f"{label}cannot read {path} ({_reason(e)})") from None
+
+
 def refuse_odd(path: Path, label: str = "", error: type[BackpropError] = ValueProblem,
                ) -> os.stat_result | None:
     """The lstat of a path that may be written, or None when it does not exist;

@@ -19,6 +19,7 @@ What the file promises:
   renamed over the old one: a crash leaves the old session or the new one, never half
   of one; temporaries of killed processes are removed by the next save. The file is
   always private (0600, whatever mode an old one had), in a .backprop folder made 0700.
+- `backprop reset` removes a session of any size or damage (if it is the user's own).
 - Large arrays are stored compactly (base64 of their float64 bytes, stored.py), so the
   file stays within about 1.4× the data it holds; small ones stay readable lists.
 """
@@ -27,8 +28,8 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ from types import ModuleType
 import numpy as np
 
 from ..core.errors import BackpropError, SessionError, UsageError
+from ..core.limits import max_bytes
 from . import files, stored
 from .jsontext import NOT_JSON, dumps, dumps_bytes, loads
 from .point import Point, point_from
@@ -166,31 +168,20 @@ def parse(text: str, path: Path) -> Session:
 
 def _history(history, path: Path) -> list[dict]:
     """The history as saved, each entry checked: a hand-edited file is said to be broken
-    where it is, rather than breaking the table that shows it."""
+    where it is, rather than breaking the table (or the document) that shows it. An
+    entry without an lr or a change gets null, what the documents say for "none": a step
+    number and a value have no such stand-in, and an entry without one is refused."""
     if not isinstance(history, list):
         raise SessionError(f"the session file {path} has a broken history (not a list)",
                            hint=_reset_hint(path))
     for k, entry in enumerate(history):
-        problem = _entry_problem(entry)
+        problem = stored.entry_problem(entry)
         if problem:
             raise SessionError(f"the session file {path} has a broken history: entry {k} "
                                f"{problem}", hint=_reset_hint(path))
+        entry.setdefault("lr", None)
+        entry.setdefault("change", None)
     return history
-
-
-def _entry_problem(entry) -> str | None:
-    if not isinstance(entry, dict):
-        return "is not an object"
-    step = entry.get("step")
-    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        return "has no whole-number step"
-    for key, value in entry.items():
-        if key == "step" or value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
-                not math.isfinite(value):
-            return f"has a {key!r} that is not a finite number"
-    return None
 
 
 def text(session: Session) -> str:
@@ -327,8 +318,8 @@ def save(path: Path, session: Session) -> None:
 
 
 def clear(path: Path, then: Callable[[], None] | None = None) -> bool:
-    """Remove the session file: only a session, or what is left of one (a file that
-    begins like a session but is cut short, or broken JSON where sessions live), never
+    """Remove the session file: a session, or what is left of one (a file that begins
+    like a session however damaged or large, or broken JSON where sessions live), never
     another file given by mistake, nor one that is not safely the user's own. `then`
     runs after the removal, the lock still held; if it fails, the file is put back
     (reset reports and removes, or does neither)."""
@@ -339,16 +330,13 @@ def clear(path: Path, then: Callable[[], None] | None = None) -> bool:
             if then is not None:
                 then()
             return False
-        before = files.read_bytes(path, "the session: ", error=SessionError)
+        _refuse_other_file(path)
+        # Moved aside rather than read into memory to be put back: a session of any
+        # size goes. The name is a temporary's, so one left by a crash is swept away
+        # by the next save.
+        aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
-            parse(before.decode("utf-8", errors="replace"), path)
-        except SessionError as e:
-            if not _ours(path, before):
-                raise SessionError(f"{path} is not a backprop session, so reset leaves it "
-                                   f"alone ({e.message})",
-                                   hint="remove it yourself if it is meant to go") from None
-        try:
-            path.unlink()
+            os.rename(path, aside)
         except OSError as e:
             raise SessionError(f"cannot remove the session {path} ({e.strerror or e})"
                                ) from None
@@ -356,26 +344,50 @@ def clear(path: Path, then: Callable[[], None] | None = None) -> bool:
             if then is not None:
                 then()
         except BaseException:
-            files.write_atomic(path, before, new_mode=0o600, mode=0o600, label="the session: ",
-                               error=SessionError)
+            os.rename(aside, path)
             raise
+        with contextlib.suppress(OSError):
+            aside.unlink()
     return True
+
+
+def _refuse_other_file(path: Path) -> None:
+    """Raise unless `path` is a session or what is left of one (see clear)."""
+    head, size = files.read_head(path, 200, "the session: ", error=SessionError)
+    if _begins_like_session(head):
+        return
+    if size > max_bytes():
+        raise SessionError(f"{path} does not begin like a backprop session, so reset "
+                           "leaves it alone", hint="remove it yourself if it is meant to go")
+    content = files.read_bytes(path, "the session: ", error=SessionError)
+    try:
+        parse(content.decode("utf-8", errors="replace"), path)
+    except SessionError as e:
+        if not _ours(path, content):
+            raise SessionError(f"{path} is not a backprop session, so reset leaves it "
+                               f"alone ({e.message})",
+                               hint="remove it yourself if it is meant to go") from None
+
+
+def _begins_like_session(head: bytes) -> bool:
+    text = head[:200].decode("utf-8", errors="replace")
+    return text.lstrip().startswith("{") and f'"{SCHEMA}"' in text
 
 
 def _ours(path: Path, content: bytes | None = None) -> bool:
     """A file that was a session and is damaged: it begins like one (a session cut
-    short), or it is not valid JSON and lies where sessions live (a .backprop folder).
-    A complete JSON document that is no session is never ours, wherever it is."""
+    short), it is a JSON object with the session's schema (of the wrong shape), or it is
+    not valid JSON and lies where sessions live (a .backprop folder). A complete JSON
+    document that is no session is never ours, wherever it is."""
     if content is None:
         try:
             content = files.read_bytes(path, error=SessionError)
         except BackpropError:
             return False
-    head = content[:200].decode("utf-8", errors="replace")
-    if head.lstrip().startswith("{") and f'"{SCHEMA}"' in head:
+    if _begins_like_session(content):
         return True
     try:
-        json.loads(content)
+        doc = json.loads(content)
     except NOT_JSON:
         return path.parent.name == DEFAULT.parent.name
-    return False
+    return isinstance(doc, dict) and doc.get("schema") == SCHEMA  # a session's wrong shape

@@ -4,7 +4,10 @@ Issue 17's findings, each a class of sessions: a session found by the upward sea
 another user owns or may write (the file, its folder, its lock) is refused by every
 command that would read or write it, with exit 2, the file named with its owner and
 mode, and left exactly as it was; explicit paths (--state, BACKPROP_STATE) keep working
-on the user's own files; a session is written 0600 in a folder made 0700.
+on the user's own files; a session is written 0600 in a folder made 0700; a session
+holding numbers past a float's range, or of any damage or size, is an error naming the
+file, and `reset` removes it; and a hand-edited history entry missing a key still gives
+a valid document.
 
 The tests run the installed `backprop`, in a subfolder of the test's folder (tmp_path is
 BACKPROP_CEILING, so the search stops there): the planted session sits in tmp_path.
@@ -231,3 +234,108 @@ def test_an_explicit_path_others_may_change_is_refused(tmp_path, worked, kind, h
         assert r.returncode == 2, (args, r.stderr)
         assert str(path) in said(r) and ("uid 65534" if kind == "foreign" else "0666") in said(r)
     assert snapshot(tmp_path) == before
+
+
+# ---------------------------------------------------------------------------
+# damaged sessions: numbers past a float's range, any damage, any size
+
+def _with(worked: bytes, change) -> bytes:
+    doc = json.loads(worked)
+    change(doc)
+    return json.dumps(doc).encode()
+
+
+HUGE = int("9" * 400)  # no float holds it: OverflowError when made one
+DAMAGED = {
+    "huge-value": lambda d: d["history"][0].update(value=HUGE),
+    "huge-lr": lambda d: d["history"][0].update(lr=-HUGE),
+    "huge-change": lambda d: d["history"][0].update(change=HUGE),
+    "huge-input": lambda d: d["point"]["inputs"].update(x=HUGE),
+    "huge-in-array": lambda d: d["point"]["inputs"].update(x=[1, HUGE]),
+}
+
+
+@pytest.mark.parametrize("kind", list(DAMAGED))
+def test_a_number_past_a_float_is_an_error_naming_the_session(tmp_path, worked, kind):
+    (tmp_path / ".backprop").mkdir()
+    (tmp_path / SESSION).write_bytes(_with(worked, DAMAGED[kind]))
+    for args in (["history"], ["step"], ["eval"], ["eval", *WORKED], ["history", "--json"]):
+        r = backprop(*args, cwd=tmp_path)
+        assert r.returncode == 2, (args, r.stderr)
+        if "--json" in args:
+            assert str(SESSION) in json.loads(r.stdout)["error"]["message"]
+        else:
+            assert str(SESSION) in said(r), said(r)
+    r = backprop("reset", cwd=tmp_path)
+    assert r.returncode == 0, said(r)
+    assert not (tmp_path / SESSION).exists()
+
+
+def _garbage(worked: bytes) -> dict[str, bytes]:
+    doc = json.loads(worked)
+    moved = {"point": doc["point"], "history": doc["history"], "schema": doc["schema"]}
+    return {
+        "not-json": b"{ not json",
+        "cut-short": worked[: len(worked) // 2],
+        "binary": bytes(range(256)) * 4,
+        "wrong-shape": json.dumps({"schema": "backprop-session/1", "point": 5}).encode(),
+        "schema-last": json.dumps({**moved, "history": "none"}, indent=8).encode(),
+        "huge-number": _with(worked, DAMAGED["huge-value"]),
+        "empty": b"",
+    }
+
+
+@pytest.mark.parametrize("kind", ["not-json", "cut-short", "binary", "wrong-shape",
+                                  "schema-last", "huge-number", "empty"])
+def test_reset_removes_a_session_however_damaged(tmp_path, worked, kind):
+    (tmp_path / ".backprop").mkdir()
+    (tmp_path / SESSION).write_bytes(_garbage(worked)[kind])
+    r = backprop("reset", "--json", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout
+    assert json.loads(r.stdout)["removed"] is True
+    assert os.listdir(tmp_path / ".backprop") == [".session.json.lock"]
+
+
+@ROOT_ONLY
+def test_reset_leaves_a_damaged_session_of_another_user(tmp_path):
+    (tmp_path / ".backprop").mkdir()
+    (tmp_path / SESSION).write_bytes(b"{ not json")
+    os.chown(tmp_path / SESSION, NOBODY, -1)
+    r = backprop("reset", cwd=tmp_path)
+    assert r.returncode == 2 and f"uid {NOBODY}" in said(r)
+    assert (tmp_path / SESSION).read_bytes() == b"{ not json"
+
+
+BIG = "A = uniform(300,300); C = uniform(300,300); g = sum(A*C)"
+
+
+def test_reset_removes_a_session_of_any_size(tmp_path):
+    assert backprop("eval", BIG, cwd=tmp_path).returncode == 0
+    r = backprop("reset", cwd=tmp_path, env={"BACKPROP_MAX_BYTES": "1000"})
+    assert r.returncode == 0, said(r)
+    assert not (tmp_path / SESSION).exists()
+
+
+# ---------------------------------------------------------------------------
+# a hand-edited history entry
+
+@pytest.mark.parametrize("key", ["step", "value", "lr", "change"])
+def test_history_of_an_entry_missing_a_key_is_a_valid_document(tmp_path, worked, key):
+    (tmp_path / ".backprop").mkdir()
+    (tmp_path / SESSION).write_bytes(worked)
+    assert backprop("step", cwd=tmp_path).returncode == 0
+    doc = json.loads((tmp_path / SESSION).read_text())
+    del doc["history"][1][key]
+    (tmp_path / SESSION).write_text(json.dumps(doc))
+    r = backprop("history", "--json", cwd=tmp_path)
+    answer = json.loads(r.stdout)
+    assert_valid(trimmed(answer), "history --json")
+    text = backprop("history", cwd=tmp_path)
+    assert text.returncode == r.returncode
+    if r.returncode == 0:
+        entry = answer["history"][1]
+        assert entry[key] is None and entry["step"] == 1  # "none recorded"
+        assert "-12.72" in said(text)
+    else:
+        assert r.returncode == 2 and str(SESSION) in answer["error"]["message"]
+        assert str(SESSION) in said(text) and key in said(text), said(text)
