@@ -19,7 +19,9 @@ What the file promises:
   renamed over the old one: a crash leaves the old session or the new one, never half
   of one; temporaries of killed processes are removed by the next save. The file is
   always private (0600, whatever mode an old one had), in a .backprop folder made 0700.
-- `backprop reset` removes a session of any size or damage (if it is the user's own).
+- What is written can be read back: a session larger than the size limit on reading
+  files (BACKPROP_MAX_BYTES) is refused before it is written, not the next time it is
+  read; and `backprop reset` removes a session of any size or damage.
 - Large arrays are stored compactly (base64 of their float64 bytes, stored.py), so the
   file stays within about 1.4× the data it holds; small ones stay readable lists.
 """
@@ -37,8 +39,8 @@ from types import ModuleType
 
 import numpy as np
 
-from ..core.errors import BackpropError, SessionError, UsageError
-from ..core.limits import max_bytes
+from ..core.errors import BackpropError, LimitError, SessionError, UsageError
+from ..core.limits import BYTES_ENV, max_bytes, size_text
 from . import files, stored
 from .jsontext import NOT_JSON, dumps, dumps_bytes, loads
 from .point import Point, point_from
@@ -234,7 +236,10 @@ class Transaction:
 
     def save(self, session: Session) -> None:
         self.current()  # refuses to replace anything that is not a session
-        self._write(encoded(session))
+        content = encoded(session)
+        _refuse_unreadable(self.path, len(content) if isinstance(content, bytes)
+                           else len(content.encode("utf-8")))
+        self._write(content)
         self._current = session
 
     def restore(self) -> None:
@@ -249,6 +254,19 @@ class Transaction:
         data = content.encode("utf-8") if isinstance(content, str) else content
         files.write_atomic(self.path, data, new_mode=0o600, mode=0o600,
                            label="the session: ", error=SessionError, sync=True)
+
+
+def _refuse_unreadable(path: Path, size: int) -> None:
+    """A session is never written larger than reading it back allows (the same limit as
+    every file read): the command that would make it fails now, saying so, and the
+    session stays as it was, rather than the next command failing to read it."""
+    limit = max_bytes()
+    if size > limit:
+        raise LimitError(f"the session {path} would be {size_text(size)}, more than the "
+                         f"limit of {size_text(limit)} on reading it back, so it was not "
+                         "saved",
+                         hint=f"raise the limit with {BYTES_ENV}=BYTES, or work on smaller "
+                              "arrays")
 
 
 @contextlib.contextmanager

@@ -6,8 +6,8 @@ command that would read or write it, with exit 2, the file named with its owner 
 mode, and left exactly as it was; explicit paths (--state, BACKPROP_STATE) keep working
 on the user's own files; a session is written 0600 in a folder made 0700; a session
 holding numbers past a float's range, or of any damage or size, is an error naming the
-file, and `reset` removes it; and a hand-edited history entry missing a key still gives
-a valid document.
+file, and `reset` removes it; a session the tool writes is one it can read back; and a
+hand-edited history entry missing a key still gives a valid document.
 
 The tests run the installed `backprop`, in a subfolder of the test's folder (tmp_path is
 BACKPROP_CEILING, so the search stops there): the planted session sits in tmp_path.
@@ -306,7 +306,44 @@ def test_reset_leaves_a_damaged_session_of_another_user(tmp_path):
     assert (tmp_path / SESSION).read_bytes() == b"{ not json"
 
 
+# ---------------------------------------------------------------------------
+# what is written can be read back
+
 BIG = "A = uniform(300,300); C = uniform(300,300); g = sum(A*C)"
+
+
+def test_a_session_too_big_to_read_back_is_not_written(tmp_path, worked):
+    (tmp_path / ".backprop").mkdir()
+    (tmp_path / SESSION).write_bytes(worked)
+    os.chmod(tmp_path / SESSION, 0o600)
+    limit = {"BACKPROP_MAX_BYTES": "1000000"}
+    for args in (["eval", BIG], ["eval", BIG, "--json"], ["descend", BIG, "--steps", "1"]):
+        r = backprop(*args, cwd=tmp_path, env=limit)
+        assert r.returncode == 2, (args, r.stderr)
+        told = json.loads(r.stdout)["error"]["hint"] if "--json" in args else said(r)
+        assert "BACKPROP_MAX_BYTES" in told, told
+        assert (tmp_path / SESSION).read_bytes() == worked  # as it was
+    assert backprop("step", cwd=tmp_path, env=limit).returncode == 0  # and still usable
+
+
+@pytest.mark.parametrize("n", [250, 300, 305, 306, 340])
+def test_whatever_is_written_at_a_limit_is_read_back_at_it(tmp_path, n):
+    """Sessions around the limit (an n×n array is 8n² bytes, 4/3 of that in base64: 1 MB
+    near n = 306): eval and step either save a session that history, step and reset
+    then read, or refuse to save it; never one that is then refused when read."""
+    env = {"BACKPROP_MAX_BYTES": "1000000"}
+    wrote = backprop("eval", f"A = uniform({n},{n}); g = sum(A*A)", "--seed", "1",
+                     cwd=tmp_path, env=env)
+    assert wrote.returncode in (0, 2), said(wrote)
+    if wrote.returncode == 2:
+        assert "BACKPROP_MAX_BYTES" in said(wrote) and not (tmp_path / SESSION).exists()
+        return
+    assert os.path.getsize(tmp_path / SESSION) <= 1_000_000
+    for args in (["history"], ["step"], ["step"], ["history"]):
+        r = backprop(*args, cwd=tmp_path, env=env)
+        assert r.returncode == 0 or "would be" in said(r), (args, said(r))
+    assert backprop("reset", cwd=tmp_path, env={"BACKPROP_MAX_BYTES": "1000"}).returncode == 0
+    assert not (tmp_path / SESSION).exists()
 
 
 def test_reset_removes_a_session_of_any_size(tmp_path):
