@@ -129,7 +129,8 @@ class Result(_Shown):
     @property
     def history(self) -> list[dict]:
         """A descent's run step by step, from step 0 (the start): each entry's "step",
-        "value", "lr" and "change", and the watched nodes. Thinned to an even spread,
+        "value", "lr" and "change", and under "watched" the watched nodes' values by
+        name (a node may be called "step": it never replaces a key). Thinned to an even spread,
         with the best step, for runs longer than the trace keeps; [] for no descent."""
         if self.run is None or self.settings is None:
             return []

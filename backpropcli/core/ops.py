@@ -31,7 +31,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -85,6 +85,17 @@ class Op:
     # the statics an op means when none are written, where it needs one in a framework
     # (softmax and logsumexp work along the last axis: (-1,))
     implied: tuple[int, ...] = ()
+    # The local derivative of each operand as the quiz's derivation writes it with the
+    # numbers put in, "out * (1 - out)": 0.7311 · (1 - 0.7311), over the rule variables
+    # and the language's functions (a kernel such as xlogy means nothing to a student);
+    # "" where numbers read worse than the formula (rules made of sign() and of cases:
+    # relu, abs, max). Empty: the `local` rules as they are.
+    numbers: tuple[str, ...] = ()
+    # The made-up quiz problem level (`quiz --random --level N`, 1 to 5) that practises
+    # this op's local gradient, suggested after one is missed: the lowest level whose
+    # problems use the op, else that of the ops it is most like. No default: a new op
+    # chooses, rather than silently becoming some level.
+    level: int = field(kw_only=True)
 
     @property
     def elementwise(self) -> bool:
@@ -97,6 +108,10 @@ class Op:
 
     def rules(self) -> tuple[str, ...]:
         return self.local or self.vjp
+
+    def with_numbers(self, k: int) -> str:
+        """The derivative for operand k that the quiz puts numbers in ("" for none)."""
+        return self.numbers[k] if self.numbers else self.local[k]
 
     def shown(self, k: int) -> str:
         """The derivative rule for operand k, written in the program's own notation."""
@@ -136,100 +151,101 @@ class Initializer:
 _ROWS = (
     Op("add", 2, "a + b", local=("1", "1"), reads="{0} + {1}", bare_first=True, doc="sum",
        gate="add gate: passes the gradient on unchanged to both inputs",
-       torch="a + b", jax="a + b"),
+       level=1, torch="a + b", jax="a + b"),
     Op("sub", 2, "a - b", local=("1", "-1"), reads="{0} - {1}", bare_first=True,
        doc="difference",
        gate="subtract gate: passes the gradient on to the first input, negated to the second",
-       torch="a - b", jax="a - b"),
+       level=1, torch="a - b", jax="a - b"),
     Op("mul", 2, "a * b", local=("b", "a"), reads="{0} * {1}", bare_first=True, doc="product",
        gate="multiply gate: swaps its inputs' values, each input's local gradient is the other",
-       torch="a * b", jax="a * b"),
+       level=1, torch="a * b", jax="a * b"),
     Op("div", 2, "a / b", local=("1 / b", "-a / b**2"), reads="{0} / {1}", bare_first=True,
        doc="quotient", hint="division by zero",
-       torch="a / b", jax="a / b"),
+       level=4, torch="a / b", jax="a / b"),
     Op("pow", 2, "a ** b", local=("b * a**(b - 1)", "xlogy(out, a)"), reads="{0}^{1}",
        shows=("b * a^(b - 1)", "a^b * log(a)"), doc="a to the power b",
        hint="a result too large (above about 1.8e308), a negative number to a fractional "
             "power, or 0 to a negative power",
-       torch="a ** b", jax="a ** b"),
+       numbers=("b * a**(b - 1)", "a**b * log(a)"), level=4, torch="a ** b", jax="a ** b"),
     Op("neg", 1, "-a", local=("-1",), reads="-{0}", doc="minus a",
-       torch="-a", jax="-a"),
+       level=1, torch="-a", jax="-a"),
     Op("exp", 1, "exp(a)", local=("out",), shows=("exp(a)",), latex=r"\exp",
        doc="e to the power a", hint="exp overflows above about 709",
-       torch="torch.exp(a)", jax="jnp.exp(a)"),
+       level=3, torch="torch.exp(a)", jax="jnp.exp(a)"),
     Op("log", 1, "log(a)", local=("1 / a",), latex=r"\log", doc="natural logarithm",
        hint="log needs a positive argument",
-       torch="torch.log(a)", jax="jnp.log(a)"),
+       level=4, torch="torch.log(a)", jax="jnp.log(a)"),
     Op("sqrt", 1, "sqrt(a)", local=("0.5 / out",), shows=("1 / (2 * sqrt(a))",),
        latex=r"\sqrt{}", doc="square root", hint="sqrt needs an argument of at least 0",
-       torch="torch.sqrt(a)", jax="jnp.sqrt(a)"),
+       level=4, torch="torch.sqrt(a)", jax="jnp.sqrt(a)"),
     Op("sin", 1, "sin(a)", local=("cos(a)",), latex=r"\sin", doc="sine (of radians)",
-       torch="torch.sin(a)", jax="jnp.sin(a)"),
+       level=4, torch="torch.sin(a)", jax="jnp.sin(a)"),
     Op("cos", 1, "cos(a)", local=("-sin(a)",), latex=r"\cos", doc="cosine (of radians)",
-       torch="torch.cos(a)", jax="jnp.cos(a)"),
+       level=4, torch="torch.cos(a)", jax="jnp.cos(a)"),
     Op("tanh", 1, "tanh(a)", local=("1 - out**2",), shows=("1 - tanh(a)^2",), latex=r"\tanh",
        doc="hyperbolic tangent",
-       torch="torch.tanh(a)", jax="jnp.tanh(a)"),
+       level=3, torch="torch.tanh(a)", jax="jnp.tanh(a)"),
     Op("sigmoid", 1, "1 / (1 + exp(-a))", local=("out * (1 - out)",),
        shows=("sigmoid(a) * (1 - sigmoid(a))",), doc="σ(a) = 1 / (1 + exp(-a))",
        spelled=("σ",),
-       torch="torch.sigmoid(a)", jax="jax.nn.sigmoid(a)"),
+       level=3, torch="torch.sigmoid(a)", jax="jax.nn.sigmoid(a)"),
     # relu(a) = a where a > 0, else 0 (the + 0.0 turns -0.0 into 0); relu'(a) = sign(relu(a)),
     # which is 1 for a > 0 and 0 for a <= 0, kink included. Written so that a numpy scalar
     # stays on numpy's fast scalar path (maximum() and bool * float leave it).
     Op("relu", 1, "a * (a > 0) + 0.0", local=("sign(out)",), shows=("(1 if a > 0 else 0)",),
        doc="a where a > 0, else 0",
        gate="relu gate: passes the gradient on where its input is positive, blocks it elsewhere",
-       torch="torch.relu(a)", jax="jax.nn.relu(a)"),
+       numbers=("",), level=5, torch="torch.relu(a)", jax="jax.nn.relu(a)"),
     # jnp.abs has derivative 1 at 0; a * sign(a) is |a| with derivative sign(a), 0 at 0
     Op("abs", 1, "abs(a)", local=("sign(a)",), doc="absolute value",
-       torch="torch.abs(a)", jax="a * jnp.sign(a)"),
+       numbers=("",), level=4, torch="torch.abs(a)", jax="a * jnp.sign(a)"),
     Op("sign", 1, "sign(a)", local=("0.0 * a",), shows=("0",),
        doc="-1, 0 or 1; flat, so no gradient flows through it (for an accuracy beside a loss)",
-       torch="torch.sign(a)", jax="jnp.sign(a)"),
+       level=4, torch="torch.sign(a)", jax="jnp.sign(a)"),
     # ½(1 ± sign(a - b)) is 1 for the larger operand, 0 for the other, ½ each at a tie.
     Op("max", 2, "maximum(a, b)", local=("0.5 * (1 + sign(a - b))", "0.5 * (1 - sign(a - b))"),
        shows=("(1 if a > b else 0.5 if a == b else 0)", "(1 if b > a else 0.5 if a == b else 0)"),
        latex=r"\max", doc="the larger of a and b",
        gate="max gate: routes the whole gradient to the larger input, none to the other",
-       torch="torch.maximum(a, b)", jax="jnp.maximum(a, b)"),
+       numbers=("", ""), level=1, torch="torch.maximum(a, b)", jax="jnp.maximum(a, b)"),
     Op("min", 2, "minimum(a, b)", local=("0.5 * (1 - sign(a - b))", "0.5 * (1 + sign(a - b))"),
        shows=("(1 if a < b else 0.5 if a == b else 0)", "(1 if b < a else 0.5 if a == b else 0)"),
        latex=r"\min", doc="the smaller of a and b",
        gate="min gate: routes the whole gradient to the smaller input, none to the other",
-       torch="torch.minimum(a, b)", jax="jnp.minimum(a, b)"),
+       numbers=("", ""), level=1, torch="torch.minimum(a, b)", jax="jnp.minimum(a, b)"),
     Op("matmul", 2, "a @ b", vjp=("matmul_da(g, a, b)", "matmul_db(g, a, b)"),
        reads="{0} @ {1}", shows=("g @ transpose(b)", "transpose(a) @ g"), contracts=True,
        bare_first=True,
        doc="matrix product; a vector is a row on the left and a column on the right, so "
            "w @ x of two vectors is their dot product",
-       torch="a @ b", jax="a @ b"),
+       level=5, torch="a @ b", jax="a @ b"),
     Op("sum", 1, "reduce_sum(a, s)", vjp=("expand(g, a, s)",), statics=(0, 1), static_kind="axis",
        shows=("g copied to each element of a",),
        doc="the sum of every element, or along one axis",
-       torch="torch.sum(a, *s)", jax="jnp.sum(a, *s)"),
+       level=5, torch="torch.sum(a, *s)", jax="jnp.sum(a, *s)"),
     Op("mean", 1, "reduce_mean(a, s)", vjp=("expand(g, a, s) / count(a, s)",), statics=(0, 1),
        static_kind="axis",
        shows=("g / n copied to each element of a",),
        doc="the mean of every element, or along one axis",
-       torch="torch.mean(a, *s)", jax="jnp.mean(a, *s)"),
+       level=4, torch="torch.mean(a, *s)", jax="jnp.mean(a, *s)"),
     Op("transpose", 1, "transpose(a)", vjp=("transpose(g)",),
        doc="the axes reversed (a matrix transposed)",
-       torch="a.permute(tuple(reversed(range(a.ndim))))", jax="jnp.transpose(a)"),
+       level=4, torch="a.permute(tuple(reversed(range(a.ndim))))", jax="jnp.transpose(a)"),
     Op("index", 1, "a[s]", vjp=("scatter(g, a, s)",), reads="{0}[{s}]", statics=(1, 32),
        static_kind="index",
        shows=("g at a[s], 0 elsewhere",),
        doc="an element, a row, ...; negative indices count from the end",
-       torch="a[s]", jax="a[s]"),
+       level=4, torch="a[s]", jax="a[s]"),
     Op("softmax", 1, "softmax(a, s)", vjp=("softmax_vjp(g, out, s)",), statics=(0, 1),
        static_kind="axis",
        shows=("out * (g - sum(g * out))",),
        doc="exp(a) / sum(exp(a)) along the last axis, or the one given",
-       torch="torch.softmax(a, *s)", jax="jax.nn.softmax(a, *s)", implied=(-1,)),
+       level=4, torch="torch.softmax(a, *s)", jax="jax.nn.softmax(a, *s)", implied=(-1,)),
     Op("logsumexp", 1, "logsumexp(a, s)", vjp=("logsumexp_vjp(g, out, a, s)",), statics=(0, 1),
        static_kind="axis",
        shows=("g * softmax(a)",),
        doc="log(sum(exp(a))) along the last axis or the one given, computed stably",
+       level=4,
        torch="torch.logsumexp(a, *s)", jax="jax.scipy.special.logsumexp(a, *s)", implied=(-1,)),
 )
 
@@ -347,11 +363,9 @@ def _problem(op: Op) -> str | None:
         return "it must take 1 or 2 operands (a and b in its rules)"
     if bool(op.local) == bool(op.vjp):
         return "give either local (elementwise) or vjp rules, not both or neither"
-    if len(op.rules()) != op.arity or (op.shows and len(op.shows) != op.arity):
-        return "it needs one rule (and one shows, if any) per operand"
-    low, high = op.statics
-    if not 0 <= low <= high or bool(high) != bool(op.static_kind):
-        return "statics and static_kind go together"
+    problem = _fields_problem(op)
+    if problem:
+        return problem
     for kind, texts in (("fwd", (op.fwd,)), ("local", op.local), ("vjp", op.vjp)):
         for text in texts:
             unknown = set(_NAMES.findall(text)) - _VARIABLES[kind] - NAMESPACE.keys() \
@@ -362,4 +376,19 @@ def _problem(op: Op) -> str | None:
                 compile(text, op.name, "eval")
             except SyntaxError as e:
                 return f"its {kind} rule {text!r} is not an expression ({e.msg})"
+    return None
+
+
+def _fields_problem(op: Op) -> str | None:
+    """What is wrong with the fields that go with the rules, or None."""
+    if len(op.rules()) != op.arity or any(len(t) not in (0, op.arity)
+                                          for t in (op.shows, op.numbers)):
+        return "it needs one rule (and one shows and numbers, if any) per operand"
+    if op.numbers and not op.local:
+        return "numbers are for the local rules of an elementwise op"
+    if isinstance(op.level, bool) or not isinstance(op.level, int) or op.level < 1:
+        return "its level must be a whole number from 1 (a made-up quiz problem's level)"
+    low, high = op.statics
+    if not 0 <= low <= high or bool(high) != bool(op.static_kind):
+        return "statics and static_kind go together"
     return None

@@ -303,6 +303,9 @@ class _Writer:
             out.append(framework["imports"])
         if any(self.data.get(i) is not None and self.data[i].path is not None
                for i in self.datas):
+            out.append("# the data reader: backpropcli/tasks/datareader.py, verbatim (backprop "
+                       "reads\n# data files by these very rules)\n\n"
+                       + naming.reader_source().rstrip())
             out.append(parts.LOAD.rstrip())
         out.append("\n".join(self.constants()))
         if kernels_text:

@@ -124,14 +124,12 @@ def _local_stages(quiz: Quiz, q: Question) -> list:
 
 def _local_numbers(quiz: Quiz, q: Question) -> str | None:
     """The op's rule with the numbers put in (0.7311 · (1 - 0.7311) for a sigmoid), for
-    numbers; not for the rules made of sign() and cases (max, relu), which read better
-    as formulas."""
+    numbers; not where the op's row says numbers read worse than the formula (rules made
+    of sign() and cases: max, relu)."""
     ev = quiz.evaluation
     node = ev.graph.nodes[q.node]
-    op = OPS[node.op]
-    rule_text = op.local[q.slot] if "xlogy" not in op.local[q.slot] else op.shown(q.slot)
-    if np.ndim(q.right) or any(np.ndim(ev.values[j]) for j in node.args) or \
-            "sign(" in rule_text or " if " in rule_text:
+    rule_text = OPS[node.op].with_numbers(q.slot)
+    if not rule_text or np.ndim(q.right) or any(np.ndim(ev.values[j]) for j in node.args):
         return None
     names = {"out": fmt.paren(ev.values[q.node])}
     names.update({var: fmt.paren(ev.values[j]) for var, j in zip("ab", node.args, strict=False)})

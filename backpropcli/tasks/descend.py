@@ -262,13 +262,15 @@ def _mean(v) -> float:
 def history(result: Run, settings: Settings) -> list[dict]:
     """The run step by step, for the session and JSON: every --every K-th step and the
     last (for long runs thinned, with the best); each with the value, the learning rate
-    and the change that led to it (from the step before), and the watched nodes."""
+    and the change that led to it (from the step before), and the watched nodes' values
+    under their own key: a node may be named `step` or `value`, and must not replace
+    the entry's own keys."""
     names = result.history.names
     return [{
         "step": p.step, "value": p.value,
         "lr": learning_rate(settings, p.step - 1) if p.step else None,
         "change": p.change,
-        **dict(zip(names, p.watched, strict=True)),
+        "watched": dict(zip(names, p.watched, strict=True)),
     } for p in result.history.points()]
 
 

@@ -42,6 +42,7 @@ import numpy as np
 from ..core.errors import BackpropError, LimitError, SessionError, UsageError
 from ..core.limits import BYTES_ENV, max_bytes, size_text
 from . import files, stored
+from .history import read as read_entry
 from .jsontext import NOT_JSON, dumps, dumps_bytes, loads
 from .point import Point, point_from
 from .safe import refuse_unsafe
@@ -105,7 +106,8 @@ def found(start: Path | None = None) -> Path | None:
 @dataclass(frozen=True)
 class Session:
     point: Point
-    history: list[dict] = field(default_factory=list)  # {"step", "value", "lr", "change"}
+    # {"step", "value", "lr", "change", "watched": {name: value}} (tasks/history.py)
+    history: list[dict] = field(default_factory=list)
 
 
 def continued(old: Session | None, point: Point, entries: list[dict],
@@ -169,21 +171,20 @@ def parse(text: str, path: Path) -> Session:
 
 
 def _history(history, path: Path) -> list[dict]:
-    """The history as saved, each entry checked: a hand-edited file is said to be broken
-    where it is, rather than breaking the table (or the document) that shows it. An
-    entry without an lr or a change gets null, what the documents say for "none": a step
-    number and a value have no such stand-in, and an entry without one is refused."""
+    """The history as saved, each entry checked and made whole (tasks/history.py; an
+    older session's flat entries are read too): a hand-edited file is said to be broken
+    where it is, rather than breaking the table that shows it."""
     if not isinstance(history, list):
         raise SessionError(f"the session file {path} has a broken history (not a list)",
                            hint=_reset_hint(path))
-    for k, entry in enumerate(history):
-        problem = stored.entry_problem(entry)
-        if problem:
+    entries = []
+    for k, raw in enumerate(history):
+        entry, problem = read_entry(raw)
+        if entry is None:
             raise SessionError(f"the session file {path} has a broken history: entry {k} "
                                f"{problem}", hint=_reset_hint(path))
-        entry.setdefault("lr", None)
-        entry.setdefault("change", None)
-    return history
+        entries.append(entry)
+    return entries
 
 
 def text(session: Session) -> str:

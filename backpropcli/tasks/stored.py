@@ -1,10 +1,10 @@
-"""How the session file stores a point's inputs and its history, and reads them back.
+"""How the session file stores a point's inputs, and reads them back.
 
 A number or a small array is written as JSON numbers, readable by a person; a large one
 as the base64 of its float64 bytes, so the file stays within about 1.4× the data it
 holds. What is read back is checked like any input: shape and size limits first, then
-that the bytes match the shape and that every number is finite; a history entry is
-checked too (a step number, finite numbers), since a person may have edited the file.
+that the bytes match the shape and that every number is finite (history entries:
+history.py).
 """
 
 from __future__ import annotations
@@ -53,26 +53,3 @@ def stored(value):
     data = memoryview(np.ascontiguousarray(value, dtype="<f8")).cast("B")  # type: ignore[arg-type]  # no copy
     return {"dtype": "float64", "shape": list(np.shape(value)),
             "base64": base64.b64encode(data).decode("ascii")}
-
-
-def entry_problem(entry) -> str | None:
-    """What is wrong with a history entry as saved, said after "entry K"; or None."""
-    if not isinstance(entry, dict):
-        return "is not an object"
-    step = entry.get("step")
-    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
-        return "has no whole-number step"
-    if "value" not in entry:
-        return "has no 'value'"
-    for key, value in entry.items():
-        if key == "step" or value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return f"has a {key!r} that is not a number"
-        try:
-            finite = math.isfinite(value)
-        except OverflowError:  # a whole number with hundreds of digits is no float
-            return f"has a {key!r} too large for a float"
-        if not finite:
-            return f"has a {key!r} that is not a finite number"
-    return None
