@@ -204,6 +204,9 @@ SNIPPETS = [
     ".5e-3 * 1E+2 + 3.",
     "[[1, 2], [3, 4]] @ v",
     "g = x\r\n  + y",
+    "f = (x +\n y) * [1,\n 2]  # comment\nf", "a = 1; b = a^-2^3; c = -b**2",
+    "x += 1\nx *= 2\r\n\ny = sum(x, 0)[0]", "y = σ(x) − 2·x ÷ 3",
+    "y = x   ", "  y = x # end", "y\t=\fx\r\n  \t", "y = (\n  x\n  ) ;  # c\n  ",
     "s = 0\n" + "s = s + x\n" * 2000,
     # errors the builder finds
     "y = foo(x)", "y = expp(x)", "y = max(x)", "y = exp(x, x)", "y = x[1.5]",
