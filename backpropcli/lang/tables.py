@@ -25,8 +25,6 @@ from collections import deque
 from pathlib import Path
 
 import lark
-from lark.grammar import Rule
-from lark.lexer import TerminalDef
 
 from .parse import _Builder
 from .syntax import build, grammar
@@ -46,8 +44,11 @@ RUN_TIME_OPTIONS = {"postlex", "transformer", "lexer_callbacks", "use_bytes", "d
 def serialize(text: str) -> tuple[dict, dict]:
     """Lark's serialized parser for the grammar `text`, built as syntax.py builds it:
     (data, memo) with the load-time options left out and the table numbered canonically."""
-    # Lark.save memoizes terminals and rules (each is written once, named by number)
-    data, memo = build(text, _Builder("")).memo_serialize([TerminalDef, Rule])
+    parser = build(text, _Builder(""))
+    # What Lark.save memoizes (each written once, then named by number): the terminals'
+    # and the rules' classes, taken from the parser to need no import of Lark's modules.
+    kinds = [type(parser.get_terminal("NAME")), type(parser.rules[0])]
+    data, memo = parser.memo_serialize(kinds)
     data["options"] = {k: v for k, v in data["options"].items()
                        if k not in RUN_TIME_OPTIONS and not k.startswith("_")}
     data["parser"]["parser"] = canonical_table(data["parser"]["parser"])
