@@ -4,7 +4,7 @@
 """The grammar's LALR parse tables as Lark's memo_serialize gives them, in plain
 literals (syntax.load_tables hands them to Lark.load; nothing is unpickled)."""
 
-GRAMMAR_SHA256 = "74c907b1b9d8850461d1f5be3469b9f03da056cae01f8b932d94efbe2472c914"
+GRAMMAR_SHA256 = "12e36be64d4dbae2c3ce2735815a58f74422132abbe9b89704b065887ab89fdd"
 LARK_VERSION = "1.3.1"
 
 DATA = {

@@ -7,10 +7,12 @@ transformer (the builder of lang/parse.py), so Lark calls it at each reduction i
 of building a tree, and nothing recurses however long or deep the program. Its tables
 come from _tables.py: what Lark's public `memo_serialize` makes of the parser, written
 as plain literals by tables.py, and handed back to the public `Lark.load`, which takes
-that dictionary as it is (given a file, it would unpickle it: never done here). Building
-them from the grammar costs some 30 ms a command (about 130 ms where interegular is
-installed, which Lark then runs to check the terminals), as much as the rest of a small
-command; it is what happens when the tables were made by another Lark or do not load.
+that dictionary as it is (given a file, it would unpickle it: never done here; were a
+Lark to stop taking dictionaries, pickle refuses one, which is no file, and the parser
+is built from the grammar). Building them from the grammar costs some 30 ms a command
+(about 130 ms where interegular is installed, which Lark then runs to check the
+terminals), as much as the rest of a small command; it is what happens when the tables
+were made by another Lark minor version or do not load.
 
 What the builder makes is parse.py's business, and nothing here knows an op.
 """
@@ -72,8 +74,9 @@ def load_tables(transformer: object) -> Lark:
         raise ValueError(f"tables made by Lark {tables.LARK_VERSION}, not {lark.__version__}")
     # The options that are objects (not literals) go in beside the shipped ones, in a new
     # dictionary: the shipped tables are never changed, so they load again the same.
-    options = {**tables.DATA["options"], "transformer": transformer, "postlex": Brackets()}
-    return Lark.load({"data": {**tables.DATA, "options": options}, "memo": tables.MEMO})
+    data: dict = tables.DATA
+    options = {**data["options"], "transformer": transformer, "postlex": Brackets()}
+    return Lark.load({"data": {**data, "options": options}, "memo": tables.MEMO})
 
 
 def run(parser: Lark, source: str) -> object:
