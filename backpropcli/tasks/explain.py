@@ -24,12 +24,15 @@ their chain is written symbolically, with the gradient's shape and value.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..core.engine import Evaluation
 from ..core.graph import Graph
 from ..core.ops import OPS, VJP
 from .derivation import Derivation, Explanation, Factor, GateNote, Path, ReuseNote
+from .program import refuse_constant
 
 PATHS = 16  # paths written out per input (--paths N)
 FACTORS = 12  # factors written out per path; a longer one keeps its first and last (--full: all)
@@ -58,7 +61,7 @@ def path_counts(graph: Graph) -> list[int]:
     nodes = graph.nodes
     needs = graph.requires_grad()
     counts = [0] * len(nodes)
-    counts[graph.output] = 1
+    counts[graph.output] = 1 if needs[graph.output] else 0  # made of constants: no paths
     for i in range(graph.output, -1, -1):
         c = counts[i]
         if c and nodes[i].computed:
@@ -68,14 +71,17 @@ def path_counts(graph: Graph) -> list[int]:
     return counts
 
 
-def local_formula(graph: Graph, i: int, k: int, upstream: str = "1") -> str:
+def local_formula(graph: Graph, i: int, k: int, upstream: str = "1", *,
+                  values: Sequence) -> str:
     """∂node_i/∂(its operand k) in the operands' names: "y" for f = x * y.
 
     A rule that mentions the arriving gradient g (a vector-Jacobian product) gets
-    `upstream` for it: 1 for the Jacobian itself."""
+    `upstream` for it: 1 for the Jacobian itself. Given the nodes' values, the rule is
+    the one for the operands' shapes (outer(g, x) for W @ x with a vector x)."""
     node = graph.nodes[i]
     operands = [graph.nodes[j].name for j in node.args]
-    return OPS[node.op].derivative(k, operands, node.name, node.static, upstream)
+    ranks = [np.ndim(values[j]) for j in node.args]
+    return OPS[node.op].derivative(k, operands, node.name, node.static, upstream, ranks)
 
 
 def explain(
@@ -90,6 +96,7 @@ def explain(
     factors (None: all), walking at most `budget` steps in all (None: no limit).
     """
     graph = ev.graph
+    refuse_constant(graph, "no chain rule to explain")
     nodes = graph.nodes
     counts = path_counts(graph)
     # The edges up from each node, to users that lie on a path to the output. Walking
@@ -139,7 +146,7 @@ class _Edges:
             graph = self.ev.graph
             node = graph.nodes[i]
             f = Factor(node.name, graph.nodes[node.args[k]].name, k,
-                       local_formula(graph, i, k), self.value(i, k),
+                       local_formula(graph, i, k, values=self.ev.values), self.value(i, k),
                        twice=node.args.count(node.args[k]) > 1)
             self.made[(i, k)] = f
         return f
