@@ -72,8 +72,8 @@ def compile_graph(
     fwd = _forward_lines(graph, graph.ancestors(graph.output, *watch), values, env)
     bwd, grad = _backward_lines(graph, values, env)
     result = _var(nodes, env, graph.output)
-    # each item followed by a comma: () for none (a program of constants alone), (a,) for one
-    gradients = "".join(f"{g}, " for g in _input_gradients(inputs, grad, values, env))
+    gradients = ", ".join(_input_gradients(inputs, grad, values, env))
+    gradients += "," if gradients else ""  # (a,) for one; () for a program of constants alone
     watched = "".join(f"{_var(nodes, env, w)}, " for w in watch)
     body = (*fwd, *bwd, f"return {result}, ({gradients}), ({watched})")
     params = ", ".join(f"v{i}" for i in inputs)
