@@ -24,6 +24,7 @@ their chain is written symbolically, with the gradient's shape and value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -271,6 +272,7 @@ def _gates(graph: Graph, counts: list[int], edges: _Edges) -> tuple[GateNote, ..
     """One note per gate pattern that occurs on the paths, with its first node from the
     output down as the example."""
     nodes = graph.nodes
+    needs = graph.requires_grad()
     found: dict[str, list[int]] = {}
     for i in range(graph.output, -1, -1):
         node = nodes[i]
@@ -280,8 +282,9 @@ def _gates(graph: Graph, counts: list[int], edges: _Edges) -> tuple[GateNote, ..
     for op, where in found.items():
         i = where[0]
         node = nodes[i]
-        # one factor per operand: b + b has the one local gradient ∂c/∂b = 1, used twice
-        slots = {j: k for k, j in reversed(list(enumerate(node.args))) if not nodes[j].is_const}
+        # one factor per operand: b + b has the one local gradient ∂c/∂b = 1, used twice;
+        # none for an operand made of constants alone (no gradient flows into it)
+        slots = {j: k for k, j in reversed(list(enumerate(node.args))) if needs[j]}
         local = tuple(edges.factor(i, k) for k in sorted(slots.values()))
         others = tuple(nodes[j].name for j in where[1:1 + OTHERS])
         notes.append(GateNote(op, OPS[op].gate, node.name, node.text, local, others,
@@ -306,8 +309,11 @@ def _reuses(graph: Graph, counts: list[int]) -> list[ReuseNote]:
 
 
 def _where(graph: Graph, derivations: list[Derivation]) -> list[tuple[str, str]]:
-    """What the nodes without a name of their own (t1, c#1) on the written paths stand for."""
+    """What the nodes without a name of their own (t1, c#1) on the written paths stand
+    for, and those their factors name (t1 in ∂t2/∂x = t1, for t1 = (-3)^2)."""
     on_paths = {name for d in derivations for p in d.paths for name in p.nodes}
+    on_paths |= {name for d in derivations for p in d.paths for f in p.factors
+                 for name in re.findall(r"[A-Za-z_]\w*(?:#\d+)?", f.formula)}
     out = []
     for i, node in enumerate(graph.nodes):
         if node.computed and node.name in on_paths and graph.names.get(node.name) != i:

@@ -59,3 +59,10 @@ def test_graph_shows_no_gradient_for_a_constant_part(cli):
     assert code == 0
     grads = {n["name"]: n["grad"] for n in json.loads(out)["nodes"]}
     assert grads["c"] is None and grads["x"] == pytest.approx(0.6931471805599453)
+
+
+def test_explain_names_no_gradient_for_a_constant_part_and_says_what_it_is(cli):
+    code, out, _ = cli("explain", "g = (-3)^2*x + (-2)^3*x", "--x", "3")
+    assert code == 0
+    assert "nan" not in out  # ∂t4/∂t3 was shown as "x = nan": t3 gets no gradient
+    assert "t1 = (-3)^2" in out and "t3 = (-2)^3" in out  # the factors name them
