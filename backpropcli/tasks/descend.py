@@ -25,6 +25,7 @@ from ..core.errors import MathError
 from ..core.graph import Graph, Value
 from ..core.optim import OPTIMIZERS, SCHEDULES, Optimizer
 from ..core.optim import learning_rate as scheduled
+from .program import refuse_constant
 from .trace import LIMIT, Point, Trace
 
 __all__ = ["LIMIT", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop", "Stopping", "Trace",
@@ -183,6 +184,7 @@ def run(
     The run's history keeps the multiples of `every`; both it and the trace keep at
     most `limit` points evenly spread, the first and the last (and, once thinned,
     the best)."""
+    refuse_constant(compiled.graph, "a descent has nothing to move")
     f = compiled.value_and_grad
     names = compiled.inputs
     xs = compiled.args(inputs)
