@@ -63,8 +63,11 @@ PLOT_SUFFIXES = (".svg", ".png", ".pdf")
 # explain, check, graph
 PATHS = Option("paths", "N", "paths written out per input (default 16); the rest are counted, "
                "and their sum is the back-propagated gradient")
-EXPLAIN_FORMAT = Option("format", "FORMAT", "text (the default), markdown, or latex (an "
-                        "align* environment): plain text for notes and slides")
+EXPLAIN_FORMAT = Option("format", "FORMAT", "text (the default), markdown, or latex (align* "
+                        "environments, a fragment for a document that has "
+                        "\\usepackage{amsmath}): plain text for notes and slides")
+STANDALONE = Option("standalone", None, "with --format latex: a whole document that pdflatex "
+                    "compiles alone (article and amsmath) instead of a fragment")
 EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, and a budget "
                       "half as large again for the walk over the paths")
 EPS = Option("eps", "EPS", "the step of the central differences, relative to |x| above 1 "

@@ -155,10 +155,18 @@ JACOBIANS = ("With arrays, each factor is a Jacobian matrix; the backward pass n
 
 
 def value_text(v) -> str:
-    """A gradient: the number, or an array's shape and (abbreviated) value."""
+    """A gradient: the number, a small array's elements and its shape, or a large
+    array's shape and the range of its entries (the shape said once)."""
     if np.ndim(v) == 0:
         return fmt.number(v)
-    return f"{fmt.brief(v)}, shape {fmt.shape(np.shape(v))}"
+    v = np.asarray(v, dtype=float)
+    if v.size > SMALL:
+        return (f"a {fmt.shape(v.shape)} array, entries from {fmt.number(np.min(v))} to "
+                f"{fmt.number(np.max(v))}")
+    return f"{fmt.brief(v)}, shape {fmt.shape(v.shape)}"
+
+
+SMALL = 6  # elements of an array written out in full (as fmt.brief does)
 
 
 def total(exp: Explanation, der: Derivation) -> str:
