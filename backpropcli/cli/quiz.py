@@ -40,7 +40,10 @@ def run_quiz(line: CommandLine, env: Env) -> Outcome:
                       every=True)
     answers = piped_answers(line, env)
     quiz = _quiz(line, env)
-    return _ended(converse(quiz, talk(env.json, answers)), line)
+    result = converse(quiz, talk(env.json, answers))
+    if answers is not None:  # what the quiz left unread still counts against the limit
+        answers.drain()
+    return _ended(result, line)
 
 
 def _ended(result: Result, line: CommandLine, every: bool = False) -> Outcome:

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
 
 import numpy as np
 import pytest
 
 from backpropcli.core import fmt
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, command
 from tests.quizfill import answers_from, filled, nudged
 
 WORKED = ("f = x*y; g = f + z", "--x", "3", "--y", "-4", "--z", "2")
@@ -387,3 +388,54 @@ def test_a_long_program_costs_time_in_proportion(cli):
     assert code == 1 and time.perf_counter() - start < 60
     assert json.loads(out)["quiz"]["score"]["unanswered"] == 20_000
     assert len(err.split("\n", 1)[0]) < 200  # the program said on one line, cut short
+
+
+# ---------------------------------------------------------------------------
+# piped answers: a line at a time, within the limit on every input
+
+PEAK = ("import resource, sys\n"
+        "sys.argv = ['backprop', 'quiz', 'f = x*y; g = f + z', '--x', '3', '--y', '-4',\n"
+        "            '--z', '2']\n"
+        "from backpropcli.cli.app import run_app\n"
+        "code = run_app()\n"
+        "sys.stderr.write(f'{code} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n")
+
+
+def _peak_kib(stdin: bytes) -> tuple[int, int]:
+    done = subprocess.run([sys.executable, "-c", PEAK], input=stdin, capture_output=True)
+    code, peak = done.stderr.decode().split()[-2:]
+    return int(code), int(peak)
+
+
+def test_piped_answers_are_not_held_in_memory():
+    # 30 MB of short answers (read whole and split they took about 13 times that); the
+    # peak is compared with the same quiz on a few lines, in kilobytes (ru_maxrss)
+    answers = lines("-4", "3", "1", "1", "1", "1", "3", "-4").encode()
+    code, small = _peak_kib(answers)
+    assert code == 0
+    code, big = _peak_kib(answers * (30_000_000 // len(answers)))
+    assert code == 0
+    assert big - small < 60_000, (small, big)
+
+
+def test_piped_answers_past_the_limit_exit_2_naming_it(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("BACKPROP_MAX_BYTES", "1000")
+    code, out, err = cli("quiz", *WORKED, stdin=lines("-4", "3") + "junk\n" * 300)
+    assert code == 2
+    assert "the answers on stdin are more than the limit of 1000 bytes (BACKPROP_MAX_BYTES)" \
+        in " ".join(err.split())
+    # the quiz needed 8 lines: the rest still counts (as every input on stdin does)
+    code, out, err = cli("quiz", *WORKED, "--json",
+                         stdin=lines("-4", "3", "1", "1", "1", "1", "3", "-4") + "1\n" * 600)
+    assert code == 2
+    assert json.loads(out)["error"]["kind"] == "limit"
+    code, out, _ = cli("quiz", *WORKED, stdin=lines("-4", "3", "1", "1", "1", "1", "3", "-4"))
+    assert code == 0, out
+    # a file on stdin is measured before anything is asked
+    (tmp_path / "a.txt").write_text("1\n" * 600)
+    with open(tmp_path / "a.txt") as f:
+        done = subprocess.run([*command(), "quiz", *WORKED], stdin=f, capture_output=True,
+                              text=True)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "stdin is 1.2 KiB, more than the limit of 1000 bytes" in done.stderr

@@ -319,3 +319,83 @@ def test_grading_agrees_with_eval_on_random_programs(statements, point):
         assume(False)
     assume(all(np.all(np.abs(v) < 1e100) for v in r.evaluation.values if v is not None))
     check_agreement(text, values)
+
+
+# ---------------------------------------------------------------------------
+# piped answers, a line at a time
+
+class Watched:
+    """A stream of bytes that records how much each call asked for and got."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        self.data, self.stream, self.calls = data, io.BytesIO(data), []
+
+    def readline(self, size: int = -1) -> bytes:
+        got = self.stream.readline(size)
+        self.calls.append((size, len(got)))
+        return got
+
+    def read(self, size: int = -1) -> bytes:
+        got = self.stream.read(size)
+        self.calls.append((size, len(got)))
+        return got
+
+    def tell(self) -> int:
+        return self.stream.tell()
+
+
+def test_piped_answers_are_read_one_line_at_a_time():
+    stream = Watched(b"-4\n3\r\n\n" + b"1\n" * 100_000)
+    lines = answers.AnswerLines(stream, limit=10**9)
+    assert [lines(), lines(), lines(), lines()] == ["-4", "3", "", "1"]
+    # four lines read, nothing ahead of them held: the stream is where the fourth ended
+    assert stream.tell() == len(b"-4\n3\r\n\n1\n")
+    assert vars(lines).keys() == {"stream", "origin", "limit", "taken", "lines", "_blank",
+                                  "_held"}
+    assert all(0 < size <= answers.LINE_BYTES for size, _ in stream.calls)
+    lines.drain()  # the rest read a chunk at a time, none of it kept
+    assert stream.tell() == len(stream.data)
+    assert max(got for _, got in stream.calls) <= answers.CHUNK
+    assert lines() is None
+
+
+def test_a_line_too_long_to_be_an_answer_is_cut_and_refused():
+    stream = Watched(b"7" * (5 * answers.LINE_BYTES) + b"\n-4\n")
+    lines = answers.AnswerLines(stream, limit=10**9)
+    long = lines()
+    assert answers.LONGEST < len(long) <= answers.LINE_BYTES
+    assert max(got for _, got in stream.calls) <= answers.LINE_BYTES
+    with pytest.raises(answers.NotANumber, match="more than 100000 characters"):
+        answers.read_answer(long)
+    assert lines() == "-4"  # the rest of the long line was dropped, not read as answers
+
+
+def test_piped_answers_past_the_limit_are_refused_naming_it():
+    lines = answers.AnswerLines(Watched(b"1\n" * 100), limit=50)
+    assert [lines() for _ in range(25)] == ["1"] * 25
+    with pytest.raises(BackpropError, match=r"more than the limit of 50 bytes "
+                                            r"\(BACKPROP_MAX_BYTES\)") as e:
+        lines()
+    assert e.value.exit_code == 2
+    quiet = answers.AnswerLines(Watched(b"1\n" * 100), limit=50)
+    assert quiet() == "1"
+    with pytest.raises(BackpropError, match="more than the limit"):
+        quiet.drain()  # what the quiz did not need still counts
+    whole = answers.AnswerLines(Watched(b"1\n" * 25), limit=50)
+    whole.drain()  # exactly at the limit: read
+
+
+def test_piped_answers_first_looks_ahead_without_losing_a_line():
+    lines = answers.AnswerLines(Watched(b"\n  \n-4\n3\n"), limit=10**9)
+    assert lines.first() == "-4"
+    assert [lines(), lines(), lines(), lines(), lines()] == ["", "", "-4", "3", None]
+    blank = answers.AnswerLines(Watched(b"\n \n\n"), limit=10**9)
+    assert blank.first() is None and blank() is None  # blank lines alone: no answers
+    bom = answers.AnswerLines(Watched("\ufeff-4\n".encode()), limit=10**9)
+    assert bom() == "-4"
+    bad = answers.AnswerLines(Watched(b"1\n\xff\n"), limit=10**9)
+    assert bad() == "1"
+    with pytest.raises(UsageError, match=r"stdin is not UTF-8 text \(line 2"):
+        bad()
