@@ -99,7 +99,8 @@ ASK = Option("ask", "KINDS", "which questions, comma-separated: value, local, gr
              "(default local,grad; and step with --lr)")
 QUIZ_LR = Option("lr", "RATE", "the learning rate of the step questions (default 0.1)")
 QUIZ_TOL = Option("tol", "TOL", "how close a right answer is: |answer − right| ≤ "
-                  "TOL·max(1, |right|) (default 1e-3)")
+                  "TOL·max(1, |right|) (default 1e-3, at most 0.1); a sheet's own tol "
+                  "applies only when it is graded without PROGRAM")
 RANDOM = Option("random", None, "a made-up problem instead of PROGRAM")
 LEVEL = Option("level", "N", "the made-up problem's level: 1 one gate, 2 the article's "
                "circuit (default), 3 a sigmoid neuron, 4 a node used twice, 5 a vector layer")

@@ -4,6 +4,7 @@ program's own parser, the tolerance, grading and what to practise, made-up probl
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -399,3 +400,41 @@ def test_piped_answers_first_looks_ahead_without_losing_a_line():
     assert bad() == "1"
     with pytest.raises(UsageError, match=r"stdin is not UTF-8 text \(line 2"):
         bad()
+
+
+# ---------------------------------------------------------------------------
+# a sheet's settings, every one checked
+
+@pytest.mark.parametrize(("settings", "said"), [
+    ('{"tol": 1e308}', "quiz.tol is 1e+308, more than the cap of 0.1"),
+    ('{"tol": 1' + "0" * 400 + "}", "quiz.tol is a number of 401 digits, more than the cap"),
+    ('{"tol": NaN}', "quiz.tol must be a positive number, not nan"),
+    ('{"tol": -1e-3}', "quiz.tol must be a positive number, not -0.001"),
+    ('{"lr": Infinity}', "quiz.lr must be a finite number, not inf"),
+    ('{"lr": 1' + "0" * 400 + "}", "quiz.lr must be a finite number, not a number of 401"),
+    ('{"lr": true}', "quiz.lr must be a positive number, not true"),
+    ('{"ask": ["grad", 3]}', "quiz.ask must be a list of kinds"),
+    ('{"random": {"level": 6, "seed": 1}}', "quiz.random must be null or"),
+    ('{"random": {"level": 2, "seed": -1}}', "quiz.random must be null or"),
+    ('{"random": {"level": 2, "seed": 1' + "0" * 400 + "}}", "quiz.random must be null or"),
+    ("[]", "'quiz' must be an object of settings, not a list"),
+])
+def test_a_sheets_settings_are_checked(settings, said):
+    with pytest.raises(BackpropError, match=re.escape(f"s.json: {said}")) as e:
+        grading.read_answer_sheet('{"answers": {}, "quiz": ' + settings + "}", "s.json")
+    assert e.value.exit_code == 2
+
+
+def test_a_sheets_settings_within_bounds_are_read():
+    sheet = grading.read_answer_sheet('{"answers": {"grad:x": 1}, "quiz": {"tol": 0.1, '
+                                      '"lr": 1e-300, "ask": ["step", "grad"], "random": '
+                                      '{"level": 5, "seed": 0}}}', "s.json")
+    assert (sheet.tol, sheet.lr, sheet.kinds) == (0.1, 1e-300, ("grad", "step"))
+    assert sheet.problem == {"level": 5, "seed": 0}
+
+
+@pytest.mark.parametrize("tol", [0.0, -1.0, 0.1000001, 1e308, float("inf"), float("nan")])
+def test_a_quiz_takes_no_tolerance_past_the_cap(tol):
+    with pytest.raises(UsageError, match=r"at most 0\.1"):
+        make(WORKED[0], tol=tol, **WORKED[1])
+    assert make(WORKED[0], tol=quizzing.MAX_TOL, **WORKED[1]).tol == 0.1
