@@ -234,8 +234,8 @@ def _problem(made, origin: str) -> dict:
     if made is None:
         return {}
     level, seed = (made.get("level"), made.get("seed")) if isinstance(made, dict) else (0, 0)
-    if not (isinstance(made, dict) and _whole(level) and 1 <= level <= TOP and _whole(seed)
-            and 0 <= seed < 2**64):
+    if not (isinstance(level, int) and _whole(level) and 1 <= level <= TOP
+            and isinstance(seed, int) and _whole(seed) and 0 <= seed < 2**64):
         raise ValueProblem(f"{origin}: quiz.random must be null or "
                            f'{{"level": 1 to {TOP}, "seed": a whole number from 0}}, not '
                            f"{_said(made)}")
