@@ -19,18 +19,18 @@ import pytest
 
 from tests import schemacheck
 
-# Each script's stdout (the document), or how it failed, as one JSON list.
+# Each script's stdout (the document) and stderr, or how it failed, as one JSON list.
 DRIVER = """\
 import contextlib, io, json, runpy, sys
 results = []
 for path in sys.argv[1:]:
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     try:
-        with contextlib.redirect_stdout(out):
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             runpy.run_path(path, run_name="__main__")
-        results.append({"stdout": out.getvalue()})
+        results.append({"stdout": out.getvalue(), "stderr": err.getvalue()})
     except SystemExit as e:
-        results.append({"exit": str(e.code), "stdout": out.getvalue()})
+        results.append({"exit": str(e.code), "stdout": out.getvalue(), "stderr": err.getvalue()})
     except Exception as e:
         results.append({"error": f"{type(e).__name__}: {e}"})
 sys.stdout.write(json.dumps(results))
@@ -50,8 +50,9 @@ def need(framework: str) -> None:
         pytest.importorskip(module)
 
 
-def run_scripts(paths: list[Path], timeout: float = 600) -> list[dict]:
-    """Run each script; its document, parsed. A script that fails fails the test."""
+def outcomes(paths: list[Path], timeout: float = 600) -> list[dict]:
+    """Run each script; for each, its stdout and stderr, and "exit" (the code it passed
+    to sys.exit) or "error" (an exception that escaped it: a traceback for a user)."""
     driver = paths[0].parent / "_driver.py"
     driver.write_text(DRIVER, encoding="utf-8")
     done = subprocess.run([sys.executable, str(driver), *map(str, paths)], capture_output=True,
@@ -59,8 +60,15 @@ def run_scripts(paths: list[Path], timeout: float = 600) -> list[dict]:
                           env={**os.environ, "OMP_NUM_THREADS": "1",
                                "JAX_PLATFORMS": "cpu", "TF_CPP_MIN_LOG_LEVEL": "3"})
     assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout)
+    assert len(results) == len(paths)
+    return results
+
+
+def run_scripts(paths: list[Path], timeout: float = 600) -> list[dict]:
+    """Run each script; its document, parsed. A script that fails fails the test."""
     documents = []
-    for path, result in zip(paths, json.loads(done.stdout), strict=True):
+    for path, result in zip(paths, outcomes(paths, timeout), strict=True):
         assert "stdout" in result and "exit" not in result, f"{path.name}: {result}"
         doc = json.loads(result["stdout"])
         # what a script prints is a backprop/1 document too: the schema holds it

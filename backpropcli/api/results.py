@@ -62,7 +62,7 @@ class Node(NamedTuple):
     value: float | np.ndarray
     local: tuple[float | np.ndarray | None, ...] | None  # ∂node/∂operand (elementwise ops;
     # None for a constant operand; None for all where only the product is known, as in @)
-    grad: float | np.ndarray  # ∂output/∂node
+    grad: float | np.ndarray | None  # ∂output/∂node; None for a node made of constants alone
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -124,13 +124,15 @@ class Result(_Shown):
                 local = None if ev.local[i] is None else tuple(
                     None if v is None else _plain(v) for v in ev.local[i])
                 out.append(Node(node.name, node.op, tuple(nodes[j].name for j in node.args),
-                                node.text, _plain(ev.values[i]), local, _plain(ev.grad(i))))
+                                node.text, _plain(ev.values[i]), local,
+                                None if ev.grad(i) is None else _plain(ev.grad(i))))
         return out
 
     @property
     def history(self) -> list[dict]:
         """A descent's run step by step, from step 0 (the start): each entry's "step",
-        "value", "lr" and "change", and the watched nodes. Thinned to an even spread,
+        "value", "lr" and "change", and under "watched" the watched nodes' values by
+        name (a node may be called "step": it never replaces a key). Thinned to an even spread,
         with the best step, for runs longer than the trace keeps; [] for no descent."""
         if self.run is None or self.settings is None:
             return []

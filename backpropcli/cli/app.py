@@ -19,6 +19,7 @@ import gc
 import io
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import typer
@@ -26,7 +27,7 @@ from typer.core import TyperCommand, TyperGroup
 
 from ..core.errors import BackpropError, LimitError, OutputError, UnknownNames, UsageError
 from ..core.limits import max_bytes, max_elements
-from ..output import document
+from ..output import document, screen
 from ..output.text import visible
 from ..tasks import session
 from . import options
@@ -35,6 +36,7 @@ from .streams import (
     emit,
     emit_bytes,
     forget_stdin,
+    hold_standard_descriptors,
     is_terminal,
     no_progress,
     progress,
@@ -49,7 +51,17 @@ from .streams import (
 
 def run(spec: Spec, args: list[str]) -> None:
     """Run a command on its arguments; a BackpropError becomes a message (or document)
-    and its exit code."""
+    and its exit code.
+
+    No Python warning reaches the terminal: numpy's RuntimeWarnings (an overflow in
+    exp, a descent diverging) are lines with site-packages paths that tell a user
+    nothing; a value that is not finite is found and said by the tool itself."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _run(spec, args)
+
+
+def _run(spec: Spec, args: list[str]) -> None:
     as_json = "--json" in args  # known before reading the rest, for its errors
     forget_stdin()
     try:
@@ -179,7 +191,7 @@ def fail(command: str, as_json: bool, err: BackpropError):
     If stdout cannot take the document, the message goes to stderr after all."""
     if as_json and not isinstance(err, OutputError):
         try:
-            emit(document.dumps(document.error_document(err, command)))
+            emit(document.dumps_bytes(document.error_document(err, command)))
             raise typer.Exit(err.exit_code)
         except OutputError as failed:
             show_error(failed)
@@ -339,12 +351,16 @@ for _spec in SPECS:
 
 def main() -> None:
     """Entry point: never a traceback, whatever happens; exits with the run's code."""
+    hold_standard_descriptors()  # before any file is opened
+    screen.tidy_environment()  # COLUMNS=0 would draw every view, and every error, empty
+    errors = screen.register()
     for stream in (sys.stdout, sys.stderr):
-        # A character no encoder can write (a lone surrogate from a file name that is
-        # not UTF-8) is written as its escape rather than ending the run.
+        # A character the encoding cannot write (∂ under PYTHONIOENCODING=ascii, a lone
+        # surrogate from a file name that is not UTF-8) is written as ASCII or its
+        # escape rather than ending the run (JSON documents are UTF-8 bytes regardless).
         if isinstance(stream, io.TextIOWrapper):
             with contextlib.suppress(ValueError, OSError):
-                stream.reconfigure(errors="backslashreplace")
+                stream.reconfigure(errors=errors)
     if os.environ.get(COMPLETE_VAR):  # the shell asks for completions
         from typer._completion_classes import completion_init
 

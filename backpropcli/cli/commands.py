@@ -56,7 +56,8 @@ def evaluate(line: CommandLine, env: Env) -> api.Result:
 
 def _entry(result: api.Result, lr: float | None = None, change: float | None = None) -> dict:
     value = result.evaluation.value
-    return {"value": float(value) if value.ndim == 0 else None, "lr": lr, "change": change}
+    return {"value": float(value) if value.ndim == 0 else None, "lr": lr, "change": change,
+            "watched": {}}
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -135,10 +136,7 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
                                                             **fields)),
         view=lambda: _views().descend_report(r.evaluation, start.inputs, run, settings,
                                              line.flag("full")),
-        session=session.continued(old, r.point, [{k: h[k] for k in ("step", "value", "lr",
-                                                                   "change")}
-                                                 for h in r.history],
-                                  fresh=line.program is not None),
+        session=session.continued(old, r.point, r.history, fresh=line.program is not None),
         note=note, failure=failure)
 
 

@@ -102,10 +102,12 @@ def talk(as_json: bool, answers: Callable[[], str | None] | None) -> Talk:
     stream = sys.stderr if as_json else sys.stdout
 
     def write(text: str) -> None:
+        if stream is None and as_json:  # stderr closed (2>&-): the talk has nowhere to go
+            return
         try:
             stream.write(visible(text))
             stream.flush()
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, AttributeError) as e:  # AttributeError: closed
             raise OutputError(f"cannot write the quiz: {getattr(e, 'strerror', None) or e}"
                               ) from None
 

@@ -79,6 +79,8 @@ def emit(text: str | bytes) -> None:
     an OutputError (exit 2), never a traceback. Bytes are UTF-8 text (a JSON document):
     written as they are where stdout writes UTF-8, else decoded and written as text."""
     stream = sys.stdout
+    if not text:  # nothing to write (reset's text) needs no stdout: `>&-` is no failure
+        return
     if stream is None:
         raise OutputError("cannot write the output: stdout is closed")
     try:
@@ -96,12 +98,14 @@ def emit(text: str | bytes) -> None:
 
 
 def _write_utf8(stream, data: bytes) -> None:
+    """A JSON document goes out as its UTF-8 bytes whatever the text encoding of stdout
+    (PYTHONIOENCODING=ascii would write · as \\xb7, latin-1 as a byte that is not
+    UTF-8: a document no reader takes)."""
     buffer = getattr(stream, "buffer", None)
-    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
-    if buffer is not None and encoding == "utf8":
+    if buffer is not None:
         stream.flush()  # what was written as text goes first
         buffer.write(data)
-    else:  # another encoding, or a stream of text alone (a test's)
+    else:  # a stream of text alone (a test's)
         stream.write(data.decode("utf-8"))
 
 
@@ -126,10 +130,28 @@ def emit_bytes(data: bytes) -> None:
 
 
 def is_terminal(stream) -> bool:
+    """Whether a stream is a terminal: False for a closed one (None, when the descriptor
+    was closed before the run: `2>&-`) or one without isatty."""
     try:
         return stream is not None and stream.isatty()
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, OSError):
         return False
+
+
+def hold_standard_descriptors() -> None:
+    """Put /dev/null on any of the descriptors 0, 1, 2 that the run was started without
+    (`2>&-`). Python then has no stream there (sys.stderr is None: no talk, no progress
+    bar), and the descriptor is not free for the next file the run opens: the session,
+    written where a stray write to "stderr" would land in it."""
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                got = os.open(os.devnull, os.O_RDWR)
+                if got != fd:  # a lower one was free too: it is held in its own turn
+                    os.dup2(got, fd)
+                    os.close(got)
 
 
 def silence_stdout() -> None:
@@ -160,7 +182,7 @@ def progress(what: str, total: int, least: int = 200) -> Iterator:
     """A progress bar on stderr while long work runs: only when stderr is a terminal and
     there are at least `least` units of work. Yields tell(done, total=None, note=""),
     which redraws at most ten times a second, or None when there is no bar."""
-    if total < least or not sys.stderr.isatty():
+    if total < least or not is_terminal(sys.stderr):  # (None: stderr is closed)
         yield None
         return
     from rich.console import Group

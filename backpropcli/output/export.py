@@ -152,13 +152,15 @@ class _Writer:
         head = f"# {out} = {op.read(operands, node.static)}"
         if op.gate:
             return f"{head}: {op.gate}"
+        ranks = [np.ndim(self.values[j]) for j in node.args]  # @ of vectors reads otherwise
         if op.elementwise:
             rules = ", ".join(f"d{out}/d{operands[k]} = "
                               f"{op.derivative(k, operands, out, node.static)}"
                               for k in slots)
             return f"{head}: {op.name} rule, {rules}"
         dout = self.names.gradient(i)
-        rules = ", ".join(f"{operands[k]} gets {op.derivative(k, operands, out, node.static, dout)}"
+        rules = ", ".join(f"{operands[k]} gets "
+                          f"{op.derivative(k, operands, out, node.static, dout, ranks)}"
                           for k in slots)
         return f"{head}: {rules}"
 
@@ -303,6 +305,9 @@ class _Writer:
             out.append(framework["imports"])
         if any(self.data.get(i) is not None and self.data[i].path is not None
                for i in self.datas):
+            out.append("# the data reader: backpropcli/tasks/datareader.py, verbatim (backprop "
+                       "reads\n# data files by these very rules)\n\n"
+                       + naming.reader_source().rstrip())
             out.append(parts.LOAD.rstrip())
         out.append("\n".join(self.constants()))
         if kernels_text:

@@ -17,6 +17,7 @@ import numpy as np
 from ..core import kernels
 from ..core.graph import Graph
 from ..core.kernels import NAMESPACE
+from ..tasks import datareader
 from . import export_text as parts
 
 # ---------------------------------------------------------------------------
@@ -60,12 +61,13 @@ def reserved(to: str) -> frozenset[str]:
     and each identifier written in its fixed parts (found by parsing them, so that a
     name added to a template is reserved without a list to keep)."""
     found = set(keyword.kwlist) | set(dir(builtins)) | set(NAMESPACE) | KERNELS.keys()
-    found |= {"np", "torch", "jax", "jnp", "json", "sys", "csv", "Path", "annotations"}
-    texts = (parts.HEAD, parts.LOAD, parts.DESCEND, parts.WRITE, *parts.OPTIMIZERS.values(),
-             *parts.FRAMEWORK[to].values())
+    found |= {"np", "torch", "jax", "jnp", "json", "sys", "csv", "difflib", "Path",
+              "annotations"}
+    texts = (parts.HEAD, reader_source(), parts.LOAD, parts.DESCEND, parts.WRITE,
+             *parts.OPTIMIZERS.values(), *parts.FRAMEWORK[to].values())
     for text in texts:
         for stmt in ast.parse(text).body:  # module level: a name there is a global
-            if isinstance(stmt, ast.FunctionDef):
+            if isinstance(stmt, (ast.FunctionDef, ast.ClassDef)):
                 found.add(stmt.name)
             elif isinstance(stmt, ast.Assign):
                 found.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
@@ -157,3 +159,16 @@ def kernel_sources(used: set[str]) -> list[str]:
                     if n in KERNELS and n not in wanted)
     order = sorted(wanted, key=lambda n: inspect.getsourcelines(KERNELS[n])[1])
     return [inspect.getsource(KERNELS[n]).rstrip() for n in order]
+
+
+def reader_source() -> str:
+    """The data reader, tasks/datareader.py, as a script carries it: its text verbatim
+    from its first import on (its docstring and `from __future__` line are the script's
+    own at its top), so that the script reads files by the tool's very rules."""
+    text = inspect.getsource(datareader)
+    body = ast.parse(text).body
+    first = next(stmt for stmt in body
+                 if not (isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant))
+                 and not (isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"))
+    lines = text.splitlines()[first.lineno - 1:]
+    return "\n".join(lines).strip() + "\n"

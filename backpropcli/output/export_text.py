@@ -1,5 +1,5 @@
 """The fixed parts of the scripts `backprop export` writes (output/export.py fills in
-the rest): the helpers every script has, the data reader, the descent loop, each
+the rest): the helpers every script has, load(...) around the data reader, the descent loop, each
 optimizer's update (core/optim.py's rules on lists of values), and each framework's
 evaluation, step and main. Each is Python text, never user text; every identifier a
 part defines at module level is reserved, so that no program name can shadow it
@@ -28,36 +28,19 @@ def plain(value):
     return value.tolist()
 '''
 
+# load(...) in a script: the data reader (tasks/datareader.py, which export.py puts
+# verbatim above this) reads the file by backprop's own rules; a file it refuses stops the
+# script as backprop stops, with its message on stderr and exit code 2.
 LOAD = '''\
-import csv
-
-
 def load(name, *columns):
-    """Data from a file, as load(...) reads it: a table (.csv, .txt: blank lines and
-    # comments skipped, a first row of names is the header), .npy or .json."""
-    path = HERE / name
-    if not path.is_file():
-        sys.exit(f"error: no data file {path}")
-    if path.suffix.lower() == ".npy":
-        table = np.load(path, allow_pickle=False).astype(float)
-    elif path.suffix.lower() == ".json":
-        table = np.array(json.loads(path.read_text(encoding="utf-8")), dtype=float)
-    else:
-        lines = [line for line in path.read_text(encoding="utf-8-sig").splitlines()
-                 if line.strip() and not line.lstrip().startswith("#")]
-        sep = "," if "," in lines[0] else "\\t" if "\\t" in lines[0] else None
-        rows = list(csv.reader(lines, delimiter=sep)) if sep else [ln.split() for ln in lines]
-        header = None
-        try:
-            [float(cell) for cell in rows[0]]
-        except ValueError:
-            header, rows = [cell.strip() for cell in rows[0]], rows[1:]
-        table = np.array([[float(cell) for cell in row] for row in rows])
-        if columns:
-            table = table[:, [header.index(column) for column in columns]]
-        if table.shape[1] == 1:
-            table = table[:, 0]
-    return np.float64(table) if table.ndim == 0 else table
+    """Data from a file, read as backprop's load(...) reads it (read_data above): a table
+    (.csv, .txt: a first row of names is the header), .npy or .json."""
+    try:
+        return read_data(HERE / name, columns)
+    except DataFileError as e:
+        hint = f"\\n  hint: {e.hint}" if e.hint else ""
+        print(f"error: {e.message}{hint}", file=sys.stderr)
+        sys.exit(2)
 '''
 
 # The descent, the same loop as `backprop descend` (tasks/descend.py): evaluate, record,
@@ -82,11 +65,11 @@ def descend(xs, data):
         score = -total if ASCEND else total
         if best is None or score < best:
             best, best_step, best_xs = score, k, xs
-        entry = {"step": k, "value": total, "lr": learning_rate(k - 1) if k else None,
-                 "change": None if previous is None else total - previous}
-        entry.update((name, float(np.mean(plain(w))))
-                     for name, w in zip(WATCH, watched))
-        history.append(entry)
+        # the watched values under a key of their own: a node may be named "step"
+        history.append({"step": k, "value": total, "lr": learning_rate(k - 1) if k else None,
+                        "change": None if previous is None else total - previous,
+                        "watched": {name: float(np.mean(plain(w)))
+                                    for name, w in zip(WATCH, watched)}})
         previous = total
         final = (value, grads)
         if k == STEPS:

@@ -54,6 +54,12 @@ def count_text(n: int) -> str:
     return f"about {10 ** (exponent - whole):.2f}e{whole}"
 
 
+def constant_text(output: str) -> str:
+    """What is said instead of a gradient where the output is made of constants alone."""
+    return (f"{output} depends on no input: it is made of constants alone, so there is "
+            "nothing to differentiate (write a name, such as x, for a value to vary).")
+
+
 def d(top: str, bottom: str) -> str:
     return f"∂{top}/∂{bottom}"
 

@@ -31,8 +31,9 @@ import numpy as np
 from ..core import fmt
 from ..core.compiled import compile_graph
 from ..core.engine import Evaluation, evaluate, forward
-from ..core.errors import CheckFailed, MathError
+from ..core.errors import CheckFailed, MathError, UsageError
 from ..core.graph import Graph, Value
+from .program import refuse_constant
 
 EPS = 1e-6
 TOL = 1e-5  # every sample passes with eps = 1e-6 by orders of magnitude (tests/test_check.py)
@@ -137,7 +138,32 @@ def central_difference(run: Forward, inputs: Mapping[str, Value], name: str,
         step = up - down
     f_up = np.sum(run({**inputs, name: up}))
     f_down = np.sum(run({**inputs, name: down}))
-    return float((f_up - f_down) / step)
+    with np.errstate(all="ignore"):  # an overflow is said by the caller, not by numpy
+        return float((f_up - f_down) / step)
+
+
+def refuse_eps(inputs: Mapping[str, Value], eps: float) -> None:
+    """Refuse an eps that cannot make a step at some element: x ± eps·max(1, |x|) that
+    rounds back to x (eps = 1e-17 at x = 1: the difference would be 0/0) or is not
+    finite. That is the input's fault, said with the element and a range that works."""
+    for name, x in inputs.items():
+        x = np.asarray(x, dtype=float)
+        with np.errstate(all="ignore"):
+            h = eps * np.maximum(1.0, np.abs(x))
+            up, down = x + h, x - h
+            bad = (up == x) | (down == x) | ~np.isfinite(up) | ~np.isfinite(down)
+        if not bad.any():
+            continue
+        index = tuple(int(i) for i in np.argwhere(bad)[0])
+        label = f"{name}[{', '.join(map(str, index))}]" if index else name
+        small = bool(np.isfinite(up[index]) and np.isfinite(down[index]))
+        raise UsageError(
+            f"--eps {fmt.number(eps)} is too {'small' if small else 'large'} to take a step "
+            f"at {label} = {fmt.number(float(x[index]))}: x ± eps·max(1, |x|) "
+            + ("rounds back to x" if small else "is not a finite number"),
+            hint=f"give an --eps between 1e-10 and 1e-2 (the default {fmt.number(EPS)} "
+                 "suits most programs: float64 holds about 16 digits, and central "
+                 "differences lose about half of them)")
 
 
 def gradient_check(
@@ -152,6 +178,8 @@ def gradient_check(
 
     `run` computes the output from the inputs (the compiled program unless given);
     `progress(done, total)` is told after each element."""
+    refuse_constant(graph, "no gradient to check")
+    refuse_eps(inputs, eps)
     run = run or compiled(graph, inputs)
     start = time.perf_counter()
     ev = evaluate(graph, inputs)
@@ -187,6 +215,10 @@ def _compare(run: Forward, inputs: Mapping[str, Value], name: str, index: tuple[
         fd = central_difference(run, inputs, name, index, eps)
     except MathError as e:
         problem = f"{name}{list(index) if index else ''} ± eps: {e.message}"
+        return Row(name, index, bp, None, None, False), problem
+    if not np.isfinite(fd):  # f(x + h) − f(x − h) overflowed, or the step underflowed
+        problem = (f"{name}{list(index) if index else ''} ± eps: the difference quotient "
+                   f"is {fd}, too large for float64")
         return Row(name, index, bp, None, None, False), problem
     err = relative_error(bp, fd)
     return Row(name, index, bp, fd, err, bool(err <= tol)), None

@@ -25,6 +25,7 @@ from ..core.errors import MathError
 from ..core.graph import Graph, Value
 from ..core.optim import OPTIMIZERS, SCHEDULES, Optimizer
 from ..core.optim import learning_rate as scheduled
+from .program import refuse_constant
 from .trace import LIMIT, Point, Trace
 
 # Steps of one descent at most: a step of the smallest program takes a few µs, so 10**7
@@ -188,6 +189,7 @@ def run(
     The run's history keeps the multiples of `every`; both it and the trace keep at
     most `limit` points evenly spread, the first and the last (and, once thinned,
     the best)."""
+    refuse_constant(compiled.graph, "a descent has nothing to move")
     f = compiled.value_and_grad
     names = compiled.inputs
     xs = compiled.args(inputs)
@@ -267,13 +269,15 @@ def _mean(v) -> float:
 def history(result: Run, settings: Settings) -> list[dict]:
     """The run step by step, for the session and JSON: every --every K-th step and the
     last (for long runs thinned, with the best); each with the value, the learning rate
-    and the change that led to it (from the step before), and the watched nodes."""
+    and the change that led to it (from the step before), and the watched nodes' values
+    under their own key: a node may be named `step` or `value`, and must not replace
+    the entry's own keys."""
     names = result.history.names
     return [{
         "step": p.step, "value": p.value,
         "lr": learning_rate(settings, p.step - 1) if p.step else None,
         "change": p.change,
-        **dict(zip(names, p.watched, strict=True)),
+        "watched": dict(zip(names, p.watched, strict=True)),
     } for p in result.history.points()]
 
 

@@ -16,17 +16,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ..core.errors import BackpropError, ValueProblem
+from ..core.ops import OPS
 from .answers import NotANumber, agrees, from_json
 from .jsontext import loads
 from .point import Point, point_from
+from .problems import PROBLEM_LEVELS
 from .quiz import KINDS, MAX_TOL, Question, Quiz
 
 RIGHT, SECOND, WRONG, UNANSWERED = "right", "second try", "wrong", "unanswered"
 
-# The made-up problem level (`--random --level N`) that practises an op's local gradient.
-LEVELS = {"add": 1, "mul": 1, "max": 1, "min": 1, "sub": 1, "neg": 1, "sigmoid": 3,
-          "exp": 3, "tanh": 3, "log": 4, "div": 4, "pow": 4, "relu": 5, "matmul": 5}
-TOP = 5  # the hardest level
+TOP = PROBLEM_LEVELS[-1]  # the hardest made-up problem
 
 
 @dataclass(frozen=True)
@@ -148,7 +147,8 @@ def practice(result: Result) -> Practice:
     if first == "local":
         ops = [graph.nodes[q.node].op for q in mine]
         op = max(dict.fromkeys(ops), key=ops.count)  # the most missed, first on a tie
-        return Practice("local", LEVELS.get(op, 4), ("local",), op)
+        # the op's row says which made-up problem practises it
+        return Practice("local", OPS[op].level, ("local",), op)
     reused = [q for q in mine if len(quiz.evaluation.terms[q.node]) > 1]
     if reused:
         return Practice("reuse", 4, ("grad",))

@@ -25,7 +25,7 @@ import numpy as np
 from ..core.errors import UsageError
 from .quiz import Problem
 
-LEVELS = range(1, 6)
+PROBLEM_LEVELS = range(1, 6)  # the levels of made-up problems, --level 1 to 5
 LEVEL = 2  # the default: the article's circuit
 SEEDS = 1_000_000  # a drawn seed is below this: short enough to type again
 
@@ -36,7 +36,7 @@ def new_seed() -> int:
 
 def make_problem(level: int = LEVEL, seed: int | None = None) -> Problem:
     """The problem of this level and seed (a drawn seed when None)."""
-    if level not in LEVELS:
+    if level not in PROBLEM_LEVELS:
         raise UsageError(f"--level {level}: choose 1 (one gate) to 5 (a vector layer)")
     seed = new_seed() if seed is None else seed
     rng = np.random.default_rng(seed)

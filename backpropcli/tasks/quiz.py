@@ -35,6 +35,7 @@ from ..core.graph import Graph
 from ..core.ops import OPS
 from ..core.optim import step
 from .point import Point
+from .program import refuse_constant
 
 KINDS = ("value", "local", "grad", "step")  # in the order a person works by hand
 DEFAULT_KINDS = ("local", "grad")
@@ -191,6 +192,8 @@ def make(ev: Evaluation, point: Point, kinds: tuple[str, ...], lr: float | None 
     for kind in KINDS:
         if kind in kinds:
             questions += makers[kind](ev, point, lr)
+    if not questions and set(kinds) != {"value"}:
+        refuse_constant(ev.graph, "no gradient to ask about (--ask value asks the values)")
     if not questions:
         raise UsageError(f"this program has no questions to ask of the kinds "
                          f"{', '.join(kinds)}", hint="--ask value,local,grad,step chooses")

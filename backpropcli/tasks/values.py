@@ -9,11 +9,9 @@ and a missing input are all ValueProblems (exit 2), said with the name and the p
 
 from __future__ import annotations
 
-import difflib
 import json
 import math
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
@@ -22,12 +20,11 @@ import numpy as np
 
 from ..core.errors import ProgramError, UnknownNames, ValueProblem
 from ..core.graph import Graph, Value
-from ..core.limits import MAX_DIMS, check_shape
+from ..core.limits import check_shape
 from ..core.ops import INITIALIZERS
-from .files import expand, open_regular, read_text
-
-# A number as a person writes it: 3, -4, 0.5, .5, 1e-3 (no 1_000, no nan, only 0-9).
-NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z", re.ASCII)
+from . import datareader
+from .datareader import NUMBER, DataFileError
+from .files import expand, open_regular, read_bytes
 
 
 def read_value(name: str, text: str, base: Path | None = None):
@@ -73,212 +70,39 @@ def value_of(name: str, value, base: Path | None = None):
 
 def as_array(name: str, data, where: str):
     """Nested lists of numbers → a float64 scalar or array, refusing anything else,
-    and refusing a shape past the limits before numpy is asked to make it."""
-    bad, stranger, shape = _inspect(data)
-    if bad:
-        inside = "" if stranger is data else "an array holding "
-        if isinstance(stranger, int) and not isinstance(stranger, bool):
-            raise ValueProblem(f"{name}{where}: {inside}a number too large for a float "
-                               f"({len(str(abs(stranger)))} digits; the largest is about "
-                               "1.8e308)")
-        raise ValueProblem(f"{name}{where}: expected a number or an array of numbers, "
-                           f"not {inside}{_json_type(stranger)}")
-    check_shape(shape, f"{name}{where}")
+    and refusing a shape past the limits before numpy is asked to make it (the rules
+    of datareader.array_of, the same for a file, a typed value and a document)."""
     try:
-        value = np.array(data, dtype=float)
-    except (ValueError, TypeError, RecursionError, OverflowError) as e:
-        reason = "ragged array (rows of different lengths)" if "inhomogeneous" in str(e) \
-            or "sequence" in str(e) else str(e)
-        raise ValueProblem(f"{name}{where}: {reason}") from None
-    if value.dtype != float:
-        raise ValueProblem(f"{name}{where}: not an array of numbers")
-    return _checked(name, value, where)
+        return datareader.array_of(data, check_shape, f"{name}{where}")
+    except DataFileError as e:
+        raise ValueProblem(e.message, hint=e.hint) from None
 
 
 def _checked(name: str, value: np.ndarray, where: str):
     """A float64 array refused if empty or not finite; a 0-d one becomes a scalar."""
-    if value.size == 0:
-        raise ValueProblem(f"{name}{where}: an empty array")
-    if not np.isfinite(value).all():
-        raise ValueProblem(f"{name}{where}: holds a value that is not a finite number")
-    return np.float64(value) if value.ndim == 0 else value
-
-
-def _inspect(data) -> tuple[bool, object, tuple[int, ...]]:
-    """Whether nested lists hold a leaf that is not a number, that leaf, and the
-    shape the lists would make (from their first elements; numpy finds raggedness).
-    numpy would take true as 1, "3" as 3 and null as nan, and a 400-digit integer
-    overflows a float, so each leaf is looked at (with a stack: the nesting may be
-    deep, and is refused past limits.MAX_DIMS)."""
-    shape: list[int] = []
-    probe = data
-    while isinstance(probe, list) and len(shape) <= MAX_DIMS:
-        shape.append(len(probe))
-        probe = probe[0] if probe else None
-    stack = [(data, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, list):
-            if depth >= MAX_DIMS:
-                return False, None, (1,) * (MAX_DIMS + 1)  # too deep: check_shape says so
-            stack.extend((x, depth + 1) for x in item)
-        elif not _number(item):
-            return True, item, ()
-    return False, None, tuple(shape)
-
-
-def _number(item) -> bool:
-    """A JSON number that a float can hold (not true/false, not a 400-digit integer)."""
-    if isinstance(item, bool) or not isinstance(item, (int, float)):
-        return False
-    return not isinstance(item, int) or item.bit_length() <= 1024
-
-
-def _json_type(item) -> str:
-    names = {bool: "true/false", str: "text", type(None): "null", dict: "an object"}
-    return names.get(type(item), type(item).__name__)
+    try:
+        return datareader.checked(value, f"{name}{where}")
+    except DataFileError as e:
+        raise ValueProblem(e.message) from None
 
 
 def read_file(name: str, path: Path):
     """A value from a file: .json (a number or nested lists), .npy, .csv/.txt (a table)."""
-    where = f" (from {path})"
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
-        return read_npy(name, path)
-    if suffix not in (".json", *TABLES):
-        open_regular(path, f"{name}: ").close()  # a folder or a missing file says so first
-        raise ValueProblem(f"{name}: cannot read {path}: use .json, .npy, .csv or .txt")
-    text = read_text(path, f"{name}: ", encoding="utf-8-sig")
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except (ValueError, RecursionError) as e:
-            raise ValueProblem(f"{name}: {path} is not valid JSON ({e})") from None
-        return as_array(name, data, where)
-    return read_table(name, path, text)
-
-
-def read_npy(name: str, path: Path):
-    """A .npy file of numbers. Its header is read and checked first: the shape it
-    claims must be within the limits, and the file long enough to hold it, before
-    numpy reads the data (never with pickle)."""
-    fmt = np.lib.format
-    with open_regular(path, f"{name}: ") as f:
-        try:
-            version = fmt.read_magic(f)
-            if version == (1, 0):
-                shape, _, dtype = fmt.read_array_header_1_0(f)
-            else:
-                shape, _, dtype = fmt.read_array_header_2_0(f)
-        except (ValueError, OSError, SyntaxError, TypeError, OverflowError) as e:
-            raise ValueProblem(f"{name}: {path} is not a numeric .npy file "
-                               f"({_first_line(e)})",
-                               hint="save one with numpy.save; an .npz archive is not "
-                                    "read") from None
-        if dtype.kind not in "iufb" or dtype.hasobject:
-            raise ValueProblem(f"{name}: {path} holds {dtype}, not numbers")
-        check_shape(shape, f"{name}: {path}")
-        need = int(np.prod(shape, dtype=object)) * dtype.itemsize
-        have = os.fstat(f.fileno()).st_size - f.tell()
-        if need > have:
-            raise ValueProblem(f"{name}: {path} is shorter than its header says "
-                               f"({have} bytes of data for shape {tuple(shape)})")
-        f.seek(0)
-        try:
-            data = fmt.read_array(f, allow_pickle=False)
-        except (ValueError, OSError) as e:
-            raise ValueProblem(f"{name}: {path} is not a numeric .npy file "
-                               f"({_first_line(e)})") from None
-    return _checked(name, np.asarray(data, dtype=float), where=f" (from {path})")
-
-
-def _first_line(e: BaseException) -> str:
-    return (str(e).splitlines() or [type(e).__name__])[0][:200]
-
-
-TABLES = (".csv", ".txt", ".tsv", ".dat")
-
-
-def read_table(name: str, path: Path, text: str):
-    """A table of numbers: a header row of names is skipped; one column gives a vector."""
-    _, value = table(name, path, text)
-    return value[:, 0] if value.shape[1] == 1 else value
-
-
-def table(name: str, path: Path, text: str) -> tuple[list[str] | None, np.ndarray]:
-    """The header (None without one) and the numbers of a table, always 2-d.
-
-    Cells are separated by commas, else tabs, else spaces; blank lines and lines
-    starting with # are skipped. A first row that is not all numbers is the header.
-    Errors give the file's own line number and the cell's column (and its name).
-    """
-    lines = [(n, ln) for n, ln in enumerate(text.splitlines(), start=1)
-             if ln.strip() and not ln.lstrip().startswith("#")]
-    if not lines:
-        raise ValueProblem(f"{name}: {path} holds no numbers")
-    # csv only for a table (0.5 ms that every other command would pay at start-up)
-    import csv  # noqa: PLC0415
-
-    first = lines[0][1]
-    delimiter = "," if "," in first else "\t" if "\t" in first else None
-    texts = [ln for _, ln in lines]
-    rows = list(csv.reader(texts, delimiter=delimiter)) if delimiter else \
-        [ln.split() for ln in texts]
-    numbers = [n for n, _ in lines]
-    header = None
-    if not all(_is_number(c) for c in rows[0]):
-        header = [c.strip() for c in rows[0]]
-        rows, numbers = rows[1:], numbers[1:]
-    data: list[list[float]] = []
-    for line, row in zip(numbers, rows, strict=True):
-        values = []
-        for c, cell in enumerate(row, start=1):
-            if not _is_number(cell):
-                column = f"column {c}" + (f" ({header[c - 1]})" if header and
-                                          c <= len(header) else "")
-                raise ValueProblem(f"{name}: {path}, line {line}, {column}: "
-                                   f"{_cell(cell)} is not a number")
-            values.append(float(cell))
-        width = len(data[0]) if data else len(header) if header else len(values)
-        if len(values) != width:
-            before = "the rows before have" if data else "the header has"
-            raise ValueProblem(f"{name}: {path}, line {line}: {len(values)} values, "
-                               f"but {before} {width}")
-        data.append(values)
-    if not data:
-        raise ValueProblem(f"{name}: {path} holds a header but no numbers")
-    return header, np.array(data, dtype=float)
-
-
-def _cell(text: str) -> str:
-    text = text.strip()
-    return repr(text if len(text) <= 40 else text[:37] + "...")
+    return read_columns(name, path)
 
 
 def read_columns(name: str, path: Path, columns: tuple[str, ...] = ()):
-    """A file's data (read_file), or only the named columns of a table with a header,
-    in the order given; one column gives a vector."""
-    if not columns:
-        return read_file(name, path)
-    if path.suffix.lower() not in TABLES:
-        raise ValueProblem(f"{name}: columns can only be chosen from a table (.csv or .txt "
-                           f"with a header row), not from {path.name}",
-                           hint="leave out the column names to load the whole file")
-    header, value = table(name, path, read_text(path, f"{name}: ", encoding="utf-8-sig"))
-    if header is None:
-        raise ValueProblem(f"{name}: {path} has no header row naming its columns",
-                           hint="add a first line of names (x1,x2,y), or leave out the "
-                                "column names to load every column")
-    chosen = []
-    for col in columns:
-        if col not in header:
-            close = difflib.get_close_matches(col, header, n=1)
-            raise ValueProblem(f"{name}: {path} has no column {col!r}",
-                               hint=(f"did you mean {close[0]!r}? " if close else "")
-                               + "its columns are " + ", ".join(header))
-        chosen.append(header.index(col))
-    value = value[:, chosen]
-    return value[:, 0] if len(chosen) == 1 else value
+    """A file's data, or only the named columns of a table with a header, in the order
+    given; one column gives a vector. The rules are datareader's (which an exported
+    script carries too); the file is opened and measured by tasks/files.py."""
+    label = f"{name}: "
+    try:
+        return datareader.read_data(
+            path, columns, open_binary=lambda p: open_regular(p, label),
+            load_bytes=lambda p: read_bytes(p, label),
+            shape_check=lambda shape, what: check_shape(shape, f"{name}: {what}"))
+    except DataFileError as e:
+        raise ValueProblem(f"{name}: {e.message}", hint=e.hint) from None
 
 
 def load_data(graph: Graph, base: Path | None = None, quiet: bool = False) -> Graph:
@@ -322,11 +146,6 @@ def load_data(graph: Graph, base: Path | None = None, quiet: bool = False) -> Gr
                                source=graph.source, hint=hint) from None
         nodes[i] = replace(node, value=value)
     return replace(graph, nodes=tuple(nodes))
-
-
-def _is_number(cell: str) -> bool:
-    cell = cell.strip()
-    return bool(NUMBER.match(cell)) and math.isfinite(float(cell))
 
 
 def refuse_unknown(graph: Graph, given: Mapping[str, object]) -> None:

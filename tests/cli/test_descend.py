@@ -62,7 +62,7 @@ def test_watch_and_ascend(cli):
                        "--lr", "0.1", "--steps", "200", "--json")
     doc = json.loads(out)
     assert doc["inputs"]["x"] == pytest.approx(2, abs=1e-3)
-    assert doc["descend"]["history"][-1]["s"] == 1
+    assert doc["descend"]["history"][-1]["watched"] == {"s": 1}
 
 
 def test_moons_reaches_full_accuracy_with_no_other_arguments(cli):
@@ -72,7 +72,7 @@ def test_moons_reaches_full_accuracy_with_no_other_arguments(cli):
     d = doc["descend"]
     assert d["steps"] == 1000 and d["stopped"] == "steps"
     assert d["last"] < d["first"] / 10
-    assert d["history"][-1]["accuracy"] == 1.0  # every point on its side
+    assert d["history"][-1]["watched"]["accuracy"] == 1.0  # every point on its side
     assert set(doc["params"]) == {"W1", "b1", "W2", "b2", "w3", "b3"}  # X, y are data
     code, out, _ = cli("eval", "--json")  # the session holds the trained network
     assert json.loads(out)["value"] == pytest.approx(d["last"])
@@ -173,7 +173,7 @@ def test_commands_from_the_session_keep_its_history(cli):
     assert len(json.loads(cli("history", "--json")[1])["history"]) == 26
     assert cli("eval", "--a", "1")[0] == 0  # a new point: one more entry, at (1 - 3)^2
     history = json.loads(cli("history", "--json")[1])["history"]
-    assert history[-1] == {"step": 26, "value": 4.0, "lr": None, "change": None}
+    assert history[-1] == {"step": 26, "value": 4.0, "lr": None, "change": None, "watched": {}}
     assert cli("eval", "L = (a - 3)^2", "--a", "0")[0] == 0  # PROGRAM: a fresh start
     assert len(json.loads(cli("history", "--json")[1])["history"]) == 1
 

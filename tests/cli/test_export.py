@@ -55,6 +55,11 @@ def same_run(doc: dict, want: dict, to: str, name: str) -> None:
     close([h["value"] for h in run["history"]], [h["value"] for h in ran["history"]],
           rtol, f"{to} {name} history")
     assert [h["lr"] for h in run["history"]] == [h["lr"] for h in ran["history"]]
+    assert [list(h["watched"]) for h in run["history"]] == \
+        [list(h["watched"]) for h in ran["history"]]
+    for name in run["history"][0]["watched"]:
+        close([h["watched"][name] for h in run["history"]],
+              [h["watched"][name] for h in ran["history"]], rtol, f"{to} {name} watched {name}")
 
 
 # ---------------------------------------------------------------------------
@@ -238,7 +243,7 @@ def test_moons_trains_to_every_point_right(cli, tmp_path, to):
     assert code == 0, err
     (doc,) = run_scripts([path])
     last = doc["descend"]["history"][-1]
-    assert last["step"] == 1000 and last["accuracy"] == 1.0
+    assert last["step"] == 1000 and last["watched"]["accuracy"] == 1.0
     assert doc["value"] < 0.05 < doc["descend"]["first"]
     if to == "jax":
         assert "@jax.jit" in path.read_text(encoding="utf-8")

@@ -26,6 +26,7 @@ SOFTPLUS = Op(
     doc="log(1 + exp(a)), a smooth relu",
     hint="softplus overflows above about 709",
     gate="softplus gate: scales the gradient by the sigmoid of its input, between 0 and 1",
+    level=3,  # like the sigmoid neuron's
 )
 
 
@@ -133,13 +134,34 @@ def test_the_property_test_covers_it_given_a_sampler(data):
 
 def test_rows_the_program_could_not_use_are_refused():
     with pytest.raises(ValueError, match="the name is taken"):
-        ops.register(Op("exp", 1, "exp(a)", local=("out",)))
+        ops.register(Op("exp", 1, "exp(a)", local=("out",), level=1))
     with pytest.raises(ValueError, match="grammar rule"):
-        ops.register(Op("cube", 1, "a ** 3", local=("3 * a**2",), reads="{0}³"))
+        ops.register(Op("cube", 1, "a ** 3", local=("3 * a**2",), reads="{0}³", level=1))
     with pytest.raises(ValueError, match="unknown names"):
-        ops.register(Op("cube", 1, "cube_of(a)", local=("3 * a**2",)))
+        ops.register(Op("cube", 1, "cube_of(a)", local=("3 * a**2",), level=1))
     with pytest.raises(ValueError, match="one rule"):
-        ops.register(Op("cube", 1, "a ** 3", local=("3 * a**2", "0")))
+        ops.register(Op("cube", 1, "a ** 3", local=("3 * a**2", "0"), level=1))
+    with pytest.raises(ValueError, match="one shows and numbers"):
+        ops.register(Op("cube", 1, "a ** 3", local=("3 * a**2",), numbers=("", ""), level=1))
+    with pytest.raises(ValueError, match="level must be a whole number"):
+        ops.register(Op("cube", 1, "a ** 3", local=("3 * a**2",), level=0))
+    with pytest.raises(TypeError, match="level"):  # no default: a new op chooses
+        Op("cube", 1, "a ** 3", local=("3 * a**2",))  # type: ignore[call-arg]
     with pytest.raises(ValueError, match="was not added by register"):
         ops.unregister("exp")
     assert "cube" not in OPS
+
+
+def test_a_missed_local_gradient_of_a_new_op_practises_the_level_its_row_gives(softplus):
+    from backpropcli.tasks import grading
+    from tests.unit.test_quiz import make
+
+    quiz = make("f = softplus(x)", kinds=("local",), x=0.5)
+    result = grading.grade(quiz, {q.id: q.right + 1 for q in quiz.questions})
+    practice = result.practice()
+    assert (practice.topic, practice.op, practice.level) == ("local", "softplus", softplus.level)
+    # the derivation puts the numbers in the local rule (the row gives no `numbers`)
+    from backpropcli.output import hints
+
+    assert hints.derivation(quiz, quiz.questions[0]) == \
+        "∂f/∂x = sigmoid(x) = 1 / (1 + exp(-0.5)) = 0.6225"

@@ -274,7 +274,7 @@ def test_documents_where_they_vary(cli, tmp_path):
     run = document(cli, "descend", str(SAMPLES / "moons.bp"), "--steps", "4", "--every", "2",
                    "--optimizer", "adam", "--schedule", "linear", "--watch", "accuracy")
     assert [h["step"] for h in run["descend"]["history"]] == [0, 2, 4]
-    assert all("accuracy" in h for h in run["descend"]["history"])
+    assert all("accuracy" in h["watched"] for h in run["descend"]["history"])
     diverged = document(cli, "descend", "L = x^4", "--x", "3", "--lr", "10", code=1)
     assert diverged["descend"]["stopped"] == "diverged" and "program" not in diverged
     unused = document(cli, "eval", "a = x^0.5; b = x", "--x", "0")

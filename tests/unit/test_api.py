@@ -236,7 +236,7 @@ def test_descend_options(r):
                    on_step=lambda k, v: seen.append(k))
     assert d.inputs == pytest.approx({"a": 3, "b": -1}, abs=1e-2)
     assert [e["step"] for e in d.history][:3] == [0, 10, 20]
-    assert "a" in d.history[0]
+    assert d.history[0]["watched"] == {"a": 0.0}
     assert seen and seen[-1] == 300
     assert bp.descend(r, steps=3).history[-1]["step"] == 3  # from a result
     assert bp.evaluate("g = x", x=1).history == []  # no descent, no history

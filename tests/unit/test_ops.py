@@ -14,6 +14,8 @@ and fails loudly until SAMPLERS says how to draw that row's operands.
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -25,8 +27,8 @@ from hypothesis.extra import numpy as hnp
 
 from backpropcli.core.compiled import compile_graph
 from backpropcli.core.engine import evaluate, forward
-from backpropcli.core.kernels import unbroadcast
-from backpropcli.core.ops import FWD, OPS
+from backpropcli.core.kernels import NAMESPACE, unbroadcast
+from backpropcli.core.ops import FUNCTIONS, FWD, LOCAL, OPS, Op
 from backpropcli.lang.parse import parse
 from backpropcli.tasks.values import bind
 
@@ -89,6 +91,12 @@ def matmul_case(draw) -> Case:
     return Case((value(draw, left, MODERATE), value(draw, right, MODERATE)))
 
 
+@st.composite
+def outer_case(draw) -> Case:
+    left, right = draw(st.sampled_from([(2,), (3,), (1,)])), draw(st.sampled_from([(3,), (1,)]))
+    return Case((value(draw, left, MODERATE), value(draw, right, MODERATE)))
+
+
 def axes(ndim: int) -> list[tuple[int, ...]]:
     """No axis, and every axis counted from either end."""
     return [(), *[(k,) for k in range(-ndim, ndim)]]
@@ -134,6 +142,7 @@ SAMPLERS: dict[str, st.SearchStrategy[Case]] = {
     "max": elementwise(MODERATE, MODERATE, apart=True),
     "min": elementwise(MODERATE, MODERATE, apart=True),
     "matmul": matmul_case(),
+    "outer": outer_case(),
     "sum": reduction_case(),
     "mean": reduction_case(),
     "transpose": transpose_case(),
@@ -328,3 +337,51 @@ def test_unbroadcast_is_the_adjoint_of_broadcasting(pair, data):
     left = np.sum(np.broadcast_to(u, big) * v)
     right = np.sum(u * back)
     assert left == pytest.approx(right, rel=1e-12, abs=1e-12)
+
+
+# ---------------------------------------------------------------------------
+# facts of a row that are not its mathematics: the quiz reads them from the row only
+
+def _ops_of_made_up_problems() -> dict[str, int]:
+    """Each op the made-up quiz problems use, with the lowest level that uses it."""
+    from backpropcli.tasks.problems import PROBLEM_LEVELS, make_problem
+
+    lowest: dict[str, int] = {}
+    for level in PROBLEM_LEVELS:
+        for seed in range(12):
+            graph = parse(make_problem(level, seed).program)
+            for node in graph.nodes:
+                if node.computed:
+                    lowest.setdefault(node.op, level)
+    return lowest
+
+
+def test_every_row_says_its_quiz_level():
+    from backpropcli.tasks.problems import PROBLEM_LEVELS
+
+    field = next(f for f in dataclasses.fields(Op) if f.name == "level")
+    # no default: a new row must choose one, never silently get some level
+    assert field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING
+    for op in OPS.values():
+        assert op.level in PROBLEM_LEVELS, op.name
+    used = _ops_of_made_up_problems()
+    assert {"add", "mul", "max", "sigmoid", "div", "pow", "matmul", "relu"} <= set(used)
+    for name, level in used.items():  # the lowest level whose problems practise it
+        assert OPS[name].level == level, (name, OPS[name].level, level)
+
+
+@pytest.mark.parametrize("op", [op for op in OPS.values() if op.elementwise], ids=str)
+def test_the_rule_with_numbers_is_the_local_rule_in_the_language(op):
+    # What the quiz's derivation puts numbers in: written with the rule variables and
+    # the functions a student types (no kernel such as xlogy), and equal to the rule.
+    assert len(op.numbers) in (0, op.arity)
+    a, b = np.float64(0.7), np.float64(1.3)  # off every kink, inside every domain
+    out = FWD[op.name](a, b, ())
+    for k in range(op.arity):
+        text = op.with_numbers(k)
+        if not text:  # the row says numbers read worse than the formula here
+            continue
+        names = set(re.findall(r"(?<![.\w])[A-Za-z_]\w*", text))
+        assert names <= {"a", "b", "out", *FUNCTIONS}, (op.name, k, text)
+        by_hand = eval(text, dict(NAMESPACE), {"a": a, "b": b, "out": out})  # table text
+        assert by_hand == pytest.approx(LOCAL[op.name][k](out, a, b, ()), rel=1e-12)

@@ -224,7 +224,7 @@ def test_reading_an_answer_sheet():
 # ---------------------------------------------------------------------------
 # made-up problems
 
-@pytest.mark.parametrize("level", problems.LEVELS)
+@pytest.mark.parametrize("level", problems.PROBLEM_LEVELS)
 def test_same_seed_same_problem(level):
     a = problems.make_problem(level, 42)
     b = problems.make_problem(level, 42)
@@ -233,7 +233,7 @@ def test_same_seed_same_problem(level):
     assert len(others) > 3  # the seed matters
 
 
-@pytest.mark.parametrize("level", problems.LEVELS)
+@pytest.mark.parametrize("level", problems.PROBLEM_LEVELS)
 @pytest.mark.parametrize("seed", range(25))
 def test_made_up_numbers_can_be_worked_by_hand(level, seed):
     p = problems.make_problem(level, seed)
@@ -300,7 +300,7 @@ def check_agreement(program: str, values: dict, every: bool = True) -> None:
 
 
 def test_grading_agrees_with_eval_on_made_up_problems():
-    for level in problems.LEVELS:
+    for level in problems.PROBLEM_LEVELS:
         for seed in range(6):
             p = problems.make_problem(level, seed)
             check_agreement(p.program, p.values)

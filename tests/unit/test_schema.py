@@ -142,8 +142,8 @@ def test_the_documents_of_export_and_of_its_scripts():
     run = {"optimizer": "sgd", "lr": 0.1, "schedule": "constant", "steps": 1,
            "stopped": "steps", "reason": "ran 1 steps", "first": -10.0, "last": -12.72,
            "best_step": 1, "history": [
-               {"step": 0, "value": -10.0, "lr": None, "change": None},
-               {"step": 1, "value": -12.72, "lr": 0.1, "change": -2.72}]}
+               {"step": 0, "value": -10.0, "lr": None, "change": None, "watched": {}},
+               {"step": 1, "value": -12.72, "lr": 0.1, "change": -2.72, "watched": {"f": 1.0}}]}
     assert problem({**script, "command": "descend", "descend": run}) is None
     assert "Additional properties" in problem({**script, "nodes": EVAL["nodes"]})
     assert "'gradients' is a required property" in problem(

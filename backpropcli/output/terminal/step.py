@@ -100,16 +100,27 @@ def _change(before: Evaluation, after: Evaluation) -> RenderableType:
     ).add(tail, "   ", "dim")
 
 
+WATCHED_COLUMNS = 4  # watched nodes the history table shows (--json has them all)
+
+
 def history_table(history: list[dict], output: str, full: bool = False) -> RenderableType:
-    table = new_table("step", "lr", output, "change", right=(0, 1, 2, 3))
+    """The session's history: per entry its step, learning rate, the output's value and
+    its change, and the values of the first few nodes a descent watched (empty where
+    an entry has none: the evaluation, a step)."""
+    watched = list(dict.fromkeys(name for h in history for name in h.get("watched", {})))
+    shown = watched[:WATCHED_COLUMNS]
+    table = new_table("step", "lr", output, "change", *shown, right=range(4 + len(shown)))
 
     def row(h: dict) -> tuple:
-        value = h.get("value")
+        value, seen = h.get("value"), h.get("watched", {})
         return (str(h.get("step", "")),
                 "" if h.get("lr") is None else fmt.number(h["lr"]),
                 fmt.number(value) if isinstance(value, (int, float)) else "array",
-                "" if h.get("change") is None else fmt.signed(h["change"]))
+                "" if h.get("change") is None else fmt.signed(h["change"]),
+                *("" if seen.get(name) is None else fmt.number(seen[name]) for name in shown))
 
     n = len(history)
-    return section(f"History of {output}", f"{n} entr{'y' if n == 1 else 'ies'}",
-                    fill(table, history, row, full, "steps"))
+    note = f"{n} entr{'y' if n == 1 else 'ies'}"
+    if len(watched) > len(shown):
+        note += f"; {len(watched) - len(shown)} more watched nodes in --json"
+    return section(f"History of {output}", note, fill(table, history, row, full, "steps"))

@@ -15,6 +15,7 @@ from rich.console import Console, RenderableType
 from ...core.engine import Evaluation
 from ...tasks.descend import Run, Settings
 from ...tasks.point import Point
+from .. import screen
 from .check import check_report
 from .descend import descend_report
 from .evaluation import evaluation
@@ -63,8 +64,10 @@ def result(r: Shown, full: bool = False, state: str | None = None) -> Renderable
 
 def console(stderr: bool = False) -> Console:
     """The console of a real stream, which knows whether it is a terminal, its width
-    and its colours (NO_COLOR is honoured)."""
-    return Console(stderr=stderr, highlight=False)
+    and its colours (NO_COLOR is honoured). COLUMNS and LINES count only when sensible
+    (screen.py): COLUMNS=0 would draw every view as nothing."""
+    return Console(stderr=stderr, highlight=False, width=screen.size("COLUMNS"),
+                   height=screen.size("LINES"))
 
 
 def draw(renderable: RenderableType, stderr: bool = False) -> str:
