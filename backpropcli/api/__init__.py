@@ -36,6 +36,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from ..core.errors import (
+    PYTHON,
     BackpropError,
     LimitError,
     MathError,
@@ -45,16 +46,17 @@ from ..core.errors import (
     UnknownNames,
     UsageError,
     ValueProblem,
+    spell,
 )
-from ..core.limits import BYTES_ENV, max_bytes, max_elements, size_text
-from ..core.optim import LR, OPTIMIZERS, SCHEDULES, STEPS
+from ..core.limits import BYTES_ENV, check_bytes, max_bytes, max_elements, size_text
+from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
 
 if TYPE_CHECKING:
     from .analysis import Check, Explanation, check, explain
     from .evaluating import descend, evaluate, step
     from .exporting import Script, export
     from .pictures import Picture, graph
-    from .quizzing import Grades, Sheet, grade, quiz, sheet
+    from .quizzing import AnswerLines, Grades, Sheet, grade, quiz, sheet
     from .results import ComputedNode, Result
     from .sessions import History, Session, history
     from .source import Document, Typed, save_file
@@ -70,14 +72,18 @@ _WHERE = {
     "history": "sessions", "History": "sessions", "Session": "sessions",
     "Result": "results", "ComputedNode": "results",
     "Document": "source", "Typed": "source", "save_file": "source",
+    "AnswerLines": "quizzing",
 }
 
 __all__ = [
     "BYTES_ENV",
     "LR",
+    "MAX_STEPS",
     "OPTIMIZERS",
+    "PYTHON",
     "SCHEDULES",
     "STEPS",
+    "AnswerLines",
     "BackpropError",
     "Check",
     "ComputedNode",
@@ -100,6 +106,7 @@ __all__ = [
     "UsageError",
     "ValueProblem",
     "check",
+    "check_bytes",
     "descend",
     "evaluate",
     "explain",
@@ -113,6 +120,7 @@ __all__ = [
     "save_file",
     "sheet",
     "size_text",
+    "spell",
     "step",
 ]
 

@@ -23,7 +23,11 @@ Names = str | Iterable[str] | None  # "a,b" as on the command line, or ["a", "b"
 
 
 def _said(value: object) -> str:
-    """A value as an error quotes it: text as typed, a huge whole number cut short."""
+    """A value as an error quotes it: text as typed, a whole number of hundreds of
+    digits by its size (Python will not even write one of more than 4300 digits)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
+            and abs(int(value)) >= 10**15:
+        return f"about {'-' if value < 0 else ''}10^{round(math.log10(abs(int(value))))}"
     text = str(value)
     return text if len(text) <= 24 else text[:20] + "…"
 
@@ -45,13 +49,20 @@ def positive(value: Any, name: str) -> float:
     return number
 
 
-def whole(value: object, name: str, least: int | None = None) -> int:
-    """A whole number (an int, a numpy integer, or its text), at least `least`."""
+def whole(value: object, name: str, least: int | None = None, most: int | None = None,
+          why: str | None = None) -> int:
+    """A whole number (an int, a numpy integer, or its text), at least `least` and at
+    most `most` (`why` says why, as a hint)."""
     if isinstance(value, str):
         try:
             n = int(value)
         except ValueError:
-            raise UsageError(f"{param(name)} takes a whole number, not {value!r}") from None
+            said = value.strip()
+            if re.fullmatch(r"[+-]?\d+", said):  # past Python's 4300 digits: past any limit
+                raise UsageError(f"{param(name)}: a number of {len(said.lstrip('+-'))} digits "
+                                 "is far too large") from None
+            raise UsageError(f"{param(name)} takes a whole number, not "
+                             f"{said[:40]!r}{'...' if len(said) > 40 else ''}") from None
     elif isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise UsageError(f"{param(name)} takes a whole number, not {value!r}")
     else:
@@ -59,6 +70,8 @@ def whole(value: object, name: str, least: int | None = None) -> int:
     if least is not None and n < least:
         bound = "0 or more" if least == 0 else f"at least {least}"
         raise UsageError(f"{param(name)} must be {bound}, not {_said(n)}")
+    if most is not None and n > most:
+        raise UsageError(f"{param(name)} must be at most {most:,}, not {_said(n)}", hint=why)
     return n
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from ..core.engine import evaluate as evaluate_graph
-from ..core.optim import LR, OPTIMIZERS, SCHEDULES, STEPS
+from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
 from ..tasks.point import Point
 from ..tasks.program import change, find_node, take_step
 from . import checks
@@ -109,7 +109,9 @@ def descent_settings(lr: object, steps: object, optimizer: object, schedule: obj
     from ..tasks import descend as descending
 
     lr = checks.positive(lr, "lr")  # in the order the command line has always said them
-    steps = checks.whole(steps, "steps", least=0)
+    steps = checks.whole(steps, "steps", least=0, most=MAX_STEPS,
+                         why="the most one descent runs; a longer run is several, each going "
+                             "on from where the last stopped")
     optimizer = checks.choice(optimizer, "optimizer", OPTIMIZERS)
     schedule = checks.choice(schedule, "schedule", SCHEDULES)
     tol = checks.positive(tol, "tol") if tol else 0.0

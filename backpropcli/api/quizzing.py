@@ -5,17 +5,27 @@ and the asking of the questions one at a time (quiz), on a program, a made-up pr
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.errors import BackpropError, UsageError, ValueProblem, param
+from ..core.optim import LR
 from ..output import hints
 from ..output import quiztext as words
 from ..tasks import grading, problems
 from ..tasks import quiz as quizzing
-from ..tasks.answers import NotANumber, agrees, fits, read_answer, wrong_elements
+from ..tasks.answers import (  # AnswerLines: piped answers, for the command line
+    AnswerLines,
+    NotANumber,
+    agrees,
+    fits,
+    read_answer,
+    wrong_elements,
+)
 from ..tasks.files import expand, read_text
 from ..tasks.grading import AnswerSheet, Graded
 from ..tasks.point import Point
@@ -28,7 +38,7 @@ from .source import merged
 if TYPE_CHECKING:
     from .source import Program
 
-__all__ = ["Grades", "Sheet", "grade", "quiz", "sheet"]
+__all__ = ["AnswerLines", "Grades", "Sheet", "grade", "quiz", "sheet"]
 
 
 class Sheet(Shown, Quiz):
@@ -43,11 +53,13 @@ class Sheet(Shown, Quiz):
         return views.sheet_view(self, full)
 
 
+@dataclass(frozen=True, repr=False, eq=False)
 class Grades(Shown, grading.QuizResult):
     """A quiz graded: `.score`, `.graded` (each question, its tries, its verdict),
-    `.all_right`, `.by_kind()`, `.by_node()`, `.practice()`; shown as the quiz's end."""
+    `.all_right`, `.by_kind()`, `.by_node()`, `.practice()`; `.note`, what a grader
+    should know of a sheet's settings that were not used; shown as the quiz's end."""
 
-    __slots__ = ()
+    note: str | None = None
 
     def failure(self) -> BackpropError | None:
         """Questions not all right, as the error (exit code 1) the command line ends
@@ -62,11 +74,11 @@ class Grades(Shown, grading.QuizResult):
 
 def _make(program: Program | None, values: Mapping[str, object], *, ask, lr, tol, random,
           level, seed, output, params, freeze, base,
-          answers: AnswerSheet | None = None) -> Quiz:
+          answers: AnswerSheet | None = None, origin: str = "") -> Quiz:
     """The quiz on the program, a made-up problem or a sheet's own program, with its
-    settings (a sheet's own where not given)."""
+    settings (a sheet's own where not given, when the quiz is the sheet's own)."""
     typed_lr, lr = lr, None if lr is None else checks.positive(lr, "lr")
-    tol = None if tol is None else checks.positive(tol, "tol")
+    tol = _tol(tol)
     random = checks.flag(random, "random")
     if random and program is not None:
         raise UsageError(f"{param('random')} makes up a problem: give it, or PROGRAM, not both")
@@ -81,14 +93,51 @@ def _make(program: Program | None, values: Mapping[str, object], *, ask, lr, tol
         kinds = quizzing.kinds_of(ask, lr)
         return quizzing.make(result.evaluation, result.point, kinds, lr,
                              tol or quizzing.TOL, problem)
-    result, problem = _open_sheet(answers, **opened)
-    if lr is not None and answers.lr is not None and lr != answers.lr:
-        raise UsageError(f"{param('lr')} {typed_lr}: the answers are for lr = {answers.lr}")
+    result, problem = _open_sheet(answers, origin, **opened)
+    if _own(answers, program, random):  # the sheet says what it is for, and how graded
+        if lr is not None and answers.lr is not None and lr != answers.lr:
+            raise UsageError(f"{param('lr')} {typed_lr}: the answers are for lr = "
+                             f"{answers.lr}")
+        tol = tol or answers.tol
+    # else a grader's program (random, the session) and numbers, graded within the
+    # grader's tolerance: a sheet, which a student can edit, never loosens it
     lr = lr if lr is not None else answers.lr
     kinds = quizzing.kinds_of(ask, None) if ask is not None else \
         answers.kinds or grading.asked_kinds(answers.answers) or quizzing.DEFAULT_KINDS
-    return quizzing.make(result.evaluation, result.point, kinds, lr,
-                         tol or answers.tol or quizzing.TOL, problem)
+    return quizzing.make(result.evaluation, result.point, kinds, lr, tol or quizzing.TOL,
+                         problem)
+
+
+def _tol(tol: object) -> float | None:
+    if tol is None:
+        return None
+    checked = checks.positive(tol, "tol")
+    if checked > quizzing.MAX_TOL:
+        raise UsageError(f"{param('tol')} must be at most {quizzing.MAX_TOL}, not {tol}",
+                         hint="an answer is right within tol·max(1, |right|): past 10 % "
+                              "off, right says nothing")
+    return checked
+
+
+def _own(answers: AnswerSheet, program: object, random: bool) -> bool:
+    """The sheet is graded on its own program and settings: it carries them, and
+    neither a program nor `random` says what the quiz is."""
+    return answers.point is not None and program is None and not random
+
+
+def _note(answers: AnswerSheet, made: Quiz, program: object, random: bool,
+          tol: object, lr: object) -> str | None:
+    """What a grader should know of the sheet's settings that were not used as written."""
+    said = []
+    own = _own(answers, program, random)
+    if not own and answers.tol is not None and answers.tol != made.tol:
+        said.append(f"the sheet's tol {answers.tol:g} is not used: graded within tol "
+                    f"{made.tol:g} ({param('tol') if tol is not None else 'the default'})")
+    if not own and lr is None and made.lr is not None and made.lr == answers.lr \
+            and answers.lr != LR:
+        said.append(f"the step questions are graded at the sheet's lr = {made.lr:g} "
+                    f"({param('lr')} sets it)")
+    return "note: " + "; ".join(said) if said else None
 
 
 def _open(*, program, values, random, level, seed, output, params,
@@ -105,28 +154,43 @@ def _open(*, program, values, random, level, seed, output, params,
                     freeze=freeze), None
 
 
-def _open_sheet(answers: AnswerSheet, **opened) -> tuple[Result, Problem | None]:
-    """A sheet that carries its point is graded there (a program or a made-up problem,
-    if given too, must make the same point); a bare sheet of answers is for the program
-    given."""
+def _open_sheet(answers: AnswerSheet, origin: str, **opened) -> tuple[Result, Problem | None]:
+    """A sheet that carries its point is graded there; a program or a made-up problem,
+    if given too, must make the same point, and then the quiz is theirs (their params
+    and output, not the sheet's). A bare sheet of answers is for the program given."""
     if answers.point is None:
         return _open(**opened)
     if opened["values"] and opened["program"] is None:
         raise UsageError(f"{param(next(iter(opened['values'])))}: the answers are for the "
                          "values their document holds", hint="leave the values out")
-    result = evaluate(answers.point, output=opened["output"])
+    with _named(origin):  # the sheet's program and values, as a file's, are named by it
+        result = evaluate(answers.point, output=opened["output"])
     if opened["program"] is not None or opened["random"]:
-        mine, _ = _open(**opened)
+        mine, problem = _open(**opened)
         if not _same(mine.point, result.point):
-            raise ValueProblem("the answers are for another problem: "
+            raise ValueProblem(f"{origin}: the answers are for another problem: "
                                f"{_short(result.point.program)} at its own values",
                                hint="leave out PROGRAM (the sheet says what it is for), or "
                                     "give the same program and values")
+        return mine, problem
     level, seed = answers.problem.get("level"), answers.problem.get("seed")
     problem = None
     if isinstance(level, int) and isinstance(seed, int):
         problem = Problem(level, seed, result.point.program, dict(result.point.inputs))
     return result, problem
+
+
+@contextmanager
+def _named(origin: str) -> Iterator[None]:
+    try:
+        yield
+    except BackpropError as e:
+        if not e.message.startswith(f"{origin}: "):
+            e.message = f"{origin}: {e.message}"
+            e.args = (e.message,)
+            message, hint = e._said
+            e._said = (f"{origin}: {message}", hint)
+        raise
 
 
 def _same(a: Point, b: Point) -> bool:
@@ -178,10 +242,12 @@ def grade(answers: str | os.PathLike[str] | Mapping[str, object],
                              hint="or grade a sheet that sheet() made (it carries its "
                                   "program)")
         program = session
+    given = program
     made = _make(program, merged(values, inputs), ask=ask, lr=lr, tol=tol, random=random,
                  level=level, seed=seed, output=output, params=params, freeze=freeze,
-                 base=base, answers=sheet_of)
-    return shown_as(Grades, grading.grade(made, grading.read_answers(made, sheet_of, origin)))
+                 base=base, answers=sheet_of, origin=origin)
+    graded = shown_as(Grades, grading.grade(made, grading.read_answers(made, sheet_of, origin)))
+    return replace(graded, note=_note(sheet_of, made, given, bool(random), tol, lr))
 
 
 grade.__doc__ = ("Grade a sheet of answers: `answers` is its JSON text, a path to its file "

@@ -55,7 +55,7 @@ class ComputedNode(NamedTuple):
     value: float | np.ndarray
     local: tuple[float | np.ndarray | None, ...] | None  # ∂node/∂operand (elementwise ops;
     # None for a constant operand; None for all where only the product is known, as in @)
-    grad: float | np.ndarray  # ∂output/∂node
+    grad: float | np.ndarray | None  # ∂output/∂node; None for a node made of constants alone
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -119,7 +119,7 @@ class Result(Shown):
                 out.append(ComputedNode(node.name, node.op,
                                         tuple(nodes[j].name for j in node.args),
                                         node.text, plain(ev.values[i]), local,
-                                        plain(ev.grad(i))))
+                                        None if ev.grad(i) is None else plain(ev.grad(i))))
         return out
 
     @property

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from ..api import LR as DEFAULT_LR
+from ..api import MAX_STEPS, UsageError
 from ..api import STEPS as DEFAULT_STEPS
-from ..api import UsageError
 from ..output.formats import EXPLAIN, GRAPH, PLOT, Registry
 from ..output.formats import EXPORT as TARGETS
 
@@ -50,7 +50,8 @@ PROGRAM = (VALUE, SET, OUTPUT, PARAMS, FREEZE, SEED, STATE)
 LR = Option("lr", "RATE", f"learning rate: each param moves by -lr·gradient (default "
             f"{DEFAULT_LR:g})")
 ASCEND = Option("ascend", None, "climb the gradient instead: maximise the output")
-STEPS = Option("steps", "N", f"how many steps at most (default {DEFAULT_STEPS})")
+STEPS = Option("steps", "N", f"how many steps at most (default {DEFAULT_STEPS}; "
+               f"{MAX_STEPS:,} at most)")
 OPTIMIZER = Option("optimizer", "NAME", "sgd (default), momentum (μ = 0.9) or adam")
 SCHEDULE = Option("schedule", "NAME", "constant (default), or linear: lr·(1 − 0.9·k/steps)")
 STOP = Option("tol", "T", "stop when a step changes the value by less than T (default: never)")
@@ -67,6 +68,8 @@ PATHS = Option("paths", "N", "paths written out per input (default 16); the rest
                "and their sum is the back-propagated gradient")
 EXPLAIN_FORMAT = Option("format", "FORMAT", f"{EXPLAIN.helped()}: plain text for notes and "
                         "slides", choices=EXPLAIN.names)
+STANDALONE = Option("standalone", None, "with --format latex: a whole document that pdflatex "
+                    "compiles alone (article and amsmath) instead of a fragment")
 EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, and a budget "
                       "half as large again for the walk over the paths")
 EPS = Option("eps", "EPS", "the step of the central differences, relative to |x| above 1 "
@@ -96,7 +99,8 @@ ASK = Option("ask", "KINDS", "which questions, comma-separated: value, local, gr
              "(default local,grad; and step with --lr)")
 QUIZ_LR = Option("lr", "RATE", f"the learning rate of the step questions (default {DEFAULT_LR:g})")
 QUIZ_TOL = Option("tol", "TOL", "how close a right answer is: |answer − right| ≤ "
-                  "TOL·max(1, |right|) (default 1e-3)")
+                  "TOL·max(1, |right|) (default 1e-3, at most 0.1); a sheet's own tol "
+                  "applies only when it is graded without PROGRAM")
 RANDOM = Option("random", None, "a made-up problem instead of PROGRAM")
 LEVEL = Option("level", "N", "the made-up problem's level: 1 one gate, 2 the article's "
                "circuit (default), 3 a sigmoid neuron, 4 a node used twice, 5 a vector layer")

@@ -4,8 +4,8 @@ Lark's LALR parser runs with the builder below as its transformer, so each rule'
 callback runs at the moment the parser reduces it, bottom-up and left to right: no
 parse tree is built and nothing recurses, whatever the nesting or length. Names
 resolve as the statements are read, so `c = c + 1` sees the old `c`. The Lark side
-(the grammar, the shipped tables, syntax errors) is lang/syntax.py; the records the
-builder keeps, and their freezing into a Graph, are lang/records.py.
+(the grammar, Lark's parser and its shipped tables, syntax errors) is lang/syntax.py;
+the records the builder keeps, and their freezing into a Graph, are lang/records.py.
 
 Parsing never evaluates. Numbers written in the program become constant nodes;
 `name = 3`, `name = [1, 2]` and `name = uniform(2, 3)` declare an input with a
@@ -339,9 +339,9 @@ _lock = threading.Lock()
 
 @lru_cache(maxsize=1)
 def _parser() -> tuple[Lark, _Builder]:
-    """Lark's parser and its builder: loaded from the shipped tables (~1 ms), or, if
+    """Lark's parser and its builder: loaded from the shipped tables (~2 ms), or, if
     those were made by another Lark (major.minor) or do not load, built from the grammar
-    (~130 ms, the same parser)."""
+    (~30 ms, the same parser)."""
     # Lark binds the grammar callbacks to one transformer object when it builds the
     # parser, so a single builder is kept and reset before each parse.
     builder = _Builder("")
@@ -358,10 +358,10 @@ def parse(source: str) -> Graph:
 
 
 def parse_with(source: str, lark: Lark, builder: _Builder) -> Graph:
-    """parse(), with a given parser and the builder it was made with (tests compare two)."""
+    """parse(), with a given parser and the builder it was made with (tests use their own)."""
     with _lock:
         builder.reset(source)
         try:
-            return cast(Graph, run(lark, source, lambda: builder.reset(source)))
+            return cast(Graph, run(lark, source))
         finally:
             builder.reset("")

@@ -84,7 +84,8 @@ GRAPH = Registry("format", (
 EXPLAIN = Registry("format", (
     Format("text", None, "the tables, in the terminal"),
     Format("markdown", "markdown:markdown", "for notes", (".md",)),
-    Format("latex", "latex:latex", "an align* environment, for slides", (".tex",)),
+    Format("latex", "latex:latex", "align* environments, a fragment for a document that "
+           "has \\usepackage{amsmath}", (".tex",)),
 ))
 
 EXPORT = Registry("target", (

@@ -23,12 +23,13 @@ from ..core import fmt
 from ..core.compiled import Compiled
 from ..core.errors import MathError, param
 from ..core.graph import Graph, Value
-from ..core.optim import LR, OPTIMIZERS, SCHEDULES, STEPS, Optimizer
+from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS, Optimizer
 from ..core.optim import learning_rate as scheduled
+from .program import refuse_constant
 from .trace import LIMIT, Trace, TraceEntry
 
-__all__ = ["LIMIT", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop", "Stopping", "Trace",
-           "run"]
+__all__ = ["LIMIT", "MAX_STEPS", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop",
+           "Stopping", "Trace", "run"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,7 @@ def run(
     The run's history keeps the multiples of `every`; both it and the trace keep at
     most `limit` points evenly spread, the first and the last (and, once thinned,
     the best)."""
+    refuse_constant(compiled.graph, "a descent has nothing to move")
     f = compiled.value_and_grad
     names = compiled.inputs
     xs = compiled.args(inputs)

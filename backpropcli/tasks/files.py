@@ -10,7 +10,8 @@ Writing: a file the tool writes (a picture, the session) is first written under 
 private temporary name in the same folder, created with O_CREAT|O_EXCL|O_NOFOLLOW (so
 no file or symbolic link that someone put there in advance is ever written through),
 then renamed over the target in one step: a reader sees the old file or the new one,
-never half of one, and a crash leaves the old one. A replaced file keeps its mode.
+never half of one, and a crash leaves the old one. A replaced file keeps its mode
+(unless the writer sets one: the session is always private).
 Temporary files left by a process that was killed mid-write are removed by the next
 write to the same target.
 """
@@ -97,6 +98,25 @@ def read_text(path: Path, label: str = "", error: type[BackpropError] = ValuePro
                     f"{encoding.removesuffix('-sig').upper()} text (byte {e.start})") from None
 
 
+def read_head(path: Path, n: int, label: str = "",
+              error: type[BackpropError] = ValueProblem) -> tuple[bytes, int]:
+    """The first `n` bytes of a regular file (not through a link) and its whole size,
+    whatever the size limit: enough to tell what a file is without reading it all."""
+    try:
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _NOCTTY | _CLOEXEC | _NOFOLLOW)
+    except (OSError, ValueError) as e:
+        raise error(f"{label}cannot read {path} ({_reason(e)})") from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise error(f"{label}cannot read {path}: it is {kind(info.st_mode)}, not a "
+                        "regular file")
+        try:
+            return f.read(n), info.st_size
+        except OSError as e:
+            raise error(f"{label}cannot read {path} ({_reason(e)})") from None
+
+
 def refuse_odd(path: Path, label: str = "", error: type[BackpropError] = ValueProblem,
                ) -> os.stat_result | None:
     """The lstat of a path that may be written, or None when it does not exist;
@@ -122,10 +142,12 @@ def refuse_open_odd(fd: int, path: Path, label: str = "",
 
 
 def write_atomic(path: Path, data: bytes, *, new_mode: int = 0o666, label: str = "",
-                 error: type[BackpropError] = ValueProblem, sync: bool = False) -> None:
+                 error: type[BackpropError] = ValueProblem, sync: bool = False,
+                 mode: int | None = None) -> None:
     """Write `data` to `path` through a private temporary file and one rename.
 
-    A new file gets `new_mode` (less the umask); a replaced one keeps its own mode.
+    A new file gets `new_mode` (less the umask); a replaced one keeps its own mode;
+    `mode`, if given, is the file's mode whatever it was (the session: 0600).
     `sync` flushes the data to the disk before the rename (the session), so that a
     crash leaves either the old file or the whole new one."""
     info = refuse_odd(path, label, error)
@@ -139,7 +161,9 @@ def write_atomic(path: Path, data: bytes, *, new_mode: int = 0o666, label: str =
         raise error(f"{label}cannot write in {folder} ({_reason(e)})") from None
     try:
         with os.fdopen(fd, "wb") as f:
-            if info is not None:
+            if mode is not None:
+                os.fchmod(f.fileno(), mode)
+            elif info is not None:
                 os.fchmod(f.fileno(), stat.S_IMODE(info.st_mode))
             f.write(data)
             if sync:

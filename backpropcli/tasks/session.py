@@ -5,6 +5,9 @@ BACKPROP_STATE choose another) holding the current point — program, output, in
 params — and the history of values, one entry per evaluation or step.
 
 What the file promises:
+- A session is used only if it is safely the user's own (safe.py, git's safe.directory
+  rule): the file, its lock and its .backprop folder belong to the user and no one else
+  can write them. Anything else is refused, naming it, before it is read or locked.
 - Only a regular file that is a backprop session, or an absent path, is ever written.
   A directory, a device, a symbolic link, or a file that is not a session (another
   JSON file, a truncated session) is refused with its name, never replaced; `backprop
@@ -14,19 +17,21 @@ What the file promises:
   a step.
 - The new content is written to a private temporary file, flushed to the disk, and
   renamed over the old one: a crash leaves the old session or the new one, never half
-  of one; a replaced session keeps its mode; temporaries of killed processes are
-  removed by the next save.
-- Large arrays are stored compactly (base64 of their float64 bytes), so the file stays
-  within about 1.4× the data it holds; small ones stay readable lists.
+  of one; temporaries of killed processes are removed by the next save. The file is
+  always private (0600, whatever mode an old one had), in a .backprop folder made 0700.
+- What is written can be read back: a session larger than the size limit on reading
+  files (BACKPROP_MAX_BYTES) is refused before it is written, not the next time it is
+  read; and `backprop reset` removes a session of any size or damage.
+- Large arrays are stored compactly (base64 of their float64 bytes, stored.py), so the
+  file stays within about 1.4× the data it holds; small ones stay readable lists.
 """
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import json
-import math
 import os
+import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,13 +39,13 @@ from types import ModuleType
 
 import numpy as np
 
-from ..core.errors import BackpropError, SessionError, UsageError, ValueProblem
-from ..core.limits import check_shape
-from . import files
+from ..core.errors import BackpropError, LimitError, SessionError, UsageError
+from ..core.limits import BYTES_ENV, max_bytes, size_text
+from . import files, stored
 from .history import read as read_entry
-from .jsontext import NOT_JSON, dumps, dumps_bytes, jsonable, loads
+from .jsontext import NOT_JSON, dumps, dumps_bytes, loads
 from .point import Point, point_from
-from .values import as_array
+from .safe import refuse_unsafe
 
 fcntl: ModuleType | None
 try:
@@ -51,7 +56,6 @@ except ImportError:  # Windows: the session then refuses to lock (_locked says w
 DEFAULT = Path(".backprop") / "session.json"
 ENV = "BACKPROP_STATE"
 SCHEMA = "backprop-session/1"
-COMPACT = 64  # arrays with more elements than this are stored as base64 bytes
 
 
 CEILING = "BACKPROP_CEILING"  # a folder the search for .backprop/ never goes above
@@ -140,6 +144,7 @@ def _reset_hint(path: Path) -> str:
 
 def load(path: Path) -> Session:
     """The session in `path`, or a SessionError naming the file and what is wrong."""
+    _refuse_unsafe(path)
     if not os.path.lexists(path):
         where = f"no session at {path}"
         if path == DEFAULT:
@@ -159,7 +164,7 @@ def parse(text: str, path: Path) -> Session:
         raise SessionError(f"{path} is not a backprop session file", hint=_reset_hint(path))
     origin = f"the session {path}"
     try:
-        point = point_from(doc.get("point"), origin, read_input=_read_input)
+        point = point_from(doc.get("point"), origin, read_input=stored.read_input)
     except BackpropError as e:  # a ValueProblem about the point is a broken session here
         raise SessionError(e.message, hint=_reset_hint(path)) from None
     return Session(point, _history(doc.get("history"), path))
@@ -182,39 +187,6 @@ def _history(history, path: Path) -> list[dict]:
     return entries
 
 
-def _read_input(name: str, value, where: str):
-    """An input as saved: a number, nested lists, or a large array's bytes in base64."""
-    if not isinstance(value, dict):
-        return as_array(name, value, where)
-    shape = value.get("shape")
-    if value.get("dtype") != "float64" or not isinstance(shape, list) or \
-            not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in shape) \
-            or not isinstance(value.get("base64"), str):
-        raise ValueProblem(f"{name}{where}: a stored array needs dtype float64, a shape and "
-                           "base64 data")
-    check_shape(shape, f"{name}{where}")
-    try:
-        raw = base64.b64decode(value["base64"], validate=True)
-    except ValueError:
-        raise ValueProblem(f"{name}{where}: the stored array is not valid base64") from None
-    if len(raw) != 8 * math.prod(shape):
-        raise ValueProblem(f"{name}{where}: the stored array has {len(raw)} bytes, not the "
-                           f"{8 * math.prod(shape)} its shape needs")
-    array = np.frombuffer(raw, dtype="<f8").reshape(shape).astype(np.float64)
-    if array.size == 0 or not np.isfinite(array).all():
-        raise ValueProblem(f"{name}{where}: the stored array is empty or not finite")
-    return array
-
-
-def _stored(value):
-    """An input for the file: a number, a small array as lists, a large one as bytes."""
-    if np.ndim(value) == 0 or np.size(value) <= COMPACT:
-        return jsonable(value)
-    data = memoryview(np.ascontiguousarray(value, dtype="<f8")).cast("B")  # type: ignore[arg-type]  # no copy
-    return {"dtype": "float64", "shape": list(np.shape(value)),
-            "base64": base64.b64encode(data).decode("ascii")}
-
-
 def text(session: Session) -> str:
     """The session file's text."""
     data = encoded(session)
@@ -231,7 +203,7 @@ def encoded(session: Session) -> str | bytes:
             "schema": "backprop/1",
             "program": p.program,
             "output": p.output,
-            "inputs": {k: _stored(v) for k, v in p.inputs.items()},
+            "inputs": {k: stored.stored(v) for k, v in p.inputs.items()},
             "params": p.params,
             **({"base": str(p.base)} if p.base is not None else {}),
         },
@@ -265,7 +237,10 @@ class Transaction:
 
     def save(self, session: Session) -> None:
         self.current()  # refuses to replace anything that is not a session
-        self._write(encoded(session))
+        content = encoded(session)
+        _refuse_unreadable(self.path, len(content) if isinstance(content, bytes)
+                           else len(content.encode("utf-8")))
+        self._write(content)
         self._current = session
 
     def restore(self) -> None:
@@ -278,8 +253,21 @@ class Transaction:
 
     def _write(self, content: str | bytes) -> None:
         data = content.encode("utf-8") if isinstance(content, str) else content
-        files.write_atomic(self.path, data, new_mode=0o600,
+        files.write_atomic(self.path, data, new_mode=0o600, mode=0o600,
                            label="the session: ", error=SessionError, sync=True)
+
+
+def _refuse_unreadable(path: Path, size: int) -> None:
+    """A session is never written larger than reading it back allows (the same limit as
+    every file read): the command that would make it fails now, saying so, and the
+    session stays as it was, rather than the next command failing to read it."""
+    limit = max_bytes()
+    if size > limit:
+        raise LimitError(f"the session {path} would be {size_text(size)}, more than the "
+                         f"limit of {size_text(limit)} on reading it back, so it was not "
+                         "saved",
+                         hint=f"raise the limit with {BYTES_ENV}=BYTES, or work on smaller "
+                              "arrays")
 
 
 @contextlib.contextmanager
@@ -287,6 +275,7 @@ def transaction(path: Path, on_wait: Callable[[], None] | None = None
                 ) -> Iterator[Transaction]:
     """Hold the session's lock for a whole read–modify–write. `on_wait` is told once
     if another process holds it (the call then waits for that process to finish)."""
+    _refuse_unsafe(path)  # before the lock: a planted one stops no one
     files.refuse_odd(path, "the session: ", error=SessionError)
     if os.path.lexists(path) and not _ours(path):
         load(path)  # a file that is no session gets no lock file beside it: say why now
@@ -306,7 +295,7 @@ def _locked(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
                            hint="run on Linux or macOS")
     lock = lock_path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # (umask aside) private
         fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
                      | getattr(os, "O_CLOEXEC", 0), 0o600)
     except OSError as e:
@@ -335,6 +324,12 @@ def lock_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.lock")
 
 
+def _refuse_unsafe(path: Path) -> None:
+    """safe.py's check of the session, its lock and its folder; a path without a name
+    (`.`, `/`) has no lock file, and is refused as no regular file after."""
+    refuse_unsafe(path, lock_path(path) if path.name else None)
+
+
 def save(path: Path, session: Session) -> None:
     """Save a session on its own (a command that reads first uses a transaction)."""
     with transaction(path) as tx:
@@ -342,26 +337,25 @@ def save(path: Path, session: Session) -> None:
 
 
 def clear(path: Path, then: Callable[[], None] | None = None) -> bool:
-    """Remove the session file: only a session, or what is left of one (a file that
-    begins like a session but is cut short, or broken JSON where sessions live), never
-    another file given by mistake. `then` runs after the removal, the lock still held;
-    if it fails, the file is put back (reset reports and removes, or does neither)."""
+    """Remove the session file: a session, or what is left of one (a file that begins
+    like a session however damaged or large, or broken JSON where sessions live), never
+    another file given by mistake, nor one that is not safely the user's own. `then`
+    runs after the removal, the lock still held; if it fails, the file is put back
+    (reset reports and removes, or does neither)."""
+    _refuse_unsafe(path)
     files.refuse_odd(path, "the session: ", error=SessionError)
     with _locked(path, None):
         if not os.path.lexists(path):
             if then is not None:
                 then()
             return False
-        before = files.read_bytes(path, "the session: ", error=SessionError)
+        _refuse_other_file(path)
+        # Moved aside rather than read into memory to be put back: a session of any
+        # size goes. The name is a temporary's, so one left by a crash is swept away
+        # by the next save.
+        aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
         try:
-            parse(before.decode("utf-8", errors="replace"), path)
-        except SessionError as e:
-            if not _ours(path, before):
-                raise SessionError(f"{path} is not a backprop session, so reset leaves it "
-                                   f"alone ({e.message})",
-                                   hint="remove it yourself if it is meant to go") from None
-        try:
-            path.unlink()
+            os.rename(path, aside)
         except OSError as e:
             raise SessionError(f"cannot remove the session {path} ({e.strerror or e})"
                                ) from None
@@ -369,26 +363,50 @@ def clear(path: Path, then: Callable[[], None] | None = None) -> bool:
             if then is not None:
                 then()
         except BaseException:
-            files.write_atomic(path, before, new_mode=0o600, label="the session: ",
-                               error=SessionError)
+            os.rename(aside, path)
             raise
+        with contextlib.suppress(OSError):
+            aside.unlink()
     return True
+
+
+def _refuse_other_file(path: Path) -> None:
+    """Raise unless `path` is a session or what is left of one (see clear)."""
+    head, size = files.read_head(path, 200, "the session: ", error=SessionError)
+    if _begins_like_session(head):
+        return
+    if size > max_bytes():
+        raise SessionError(f"{path} does not begin like a backprop session, so reset "
+                           "leaves it alone", hint="remove it yourself if it is meant to go")
+    content = files.read_bytes(path, "the session: ", error=SessionError)
+    try:
+        parse(content.decode("utf-8", errors="replace"), path)
+    except SessionError as e:
+        if not _ours(path, content):
+            raise SessionError(f"{path} is not a backprop session, so reset leaves it "
+                               f"alone ({e.message})",
+                               hint="remove it yourself if it is meant to go") from None
+
+
+def _begins_like_session(head: bytes) -> bool:
+    text = head[:200].decode("utf-8", errors="replace")
+    return text.lstrip().startswith("{") and f'"{SCHEMA}"' in text
 
 
 def _ours(path: Path, content: bytes | None = None) -> bool:
     """A file that was a session and is damaged: it begins like one (a session cut
-    short), or it is not valid JSON and lies where sessions live (a .backprop folder).
-    A complete JSON document that is no session is never ours, wherever it is."""
+    short), it is a JSON object with the session's schema (of the wrong shape), or it is
+    not valid JSON and lies where sessions live (a .backprop folder). A complete JSON
+    document that is no session is never ours, wherever it is."""
     if content is None:
         try:
             content = files.read_bytes(path, error=SessionError)
         except BackpropError:
             return False
-    head = content[:200].decode("utf-8", errors="replace")
-    if head.lstrip().startswith("{") and f'"{SCHEMA}"' in head:
+    if _begins_like_session(content):
         return True
     try:
-        json.loads(content)
+        doc = json.loads(content)
     except NOT_JSON:
         return path.parent.name == DEFAULT.parent.name
-    return False
+    return isinstance(doc, dict) and doc.get("schema") == SCHEMA  # a session's wrong shape

@@ -15,7 +15,7 @@ from ..core import fmt
 from ..core.engine import Evaluation
 from ..core.graph import CONST
 from ..core.ops import OPS
-from ..output.text import d
+from ..output.text import constant_text, d
 from .lines import Flow
 from .widgets import ROWS, SHAPE, TERMS, Col, fill, new_table, section, value_cell
 
@@ -28,6 +28,9 @@ def evaluation(ev: Evaluation, params: Sequence[str], full: bool = False,
                state: str | None = None, next_step: bool = True) -> RenderableType:
     """The eval tables; `next_step`: the command to run next (`backprop step`), naming
     `state`, the session file given with --state."""
+    if ev.constant:  # no local gradient, no backward pass, no step: say why, once
+        return Group(forward_table(ev, full),
+                     Flow(indent=0).words(constant_text(ev.output.name), "", "bold"))
     return Group(
         forward_table(ev, full),
         local_table(ev, full),
@@ -77,14 +80,9 @@ def data_source(node, shape: tuple[int, ...]) -> str:
 
 
 def operand_values(ev: Evaluation, i: int) -> list[str]:
-    """The operands of node i as numbers to put in its formula: 3 · (-4), -12 + 2."""
-    node = ev.graph.nodes[i]
-    if OPS[node.op].called:  # a function's own parentheses hold it: sigmoid(-15)
-        return [fmt.brief(ev.values[j]) for j in node.args]
-    texts = [fmt.paren(ev.values[j]) for j in node.args]
-    if OPS[node.op].bare_first and texts:
-        texts[0] = fmt.brief(ev.values[node.args[0]])
-    return texts
+    """The operands of node i as numbers to put in its formula (Op.read puts each in
+    parentheses where its place asks: 3 · (-4), -12 + 2, (-3)^2, sigmoid(-15))."""
+    return [fmt.brief(ev.values[j]) for j in ev.graph.nodes[i].args]
 
 
 def local_formula(ev: Evaluation, i: int, k: int) -> str:
@@ -92,7 +90,8 @@ def local_formula(ev: Evaluation, i: int, k: int) -> str:
     that passes back the arriving gradient names it ∂output/∂node."""
     from ..tasks.explain import local_formula as formula
 
-    return formula(ev.graph, i, k, upstream=d(ev.output.name, ev.graph.nodes[i].name))
+    return formula(ev.graph, i, k, upstream=d(ev.output.name, ev.graph.nodes[i].name),
+                   values=ev.values)
 
 
 def local_table(ev: Evaluation, full: bool = False) -> RenderableType:

@@ -409,13 +409,15 @@ def test_reset_refuses_a_json_file_that_is_not_a_session(reset_results, kind):
     assert after == before
 
 
-def test_a_session_keeps_its_mode_after_eval_and_step(tmp_path):
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o400])
+def test_a_session_is_written_private_whatever_mode_it_had(tmp_path, mode):
     worked_session(tmp_path)
-    os.chmod(SESSION, 0o640)
+    os.chmod(SESSION, mode)
     clean(run("eval", *WORKED), 0)
-    assert stat.S_IMODE(os.stat(SESSION).st_mode) == 0o640
+    assert stat.S_IMODE(os.stat(SESSION).st_mode) == 0o600
+    os.chmod(SESSION, mode)
     clean(run("step"), 0)
-    assert stat.S_IMODE(os.stat(SESSION).st_mode) == 0o640
+    assert stat.S_IMODE(os.stat(SESSION).st_mode) == 0o600
 
 
 # ---------------------------------------------------------------------------

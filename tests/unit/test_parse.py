@@ -203,33 +203,3 @@ def test_a_name_assigned_after_its_use_says_so():
     assert e.value.message == "f is assigned on line 1 after its use here"
     assert (e.value.line, e.value.column) == (1, 5)  # the caret under the use
     assert bind(graph, {"x": 1.0, "y": 2.0, "z": 3.0, "f": 4.0})  # an input f, then another
-
-
-def _lark_only(text: str):
-    """The graph Lark's own loop makes of text (syntax._Fast set aside)."""
-    from backpropcli.lang.parse import _parser, parse_with
-
-    lark, builder = _parser()
-    fast = lark._backprop_fast
-    lark._backprop_fast = None
-    try:
-        return parse_with(text, lark, builder)
-    finally:
-        lark._backprop_fast = fast
-
-
-_ODD = [
-    "g = x*y + z", "f = (x +\n y) * [1,\n 2]  # comment\nf", "a = 1; b = a^-2^3; c = -b**2",
-    "x += 1\nx *= 2\r\n\ny = sum(x, 0)[0]", 'X = load("d.csv", \'c\')', "y = σ(x) − 2·x ÷ 3",
-    "W = uniform(2, 3); y = W @ [1, 2, 3]", "\n\n;;y = max(a, b)\n\n",
-    "y = x   ", "  y = x # end", "y\t=\fx\r\n  \t", "y = (\n  x\n  ) ;  # c\n  ",
-]
-
-
-@pytest.mark.parametrize("text", _ODD + [p.read_text() for p in
-                                         sorted(SAMPLES.glob("*.bp"))])
-def test_the_fast_loop_makes_what_lark_makes(text):
-    fast, lark = parse(text), _lark_only(text)
-    assert [(n.op, n.name, n.args, n.text, n.line, n.column) for n in fast.nodes] == \
-        [(n.op, n.name, n.args, n.text, n.line, n.column) for n in lark.nodes]
-    assert fast.output == lark.output

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from backpropcli.core.errors import SessionError
+from backpropcli.core.errors import LimitError, SessionError
 from backpropcli.tasks import session
 from backpropcli.tasks.point import Point
 from backpropcli.tasks.session import Session, clear, load, location, save
@@ -157,3 +157,71 @@ def test_a_broken_session_is_not_replaced_by_step(cli, tmp_path):
     code, out, err = cli("step", "--state", str(ours))
     assert code == 2 and str(ours) in err and "backprop reset" in err
     assert ours.read_text() == "{ not json"
+
+
+# ---------------------------------------------------------------------------
+# issue 17: whose session, what is written, what is read
+
+@pytest.mark.parametrize("where", ["file", "folder"])
+def test_a_session_others_may_write_is_never_read_locked_or_removed(tmp_path, where):
+    path = tmp_path / ".backprop" / "session.json"
+    save(path, a_session())
+    os.chmod(path if where == "file" else path.parent, 0o666 if where == "file" else 0o777)
+    before = path.read_bytes()
+    for act in (lambda: load(path), lambda: save(path, a_session()), lambda: clear(path)):
+        with pytest.raises(SessionError) as e:
+            act()
+        said = f"{e.value.message} {e.value.hint}"
+        assert str(path) in said and ("0666" if where == "file" else "0777") in said, said
+        assert "--state" in said and "BACKPROP_STATE" in said, said
+    assert path.read_bytes() == before
+
+
+def test_a_session_is_saved_private_whatever_its_mode(tmp_path):
+    path = tmp_path / "new" / "session.json"
+    save(path, a_session())
+    assert (os.stat(path).st_mode & 0o777, os.stat(path.parent).st_mode & 0o777) == (0o600, 0o700)
+    os.chmod(path, 0o644)
+    save(path, a_session())
+    assert os.stat(path).st_mode & 0o777 == 0o600
+
+
+def test_a_session_too_big_to_read_back_is_not_saved(tmp_path, monkeypatch):
+    path = tmp_path / "s.json"
+    save(path, a_session())
+    before = path.read_bytes()
+    monkeypatch.setenv("BACKPROP_MAX_BYTES", str(len(before)))  # what is there is read
+    big = Session(a_session().point, list(HISTORY) * 2)
+    with pytest.raises(LimitError, match="would be") as e:
+        save(path, big)
+    assert "BACKPROP_MAX_BYTES" in e.value.hint and path.read_bytes() == before
+    assert clear(path) is True  # and reset still removes it, whatever the limit
+
+
+@pytest.mark.parametrize("key", ["value", "lr", "change"])
+def test_a_history_number_past_a_float_is_a_broken_history(tmp_path, key):
+    path = tmp_path / "s.json"
+    save(path, a_session())
+    doc = json.loads(path.read_text())
+    doc["history"][1][key] = -10**400
+    path.write_text(json.dumps(doc))
+    with pytest.raises(SessionError, match=f"entry 1 has a '{key}' that is not a finite"):
+        load(path)
+    assert clear(path) is True
+
+
+@pytest.mark.parametrize("key", ["step", "value", "lr", "change"])
+def test_a_history_entry_missing_a_key(tmp_path, key):
+    path = tmp_path / "s.json"
+    save(path, a_session())
+    doc = json.loads(path.read_text())
+    del doc["history"][1][key]
+    path.write_text(json.dumps(doc))
+    if key == "step":  # no stand-in for a step number
+        with pytest.raises(SessionError, match="entry 1 has no whole-number step"):
+            load(path)
+    else:  # null: none recorded
+        entry = load(path).history[1]
+        assert entry[key] is None
+        assert {k: v for k, v in entry.items() if k != key} == \
+            {k: v for k, v in HISTORY[1].items() if k != key}

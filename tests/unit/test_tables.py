@@ -2,10 +2,12 @@
 
 Lark's own cache (`Lark(..., cache=path)`) unpickles its file before checking it, so a
 file planted where backprop once kept its cache would run code on the next command.
-backprop now loads the tables from backpropcli/lang/_tables.py, generated from the
-grammar by `python -m backpropcli.lang.tables`; these tests check that the shipped
-tables are the grammar's, that they parse exactly as a parser built from the grammar
-does, and that no cache folder is read or written.
+backprop loads the tables from backpropcli/lang/_tables.py, generated from the grammar
+by `python -m backpropcli.lang.tables` (Lark's public memo_serialize, written as
+literals) and handed as a dictionary to Lark's public Lark.load; these tests check that
+the shipped tables are the grammar's, that they parse exactly as a parser built from
+the grammar does, that tables made by another Lark fall back to the grammar, and that
+nothing is unpickled and no cache folder is read or written.
 """
 
 from __future__ import annotations
@@ -93,7 +95,9 @@ _PICKLERS = ("pickle", "_pickle", "cPickle", "dill", "shelve", "marshal", "jobli
 
 
 def test_no_module_unpickles_or_gives_lark_a_cache():
-    for path in sorted(PACKAGE.glob("*.py")):
+    paths = sorted(PACKAGE.rglob("*.py"))
+    assert PACKAGE / "lang" / "syntax.py" in paths  # every folder, the parser's too
+    for path in paths:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Import):
@@ -175,6 +179,21 @@ def test_unusable_tables_fall_back_to_the_grammar(fresh_parser, monkeypatch, cha
     assert len(parse.parse("f = x*y; g = f + z").nodes) == 5
 
 
+@pytest.mark.skipif(not SAME_MINOR, reason=f"tables made by Lark {tables.LARK_VERSION}")
+def test_loading_the_tables_unpickles_nothing(monkeypatch):
+    # Lark.load unpickles what it is given unless it is a dictionary: make sure it is one
+    def refuse(*_args, **_kwargs):
+        raise AssertionError("a pickle was loaded")
+
+    for name in ("load", "loads", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    builder = parse._Builder("")
+    loaded = syntax.load_tables(builder)
+    assert loaded.source_path == "<deserialized>"
+    assert len(parse.parse_with("f = x*y; g = f + z", loaded, builder).nodes) == 5
+
+
+@pytest.mark.skipif(not SAME_MINOR, reason=f"tables made by Lark {tables.LARK_VERSION}")
 def test_loading_leaves_the_tables_as_they_were():
     data, memo = copy.deepcopy(tables.DATA), copy.deepcopy(tables.MEMO)
     for _ in range(2):
@@ -204,6 +223,9 @@ SNIPPETS = [
     ".5e-3 * 1E+2 + 3.",
     "[[1, 2], [3, 4]] @ v",
     "g = x\r\n  + y",
+    "f = (x +\n y) * [1,\n 2]  # comment\nf", "a = 1; b = a^-2^3; c = -b**2",
+    "x += 1\nx *= 2\r\n\ny = sum(x, 0)[0]", "y = σ(x) − 2·x ÷ 3",
+    "y = x   ", "  y = x # end", "y\t=\fx\r\n  \t", "y = (\n  x\n  ) ;  # c\n  ",
     "s = 0\n" + "s = s + x\n" * 2000,
     # errors the builder finds
     "y = foo(x)", "y = expp(x)", "y = max(x)", "y = exp(x, x)", "y = x[1.5]",

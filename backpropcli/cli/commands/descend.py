@@ -23,7 +23,9 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
     plot = plot_file(line.text("plot"))  # before a long run, not after it
     given = options(line, *SETTINGS, *PROGRAM_OPTIONS)
     steps = line.options.get("steps")
-    total = int(steps) if isinstance(steps, str) and steps.strip().isdigit() else api.STEPS
+    # the bar's length, before the API reads --steps (which it checks: a bar is no check)
+    total = int(steps) if isinstance(steps, str) and steps.strip().isdigit() \
+        and len(steps.strip()) <= 8 else api.STEPS
     with env.progress("descending", total) as tell:
         r = api.descend(program(line, env), line.values, ascend=line.flag("ascend"),
                         on_step=None if tell is None else

@@ -17,10 +17,13 @@ def run_explain(line: CommandLine, env: Env) -> Outcome:
     form = o.choice(line, "format", EXPLAIN)
     if env.json and "format" in line.options:
         raise UsageError("--json and --format each choose the output: give one of them")
+    if line.flag("standalone") and form != "latex":
+        raise UsageError("--standalone writes a whole LaTeX document: add --format latex")
     given = options(line, "paths", *PROGRAM_OPTIONS)
     exp = api.explain(program(line, env), line.values, full=line.flag("full"), **given)
     row = EXPLAIN[form]
-    text = None if row.writer is None else str(row.write(exp))
+    whole = {"standalone": line.flag("standalone")} if form == "latex" else {}
+    text = None if row.writer is None else str(row.write(exp, **whole))
     assert exp.result is not None
     r = exp.result
     return Outcome(
@@ -42,7 +45,7 @@ SPEC = Spec(
     "from the session (which it leaves as it is).",
     ('backprop explain "f = x*y; g = f + z" --x 3 --y -4 --z 2',
      'backprop explain "b = a + a; c = b + b" --a 1',
-     "backprop explain samples/neuron.bp --format latex > neuron.tex",
+     "backprop explain samples/neuron.bp --format latex --standalone > neuron.tex",
      "backprop eval samples/reuse.bp && backprop explain --format markdown"),
-    (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.PATHS, o.EXPLAIN_FORMAT, o.EXPLAIN_FULL,
-     o.JSON), run_explain, rank=4)
+    (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.PATHS, o.EXPLAIN_FORMAT, o.STANDALONE,
+     o.EXPLAIN_FULL, o.JSON), run_explain, rank=4)

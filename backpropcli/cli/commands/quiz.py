@@ -17,6 +17,7 @@ from ..conversation import piped_answers, talk
 from ..handling import options, program
 from ..options import CommandLine
 from ..spec import Env, Outcome, Spec
+from ..spelling import OPTIONS
 
 SETTINGS = ("ask", "lr", "tol", "level", "seed", "output", "params", "freeze")
 
@@ -35,10 +36,14 @@ def run_quiz(line: CommandLine, env: Env) -> Outcome:
         on = None if line.program is None else program(line, env, stdin_document=False)
         graded = api.grade(answers, on, line.values, origin=origin, random=random,
                            session=env.session, **given)
-        return _ended(graded, line, every=True)
-    said = talk(env.json, piped_answers(line, env))  # stdin: the answers, read first
+        return _ended(graded, line, every=True,
+                      note=None if graded.note is None else api.spell(graded.note, OPTIONS))
+    piped = piped_answers(line, env)  # stdin: the answers, a line at a time
+    said = talk(env.json, piped)
     graded = api.quiz(_program(line, env, random), line.values, write=said.write,
                       read=said.read, echo=said.echo, random=random, **given)
+    if piped is not None:  # what the quiz left unread still counts against the limit
+        piped.drain()
     return _ended(graded, line)
 
 
@@ -49,7 +54,8 @@ def _program(line: CommandLine, env: Env, random: bool) -> Any:
     return None if random else env.session
 
 
-def _ended(graded: api.Grades, line: CommandLine, every: bool = False) -> Outcome:
+def _ended(graded: api.Grades, line: CommandLine, every: bool = False,
+           note: str | None = None) -> Outcome:
     failure = graded.failure()
 
     def document() -> dict:
@@ -60,7 +66,7 @@ def _ended(graded: api.Grades, line: CommandLine, every: bool = False) -> Outcom
 
     return Outcome(document=document,
                    view=lambda: _views().results_view(graded, every, line.flag("full")),
-                   failure=failure)
+                   failure=failure, note=note)
 
 
 def _views():
