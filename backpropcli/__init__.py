@@ -6,8 +6,9 @@ descent), and its Python API:
     r.value, r.gradients          # -10.0, {'x': -4.0, 'y': 3.0, 'z': 1.0}
     bp.step(r, lr=0.1)            # the next point, shown as `backprop step` shows it
 
-The API (api.py) loads on first use, so that importing the package, or one module of
-it as the command does, imports neither numpy, Lark, Rich nor Typer.
+The API (the package backpropcli/api/) loads on first use, so that importing the
+package, or one module of it as the command does, imports neither numpy, Lark, Rich
+nor Typer.
 """
 
 from __future__ import annotations
@@ -16,20 +17,36 @@ from typing import TYPE_CHECKING
 
 DISTRIBUTION = "backpropcli"  # the name on the package index; the command is `backprop`
 
-__all__ = ["BackpropError", "Check", "Explanation", "Node", "Result", "check", "descend",
-           "evaluate", "explain", "step"]
+# the API's public names (backpropcli/api/__init__.py says what each is)
+__all__ = ["BackpropError", "Check", "ComputedNode", "Document", "Explanation", "Grades",
+           "History", "Picture", "Result", "Script", "Session", "Sheet", "check", "descend",
+           "evaluate", "explain", "export", "grade", "graph", "history", "quiz", "sheet",
+           "step"]
 
 if TYPE_CHECKING:
     from .api import (
         BackpropError,
         Check,
+        ComputedNode,
+        Document,
         Explanation,
-        Node,
+        Grades,
+        History,
+        Picture,
         Result,
+        Script,
+        Session,
+        Sheet,
         check,
         descend,
         evaluate,
         explain,
+        export,
+        grade,
+        graph,
+        history,
+        quiz,
+        sheet,
         step,
     )
 

@@ -1,4 +1,6 @@
-"""The Python API: the calculator for notebooks and scripts, and what the CLI calls.
+"""The Python API: the calculator for notebooks and scripts, and the one way the command
+line reaches it: a function per command, each taking Python values and returning a
+result (a value object that prints nothing, but shows itself).
 
     import backpropcli as bp
     r = bp.evaluate("g = x*y + z", x=3, y=-4, z=2)
@@ -8,38 +10,129 @@
     bp.descend("L = (a - 3)^2", a=0, lr=0.1, steps=200).inputs   # {'a': 3.0} (nearly)
     bp.check(r).passed           # True
     bp.explain(r)                # the chain rule, path by path
+    bp.graph(r, format="dot").data                        # Graphviz text
+    bp.export(r, to="torch").text                         # a PyTorch script
+    bp.sheet(r).questions, bp.grade({"answers": {"grad:x": -4}}, r).score
+    bp.history(), bp.Session().reset()                    # the session of the command
 
-A program is its text, a path to a .bp file (a pathlib.Path), or a result to go on
-from. Values are numbers, nested lists, numpy arrays, or text as typed on the command
-line ('[1, 2]', '@w.npy'); give them as keywords, or as a dict when a name clashes with
-an option (`bp.evaluate("g = seed * 2", {"seed": 3})`). Every option is a keyword.
-Numbers come back as floats, arrays as numpy arrays (copies: changing one changes no
-result). A result, a check and an explanation show the same tables as the command line:
-as text in a REPL (repr), as HTML in Jupyter (_repr_html_), as a Rich renderable
-(`rich.print(r)`). Every error is a BackpropError (with .kind, .message, .line,
-.column, .hint), never SystemExit.
+A program is its text, a path to a .bp file (a pathlib.Path), a result to go on from,
+a Document (a JSON document's text), or a Session. Values are numbers, nested lists,
+numpy arrays, or text as typed on the command line ('[1, 2]', '@w.npy'); give them as
+keywords, or as a dict when a name clashes with an option (`bp.evaluate("g = seed * 2",
+{"seed": 3})`). Every option is a keyword, with its default written here once. Numbers
+come back as floats, arrays as numpy arrays (copies: changing one changes no result).
+A result shows the tables of the command line: as text in a REPL (repr), as HTML in
+Jupyter (_repr_html_), as a Rich renderable (`rich.print(r)`). Every error is a
+BackpropError (with .kind, .message, .line, .column, .hint) that names the Python
+parameter at fault (`lr must be a positive number, not -1.0`), never SystemExit.
+
+Each name loads with its first use, so that importing the API, as the command line
+does at every start, costs only what that command needs.
 """
 
 from __future__ import annotations
 
+from importlib import import_module
 from typing import TYPE_CHECKING
 
-from ..core.errors import BackpropError
-from .results import Node, Result, descend, evaluate, settings_of, step
+from ..core.errors import (
+    PYTHON,
+    BackpropError,
+    LimitError,
+    MathError,
+    OutputError,
+    SessionError,
+    Spelling,
+    UnknownNames,
+    UsageError,
+    ValueProblem,
+    spell,
+)
+from ..core.limits import BYTES_ENV, check_bytes, max_bytes, max_elements, size_text
+from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
 
 if TYPE_CHECKING:
     from .analysis import Check, Explanation, check, explain
+    from .evaluating import descend, evaluate, step
+    from .exporting import Script, export
+    from .pictures import Picture, graph
+    from .quizzing import AnswerLines, Grades, Sheet, grade, quiz, sheet
+    from .results import ComputedNode, Result
+    from .sessions import History, Session, history
+    from .source import Document, Typed, save_file
 
-__all__ = ["BackpropError", "Check", "Explanation", "Node", "Result", "check", "descend",
-           "evaluate", "explain", "settings_of", "step"]
-_ANALYSIS = ("Check", "Explanation", "check", "explain")
+# name → the module of this package that defines it
+_WHERE = {
+    "evaluate": "evaluating", "step": "evaluating", "descend": "evaluating",
+    "check": "analysis", "explain": "analysis", "Check": "analysis", "Explanation": "analysis",
+    "graph": "pictures", "Picture": "pictures",
+    "export": "exporting", "Script": "exporting",
+    "sheet": "quizzing", "grade": "quizzing", "quiz": "quizzing", "Sheet": "quizzing",
+    "Grades": "quizzing",
+    "history": "sessions", "History": "sessions", "Session": "sessions",
+    "Result": "results", "ComputedNode": "results",
+    "Document": "source", "Typed": "source", "save_file": "source",
+    "AnswerLines": "quizzing",
+}
+
+__all__ = [
+    "BYTES_ENV",
+    "LR",
+    "MAX_STEPS",
+    "OPTIMIZERS",
+    "PYTHON",
+    "SCHEDULES",
+    "STEPS",
+    "AnswerLines",
+    "BackpropError",
+    "Check",
+    "ComputedNode",
+    "Document",
+    "Explanation",
+    "Grades",
+    "History",
+    "LimitError",
+    "MathError",
+    "OutputError",
+    "Picture",
+    "Result",
+    "Script",
+    "Session",
+    "SessionError",
+    "Sheet",
+    "Spelling",
+    "Typed",
+    "UnknownNames",
+    "UsageError",
+    "ValueProblem",
+    "check",
+    "check_bytes",
+    "descend",
+    "evaluate",
+    "explain",
+    "export",
+    "grade",
+    "graph",
+    "history",
+    "max_bytes",
+    "max_elements",
+    "quiz",
+    "save_file",
+    "sheet",
+    "size_text",
+    "spell",
+    "step",
+]
 
 
 def __getattr__(name: str):
-    """check, explain and their results load on first use: the command line's eval
-    needs none of them, and they cost a few ms to import."""
-    if name in _ANALYSIS:
-        from . import analysis
+    """The functions and results load on first use: `eval --json` needs neither the quiz
+    nor the export, and each costs a few ms to import."""
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'backpropcli.api' has no attribute {name!r}")
+    return getattr(import_module(f"{__name__}.{module}"), name)
 
-        return getattr(analysis, name)
-    raise AttributeError(f"module 'backpropcli.api' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

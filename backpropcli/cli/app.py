@@ -3,13 +3,14 @@
 This is the only module that touches stdin, stdout, stderr and exit codes. stdout is
 data: with --json it holds exactly one document, errors included; views and plain text
 go to stdout without --json; errors, notes and progress go to stderr. A run reads its
-arguments (options.py), calls its command's handler (commands.py), and then, in this
+arguments (options.py), calls its command's handler (commands/), and then, in this
 order: draws the output to text, saves the session, writes the text. If the output
 cannot be written, the session is put back: a step happens and is reported, or neither.
 Rich is imported only when something is drawn, so `--json` runs stay quick.
 
 Exit codes: 0 done, 1 the mathematics failed, 2 the input was wrong (BackpropError
-carries its own); never a traceback.
+carries its own); never a traceback. An error names the API's parameters (lr); the
+command line says them as its options (--lr), here, where every error is reported.
 """
 
 from __future__ import annotations
@@ -20,18 +21,26 @@ import io
 import os
 import sys
 import warnings
-from pathlib import Path
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from ..core.errors import BackpropError, LimitError, OutputError, UnknownNames, UsageError
-from ..core.limits import max_bytes, max_elements
+from .. import api
+from ..api import (
+    BackpropError,
+    LimitError,
+    OutputError,
+    UnknownNames,
+    UsageError,
+    max_bytes,
+    max_elements,
+)
 from ..output import document, screen
 from ..output.text import visible
-from ..tasks import session
 from . import options
-from .commands import BY_NAME, SPECS, Env, Outcome, Spec
+from .commands import BY_NAME, SPECS
+from .spec import Env, Outcome, Spec
+from .spelling import elsewhere, meant, spelled
 from .streams import (
     emit,
     emit_bytes,
@@ -68,29 +77,28 @@ def _run(spec: Spec, args: list[str]) -> None:
         max_bytes(), max_elements()  # a bad BACKPROP_MAX_* is said at once, not when used
         line = options.split(args, spec.options, program=spec.program)
         env = Env(stdin_text, no_progress if as_json else progress,
-                  state=_state(line, spec), json=as_json)
+                  session=_session(line, spec), json=as_json)
         if spec.changes_session:
             if line.program in (None, "-"):
                 stdin_text()  # before the lock (see stdin_text)
-            with session.transaction(env.state,
-                                     lambda: say("waiting for another backprop command to "
-                                                 "finish with the session...")) as tx:
-                env.tx = tx
+            with env.session.change(lambda: say("waiting for another backprop command to "
+                                                "finish with the session...")) as tx:
                 outcome = spec.run(line, env)
                 _publish(outcome, as_json, tx)
         else:
             outcome = spec.run(line, env)
             _publish(outcome, as_json, None)
         if outcome.failure is not None:
+            spelled(outcome.failure)
             if not as_json:
                 show_error(outcome.failure)
             elif outcome.document is None:
                 fail(spec.name, True, outcome.failure)
             raise typer.Exit(outcome.failure.exit_code)
     except UnknownNames as err:
-        fail(spec.name, as_json, _meant(err, spec))
+        fail(spec.name, as_json, meant(spelled(err), spec))
     except UsageError as err:
-        fail(spec.name, as_json, _elsewhere(err, args, spec))
+        fail(spec.name, as_json, elsewhere(spelled(err), args, spec))
     except BackpropError as err:
         fail(spec.name, as_json, err)
     except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
@@ -104,43 +112,16 @@ def _run(spec: Spec, args: list[str]) -> None:
             hint="this is a bug in backprop; please report it with the command"))
 
 
-def _state(line: options.CommandLine, spec: Spec) -> Path:
+def _session(line: options.CommandLine, spec: Spec) -> api.Session:
     """The session file; one found in a folder above is named, as git would."""
-    path = session.location(line.text("state"))
-    if path.is_absolute() and "state" not in line.options and not os.environ.get(session.ENV) \
+    found = api.Session(line.text("state"))
+    if found.path.is_absolute() and not found.named \
             and any(o.name == "state" for o in spec.options):
-        say(f"using the session {path}")
-    return path
+        say(f"using the session {found.path}")
+    return found
 
 
-def _meant(err: UnknownNames, spec: Spec) -> BackpropError:
-    """A value for a name the program does not use is most often a mistyped option
-    (--ouptut f): say so, with the option meant; else the input meant, if one is close."""
-    known = {o.name: o for o in spec.options}
-    for name in err.names:
-        flag = options.closest(name, [o for o in known if o != "NAME"])
-        if flag is not None:
-            return UsageError(f"unknown option --{name}", hint=f"did you mean --{flag}?")
-    for name in err.names:
-        close = options.closest(name, err.inputs)
-        if close is not None:
-            return UsageError(err.message, hint=f"did you mean --{close}? ({err.hint})")
-    return err
-
-
-def _elsewhere(err: UsageError, args: list[str], spec: Spec) -> UsageError:
-    """An unknown option that another command takes (step --steps 3): say which."""
-    if not err.message.startswith("unknown option --") or (err.hint or "").startswith("did"):
-        return err
-    name = err.message.removeprefix("unknown option --")
-    for other in SPECS:
-        if other is not spec and any(o.name == name for o in other.options):
-            return UsageError(err.message, hint=f"--{name} is an option of `backprop "
-                                                f"{other.name}`")
-    return err
-
-
-def _publish(outcome: Outcome, as_json: bool, tx: session.Transaction | None) -> None:
+def _publish(outcome: Outcome, as_json: bool, tx) -> None:
     """Draw the output, save the session, write the output: both or neither."""
     if outcome.data is not None and not as_json:
         emit_bytes(outcome.data)
@@ -181,7 +162,7 @@ def _output(outcome: Outcome, as_json: bool) -> str | bytes:
         return visible(outcome.text)
     if outcome.view is None:
         return ""
-    from ..output.terminal import views
+    from ..terminal import views
 
     return views.draw(outcome.view())
 
@@ -189,6 +170,7 @@ def _output(outcome: Outcome, as_json: bool) -> str | bytes:
 def fail(command: str, as_json: bool, err: BackpropError):
     """Report an error: one document on stdout with --json, a message on stderr without.
     If stdout cannot take the document, the message goes to stderr after all."""
+    spelled(err)
     if as_json and not isinstance(err, OutputError):
         try:
             emit(document.dumps_bytes(document.error_document(err, command)))
@@ -228,7 +210,7 @@ class Group(_HelpIsAFlag, TyperGroup):
     """The root: its help page is drawn like every command's."""
 
     def format_help(self, ctx, formatter) -> None:
-        from ..output.terminal import views
+        from ..terminal import views
 
         commands = [(spec.name, spec.summary) for spec in SPECS]
         emit(views.draw(views.command_help(
@@ -241,7 +223,7 @@ class SpecCommand(_HelpIsAFlag, TyperCommand):
     shell completion offers its options (and files, where PROGRAM is expected)."""
 
     def format_help(self, ctx, formatter) -> None:
-        from ..output.terminal import views
+        from ..terminal import views
 
         spec = BY_NAME[self.name or ""]
         listed = [((f"-{o.short}, " if o.short else "") + f"--{o.name}"
@@ -254,6 +236,10 @@ class SpecCommand(_HelpIsAFlag, TyperCommand):
         from typer._click.shell_completion import CompletionItem  # Typer's own Click
 
         spec = BY_NAME[self.name or ""]
+        before = ctx.args[-1] if ctx.args else ""
+        chosen = next((o for o in spec.options if o.choices and before == f"--{o.name}"), None)
+        if chosen is not None:  # --format <Tab>: the values the option takes
+            return [CompletionItem(c) for c in chosen.choices if c.startswith(incomplete)]
         if incomplete.startswith("-"):
             flags = [(f"--{o.name}", o.help) for o in spec.options if o.name != "NAME"]
             flags.append(("--help", HELP[1]))

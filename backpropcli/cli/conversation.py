@@ -1,5 +1,5 @@
-"""The conversation of `backprop quiz`: where its words go, where its answers come
-from, and the asking of each question in turn.
+"""The conversation of `backprop quiz`: where its words go and where its answers come
+from (the asking itself is the API's: api.quiz).
 
 The words go to stdout, or to stderr with --json (stdout is data: the one document the
 command ends with). Answers come from the terminal a line at a time; when stdin is not
@@ -18,23 +18,8 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..core.errors import OutputError, UsageError
-from ..core.limits import check_bytes
-from ..output import hints
-from ..output import quiztext as words
+from ..api import AnswerLines, OutputError, UsageError, check_bytes
 from ..output.text import visible
-from ..tasks import grading
-from ..tasks import quiz as quizzing
-from ..tasks.answers import (
-    AnswerLines,
-    NotANumber,
-    agrees,
-    fits,
-    read_answer,
-    wrong_elements,
-)
-from ..tasks.grading import Graded, Result
-from ..tasks.quiz import Question, Quiz
 from .options import CommandLine
 from .spec import Env
 from .streams import refuse_device
@@ -128,67 +113,3 @@ def _terminal(stream) -> bool:
         return stream is not None and stream.isatty()
     except (AttributeError, ValueError):
         return False
-
-
-def converse(quiz: Quiz, talk: Talk) -> Result:
-    """Ask every question in order; stop at the end of input with the score so far."""
-    problem = words.problem_line(quiz)
-    talk.write(f"Quiz: {words.program_line(quiz.point.program)}\n  {words.point_line(quiz)}\n"
-               + (f"  {problem}\n" if problem else "")
-               + f"{words.asking(quiz)}\n{words.INTRO}\n")
-    graded: list[Graded] = []
-    kind = None
-    for k, q in enumerate(quiz.questions):
-        if q.kind != kind:
-            kind = q.kind
-            talk.write(f"\n{words.kind_title(quiz, kind)}\n")
-        talk.write(f"[{k + 1}/{len(quiz.questions)}] "
-                   f"{words.context(quiz, q, quiz.known(k))}\n")
-        tries, ended = _ask(quiz, q, talk)
-        graded.append(Graded(q, tries, grading.verdict(q, tries, quiz.tol)))
-        if ended:
-            talk.write("(end of input: the questions left count as not answered)\n\n")
-            graded += [Graded(rest, (), grading.UNANSWERED)
-                       for rest in quiz.questions[k + 1:]]
-            return Result(quiz, tuple(graded), stopped=True)
-    talk.write("\n")
-    return Result(quiz, tuple(graded))
-
-
-def _ask(quiz: Quiz, q: Question, talk: Talk) -> tuple[tuple, bool]:
-    """One question: up to two tries, a hint after the first wrong one, the right answer
-    and its derivation after the second. An answer that is not a number is asked again
-    and not counted; one of the wrong shape is a wrong try (from a pipe, the next line
-    is meant for the next try). Returns the tries and whether input ended."""
-    tries: list = []
-    while len(tries) < quizzing.TRIES:
-        talk.write(f"  {words.symbol(quiz, q)} = ")
-        text = talk.read()
-        if text is None:
-            talk.write("\n")
-            return tuple(tries), True
-        if talk.echo:
-            talk.write(text + "\n")
-        try:
-            answer = read_answer(text)
-        except NotANumber as e:  # asked again, not counted as a try
-            talk.write(f"  {e.message}\n")
-            continue
-        tries.append(answer)
-        talk.write(f"  {_feedback(quiz, q, answer, len(tries))}\n")
-        if agrees(answer, q.right, quiz.tol):
-            break
-    return tuple(tries), False
-
-
-def _feedback(quiz: Quiz, q: Question, answer, tried: int) -> str:
-    if agrees(answer, q.right, quiz.tol):
-        return "right" if tried == 1 else "right, on the second try"
-    if not fits(answer, q.right):  # a try all the same: a typed answer goes on
-        said = f"not right: {words.shape_text(quiz, q)}"
-    else:
-        off = words.off_text(wrong_elements(answer, q.right, quiz.tol))
-        said = f"not right ({off})" if off else "not right"
-    if tried < quizzing.TRIES:
-        return f"{said}. Hint: {hints.hint(quiz, q)}. One more try:"
-    return f"{said}. {hints.derivation(quiz, q)}"

@@ -11,14 +11,15 @@ pydantic to convert them, ~70 ms a run.)
 
 from __future__ import annotations
 
-import math
-import os
 import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..core.errors import UsageError
-from ..tasks import session
+from ..api import LR as DEFAULT_LR
+from ..api import MAX_STEPS, UsageError
+from ..api import STEPS as DEFAULT_STEPS
+from ..output.formats import EXPLAIN, GRAPH, PLOT, Registry
+from ..output.formats import EXPORT as TARGETS
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -28,6 +29,7 @@ class Option(NamedTuple):
     metavar: str | None  # None: a flag that takes no value
     help: str
     short: str = ""  # a one-letter spelling, -o for --save (never a letter an input takes)
+    choices: tuple[str, ...] = ()  # the values it takes, for shell completion (--format)
 
 
 # The options of the commands that take a program, and of the session.
@@ -38,16 +40,18 @@ OUTPUT = Option("output", "NAME", "take the gradient of NAME (default: the last 
 PARAMS = Option("params", "A,B", "the inputs a step moves (default: every input)")
 FREEZE = Option("freeze", "A,B", "inputs a step leaves where they are")
 SEED = Option("seed", "N", "seed for uniform(...) and randn(...) starting values")
-STATE = Option("state", "PATH", f"session file (default {session.DEFAULT}, or "
-               f"${session.ENV})")
+STATE = Option("state", "PATH", "session file (default .backprop/session.json, or "
+               "$BACKPROP_STATE)")
 JSON = Option("json", None, "write one JSON document (schema backprop/1) to stdout")
 FULL = Option("full", None, "show every row and every array element")
 PROGRAM = (VALUE, SET, OUTPUT, PARAMS, FREEZE, SEED, STATE)
 
 # step and descend
-LR = Option("lr", "RATE", "learning rate: each param moves by -lr·gradient (default 0.1)")
+LR = Option("lr", "RATE", f"learning rate: each param moves by -lr·gradient (default "
+            f"{DEFAULT_LR:g})")
 ASCEND = Option("ascend", None, "climb the gradient instead: maximise the output")
-STEPS = Option("steps", "N", "how many steps at most (default 1000; 10,000,000 at most)")
+STEPS = Option("steps", "N", f"how many steps at most (default {DEFAULT_STEPS}; "
+               f"{MAX_STEPS:,} at most)")
 OPTIMIZER = Option("optimizer", "NAME", "sgd (default), momentum (μ = 0.9) or adam")
 SCHEDULE = Option("schedule", "NAME", "constant (default), or linear: lr·(1 − 0.9·k/steps)")
 STOP = Option("tol", "T", "stop when a step changes the value by less than T (default: never)")
@@ -56,16 +60,14 @@ WATCH = Option("watch", "A,B", "other nodes to follow (default: named nodes the 
 EVERY = Option("every", "K", "with --json, the value history every K steps (default 1), "
                "thinned to at most 10 000 entries evenly spread for long runs, with the "
                "first, the best and the last")
-PLOT = Option("plot", "FILE", "save the loss curve as a picture, .svg, .png or .pdf (drawn by "
-              "matplotlib; the watched values on a second axis)")
-PLOT_SUFFIXES = (".svg", ".png", ".pdf")
+PLOT_FILE = Option("plot", "FILE", f"save the loss curve as a picture, {PLOT.said()} (drawn "
+                   "by matplotlib; the watched values on a second axis)")
 
 # explain, check, graph
 PATHS = Option("paths", "N", "paths written out per input (default 16); the rest are counted, "
                "and their sum is the back-propagated gradient")
-EXPLAIN_FORMAT = Option("format", "FORMAT", "text (the default), markdown, or latex (align* "
-                        "environments, a fragment for a document that has "
-                        "\\usepackage{amsmath}): plain text for notes and slides")
+EXPLAIN_FORMAT = Option("format", "FORMAT", f"{EXPLAIN.helped()}: plain text for notes and "
+                        "slides", choices=EXPLAIN.names)
 STANDALONE = Option("standalone", None, "with --format latex: a whole document that pdflatex "
                     "compiles alone (article and amsmath) instead of a fragment")
 EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, and a budget "
@@ -75,20 +77,15 @@ EPS = Option("eps", "EPS", "the step of the central differences, relative to |x|
 CHECK_TOL = Option("tol", "TOL", "the largest relative error that passes (default 1e-5); "
                    "above it the exit code is 1")
 CHECK_FULL = Option("full", None, "a row for every element of every input")
-GRAPH_FORMATS = ("tree", "dot", "mermaid", "svg", "png")
-# The formats a file's suffix names, for `graph --save FILE`.
-SUFFIXES = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid",
-            ".svg": "svg", ".png": "png"}
-GRAPH_FORMAT = Option("format", "FORMAT", "tree (the default, in the terminal), dot (Graphviz "
-                      "text), mermaid (a flowchart GitHub draws) or svg (made by Graphviz's "
-                      "dot program)")
-SAVE = Option("save", "PATH", "write the dot, mermaid or svg text to PATH instead of stdout")
+GRAPH_FORMAT = Option("format", "FORMAT", GRAPH.helped(), choices=GRAPH.names)
+SAVE = Option("save", "PATH", "write the "
+              f"{GRAPH.said(tuple(f.name for f in GRAPH if f.writer))} picture to PATH "
+              "instead of stdout")
 GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about a screenful)")
 HISTORY_FULL = Option("full", None, "show every entry")
 
 # export
-TO = Option("to", "NAME", "numpy (the default: the backward pass written out by hand), torch "
-            "or jax")
+TO = Option("to", "NAME", TARGETS.helped(), choices=TARGETS.names)
 DESCEND = Option("descend", None, "the script also runs the descent (--lr, --steps, "
                  "--optimizer, --schedule, --ascend, --watch as for `backprop descend`) and "
                  "prints its final point")
@@ -100,7 +97,7 @@ SCRIPT = Option("save", "FILE", "write the script to FILE (default: stdout); loa
 # quiz
 ASK = Option("ask", "KINDS", "which questions, comma-separated: value, local, grad, step "
              "(default local,grad; and step with --lr)")
-QUIZ_LR = Option("lr", "RATE", "the learning rate of the step questions (default 0.1)")
+QUIZ_LR = Option("lr", "RATE", f"the learning rate of the step questions (default {DEFAULT_LR:g})")
 QUIZ_TOL = Option("tol", "TOL", "how close a right answer is: |answer − right| ≤ "
                   "TOL·max(1, |right|) (default 1e-3, at most 0.1); a sheet's own tol "
                   "applies only when it is graded without PROGRAM")
@@ -130,26 +127,12 @@ class CommandLine:
         value = self.options.get(name, default)
         return None if value is None else str(value)
 
-    def names(self, name: str) -> list[str]:
-        return names(self.text(name), name)
 
-    def whole(self, name: str, default: int, least: int | None = None) -> int:
-        n = whole(self.options.get(name, default), name)
-        if least is not None and n < least:
-            bound = "0 or more" if least == 0 else f"at least {least}"
-            raise UsageError(f"--{name} must be {bound}, not {n}")
-        return n
+def choice(line: CommandLine, name: str, formats: Registry, default: str | None = None) -> str:
+    """--format or --to: a name of the registry's (its default when not given)."""
+    from ..api.checks import choice as checked
 
-    def positive(self, name: str, default: float) -> float:
-        return positive(self.options.get(name, default), name)
-
-    def choice(self, name: str, choices: tuple[str, ...], default: str) -> str:
-        value = str(self.options.get(name, default)).strip().lower()
-        if value not in choices:
-            said = ", ".join(choices[:-1]) + f" or {choices[-1]}"
-            raise UsageError(f"--{name} {self.options.get(name)}: choose {said}",
-                             hint=f"{name}s: {', '.join(choices)}")
-        return value
+    return checked(line.options.get(name, default or formats.default), name, formats.names)
 
 
 def split(tokens: list[str], options: tuple[Option, ...], program: bool = True) -> CommandLine:
@@ -268,59 +251,6 @@ def _put(line: CommandLine, name: str, value: str) -> None:
 
 def _short(text: str) -> str:
     return text if len(text) <= 30 else text[:27] + "..."
-
-
-def names(text: str | None, what: str) -> list[str]:
-    """A comma-separated list of names, as in --params a,b."""
-    if text is None:
-        return []
-    out = [t.strip() for t in str(text).split(",") if t.strip()]
-    for n in out:
-        if not _NAME.match(n):
-            raise UsageError(f"--{what}: {n!r} is not a name")
-    return out
-
-
-def whole(text: object, what: str) -> int:
-    try:
-        return int(str(text))
-    except ValueError:
-        said = str(text).strip()
-        if re.fullmatch(r"[+-]?\d+", said):  # past Python's 4300 digits: past any limit
-            raise UsageError(f"--{what}: a number of {len(said.lstrip('+-'))} digits is "
-                             "far too large") from None
-        raise UsageError(f"--{what} takes a whole number, not "
-                         f"{said[:40]!r}{'...' if len(said) > 40 else ''}") from None
-
-
-def plot_file(text: str | None) -> str | None:
-    """--plot FILE, if its suffix names a picture that --plot draws (checked before a long
-    descent, not after it)."""
-    if text is None:
-        return None
-    suffix = os.path.splitext(text)[1]
-    if suffix.lower() not in PLOT_SUFFIXES:
-        raise UsageError("--plot takes a .svg, .png or .pdf file",
-                         hint=f"not {os.path.basename(text) or text!r}: try --plot loss.svg")
-    return text
-
-
-def seed(text: object) -> int:
-    """--seed N: a whole number from 0 up (numpy's random generators take no negative)."""
-    n = whole(text, "seed")
-    if n < 0:
-        raise UsageError(f"--seed must be 0 or more, not {n}")
-    return n
-
-
-def positive(text: object, what: str) -> float:
-    try:
-        value = float(str(text))
-    except ValueError:
-        raise UsageError(f"--{what} takes a number, not {text!r}") from None
-    if not value > 0 or not math.isfinite(value):
-        raise UsageError(f"--{what} must be a positive number, not {text}")
-    return value
 
 
 # export's options, in the order its help lists them

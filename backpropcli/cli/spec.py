@@ -1,6 +1,6 @@
 """What a command is: its spec (name, summary, help, examples, options, handler), what
 its handler may use of the world (Env), and what it hands back to show and keep
-(Outcome). commands.py holds the specs; app.py runs them.
+(Outcome). commands/ holds the specs, a module per command; app.py runs them.
 """
 
 from __future__ import annotations
@@ -9,24 +9,30 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..core.errors import BackpropError
-from ..tasks import session
+from ..api import BackpropError
 from .options import CommandLine, Option
+
+if TYPE_CHECKING:
+    from ..api import Session
 
 Tell = Callable[..., None]
 
 
 @dataclass
 class Env:
-    """What a handler may use of the world: stdin, a progress bar, the locked session."""
+    """What a handler may use of the world: stdin, a progress bar, the session (locked,
+    for a command that changes it)."""
 
     stdin: Callable[[], str | None]
     progress: Callable[[str, int], AbstractContextManager[Tell | None]]
-    state: Path = session.DEFAULT  # the session file: --state, $BACKPROP_STATE, or found
-    tx: session.Transaction | None = None
+    session: Session  # the session file: --state, $BACKPROP_STATE, or found
     json: bool = False
+
+    @property
+    def state(self) -> Path:
+        return self.session.path
 
 
 @dataclass
@@ -38,7 +44,7 @@ class Outcome:
     view: Callable[[], Any] | None = None  # a Rich renderable, made where Rich is loaded
     text: str | None = None  # plain text for stdout (markdown, latex, dot, mermaid, svg)
     data: bytes | None = None  # a binary picture for stdout (png), never to a terminal
-    session: session.Session | None = None  # saved with the output: both or neither
+    session: Any = None  # the session to save with the output: both or neither
     commit: Callable[[Callable[[], None]], None] | None = None  # reset: remove, then write
     note: str | None = None  # a line for stderr after the output: where a file went
     terminal_note: str | None = None  # the same, only when stdout is a terminal
@@ -56,6 +62,7 @@ class Spec:
     program: bool = True  # takes PROGRAM and input values
     changes_session: bool = False
     usage: str = field(default="")
+    rank: int = 100  # its place in `backprop --help`: eval 1, step 2, ...
 
     @property
     def usage_line(self) -> str:

@@ -11,8 +11,15 @@ import sys
 import time
 from collections.abc import Iterator
 
-from ..core.errors import BackpropError, LimitError, OutputError, UsageError
-from ..core.limits import BYTES_ENV, max_bytes, size_text
+from ..api import (
+    BYTES_ENV,
+    BackpropError,
+    LimitError,
+    OutputError,
+    UsageError,
+    max_bytes,
+    size_text,
+)
 from ..output.text import visible
 
 _STDIN: list = []  # what stdin held, once read: a run reads it at most once
@@ -170,7 +177,7 @@ def say(message: str) -> None:
 
 
 def show_error(err: BackpropError) -> None:
-    from ..output.terminal import views
+    from ..terminal import views
 
     with contextlib.suppress(OSError, ValueError, AttributeError):
         sys.stderr.write(views.draw(views.error(err), stderr=True))
@@ -188,8 +195,8 @@ def progress(what: str, total: int, least: int = 200) -> Iterator:
     from rich.console import Group
     from rich.progress import Progress
 
-    from ..output.terminal import views
-    from ..output.terminal.lines import ProgressLine
+    from ..terminal import views
+    from ..terminal.lines import ProgressLine
 
     class Bar(Progress):
         # A line laid out for the terminal's width, where Rich's own columns would cut

@@ -8,6 +8,58 @@ the core is a bug, and the CLI still reports it without a traceback.
 
 from __future__ import annotations
 
+import re
+
+# A parameter named in an error's text is marked, so that each front end spells it its
+# own way: the Python API as the parameter (lr, y=VALUE), the command line as its option
+# (--lr, --y VALUE). Every message is worded once, here below or where it is raised.
+_MARK = re.compile("\x1e(param|give|where):([^\x1e]*)\x1e")
+
+
+def param(name: str) -> str:
+    """A parameter named in an error: `lr` in Python, `--lr` on the command line."""
+    return f"\x1eparam:{name}\x1e"
+
+
+def give(name: str, value: str = "VALUE") -> str:
+    """A value to give: `y=VALUE` in Python, `--y VALUE` on the command line."""
+    return f"\x1egive:{name}={value}\x1e"
+
+
+WHERE = "\x1ewhere:\x1e"  # where values are given: "as keywords", "on the command line"
+
+
+class Spelling:
+    """How a front end writes parameters in its errors; this one is Python's."""
+
+    where = "as keywords"
+
+    def param(self, name: str) -> str:
+        return name
+
+    def give(self, name: str, value: str) -> str:
+        return f"{name}={value}"
+
+
+def spell(text: str, how: Spelling) -> str:
+    """The text with its marked parameters written as `how` writes them."""
+    if "\x1e" not in text:
+        return text
+
+    def one(m: re.Match) -> str:
+        kind, body = m.group(1), m.group(2)
+        if kind == "param":
+            return how.param(body)
+        if kind == "give":
+            name, _, value = body.partition("=")
+            return how.give(name, value)
+        return how.where
+
+    return _MARK.sub(one, text)
+
+
+PYTHON = Spelling()
+
 
 class BackpropError(Exception):
     """Base of every error shown to a user: a message, an exit code, maybe a place."""
@@ -25,6 +77,8 @@ class BackpropError(Exception):
         hint: str | None = None,
         data: dict | None = None,
     ) -> None:
+        self._said = (message, hint)  # as raised, parameters marked (see spell)
+        message, hint = spell(message, PYTHON), hint and spell(hint, PYTHON)
         super().__init__(message)
         self.message = message
         self.data = data or {}  # more for the JSON error document (e.g. where a descent got)
@@ -32,6 +86,13 @@ class BackpropError(Exception):
         self.column = column
         self.source = source
         self.hint = hint
+
+    def spelled(self, how: Spelling) -> None:
+        """Write the parameters this error names as `how` writes them (the command line
+        calls this once, where it reports an error)."""
+        message, hint = self._said
+        self.message = spell(message, how)
+        self.hint = hint and spell(hint, how)
 
     def context(self) -> str | None:
         """The offending source line with a caret under the column, if there is a place."""

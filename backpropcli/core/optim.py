@@ -20,6 +20,13 @@ import numpy as np
 
 from .graph import Value
 
+LR = 0.1  # the learning rate of a step, a descent and the quiz's step questions by default
+STEPS = 1000  # a descent's steps at most, by default
+# Steps of one descent at most: a step of the smallest program takes a few µs, so 10**7
+# is a minute or so; --steps 10**30 would never end, and holding the session's lock
+# meanwhile. A longer run is several descents, each going on from the session.
+MAX_STEPS = 10**7
+
 OPTIMIZERS = ("sgd", "momentum", "adam")
 SCHEDULES = ("constant", "linear")
 

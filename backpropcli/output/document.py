@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # what each command's document is made from, loaded with that
     from ..tasks.check import Check
     from ..tasks.derivation import Explanation, Factor, Path
     from ..tasks.descend import Run, Settings
-    from ..tasks.grading import Result, Tally
+    from ..tasks.grading import QuizResult, Tally
     from ..tasks.quiz import Question, Quiz
 
 __all__ = ["SCHEMA", "dumps", "dumps_bytes", "jsonable"]
@@ -231,7 +231,7 @@ def quiz_sheet(quiz: Quiz) -> dict:
     return doc
 
 
-def quiz_fields(result: Result) -> dict:
+def quiz_fields(result: QuizResult) -> dict:
     """The `quiz` document's own key after answering or grading: every question with the
     answers given, its verdict, the right answer and its derivation; the score per kind
     and per node; what to practise next."""

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.engine import forward
-from ..core.errors import UsageError
+from ..core.errors import UsageError, param
 from ..core.graph import Graph, Node
 from ..core.ops import OPS, Op, substitute
 from ..tasks.descend import Settings
@@ -41,8 +41,9 @@ from ..tasks.point import SCHEMA, Point
 from . import export_names as naming
 from . import export_text as parts
 from .export_names import Names
+from .formats import EXPORT
 
-FRAMEWORKS = ("numpy", "torch", "jax")
+FRAMEWORKS = EXPORT.names
 EMBED_LIMIT = 100_000  # elements of data a script may hold as a literal (--embed-data)
 
 
@@ -62,7 +63,7 @@ def script(graph: Graph, point: Point, to: str, *, data: Mapping[int, Data] | No
     it also runs the descent and prints its final point. `data` says where each
     load(...) node's data comes from (by node index)."""
     if to not in FRAMEWORKS:
-        raise UsageError(f"--to {to}: choose numpy, torch or jax")
+        raise UsageError(f"{param('to')} {to}: choose {EXPORT.said()}")
     data = dict(data or {})
     values, _ = forward(graph, point.inputs)  # the shapes, for the backward pass's sums
     needed = graph.ancestors(graph.output, *watch)

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 
 from ..core.engine import Evaluation
-from ..core.errors import BackpropError, UsageError
+from ..core.errors import BackpropError, UsageError, give, param
 from .picture import edges, kind, label_lines, needed, node_id
 from .text import d
 
@@ -63,7 +63,17 @@ DOT_TIMEOUT = 60.0  # seconds: dot lays out a few thousand nodes in that time
 INSTALL_DOT = ("install Graphviz, which provides the dot program: on Debian or Ubuntu "
                "`sudo apt-get install graphviz`, on macOS `brew install graphviz` "
                "(other systems: see graphviz.org/download); or write the dot text with "
-               "--format dot and render it elsewhere")
+               f"{give('format', 'dot')} and render it elsewhere")
+
+
+def svg_of(ev: Evaluation) -> str:
+    """The graph as SVG (the format "svg" of formats.GRAPH)."""
+    return svg(dot(ev))
+
+
+def png_of(ev: Evaluation) -> bytes:
+    """The graph as a PNG picture (the format "png" of formats.GRAPH)."""
+    return png(dot(ev))
 
 
 def svg(dot_text: str, *, program: str = "dot", timeout: float = DOT_TIMEOUT) -> str:
@@ -81,20 +91,21 @@ def layout(dot_text: str, form: str, *, program: str = "dot",
     """What `dot -T<form>` makes of the text (svg, png)."""
     exe = shutil.which(program)
     if exe is None:
-        raise UsageError(f"--format {form} needs Graphviz's dot program, which is not "
+        raise UsageError(f"{param('format')} {form} needs Graphviz's dot program, which is not "
                          "installed", hint=INSTALL_DOT)
     try:
         done = subprocess.run([exe, f"-T{form}"], input=dot_text.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise UsageError(f"dot did not finish within {timeout:g} s: the graph is too large "
-                         "to lay out", hint="use --format tree, or --format dot > graph.dot "
-                         "and run dot on it yourself") from None
+                         "to lay out", hint=f"use {give('format', 'tree')}, or "
+                         f"{give('format', 'dot')} > graph.dot and run dot on it yourself"
+                         ) from None
     except OSError as e:
         raise UsageError(f"could not run {exe}: {e}", hint=INSTALL_DOT) from None
     if done.returncode != 0:
         said = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise BackpropError(f"dot failed (exit code {done.returncode})"
                             + (f": {said[0]}" if said else ""),
-                            hint="--format dot shows the text that dot was given")
+                            hint=f"{give('format', 'dot')} shows the text that dot was given")
     return done.stdout

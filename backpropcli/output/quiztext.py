@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core import fmt
-from ..tasks.grading import Result
+from ..tasks.grading import QuizResult
 from ..tasks.quiz import Question, Quiz
 from .text import d
 
@@ -177,7 +177,7 @@ def off_text(indices: list[tuple[int, ...]]) -> str:
 # ---------------------------------------------------------------------------
 # the end
 
-def score_line(result: Result) -> str:
+def score_line(result: QuizResult) -> str:
     """The score in words: 7 of 8 right (1 on the second try); 1 wrong."""
     s = result.score
     good = s.right + s.second

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..core import fmt
+from ..core.fmt import number as number  # the CLI's way to a number as a person writes it
 
 if TYPE_CHECKING:  # the explain prose's data, loaded with explain
     from ..tasks.derivation import (

@@ -15,7 +15,7 @@ TREE_LINES = 60  # rows the default tree may use, about a screen
 TREE_DEPTH = 10  # levels below the output the default tree opens
 FOLD = 12  # deeper than this, a subtree is continued below at the left margin
 
-# Row kinds
+# TreeLine kinds
 FULL = "full"  # a node drawn in full; its operands follow one level deeper
 CUT = "cut"  # a node drawn, its operands left out (row.hidden counts what they add)
 REF = "ref"  # a node already drawn above: a short reference
@@ -25,7 +25,7 @@ RESUME = "resume"  # the head of such a continuation, at the left margin
 
 
 @dataclass(frozen=True)
-class Row:
+class TreeLine:
     node: int
     kind: str
     lead: str  # tree guides before the label: "│  ├─ "
@@ -34,7 +34,7 @@ class Row:
 
 @dataclass(frozen=True)
 class TreePlan:
-    rows: tuple[Row, ...]
+    rows: tuple[TreeLine, ...]
     total: int  # nodes the output depends on (constants not counted)
     shown: int  # of these, drawn (in full or cut)
     hidden: int  # of these, left out: total - shown, the sum of the CUT rows' counts
@@ -78,12 +78,12 @@ def _reached(nodes, opens: list[bool]) -> list[bool]:
     return reached
 
 
-def _walk(nodes, root: int, opens: list[bool], fold: int) -> tuple[list[Row], list[bool]]:
+def _walk(nodes, root: int, opens: list[bool], fold: int) -> tuple[list[TreeLine], list[bool]]:
     """The rows in print order, depth-first from the root (with a stack: a graph may be
     100 000 levels deep), and which nodes were drawn. A node drawn before is a
     reference; one that does not open is cut; one deeper than `fold` is drawn and its
     operands continued later at the left margin (a RESUME row heads them)."""
-    rows: list[Row] = []
+    rows: list[TreeLine] = []
     drawn = [False] * len(nodes)
     later: deque[int] = deque()  # nodes whose operands are continued below
     # Stack entries: (node, level, lead of the row, lead of its operands' rows).
@@ -91,30 +91,30 @@ def _walk(nodes, root: int, opens: list[bool], fold: int) -> tuple[list[Row], li
     while stack or later:
         if not stack:
             i = later.popleft()
-            rows.append(Row(i, RESUME, ""))
+            rows.append(TreeLine(i, RESUME, ""))
             _push_operands(stack, nodes[i].args, 1, "")
             continue
         i, level, lead, inner = stack.pop()
         node = nodes[i]
         if node.is_const:
-            rows.append(Row(i, CONST, lead))
+            rows.append(TreeLine(i, CONST, lead))
         elif drawn[i]:
-            rows.append(Row(i, REF, lead))
+            rows.append(TreeLine(i, REF, lead))
         elif not opens[i]:
             drawn[i] = True
-            rows.append(Row(i, CUT if node.args else FULL, lead))
+            rows.append(TreeLine(i, CUT if node.args else FULL, lead))
         elif level >= fold:
             drawn[i] = True
-            rows.append(Row(i, FOLDED, lead))
+            rows.append(TreeLine(i, FOLDED, lead))
             later.append(i)
         else:
             drawn[i] = True
-            rows.append(Row(i, FULL, lead))
+            rows.append(TreeLine(i, FULL, lead))
             _push_operands(stack, node.args, level + 1, inner)
     return rows, drawn
 
 
-def _count_hidden(nodes, rows: list[Row], drawn: list[bool]) -> list[Row]:
+def _count_hidden(nodes, rows: list[TreeLine], drawn: list[bool]) -> list[TreeLine]:
     """Give each CUT row the number of hidden nodes it leads to, counting each once.
 
     A hidden operand belongs to the first CUT row (in print order) that uses it directly;
@@ -138,7 +138,7 @@ def _count_hidden(nodes, rows: list[Row], drawn: list[bool]) -> list[Row]:
                     owner[a] = r
                     count += 1
                     stack.append(a)
-        out[r] = Row(rows[r].node, CUT, rows[r].lead, count)
+        out[r] = TreeLine(rows[r].node, CUT, rows[r].lead, count)
     return out
 
 

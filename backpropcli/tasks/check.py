@@ -31,12 +31,12 @@ import numpy as np
 from ..core import fmt
 from ..core.compiled import compile_graph
 from ..core.engine import Evaluation, evaluate, forward
-from ..core.errors import CheckFailed, MathError, UsageError
+from ..core.errors import CheckFailed, MathError, UsageError, param
 from ..core.graph import Graph, Value
 from .program import refuse_constant
 
 EPS = 1e-6
-TOL = 1e-5  # every sample passes with eps = 1e-6 by orders of magnitude (tests/test_check.py)
+TOL = 1e-5  # every sample passes with eps = 1e-6 by orders of magnitude (tests/unit/test_check.py)
 FLOOR = 1.0  # the relative error's denominator is at least this
 
 Forward = Callable[[Mapping[str, Value]], Value]  # input values → the output's value
@@ -69,7 +69,7 @@ def compiled(graph: Graph, inputs: Mapping[str, Value]) -> Forward:
 
 
 @dataclass(frozen=True)
-class Row:
+class ElementCheck:
     """One element of one input: both derivatives, their relative error, the verdict."""
 
     input: str
@@ -97,7 +97,7 @@ class Cost:
 
 @dataclass(frozen=True)
 class Check:
-    rows: tuple[Row, ...]
+    rows: tuple[ElementCheck, ...]
     eps: float
     tol: float
     backprop: Cost  # one forward and one backward pass, for every element at once
@@ -107,7 +107,7 @@ class Check:
     problems: tuple[str, ...] = ()  # why some rows have no numeric estimate
 
     @property
-    def failures(self) -> tuple[Row, ...]:
+    def failures(self) -> tuple[ElementCheck, ...]:
         return tuple(r for r in self.rows if not r.ok)
 
     @property
@@ -158,10 +158,10 @@ def refuse_eps(inputs: Mapping[str, Value], eps: float) -> None:
         label = f"{name}[{', '.join(map(str, index))}]" if index else name
         small = bool(np.isfinite(up[index]) and np.isfinite(down[index]))
         raise UsageError(
-            f"--eps {fmt.number(eps)} is too {'small' if small else 'large'} to take a step "
-            f"at {label} = {fmt.number(float(x[index]))}: x ± eps·max(1, |x|) "
+            f"{param('eps')} {fmt.number(eps)} is too {'small' if small else 'large'} to take "
+            f"a step at {label} = {fmt.number(float(x[index]))}: x ± eps·max(1, |x|) "
             + ("rounds back to x" if small else "is not a finite number"),
-            hint=f"give an --eps between 1e-10 and 1e-2 (the default {fmt.number(EPS)} "
+            hint=f"give an {param('eps')} between 1e-10 and 1e-2 (the default {fmt.number(EPS)} "
                  "suits most programs: float64 holds about 16 digits, and central "
                  "differences lose about half of them)")
 
@@ -187,7 +187,7 @@ def gradient_check(
     grads = ev.gradients()
     elements = [(name, index) for name in graph.input_names
                 for index in np.ndindex(np.shape(inputs[name]))]
-    rows: list[Row] = []
+    rows: list[ElementCheck] = []
     problems: list[str] = []
     start = time.perf_counter()
     for done, (name, index) in enumerate(elements, 1):
@@ -208,20 +208,20 @@ def gradient_check(
 
 
 def _compare(run: Forward, inputs: Mapping[str, Value], name: str, index: tuple[int, ...],
-             bp: float, eps: float, tol: float) -> tuple[Row, str | None]:
+             bp: float, eps: float, tol: float) -> tuple[ElementCheck, str | None]:
     """One element: back-propagation's derivative `bp` beside the central difference, and
     why there is no estimate, if x ± eps left the function's domain (log of a negative)."""
     try:
         fd = central_difference(run, inputs, name, index, eps)
     except MathError as e:
         problem = f"{name}{list(index) if index else ''} ± eps: {e.message}"
-        return Row(name, index, bp, None, None, False), problem
+        return ElementCheck(name, index, bp, None, None, False), problem
     if not np.isfinite(fd):  # f(x + h) − f(x − h) overflowed, or the step underflowed
         problem = (f"{name}{list(index) if index else ''} ± eps: the difference quotient "
                    f"is {fd}, too large for float64")
-        return Row(name, index, bp, None, None, False), problem
+        return ElementCheck(name, index, bp, None, None, False), problem
     err = relative_error(bp, fd)
-    return Row(name, index, bp, fd, err, bool(err <= tol)), None
+    return ElementCheck(name, index, bp, fd, err, bool(err <= tol)), None
 
 
 def failure(check: Check) -> CheckFailed | None:

@@ -2,7 +2,7 @@
 per edge), the paths from the output down to an input, the derivation of each input's
 gradient as their sum, and the notes on gates and reused operands.
 
-tasks/explain.py computes these; the views (output/text.py, output/terminal/explain.py,
+tasks/explain.py computes these; the views (output/text.py, terminal/explain.py,
 output/markdown.py, output/latex.py, output/document.py) only read them.
 """
 

@@ -21,17 +21,12 @@ import numpy as np
 
 from ..core import fmt
 from ..core.compiled import Compiled
-from ..core.errors import MathError
+from ..core.errors import MathError, param
 from ..core.graph import Graph, Value
-from ..core.optim import OPTIMIZERS, SCHEDULES, Optimizer
+from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS, Optimizer
 from ..core.optim import learning_rate as scheduled
 from .program import refuse_constant
-from .trace import LIMIT, Point, Trace
-
-# Steps of one descent at most: a step of the smallest program takes a few µs, so 10**7
-# is a minute or so; --steps 10**30 would never end, and holding the session's lock
-# meanwhile. A longer run is several descents, each going on from the session.
-MAX_STEPS = 10**7
+from .trace import LIMIT, Trace, TraceEntry
 
 __all__ = ["LIMIT", "MAX_STEPS", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop",
            "Stopping", "Trace", "run"]
@@ -39,8 +34,8 @@ __all__ = ["LIMIT", "MAX_STEPS", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "
 
 @dataclass(frozen=True)
 class Settings:
-    lr: float = 0.1
-    steps: int = 1000
+    lr: float = LR
+    steps: int = STEPS
     optimizer: str = "sgd"
     schedule: str = "constant"
     tol: float = 0.0  # stop when |value change| < tol (0: never)
@@ -223,7 +218,7 @@ def run(
             best = rules.improved
             if best:
                 best_xs = list(xs)
-            point = Point(k, total, rules.change, tuple(map(_mean, extra)))
+            point = TraceEntry(k, total, rules.change, tuple(map(_mean, extra)))
             trace.add(point, best)
             if history is not trace:
                 history.add(point, best)
@@ -294,7 +289,7 @@ def failure(result: Run, settings: Settings, data: dict | None = None) -> MathEr
         return None
     return MathError(
         f"the descent diverged: {result.reason}",
-        hint=f"try a smaller --lr (say {fmt.number(settings.lr / 10)}); the session "
+        hint=f"try a smaller {param('lr')} (say {fmt.number(settings.lr / 10)}); the session "
              f"keeps the best point, from step {result.best_step}",
         data=data)
 

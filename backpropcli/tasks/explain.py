@@ -16,7 +16,7 @@ the factors it writes (a path of 40 factors found after one step still writes 40
 so neither --paths 100000000 nor a 100 000-node program can make it run for long.
 
 What it returns is data (tasks/derivation.py); the words every view shares are in
-output/text.py, the views in output/terminal/explain.py, output/markdown.py and
+output/text.py, the views in terminal/explain.py, output/markdown.py and
 output/latex.py, the JSON in output/document.py.
 For arrays the factors are Jacobians (vector-Jacobian products in the backward pass):
 their chain is written symbolically, with the gradient's shape and value.

@@ -65,7 +65,7 @@ class Practice:
 
 
 @dataclass(frozen=True)
-class Result:
+class QuizResult:
     quiz: Quiz
     graded: tuple[Graded, ...]
     stopped: bool = False  # the input ended before the last question
@@ -106,7 +106,7 @@ class NotAllRight(BackpropError):
     kind = "quiz"
 
 
-def failure(result: Result) -> NotAllRight | None:
+def failure(result: QuizResult) -> NotAllRight | None:
     s = result.score
     if result.all_right:
         return None
@@ -123,7 +123,7 @@ def verdict(q: Question, tries: tuple, tol: float) -> str:
     return SECOND if agrees(tries[-1], q.right, tol) else WRONG
 
 
-def practice(result: Result) -> Practice:
+def practice(result: QuizResult) -> Practice:
     """The topic of the questions answered wrong (or, with none wrong, of those right
     only on the second try), from the first kind a person works on (a wrong forward
     pass spoils all that follows); with none of either, the questions left unanswered,
@@ -155,7 +155,7 @@ def practice(result: Result) -> Practice:
     return Practice("chain", 2, ("local", "grad"))
 
 
-def grade(quiz: Quiz, answers: Mapping[str, object]) -> Result:
+def grade(quiz: Quiz, answers: Mapping[str, object]) -> QuizResult:
     """A sheet of answers graded, one try per question (answers: values by id, as
     read_answers makes them; None or missing: unanswered)."""
     graded = []
@@ -163,7 +163,7 @@ def grade(quiz: Quiz, answers: Mapping[str, object]) -> Result:
         answer = answers.get(q.id)
         tries = () if answer is None else (answer,)
         graded.append(Graded(q, tries, verdict(q, tries, quiz.tol)))
-    return Result(quiz, tuple(graded))
+    return QuizResult(quiz, tuple(graded))
 
 
 # ---------------------------------------------------------------------------

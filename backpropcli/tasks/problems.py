@@ -22,7 +22,7 @@ import secrets
 
 import numpy as np
 
-from ..core.errors import UsageError
+from ..core.errors import UsageError, param
 from .quiz import Problem
 
 PROBLEM_LEVELS = range(1, 6)  # the levels of made-up problems, --level 1 to 5
@@ -37,7 +37,7 @@ def new_seed() -> int:
 def make_problem(level: int = LEVEL, seed: int | None = None) -> Problem:
     """The problem of this level and seed (a drawn seed when None)."""
     if level not in PROBLEM_LEVELS:
-        raise UsageError(f"--level {level}: choose 1 (one gate) to 5 (a vector layer)")
+        raise UsageError(f"{param('level')} {level}: choose 1 (one gate) to 5 (a vector layer)")
     seed = new_seed() if seed is None else seed
     rng = np.random.default_rng(seed)
     program, values = _MAKERS[level - 1](rng)

@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core import fmt
 from ..core.engine import Evaluation, evaluate
-from ..core.errors import MathError, ProgramError, UsageError, ValueProblem
+from ..core.errors import MathError, ProgramError, UsageError, ValueProblem, give, param
 from ..core.graph import Graph
 from ..core.optim import step
 from ..lang.parse import parse
@@ -33,16 +33,24 @@ def choose_output(graph: Graph, name: str | None) -> Graph:
                                "from a file, which has no gradient",
                                line=node.line, column=node.column, source=graph.source,
                                hint=f"end it with a formula that uses {node.name}, or choose "
-                                    "the output with --output NAME")
+                                    f"the output with {give('output', 'NAME')}")
         return graph
+    index = find_node(graph, name, "output")
+    if graph.nodes[index].is_data:
+        raise UsageError(f"{param('output')} {name}: {name} is data read from a file, a constant "
+                         "with no gradient", hint="choose a node the program computes")
+    return graph.with_output(index)
+
+
+def find_node(graph: Graph, name: str, what: str) -> int:
+    """The index of the node `name`, or the error that says there is none (for the
+    parameter `what`: output, watch), worded here once."""
     index = graph.find(name)
     if index is None:
         names = ", ".join(sorted(graph.names)) or "none"
-        raise UsageError(f"--output {name}: the program has no {name!r}", hint=f"names: {names}")
-    if graph.nodes[index].is_data:
-        raise UsageError(f"--output {name}: {name} is data read from a file, a constant "
-                         "with no gradient", hint="choose a node the program computes")
-    return graph.with_output(index)
+        raise UsageError(f"{param(what)} {name}: the program has no {name!r}",
+                         hint=f"names: {names}")
+    return index
 
 
 def choose_params(graph: Graph, params: list[str] | None, freeze: list[str] | None) -> list[str]:
@@ -51,7 +59,7 @@ def choose_params(graph: Graph, params: list[str] | None, freeze: list[str] | No
     for flag, names in (("params", params), ("freeze", freeze)):
         unknown = [n for n in names or [] if n not in inputs]
         if unknown:
-            raise UsageError(f"--{flag}: {', '.join(unknown)} "
+            raise UsageError(f"{param(flag)}: {', '.join(unknown)} "
                              f"{'is not an input' if len(unknown) == 1 else 'are not inputs'}",
                              hint="inputs: " + (", ".join(inputs) or "none"))
     chosen = list(params) if params else list(inputs)
@@ -130,7 +138,7 @@ def take_step(graph: Graph, point: Point, lr: float) -> tuple[Evaluation, Evalua
             grad = before.gradients()[name]
             raise MathError(f"the step moves {name} beyond what a number can hold "
                             f"({name} - {fmt.number(abs(lr))} · {fmt.brief(grad)} overflows)",
-                            hint="take a smaller step: a smaller --lr")
+                            hint=f"take a smaller step: a smaller {param('lr')}")
     after = evaluate(graph, moved)
     return before, after, Point(point.program, point.output, after.inputs(), point.params,
                                 point.base)
@@ -145,29 +153,25 @@ def change(before: Evaluation, after: Evaluation) -> float:
         raise MathError(f"the step moved {after.output.name} by more than a number can hold "
                         f"(from {fmt.number(np.sum(before.value))} "
                         f"to {fmt.number(np.sum(after.value))})",
-                        hint="take a smaller step: a smaller --lr")
+                        hint=f"take a smaller step: a smaller {param('lr')}")
     return moved
 
 
-def program_source(arg: str | None, stdin_text=None) -> tuple[str, Path | None]:
+def read_program(arg: str, typed: bool = True) -> tuple[str, Path | None]:
     """The program text and the folder its relative file names are read from.
 
-    `arg` is the text itself, a path to a file, or "-" for the text on stdin
-    (`stdin_text` is called to read it).
-    """
-    if arg is None:
-        raise UsageError("no program given",
-                         hint='try: backprop eval "g = x*y + z" --x 3 --y -4 --z 2')
-    if arg == "-":
-        text = stdin_text() if stdin_text is not None else None
-        if text is None:
-            raise UsageError("- reads the program from stdin, but stdin is a terminal or empty",
-                             hint='pipe it in: echo "g = x*y" | backprop eval - --x 3 --y -4')
-        return text, None
+    `arg` is a path to a file, or (`typed`: as typed on the command line) the text
+    itself unless it names a .bp file or, with no space in it, a file that is there."""
     path = expand(arg)
-    if arg.endswith(".bp") or (not any(c.isspace() for c in arg) and is_file(path)):
+    if not typed or names_file(arg):
         if not os.path.lexists(path):
             raise UsageError(f"no such program file: {arg}")
         text = read_text(path, "the program file ", error=UsageError)
         return text, path.resolve().parent
     return arg, None
+
+
+def names_file(arg: str) -> bool:
+    """Whether PROGRAM as typed names a file: a .bp file, or (with no space in it) a
+    file that is there; else it is the program's text."""
+    return arg.endswith(".bp") or (not any(c.isspace() for c in arg) and is_file(expand(arg)))

@@ -30,10 +30,10 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import Evaluation
-from ..core.errors import UsageError
+from ..core.errors import UsageError, param
 from ..core.graph import Graph
 from ..core.ops import OPS
-from ..core.optim import step
+from ..core.optim import LR, step
 from .point import Point
 from .program import refuse_constant
 
@@ -44,7 +44,6 @@ TOL = 1e-3  # relative: students round (|answer − right| ≤ tol·max(1, |righ
 # right at most; past it, "right" says nothing (a sheet with "tol": 1e308 graded every
 # answer right).
 MAX_TOL = 0.1
-LR = 0.1  # the step questions' learning rate unless --lr says (as `backprop step`)
 TRIES = 2  # a wrong answer gets a hint and one more try
 
 _RULE_VARS = re.compile(r"\b(a|b|out)\b")
@@ -160,11 +159,12 @@ def kinds_of(text: str | None, lr: float | None) -> tuple[str, ...]:
     chosen = [t.strip().lower() for t in text.split(",") if t.strip()]
     wrong = [t for t in chosen if t not in KINDS]
     if wrong or not chosen:
-        raise UsageError(f"--ask {text}: choose from {', '.join(KINDS)}, comma-separated",
-                         hint="as in --ask local,grad")
+        raise UsageError(f"{param('ask')} {text}: choose from {', '.join(KINDS)}, "
+                         "comma-separated", hint=f"as in {param('ask')} local,grad")
     if lr is not None and "step" not in chosen:
-        raise UsageError("--lr is the learning rate of the step questions, which --ask "
-                         f"{text} leaves out", hint="add step to --ask, or drop --lr")
+        raise UsageError(f"{param('lr')} is the learning rate of the step questions, which "
+                         f"{param('ask')} {text} leaves out",
+                         hint=f"add step to {param('ask')}, or drop {param('lr')}")
     return tuple(k for k in KINDS if k in chosen)
 
 
@@ -196,7 +196,8 @@ def make(ev: Evaluation, point: Point, kinds: tuple[str, ...], lr: float | None 
         refuse_constant(ev.graph, "no gradient to ask about (--ask value asks the values)")
     if not questions:
         raise UsageError(f"this program has no questions to ask of the kinds "
-                         f"{', '.join(kinds)}", hint="--ask value,local,grad,step chooses")
+                         f"{', '.join(kinds)}",
+                         hint=f"{param('ask')} value,local,grad,step chooses")
     return Quiz(ev, point, tuple(kinds), lr if "step" in kinds else None, tol,
                 tuple(questions), problem)
 

@@ -14,7 +14,7 @@ from typing import NamedTuple
 LIMIT = 10_000  # points a trace keeps evenly spread, besides the best and the last step
 
 
-class Point(NamedTuple):
+class TraceEntry(NamedTuple):
     """One step of a run as a trace keeps it."""
 
     step: int
@@ -43,15 +43,15 @@ class Trace:
     every: int = 1  # only multiples of this (--every K)
     limit: int = LIMIT
     stride: int = 1
-    kept: list[Point] = field(default_factory=list)  # the evenly spread ones, by step
-    best: Point | None = None
-    last: Point | None = None
+    kept: list[TraceEntry] = field(default_factory=list)  # the evenly spread ones, by step
+    best: TraceEntry | None = None
+    last: TraceEntry | None = None
 
     @property
     def gap(self) -> int:
         return self.every * self.stride
 
-    def add(self, point: Point, best: bool = False) -> None:
+    def add(self, point: TraceEntry, best: bool = False) -> None:
         """Record the next step (steps come in order: 0, 1, 2, ...)."""
         if self.last is not None and self.last.step % self.gap == 0:
             self._keep(self.last)
@@ -59,7 +59,7 @@ class Trace:
         if best:
             self.best = point
 
-    def _keep(self, point: Point) -> None:
+    def _keep(self, point: TraceEntry) -> None:
         if len(self.kept) >= self.limit:
             del self.kept[1::2]  # the kept steps are 0, g, 2g, ...: 0, 2g, 4g, ... remain
             self.stride *= 2
@@ -67,7 +67,7 @@ class Trace:
                 return
         self.kept.append(point)
 
-    def points(self) -> list[Point]:
+    def points(self) -> list[TraceEntry]:
         """The recorded steps in order: the evenly spread ones, the best (if thinned)
         and the last."""
         best = self.best if self.stride > 1 else None

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.errors import ProgramError, UnknownNames, ValueProblem
+from ..core.errors import WHERE, ProgramError, UnknownNames, ValueProblem, give
 from ..core.graph import Graph, Value
 from ..core.limits import check_shape
 from ..core.ops import INITIALIZERS
@@ -48,8 +48,9 @@ def read_value(name: str, text: str, base: Path | None = None):
             raise ValueError(text)
     except ValueError:
         raise ValueProblem(f"{name}: {text!r} is not a number",
-                           hint=f"write --{name} 3, --{name} -0.5, --{name} '[1, 2]' "
-                                f"or --{name} @file.json") from None
+                           hint=f"write {give(name, '3')}, {give(name, '-0.5')}, "
+                                f"{give(name, repr('[1, 2]'))} or {give(name, '@file.json')}"
+                           ) from None
     if not math.isfinite(value):
         raise ValueProblem(f"{name}: {text} is not a finite number")
     return np.float64(value)
@@ -196,10 +197,10 @@ def bind(
             missing.append(node.name)
     if missing:
         _refuse_late(graph, missing)
-        flags = " ".join(f"--{n} VALUE" for n in missing)
+        flags = " ".join(give(n) for n in missing)
         raise ValueProblem(
             f"no value for {', '.join(missing)}",
-            hint=f"give {'it' if len(missing) == 1 else 'them'} on the command line: {flags}")
+            hint=f"give {'it' if len(missing) == 1 else 'them'} {WHERE}: {flags}")
     return values
 
 

@@ -224,7 +224,7 @@ def test_a_long_line_is_wrapped_as_rich_wraps_it(width):
     from rich.padding import Padding
     from rich.text import Text
 
-    from backpropcli.output.terminal import explain as render_explain
+    from backpropcli.terminal import explain as render_explain
 
     eq = " · ".join(f"∂a{k + 1}/∂a{k}" for k in range(3000)) + " = " + "x" * 150 + " = 1"
     assert len(eq) > render_explain.LONG

@@ -59,9 +59,9 @@ def pinned(renderable) -> str:
 def evaluation(sample: str):
     from backpropcli.core.engine import evaluate
     from backpropcli.tasks import program
-    from backpropcli.tasks.program import program_source
+    from backpropcli.tasks.program import read_program
 
-    text, base = program_source(str(SAMPLES / sample))
+    text, base = read_program(str(SAMPLES / sample))
     graph, point = program.start(text, {}, base=base)
     return evaluate(graph, point.inputs), point
 
@@ -78,7 +78,7 @@ def eval_golden(cli, sample: str, name: str) -> list[str]:
     code, out, err = cli("eval", str(SAMPLES / sample))
     assert code == 0, err
     golden = check_golden(name, out)
-    from backpropcli.output.terminal import views
+    from backpropcli.terminal import views
 
     ev, point = evaluation(sample)
     assert normalized(pinned(views.evaluation(ev, point.params))) == golden
@@ -101,8 +101,8 @@ def test_step_seed(cli):
     code, out, err = cli("step", "--lr", "0.1")
     assert code == 0, err
     golden = check_golden("step_seed.txt", out)
-    from backpropcli.output.terminal import views
     from backpropcli.tasks import program
+    from backpropcli.terminal import views
 
     ev, point = evaluation("seed.bp")
     before, after, moved = program.take_step(ev.graph, point, 0.1)
@@ -163,8 +163,8 @@ def test_check_seed(cli):
     # the golden file is the view of the same check with the times pinned.
     from dataclasses import replace
 
-    from backpropcli.output.terminal import views
     from backpropcli.tasks.check import gradient_check
+    from backpropcli.terminal import views
 
     code, out, err = cli("check", str(SAMPLES / "seed.bp"))
     assert code == 0 and "passed: all 3 gradients agree" in out, err

@@ -902,7 +902,7 @@ def test_named_internal_errors_are_clear_messages(named_results, case, as_json):
 
 @pytest.mark.parametrize("command", ["eval", "step"])
 def test_a_drawing_that_fails_leaves_the_session_as_it_was(cli, monkeypatch, command):
-    from backpropcli.output.terminal import views
+    from backpropcli.terminal import views
 
     code, out, err = cli("eval", *WORKED)
     assert code == 0

@@ -168,7 +168,7 @@ def drawn(renderable, width: int) -> str:
     """As the terminal shows it: nothing cropped (draw() prints with crop=False)."""
     from rich.console import Console
 
-    from backpropcli.output.terminal.widgets import Clean
+    from backpropcli.terminal.widgets import Clean
 
     console = Console(file=io.StringIO(), width=width, color_system=None, highlight=False,
                       legacy_windows=False)
@@ -186,8 +186,8 @@ def numbers(text: str) -> set[str]:
 
 def views_of(sample: str):
     from backpropcli.core import fmt
-    from backpropcli.output.terminal import views
     from backpropcli.tasks import program
+    from backpropcli.terminal import views
 
     ev, point = evaluation(sample)
     before, after, moved = program.take_step(ev.graph, point, 0.1)

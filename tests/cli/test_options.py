@@ -5,10 +5,16 @@ from __future__ import annotations
 
 import pytest
 
+from backpropcli.api.checks import names, positive, whole
 from backpropcli.cli import options
-from backpropcli.cli.options import names, positive, split, whole
+from backpropcli.cli.options import split
+from backpropcli.cli.spelling import OPTIONS
 from backpropcli.core.errors import UsageError
-from backpropcli.tasks.program import program_source
+from backpropcli.tasks.program import read_program
+
+
+def program_source(arg: str, _=None):
+    return read_program(arg)
 
 PROGRAM_OPTIONS = (*options.PROGRAM, options.FULL, options.JSON)
 
@@ -113,22 +119,28 @@ def test_nothing_but_options():
 # ---------------------------------------------------------------------------
 
 def test_names():
-    assert names(None, "params") == []
+    """The API's checks read options as typed; their errors name the parameter, which
+    the command line spells as its option."""
+    assert names(None, "params") is None
     assert names("a,b", "params") == ["a", "b"]
     assert names(" a , ,b,", "params") == ["a", "b"]
-    with pytest.raises(UsageError, match="--freeze: '1b' is not a name"):
+    with pytest.raises(UsageError, match=r"^freeze: '1b' is not a name") as e:
         names("a,1b", "freeze")
+    e.value.spelled(OPTIONS)
+    assert e.value.message == "--freeze: '1b' is not a name"
 
 
 def test_whole_and_positive():
     assert whole("3", "seed") == 3 and whole("-2", "seed") == -2
     for bad in ("3.5", "x", ""):
-        with pytest.raises(UsageError, match="--seed takes a whole number"):
+        with pytest.raises(UsageError, match=r"^seed takes a whole number"):
             whole(bad, "seed")
     assert positive("0.1", "lr") == 0.1 and positive("1e-3", "lr") == 0.001
     for bad in ("0", "-1", "inf", "nan", "x"):
-        with pytest.raises(UsageError, match="--lr"):
+        with pytest.raises(UsageError, match=r"^lr ") as e:
             positive(bad, "lr")
+        e.value.spelled(OPTIONS)
+        assert e.value.message.startswith("--lr ")
 
 
 # ---------------------------------------------------------------------------
@@ -171,13 +183,8 @@ def test_a_tilde_without_such_a_user_is_not_expanded():
         program_source("~no_such_user_here/p.bp")
 
 
-def test_program_from_stdin():
-    assert program_source("-", lambda: "g = x\n") == ("g = x\n", None)
-    for empty in (lambda: None, None):
-        with pytest.raises(UsageError, match="stdin is a terminal or empty"):
-            program_source("-", empty)
-
-
-def test_no_program():
-    with pytest.raises(UsageError, match="no program given"):
-        program_source(None)
+def test_program_from_stdin(cli):
+    code, out, err = cli("eval", "-", "--x", "2", "--json", stdin="g = x\n")
+    assert code == 0, err
+    code, out, err = cli("eval", "-", "--x", "2", stdin="")
+    assert code == 2 and "stdin is a terminal or empty" in err

@@ -1,6 +1,6 @@
 """The recipe of CONTRIBUTING.md, proved: an op added as one row (through
 ops.register, at test time) works in every command with nothing else changed, and
-the property test of test_ops.py covers it once it has a sampler.
+the property test of tests/unit/test_ops.py covers it once it has a sampler.
 
 softplus(a) = log(1 + exp(a)), a smooth relu; its derivative is σ(a), the sigmoid.
 """

@@ -418,7 +418,7 @@ def test_full_shows_every_row():
 
 
 def _text(renderable) -> str:
-    from backpropcli.output.terminal import views
+    from backpropcli.terminal import views
 
     return views.text(renderable)
 

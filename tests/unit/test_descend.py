@@ -160,7 +160,7 @@ def fed(n: int, every: int = 1, limit: int = 16, best_at: int | None = None) -> 
         value = -1.0 if k == best_at else 1.0 / (k + 1)
         best = low is None or value < low
         low = value if best else low
-        trace.add(descend.Point(k, value, None if k == 0 else 0.0, (2.0 * k,)), best)
+        trace.add(descend.TraceEntry(k, value, None if k == 0 else 0.0, (2.0 * k,)), best)
     return trace
 
 

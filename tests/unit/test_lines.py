@@ -8,7 +8,7 @@ from itertools import pairwise
 from rich.console import Console
 from rich.text import Text
 
-from backpropcli.output.terminal.lines import Flow
+from backpropcli.terminal.lines import Flow
 
 
 def shown(renderable, width: int) -> list[str]:
@@ -42,7 +42,7 @@ def test_a_phrase_keeps_a_sign_or_a_count_with_the_word_after_it():
 
 
 def test_a_hint_never_breaks_a_command_an_option_or_an_array():
-    from backpropcli.output.terminal.messages import hint
+    from backpropcli.terminal.messages import hint
 
     assert shown(hint("give them on the command line: --y VALUE --z VALUE"), 40) == \
         ["  hint: give them on the command line:", "        --y VALUE --z VALUE"]
@@ -57,7 +57,7 @@ def test_a_hint_never_breaks_a_command_an_option_or_an_array():
 
 def test_the_program_line_is_cut_around_the_caret_not_wrapped_away_from_it():
     from backpropcli.core.errors import ProgramError
-    from backpropcli.output.terminal.messages import error
+    from backpropcli.terminal.messages import error
 
     source = "g = " + " + ".join(f"a{k}" for k in range(30)) + " + foo(x)"
     err = ProgramError("unknown function foo", line=1, column=source.index("foo") + 1,
@@ -70,7 +70,7 @@ def test_the_program_line_is_cut_around_the_caret_not_wrapped_away_from_it():
 
 
 def test_a_progress_line_never_cuts_its_count():
-    from backpropcli.output.terminal.lines import ProgressLine
+    from backpropcli.terminal.lines import ProgressLine
 
     for width in range(14, 130):
         line = ProgressLine("descending", 12345, 100000, "value 0.012345  123,456/s")

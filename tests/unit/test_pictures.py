@@ -229,6 +229,10 @@ def test_svg_without_graphviz_says_how_to_install_it():
         graphviz.svg("digraph {}", program="no-such-dot-program")
     err = caught.value
     assert err.exit_code == 2
+    assert "format=dot" in err.hint  # the API's words; the command line's:
+    from backpropcli.cli.spelling import OPTIONS
+
+    err.spelled(OPTIONS)
     said = err.message + " " + err.hint
     for words in ("apt-get install graphviz", "brew install graphviz", "--format dot"):
         assert words in said

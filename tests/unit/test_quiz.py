@@ -53,7 +53,7 @@ def test_default_kinds_and_what_is_given():
     for bad in ("", "values", "local,nope"):
         with pytest.raises(UsageError):
             quizzing.kinds_of(bad, None)
-    with pytest.raises(UsageError, match="--lr"):
+    with pytest.raises(UsageError, match=r"^lr is the learning rate"):  # the API names lr
         quizzing.kinds_of("local", 0.5)
     quiz = make(WORKED[0], kinds=("local", "grad"), **WORKED[1])
     given = quiz.given()
@@ -184,7 +184,7 @@ def test_two_tries():
     assert grading.verdict(q, (), quiz.tol) == grading.UNANSWERED
     right = [grading.Graded(q, (np.float64(2), np.float64(5)), grading.SECOND)
              for q in quiz.questions]
-    result = grading.Result(quiz, tuple(right))
+    result = grading.QuizResult(quiz, tuple(right))
     assert result.all_right and grading.failure(result) is None  # the second try counts
     assert result.practice().topic == "local" and result.practice().op == "mul"
 
@@ -255,7 +255,7 @@ def test_made_up_numbers_can_be_worked_by_hand(level, seed):
 
 
 def test_levels_and_seeds():
-    with pytest.raises(UsageError, match="--level 6"):
+    with pytest.raises(UsageError, match=r"^level 6"):  # the API names level
         problems.make_problem(6, 1)
     p = problems.make_problem()
     assert p.level == problems.LEVEL and 0 <= p.seed < problems.SEEDS

@@ -41,7 +41,7 @@ def test_the_environment_is_tidied(monkeypatch):
 
 
 def test_the_console_of_a_nonsense_width_draws(monkeypatch):
-    from backpropcli.output.terminal import views
+    from backpropcli.terminal import views
 
     for width in ("0", "-1", "x", "", "1000000000"):
         monkeypatch.setenv("COLUMNS", width)

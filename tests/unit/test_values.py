@@ -74,6 +74,10 @@ def test_values_that_are_refused(text, words):
 def test_a_value_that_is_not_a_number_has_a_hint():
     with pytest.raises(ValueProblem) as e:
         read_value("rate", "fast")
+    assert "rate=3" in e.value.hint and "@file.json" in e.value.hint  # the API's words
+    from backpropcli.cli.spelling import OPTIONS
+
+    e.value.spelled(OPTIONS)
     assert "--rate 3" in e.value.hint and "@file.json" in e.value.hint
 
 
@@ -189,7 +193,11 @@ def test_missing_values_list_every_name():
     with pytest.raises(ValueProblem) as e:
         bind(parse("g = a*b + c*a"), {"b": np.float64(1)})
     assert e.value.message == "no value for a, c"
-    assert e.value.hint.endswith("--a VALUE --c VALUE")
+    assert e.value.hint == "give them as keywords: a=VALUE c=VALUE"  # the API's words
+    from backpropcli.cli.spelling import OPTIONS
+
+    e.value.spelled(OPTIONS)
+    assert e.value.hint == "give them on the command line: --a VALUE --c VALUE"
 
 
 def test_unknown_names_are_refused():

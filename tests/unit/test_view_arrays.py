@@ -10,8 +10,8 @@ from rich.console import Console
 
 from backpropcli.core import fmt
 from backpropcli.core.engine import evaluate
-from backpropcli.output.terminal import evaluation, views, widgets
 from backpropcli.tasks.program import start, take_step
+from backpropcli.terminal import evaluation, views, widgets
 from tests.helpers import SAMPLES
 
 

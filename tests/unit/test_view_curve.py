@@ -12,7 +12,7 @@ from rich.table import Table
 
 from backpropcli.core import fmt
 from backpropcli.core.errors import MathError, UsageError
-from backpropcli.output.terminal import descend as descend_view
+from backpropcli.terminal import descend as descend_view
 
 DECREASING = 10 * np.exp(-np.arange(1001) / 150) + 0.05
 BRAILLE = range(0x2801, 0x2900)  # lit cells; U+2800 (no dot) is never written

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from backpropcli.output.terminal.widgets import ROWS, elide, fill, hidden, new_table
+from backpropcli.terminal.widgets import ROWS, elide, fill, hidden, new_table
 
 
 def shown(renderable, width: int = 100) -> str:
@@ -59,11 +59,11 @@ def test_a_column_without_a_header_gets_no_dots():
 def test_explain_and_check_say_the_gap_as_before():
     from backpropcli.core.engine import evaluate
     from backpropcli.lang.parse import parse
-    from backpropcli.output.terminal.check import check_report
-    from backpropcli.output.terminal.explain import explanation
     from backpropcli.tasks.check import gradient_check
     from backpropcli.tasks.explain import explain
     from backpropcli.tasks.values import bind
+    from backpropcli.terminal.check import check_report
+    from backpropcli.terminal.explain import explanation
 
     n = ROWS + 10
     graph = parse("g = " + " + ".join(f"a{k}*a{k}" for k in range(n)))
@@ -80,7 +80,7 @@ def test_explain_and_check_say_the_gap_as_before():
 # tables that fit the width they are drawn at
 
 def _table():
-    from backpropcli.output.terminal.widgets import Col
+    from backpropcli.terminal.widgets import Col
 
     table = new_table("name", Col("formula"), Col("", join=True, under=True, drop=1),
                       Col("value", right=True, number=True), Col("note", drop=2))
@@ -104,7 +104,7 @@ def test_a_table_gives_up_its_optional_columns_in_order():
 
 
 def test_a_number_is_never_wrapped_and_a_header_never_broken_inside_a_word():
-    from backpropcli.output.terminal.widgets import Col
+    from backpropcli.terminal.widgets import Col
 
     for width in range(20, 60):  # from the width of the number, a gap and a word
         table = new_table(Col("a long header", right=True, number=True), "text")
@@ -118,7 +118,7 @@ def test_a_number_is_never_wrapped_and_a_header_never_broken_inside_a_word():
 
 
 def test_share_cuts_the_widest_first_and_none_below_its_least():
-    from backpropcli.output.terminal.widgets import share
+    from backpropcli.terminal.widgets import share
 
     assert share(30, [5, 10, 10], [1, 1, 1]) == [5, 10, 10]
     assert share(20, [5, 10, 10], [1, 1, 1]) == [5, 8, 7]

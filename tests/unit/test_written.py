@@ -26,9 +26,9 @@ from backpropcli.core.errors import BackpropError
 from backpropcli.core.ops import FWD, OPS
 from backpropcli.core.written import ATOM, POWER, PRODUCT, SUM, UNARY, level
 from backpropcli.lang.parse import parse
-from backpropcli.output.terminal.evaluation import operand_values
 from backpropcli.tasks.explain import local_formula
 from backpropcli.tasks.values import bind
+from backpropcli.terminal.evaluation import operand_values
 
 NAMES = ("x", "y", "z")
 CONSTANTS = ("3", "2", "0.5", "1e-3", "2.5e-2", "1.5")

@@ -3,9 +3,9 @@ write with --json, printed as the package holds it, for any validator to read.""
 
 from __future__ import annotations
 
-from .. import schemas
-from .options import CommandLine, Option
-from .spec import Env, Outcome, Spec
+from ... import schemas
+from ..options import CommandLine, Option
+from ..spec import Env, Outcome, Spec
 
 JSON = Option("json", None, "the same: the schema is itself one JSON document")
 
@@ -23,4 +23,4 @@ SPEC = Spec(
     f"same file ships inside the package, as backpropcli/schemas/{schemas.FILE}.",
     ("backprop schema > backprop-1.schema.json",
      "backprop schema | jq '.\"$defs\".node'   (what a node of eval's nodes holds)"),
-    (JSON,), run_schema, program=False)
+    (JSON,), run_schema, program=False, rank=11)

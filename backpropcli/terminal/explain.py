@@ -8,8 +8,8 @@ from rich.measure import Measurement
 from rich.padding import Padding
 from rich.text import Text
 
-from ...tasks.derivation import Explanation
-from .. import text
+from ..output import text
+from ..tasks.derivation import Explanation
 from .widgets import elide, new_table, section
 
 # explain: the chain rule path by path

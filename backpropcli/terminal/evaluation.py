@@ -11,11 +11,11 @@ import numpy as np
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ...core import fmt
-from ...core.engine import Evaluation
-from ...core.graph import CONST
-from ...core.ops import OPS
-from ..text import constant_text, d
+from ..core import fmt
+from ..core.engine import Evaluation
+from ..core.graph import CONST
+from ..core.ops import OPS
+from ..output.text import constant_text, d
 from .lines import Flow
 from .widgets import ROWS, SHAPE, TERMS, Col, fill, new_table, section, value_cell
 
@@ -25,9 +25,9 @@ def _has_arrays(ev: Evaluation) -> bool:
 
 
 def evaluation(ev: Evaluation, params: Sequence[str], full: bool = False,
-               state: str | None = None) -> RenderableType:
-    """The eval tables; `state` is the session file given with --state, which the
-    suggested next command then names too."""
+               state: str | None = None, next_step: bool = True) -> RenderableType:
+    """The eval tables; `next_step`: the command to run next (`backprop step`), naming
+    `state`, the session file given with --state."""
     if ev.constant:  # no local gradient, no backward pass, no step: say why, once
         return Group(forward_table(ev, full),
                      Flow(indent=0).words(constant_text(ev.output.name), "", "bold"))
@@ -35,7 +35,7 @@ def evaluation(ev: Evaluation, params: Sequence[str], full: bool = False,
         forward_table(ev, full),
         local_table(ev, full),
         backward_table(ev, full),
-        summary(ev, params, full, state),
+        summary(ev, params, full, state, next_step),
     )
 
 
@@ -88,7 +88,7 @@ def operand_values(ev: Evaluation, i: int) -> list[str]:
 def local_formula(ev: Evaluation, i: int, k: int) -> str:
     """∂node/∂operand k as a formula in the operands' names: "y" for f = x * y; a rule
     that passes back the arriving gradient names it ∂output/∂node."""
-    from ...tasks.explain import local_formula as formula
+    from ..tasks.explain import local_formula as formula
 
     return formula(ev.graph, i, k, upstream=d(ev.output.name, ev.graph.nodes[i].name),
                    values=ev.values)
@@ -151,7 +151,7 @@ def backward_table(ev: Evaluation, full: bool = False) -> RenderableType:
 
 
 def summary(ev: Evaluation, params: Sequence[str], full: bool = False,
-            state: str | None = None) -> RenderableType:
+            state: str | None = None, next_step: bool = True) -> RenderableType:
     out = ev.output.name
     grads = ev.gradients()
     parts: list[RenderableType] = []
@@ -174,7 +174,7 @@ def summary(ev: Evaluation, params: Sequence[str], full: bool = False,
             table, list(grads.items()),
             lambda item: (Text(item[0]), fmt.shape(np.shape(item[1])), value_cell(item[1], full)),
             full, "inputs")))
-    if params:
+    if params and next_step:
         moved = ", ".join(params) if len(params) <= 8 else ", ".join(params[:8]) + ", …"
         again = "backprop step --lr 0.1" + (f" --state {shlex.quote(state)}" if state else "")
         # the command is never wrapped: it copies as one line

@@ -7,10 +7,10 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ...core import fmt
-from ...tasks.grading import RIGHT, SECOND, Graded, Result, Tally
-from ...tasks.quiz import Quiz
-from .. import hints, quiztext
+from ..core import fmt
+from ..output import hints, quiztext
+from ..tasks.grading import RIGHT, SECOND, Graded, QuizResult, Tally
+from ..tasks.quiz import Quiz
 from .widgets import fill, new_table, section, value_cell
 
 STYLES = {RIGHT: "green", SECOND: "yellow"}
@@ -51,7 +51,7 @@ def _kinds(quiz: Quiz) -> str:
     return quiztext.asking(quiz) + lr
 
 
-def results_view(result: Result, every: bool = False, full: bool = False) -> RenderableType:
+def results_view(result: QuizResult, every: bool = False, full: bool = False) -> RenderableType:
     """The end of a quiz: the score, per kind and per node, the questions missed with
     their right answers, and what to practise next. `every`: a row per question first
     (a graded sheet, whose questions were not shown one by one)."""
@@ -73,7 +73,7 @@ def _verdict(verdict: str) -> Text:
     return Text(verdict, style=STYLES.get(verdict, "red"))
 
 
-def _graded_table(result: Result, full: bool) -> RenderableType:
+def _graded_table(result: QuizResult, full: bool) -> RenderableType:
     table = new_table("id", "question", "answer", "right", "verdict")
     quiz = result.quiz
 
@@ -90,7 +90,7 @@ def _counts(t: Tally) -> tuple:
     return (str(t.asked), str(t.right), str(t.second), str(t.wrong), str(t.unanswered))
 
 
-def _kind_table(result: Result) -> RenderableType:
+def _kind_table(result: QuizResult) -> RenderableType:
     table = new_table("kind", "asked", "right", "2nd try", "wrong", "unanswered",
                       right=(1, 2, 3, 4, 5))
     for kind, t in result.by_kind().items():
@@ -98,7 +98,7 @@ def _kind_table(result: Result) -> RenderableType:
     return section("By kind", "", table)
 
 
-def _node_table(result: Result, full: bool) -> RenderableType:
+def _node_table(result: QuizResult, full: bool) -> RenderableType:
     table = new_table("node", "asked", "right", "2nd try", "wrong", "unanswered",
                       right=(1, 2, 3, 4, 5))
     rows = list(result.by_node().items())
@@ -107,7 +107,7 @@ def _node_table(result: Result, full: bool) -> RenderableType:
                         "nodes"))
 
 
-def _missed(result: Result, full: bool) -> RenderableType:
+def _missed(result: QuizResult, full: bool) -> RenderableType:
     table = new_table("id", "your answer", "right", "how")
     quiz = result.quiz
 

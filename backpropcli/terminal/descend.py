@@ -11,9 +11,9 @@ from rich.measure import Measurement
 from rich.padding import Padding
 from rich.text import Text
 
-from ...core import fmt
-from ...core.engine import Evaluation
-from .. import axes
+from ..core import fmt
+from ..core.engine import Evaluation
+from ..output import axes
 from .lines import Flow
 from .widgets import SHAPE, fill, new_table, value_cell
 

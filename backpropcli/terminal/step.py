@@ -11,9 +11,9 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
-from ...core import fmt
-from ...core.engine import Evaluation
-from ..text import d
+from ..core import fmt
+from ..core.engine import Evaluation
+from ..output.text import d
 from .lines import Flow
 from .widgets import SHAPE, Col, fill, new_table, section, value_cell
 

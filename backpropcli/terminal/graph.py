@@ -11,11 +11,11 @@ from rich.console import RenderableType
 from rich.measure import Measurement
 from rich.text import Text
 
-from ...core import fmt
-from ...core.engine import Evaluation
-from .. import tree
-from ..picture import shape_shown
-from ..text import d
+from ..core import fmt
+from ..core.engine import Evaluation
+from ..output import tree
+from ..output.picture import shape_shown
+from ..output.text import d
 from .lines import Flow
 from .widgets import new_table, section, share
 

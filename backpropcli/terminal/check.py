@@ -6,8 +6,8 @@ from __future__ import annotations
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ...core import fmt
-from ...tasks.check import FLOOR, Check, Row
+from ..core import fmt
+from ..tasks.check import FLOOR, Check, ElementCheck
 from .widgets import Col, fill, new_table, section
 
 
@@ -38,7 +38,7 @@ def _comparison(check: Check, full: bool) -> RenderableType:
     return section(f"Gradient check of {check.output}", title, body)
 
 
-def _row(r: Row) -> tuple:
+def _row(r: ElementCheck) -> tuple:
     verdict = Text("ok", style="green") if r.ok else Text("FAIL", style="bold red")
     if r.numeric is None:
         verdict.append(" (no estimate)", style="dim")

@@ -30,8 +30,8 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from ...core import fmt
-from ..text import visible
+from ..core import fmt
+from ..output.text import visible
 
 ROWS = 40  # rows a table shows before eliding its middle
 T = TypeVar("T")

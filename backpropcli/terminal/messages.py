@@ -11,8 +11,8 @@ from rich.measure import Measurement
 from rich.padding import Padding
 from rich.text import Text
 
-from ...core.errors import BackpropError
-from ..text import visible
+from ..core.errors import BackpropError
+from ..output.text import visible
 from .lines import Flow
 from .widgets import new_table
 

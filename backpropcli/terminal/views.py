@@ -11,11 +11,12 @@ import sys
 from typing import Any, Protocol
 
 from rich.console import Console, RenderableType
+from rich.text import Text
 
-from ...core.engine import Evaluation
-from ...tasks.descend import Run, Settings
-from ...tasks.point import Point
-from .. import screen
+from ..core.engine import Evaluation
+from ..output import screen
+from ..tasks.descend import Run, Settings
+from ..tasks.point import Point
 from .check import check_report
 from .descend import descend_report
 from .evaluation import evaluation
@@ -59,7 +60,13 @@ def result(r: Shown, full: bool = False, state: str | None = None) -> Renderable
     if r.previous is not None and r.lr is not None:
         return step_report(r.previous.evaluation, r.evaluation, r.point.params,
                            -r.lr if r.ascend else r.lr, full)
-    return evaluation(r.evaluation, r.point.params, full, state)
+    # no "Next: backprop step" under a result of the Python API: that is the command's
+    return evaluation(r.evaluation, r.point.params, full, state, next_step=False)
+
+
+def plain(text: str) -> RenderableType:
+    """Text shown as it is (a picture's dot or mermaid text): no markup read in it."""
+    return Text(text)
 
 
 def console(stderr: bool = False) -> Console:
@@ -114,3 +121,17 @@ def html(renderable: RenderableType) -> str:
     target.print(Clean(renderable))
     return target.export_html(inline_styles=True, code_format="<pre style=\"font-family:"
                               "Menlo,'DejaVu Sans Mono',consolas,monospace\">{code}</pre>")
+
+
+def sheet_view(quiz, full: bool = False) -> RenderableType:
+    """The quiz's questions without their answers (terminal/quiz.py)."""
+    from .quiz import sheet_view as view
+
+    return view(quiz, full)
+
+
+def results_view(result, every: bool, full: bool = False) -> RenderableType:
+    """The quiz's end: the score, what was missed, what to practise (terminal/quiz.py)."""
+    from .quiz import results_view as view
+
+    return view(result, every, full)

@@ -1,0 +1,129 @@
+"""evaluate, step and descend: a program at a point, one step down its gradient, and a
+run of steps to an optimum. Every default and check of their arguments is here (and in
+checks.py); the work is the tasks'."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+from ..core.engine import evaluate as evaluate_graph
+from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
+from ..tasks.point import Point
+from ..tasks.program import change, find_node, take_step
+from . import checks
+from .results import Result
+from .source import merged, open_program
+
+if TYPE_CHECKING:
+    from ..tasks import descend as descending
+    from .source import Program
+
+
+def evaluate(program: Program, values: Mapping[str, object] | None = None, /, *,
+             output: str | None = None, params: checks.Names = None,
+             freeze: checks.Names = None, seed: int | None = None,
+             base: str | os.PathLike[str] | None = None, **inputs: object) -> Result:
+    """Evaluate a program: the forward pass, the local gradients, the backward pass.
+
+    `program` is its text, a path to a file (a pathlib.Path), a result, a point, a
+    Document or a Session to go on from (with new values, if given); `values` (a dict)
+    and keywords give the inputs: numbers, nested lists, numpy arrays, or text as typed
+    on the command line ("[1, 2]", "@w.npy"). `output` chooses the node whose gradient
+    is taken (default: the last name assigned); `params` (only these) and `freeze` (all
+    but these) what a step moves, as a list or "a,b"; `seed` the random starts of
+    uniform(...) and randn(...); `base` the folder that load(...) reads data files from
+    (a file's own folder for a path, else the current one).
+
+    Raises BackpropError for every problem of the program, its values or these
+    arguments."""
+    graph, point = open_program(program, merged(values, inputs), output=output,
+                                params=params, freeze=freeze, seed=seed, base=base)
+    return Result(evaluate_graph(graph, point.inputs), point)
+
+
+def step(program: Program, values: Mapping[str, object] | None = None, /, *,
+         lr: float = LR, ascend: bool = False, output: str | None = None,
+         params: checks.Names = None, freeze: checks.Names = None, seed: int | None = None,
+         base: str | os.PathLike[str] | None = None, **inputs: object) -> Result:
+    """One gradient-descent step: every param moves by −lr·∂output/∂param (+ with
+    `ascend`), `lr` a positive number (default 0.1). From a result, or from a program
+    and values as for evaluate(). The new result's `.previous` is the point it came
+    from, `.change` how far the output moved (summed, for an array).
+
+    Raises BackpropError as evaluate() does, and a MathError (exit code 1 on the command
+    line) when the step moves a param beyond what a number can hold."""
+    lr, ascend = checks.positive(lr, "lr"), checks.flag(ascend, "ascend")
+    graph, point = open_program(program, merged(values, inputs), output=output,
+                                params=params, freeze=freeze, seed=seed, base=base)
+    before, after, moved = take_step(graph, point, -lr if ascend else lr)
+    return Result(after, moved, previous=Result(before, point), change=change(before, after),
+                  lr=lr, ascend=ascend)
+
+
+def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
+            lr: float = LR, steps: int = STEPS, optimizer: str = "sgd",
+            schedule: str = "constant", tol: float = 0.0, ascend: bool = False,
+            watch: checks.Names = None, every: int = 1, output: str | None = None,
+            params: checks.Names = None, freeze: checks.Names = None, seed: int | None = None,
+            base: str | os.PathLike[str] | None = None,
+            on_step: Callable[[int, float], None] | None = None,
+            **inputs: object) -> Result:
+    """Gradient descent to an optimum: up to `steps` steps (default 1000) of `optimizer`
+    ("sgd", "momentum" with μ = 0.9, or "adam") at learning rate `lr` (default 0.1),
+    under `schedule` ("constant", or "linear": lr·(1 − 0.9·k/steps)); `ascend` climbs.
+
+    Returns the final result, with `.history` (the value at each step from 0, thinned
+    for long runs) and `.run`, whose `.stopped` says why the run ended and `.reason`
+    says it for people:
+      "steps"      it ran every step;
+      "converged"  the value changed by less than `tol` (a positive number; 0, the
+                   default: never) since the step before;
+      "diverged"   a value or gradient stopped being finite, or the value kept rising;
+      "unbounded"  the value kept getting better, far past its start: the output has no
+                   minimum (no lower bound) along the way the params went.
+    A run that diverges or is unbounded ends at the best point it saw; it does not
+    raise. `watch` names nodes to record besides the output (default: named nodes the
+    output does not use, such as an accuracy), `every` records every k-th step in the
+    history (a whole number from 1), `on_step(k, value)` is called as the run goes.
+    The rest as for evaluate(); a bad argument raises BackpropError."""
+    from ..core.compiled import compile_graph  # with a descent only, not at every start
+    from ..tasks import descend as descending
+
+    settings = descent_settings(lr, steps, optimizer, schedule, tol, ascend)
+    every = checks.whole(every, "every", least=1)
+    graph, point = open_program(program, merged(values, inputs), output=output,
+                                params=params, freeze=freeze, seed=seed, base=base)
+    nodes = watched(graph, watch)
+    compiled = compile_graph(graph, point.inputs, nodes)
+    run = descending.run(compiled, point.inputs, point.params, settings, on_step, every)
+    final = Point(point.program, point.output, run.inputs, point.params, point.base)
+    return Result(evaluate_graph(graph, final.inputs), final, run=run, settings=settings,
+                  start=point)
+
+
+def descent_settings(lr: object, steps: object, optimizer: object, schedule: object,
+                     tol: object, ascend: object) -> descending.Settings:
+    """A descent's settings, each checked (descend's and export's)."""
+    from ..tasks import descend as descending
+
+    lr = checks.positive(lr, "lr")  # in the order the command line has always said them
+    steps = checks.whole(steps, "steps", least=0, most=MAX_STEPS,
+                         why="the most one descent runs; a longer run is several, each going "
+                             "on from where the last stopped")
+    optimizer = checks.choice(optimizer, "optimizer", OPTIMIZERS)
+    schedule = checks.choice(schedule, "schedule", SCHEDULES)
+    tol = checks.positive(tol, "tol") if tol else 0.0
+    return descending.Settings(lr=lr, steps=steps, optimizer=optimizer, schedule=schedule,
+                               tol=tol, ascend=checks.flag(ascend, "ascend"))
+
+
+def watched(graph, watch: checks.Names) -> list[int]:
+    """The nodes a descent follows beside the output: `watch`, or its default."""
+    from ..tasks.descend import default_watch
+
+    names = checks.names(watch, "watch")
+    if names is None:
+        return default_watch(graph)
+    return [find_node(graph, name, "watch") for name in names]

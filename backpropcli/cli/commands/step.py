@@ -1,0 +1,39 @@
+"""`backprop step`: one gradient-descent step from the session, or from the document on
+stdin; saves the new point and adds to the session's history."""
+
+from __future__ import annotations
+
+from ... import api
+from ...output import document as doc
+from .. import options as o
+from ..handling import options, views
+from ..options import CommandLine
+from ..spec import Env, Outcome, Spec
+from .eval import entry
+
+
+def run_step(line: CommandLine, env: Env) -> Outcome:
+    piped = env.stdin()
+    start = api.Document(piped, "stdin") if piped else env.session
+    r = api.step(start, **options(line, "lr", "params", "freeze"), ascend=line.flag("ascend"))
+    before = r.previous.evaluation if r.previous else r.evaluation
+    lr, ascend = r.lr or api.LR, r.ascend
+    return Outcome(
+        document=lambda: doc.document("step", r.evaluation, r.point,
+                                      **doc.step_fields(before, lr, ascend, r.change or 0.0)),
+        view=lambda: views().step_report(before, r.evaluation, r.point.params,
+                                         -lr if ascend else lr, line.flag("full")),
+        session=env.session.continued(r.point, [entry(r, lr, r.change)]))
+
+
+SPEC = Spec(
+    "step", "One gradient-descent step from the session, or from a document on stdin.",
+    "Move every param one step down the gradient (up with --ascend), from the session or "
+    "from the JSON document on stdin, and show each param's value, gradient, move and "
+    "new value, and how the output changed. Saves the new point in the session and adds "
+    "to its history.",
+    ("backprop step --lr 0.1",
+     'backprop eval "g = x*y + z" --x 3 --y -4 --z 2 --json | backprop step --json',
+     "backprop step --ascend --params x"),
+    (o.LR, o.ASCEND, o.PARAMS, o.FREEZE, o.STATE, o.FULL, o.JSON), run_step,
+    program=False, changes_session=True, rank=2)

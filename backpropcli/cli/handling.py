@@ -1,0 +1,45 @@
+"""What the command handlers share: the program a command works on (PROGRAM as typed,
+the text on stdin, the document on stdin, or the session), the program options every
+program command passes on to the API as they were typed, and the views, loaded only
+where something is drawn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import api
+from ..api import UsageError
+from .options import CommandLine
+from .spec import Env
+
+
+def program(line: CommandLine, env: Env, stdin_document: bool = True) -> Any:
+    """What a program command works on: PROGRAM (text, file, or - for stdin), else the
+    document on stdin, else the session (locked, for a command that changes it)."""
+    if line.program == "-":
+        text = env.stdin()
+        if text is None:
+            raise UsageError("- reads the program from stdin, but stdin is a terminal or empty",
+                             hint='pipe it in: echo "g = x*y" | backprop eval - --x 3 --y -4')
+        return text
+    if line.program is not None:
+        return api.Typed(line.program)
+    piped = env.stdin() if stdin_document else None
+    if piped:
+        return api.Document(piped, "stdin")
+    return env.session
+
+
+def options(line: CommandLine, *names: str) -> dict[str, Any]:
+    """The options given, as typed, for the API's keywords of the same names (the API
+    reads and checks them); those not given are left to the API's defaults."""
+    return {n.replace("-", "_"): line.options[n] for n in names if n in line.options}
+
+
+PROGRAM_OPTIONS = ("output", "params", "freeze", "seed")
+
+
+def views():
+    from ..terminal import views  # Rich: only where something is drawn
+
+    return views

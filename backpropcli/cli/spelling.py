@@ -1,0 +1,68 @@
+"""The one place where the command line turns the API's words into its own: an error
+names the API's parameters (lr, y=VALUE), and the command line says them as its options
+(--lr, --y VALUE) when it reports the error (app.py); and where an unknown name is
+most likely a mistyped option, or another command's, it says so."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from ..api import BackpropError, Spelling, UnknownNames, UsageError
+from . import options
+from .spec import Spec
+
+Error = TypeVar("Error", bound=BackpropError)
+
+__all__ = ["OPTIONS", "OptionSpelling", "elsewhere", "meant", "spelled"]
+
+
+class OptionSpelling(Spelling):
+    """The API's parameters as the command line's options: lr as --lr, y=VALUE as
+    --y VALUE (every option is named after its parameter, - for _)."""
+
+    where = "on the command line"
+
+    def param(self, name: str) -> str:
+        return "--" + name.replace("_", "-")
+
+    def give(self, name: str, value: str) -> str:
+        return f"{self.param(name)} {value}"
+
+
+OPTIONS = OptionSpelling()
+
+
+def spelled(err: Error) -> Error:
+    """The error with the parameters it names written as options: the one place where
+    the command line turns the API's words into its own."""
+    err.spelled(OPTIONS)
+    return err
+
+
+def meant(err: UnknownNames, spec: Spec) -> BackpropError:
+    """A value for a name the program does not use is most often a mistyped option
+    (--ouptut f): say so, with the option meant; else the input meant, if one is close."""
+    known = {o.name: o for o in spec.options}
+    for name in err.names:
+        flag = options.closest(name, [o for o in known if o != "NAME"])
+        if flag is not None:
+            return UsageError(f"unknown option --{name}", hint=f"did you mean --{flag}?")
+    for name in err.names:
+        close = options.closest(name, err.inputs)
+        if close is not None:
+            return UsageError(err.message, hint=f"did you mean --{close}? ({err.hint})")
+    return err
+
+
+def elsewhere(err: UsageError, args: list[str], spec: Spec) -> UsageError:
+    """An unknown option that another command takes (step --steps 3): say which."""
+    if not err.message.startswith("unknown option --") or (err.hint or "").startswith("did"):
+        return err
+    name = err.message.removeprefix("unknown option --")
+    from .commands import SPECS  # the commands, which import this module's neighbours
+
+    for other in SPECS:
+        if other is not spec and any(o.name == name for o in other.options):
+            return UsageError(err.message, hint=f"--{name} is an option of `backprop "
+                                                f"{other.name}`")
+    return err
