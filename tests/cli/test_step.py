@@ -1,4 +1,5 @@
-"""`backprop step`, `history` and `reset`: the session and the JSON pipe."""
+"""`backprop step`: the session and the JSON pipe (history and reset: test_history.py,
+test_reset.py)."""
 
 from __future__ import annotations
 
@@ -65,29 +66,6 @@ def test_pipeline_through_the_installed_command(backprop):
     doc = json.loads(third.stdout)
     assert doc["step"]["previous"]["value"] == pytest.approx(-12.72)
     assert doc["inputs"]["x"] == pytest.approx(3.83)
-
-
-def test_history_and_reset(cli):
-    cli(*WORKED)
-    cli("step")
-    cli("step")
-    code, out, _ = cli("history", "--json")
-    hist = json.loads(out)["history"]
-    assert [h["step"] for h in hist] == [0, 1, 2]
-    assert hist[1]["value"] == pytest.approx(-12.72)
-    code, out, _ = cli("history")
-    assert "-12.72" in out and "-2.72" in out
-    assert cli("reset")[0] == 0
-    code, _, err = cli("step")
-    assert code == 2 and "no session" in err
-
-
-def test_a_new_eval_starts_a_new_history(cli):
-    cli(*WORKED)
-    cli("step")
-    cli(*WORKED)
-    _, out, _ = cli("history", "--json")
-    assert len(json.loads(out)["history"]) == 1
 
 
 @pytest.mark.parametrize(("stdin", "words"), [
