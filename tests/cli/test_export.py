@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.exported import TOLERANCE, close, need, run_scripts, same_point
 from tests.helpers import SAMPLES
-from tests.unit import test_random_programs as random_programs
+from tests.unit import test_engine_random as random_programs
 
 FRAMEWORKS = ("numpy", "torch", "jax")
 SAMPLE_FILES = sorted(SAMPLES.glob("*.bp"))
@@ -66,7 +66,7 @@ def same_run(doc: dict, want: dict, to: str, name: str) -> None:
 # random programs: of numbers (the oracle test's generator), and of arrays
 
 def scalar_programs(count: int) -> list[tuple[str, list[str]]]:
-    """Programs of several statements from test_random_programs, with a point each,
+    """Programs of several statements from test_engine_random, with a point each,
     kept where backprop evaluates them (a log of a negative number is an error)."""
     import backpropcli as bp
 

@@ -17,7 +17,7 @@ from backpropcli.output import document as doc
 from backpropcli.tasks import answers, grading, problems
 from backpropcli.tasks import quiz as quizzing
 from tests.quizfill import answers_from, nudged
-from tests.unit.test_random_programs import Oracle, points, programs
+from tests.unit.test_engine_random import Oracle, points, programs
 
 
 def make(program: str, kinds=quizzing.KINDS, lr=None, tol=quizzing.TOL, **values):
