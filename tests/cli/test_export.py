@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.exported import TOLERANCE, close, need, run_scripts, same_point
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, tiered
 from tests.unit import test_engine_random as random_programs
 
 FRAMEWORKS = ("numpy", "torch", "jax")
@@ -204,7 +204,7 @@ def descents() -> list[tuple[str, str, list[str]]]:
             for optimizer, extra in DESCENTS]
 
 
-@pytest.mark.parametrize("to", FRAMEWORKS)
+@pytest.mark.parametrize("to", tiered(FRAMEWORKS))  # torch and jax start in seconds
 def test_exported_scripts_give_what_backprop_gives(cli, tmp_path, to):
     """eval's point on every sample, random programs of numbers and of arrays, names
     that Python would not take, and data read from a file or held in the script; and

@@ -156,6 +156,7 @@ def escape_results(tmp_path_factory):
     return in_parallel(tmp_path_factory, "escapes", cases)
 
 
+@pytest.mark.slow  # escape_results: some 20 runs of backprop, 4.5 s
 @pytest.mark.parametrize("kind", ESCAPES)
 def test_escapes_in_user_text_never_reach_the_terminal(escape_results, kind):
     r, echoed = result(escape_results, f"{kind}-False")
@@ -168,6 +169,7 @@ def test_escapes_in_user_text_never_reach_the_terminal(escape_results, kind):
         assert "\\x1b]52" in text(r.stderr), text(r.stderr)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ESCAPES_JSON)
 def test_escapes_in_user_text_are_escaped_in_the_json_document(escape_results, kind):
     r, echoed = result(escape_results, f"{kind}-True")
@@ -185,6 +187,7 @@ def test_an_escape_in_a_successful_document_is_escaped():
     assert one_json(r)["program"] == f"g = x # {ESC}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("key", list(MARKUP))
 def test_rich_markup_in_messages_is_shown_literally(escape_results, key):
     said = checked(result(escape_results, f"markup-{key}"), 2)

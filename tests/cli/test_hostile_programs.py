@@ -147,6 +147,7 @@ def own_results(tmp_path_factory):
     return in_parallel(tmp_path_factory, "own", cases)
 
 
+@pytest.mark.slow  # own_results: some 25 runs of backprop, 7 s
 @pytest.mark.parametrize(("case", "as_json"), OWN_RUNS)
 def test_own_hostile_inputs_fail_cleanly(own_results, case, as_json):
     r = result(own_results, f"{case}-{as_json}")
@@ -154,6 +155,7 @@ def test_own_hostile_inputs_fail_cleanly(own_results, case, as_json):
     assert not raw_controls(r.stdout) and not raw_controls(r.stderr)
 
 
+@pytest.mark.slow
 def test_a_session_holding_deep_json_is_broken_not_a_crash(own_results):
     runs, reset, left = result(own_results, "deep-session")
     for args, r in runs:

@@ -89,6 +89,7 @@ def odd_results(tmp_path_factory):
         for kind in ODD_STATES for command in CHANGING})
 
 
+@pytest.mark.slow  # odd_results: some 25 runs of backprop, 6 s
 @pytest.mark.parametrize("command", list(CHANGING))
 @pytest.mark.parametrize("kind", ODD_STATES)
 def test_a_session_path_that_is_no_session_is_refused_and_unchanged(odd_results, kind,
