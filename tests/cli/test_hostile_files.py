@@ -96,6 +96,7 @@ def read_results(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("kind", "as_json"), READS)
+@pytest.mark.slow  # read_results: some 20 runs of backprop, 3 to 7 s
 def test_a_path_that_is_no_regular_file_is_refused_at_once(read_results, kind, as_json):
     r, name, what = result(read_results, f"{kind}-{as_json}")
     said = checked(r, 2, as_json)
@@ -104,6 +105,7 @@ def test_a_path_that_is_no_regular_file_is_refused_at_once(read_results, kind, a
 
 @pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
 @pytest.mark.parametrize("what", ["file", "stdin"])
+@pytest.mark.slow
 def test_more_bytes_than_the_limit_are_refused(read_results, what, as_json):
     said = checked(result(read_results, f"limit-{what}-{as_json}"), 2, as_json)
     assert ("W" in said and "big.json" in said) if what == "file" else "stdin" in said, said
@@ -111,11 +113,13 @@ def test_more_bytes_than_the_limit_are_refused(read_results, what, as_json):
 
 
 @pytest.mark.parametrize(("variable", "value"), SETTINGS)
+@pytest.mark.slow
 def test_a_bad_limit_setting_is_named(read_results, variable, value):
     said = checked(result(read_results, f"{variable}={value}"), 2)
     assert variable in said, said
 
 
+@pytest.mark.slow
 def test_the_element_limit_can_be_lowered(read_results):
     over, within = result(read_results, "elements")
     said = checked(over, 2)

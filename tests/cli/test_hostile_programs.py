@@ -81,6 +81,7 @@ def named_results(tmp_path_factory):
 
 
 @pytest.mark.parametrize(("case", "as_json"), NAMED_RUNS)
+@pytest.mark.slow  # named_results: 2.5 to 4.5 s
 def test_named_internal_errors_are_clear_messages(named_results, case, as_json):
     r, before, after = result(named_results, f"{case}-{as_json}")
     code, words = NAMED[case][3], NAMED[case][4]

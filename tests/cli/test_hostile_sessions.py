@@ -113,6 +113,7 @@ def test_a_session_is_written_private_whatever_mode_it_had(tmp_path, mode):
 # ---------------------------------------------------------------------------
 # 3. Concurrency: no step is lost
 
+@pytest.mark.slow  # 20 processes at once: 3 to 7 s
 def test_twenty_concurrent_steps_lose_nothing(tmp_path):
     worked_session(tmp_path)
     env = {k: v for k, v in os.environ.items() if k != "BACKPROP_STATE"}
@@ -230,6 +231,7 @@ def read_only_results(tmp_path_factory):
 
 
 @pytest.mark.parametrize("key", list(READ_ONLY))
+@pytest.mark.slow  # read_only_results: 2 to 5 s
 def test_read_only_commands_never_change_the_session(read_only_results, key):
     r, before, after = result(read_only_results, key)
     clean(r)
@@ -238,6 +240,7 @@ def test_read_only_commands_never_change_the_session(read_only_results, key):
 
 
 @pytest.mark.parametrize("command", ["explain", "check", "graph"])
+@pytest.mark.slow
 def test_read_only_commands_make_no_session(read_only_results, command):
     r, _, made = result(read_only_results, f"fresh-{command}")
     clean(r, 0)

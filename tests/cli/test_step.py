@@ -113,6 +113,7 @@ def test_bad_lr(cli):
     assert cli("step", "--lr", "abc")[0] == 2
 
 
+@pytest.mark.slow  # shell pipelines of backprop: 3.5 to 5.5 s
 def test_a_pipeline_of_commands_never_waits_on_itself():
     # All three start at once; a step must read its document before it takes the
     # session's lock, or it would hold the lock waiting for the eval that waits for it.
