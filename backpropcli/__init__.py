@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 DISTRIBUTION = "backpropcli"  # the name on the package index; the command is `backprop`
 
 __all__ = ["BackpropError", "Check", "Explanation", "Node", "Result", "check", "descend",
-           "evaluate", "explain", "step"]
+           "evaluate", "explain", "precision", "step"]
 
 if TYPE_CHECKING:
     from .api import (
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         descend,
         evaluate,
         explain,
+        precision,
         step,
     )
 

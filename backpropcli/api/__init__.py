@@ -25,13 +25,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..core.errors import BackpropError
+from .numbers import precision
 from .results import Node, Result, descend, evaluate, settings_of, step
 
 if TYPE_CHECKING:
     from .analysis import Check, Explanation, check, explain
 
 __all__ = ["BackpropError", "Check", "Explanation", "Node", "Result", "check", "descend",
-           "evaluate", "explain", "settings_of", "step"]
+           "evaluate", "explain", "precision", "settings_of", "step"]
 _ANALYSIS = ("Check", "Explanation", "check", "explain")
 
 

@@ -304,7 +304,7 @@ SPECS = (
           "backprop eval samples/seed.bp",
           "backprop eval samples/twolayer.bp   (arrays: a two-layer network on data from a "
           "file)"),
-         (*o.PROGRAM, o.FULL, o.JSON), run_eval, changes_session=True),
+         (*o.PROGRAM, o.DIGITS, o.FULL, o.JSON), run_eval, changes_session=True),
     Spec("step", "One gradient-descent step from the session, or from a document on stdin.",
          "Move every param one step down the gradient (up with --ascend), from the session or "
          "from the JSON document on stdin, and show each param's value, gradient, move and "
@@ -313,7 +313,7 @@ SPECS = (
          ("backprop step --lr 0.1",
           'backprop eval "g = x*y + z" --x 3 --y -4 --z 2 --json | backprop step --json',
           "backprop step --ascend --params x"),
-         (o.LR, o.ASCEND, o.PARAMS, o.FREEZE, o.STATE, o.FULL, o.JSON), run_step,
+         (o.LR, o.ASCEND, o.PARAMS, o.FREEZE, o.STATE, o.DIGITS, o.FULL, o.JSON), run_step,
          program=False, changes_session=True),
     Spec("descend", "Gradient descent on PROGRAM to an optimum, with a loss curve.",
          "Run gradient descent on PROGRAM to an optimum: evaluate, step, and again, with a "
@@ -326,7 +326,7 @@ SPECS = (
           "backprop descend samples/moons.bp --optimizer adam --lr 0.01 --plot loss.svg",
           "backprop descend samples/neuron.bp --freeze x0,x1 --json --every 10 | jq .descend"),
          (o.LR, o.STEPS, o.OPTIMIZER, o.SCHEDULE, o.STOP, o.ASCEND, o.WATCH, o.EVERY, o.PLOT,
-          *o.PROGRAM, o.FULL, o.JSON), run_descend, changes_session=True),
+          *o.PROGRAM, o.DIGITS, o.FULL, o.JSON), run_descend, changes_session=True),
     Spec("explain", "The chain rule written out for every input, path by path.",
          "Write out the chain rule for every input, path by path, from the output down.\n"
          "For each path from the output to an input, the product of the local gradients "
@@ -341,7 +341,8 @@ SPECS = (
           'backprop explain "b = a + a; c = b + b" --a 1',
           "backprop explain samples/neuron.bp --format latex > neuron.tex",
           "backprop eval samples/reuse.bp && backprop explain --format markdown"),
-         (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.PATHS, o.EXPLAIN_FORMAT, o.EXPLAIN_FULL,
+         (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.PATHS, o.EXPLAIN_FORMAT,
+          o.DIGITS, o.EXPLAIN_FULL,
           o.JSON), run_explain),
     Spec("check", "Back-propagation beside central differences, element by element.",
          "Check back-propagation against central differences, element by element.\n"
@@ -357,7 +358,8 @@ SPECS = (
           "backprop check samples/micrograd.bp",
           "backprop check \"h = sum(tanh(W @ x))\" --W '[[1, 2], [3, 4]]' --x '[0.1, -0.2]'",
           "backprop check samples/neuron.bp --json | jq .check.verdict"),
-         (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.EPS, o.CHECK_TOL, o.CHECK_FULL, o.JSON),
+         (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.EPS, o.CHECK_TOL, o.DIGITS,
+          o.CHECK_FULL, o.JSON),
          run_check),
     Spec("graph", "The computation graph as a tree, or a picture (dot, mermaid, svg).",
          "Draw the computation graph of PROGRAM, each node with its value and its gradient "
@@ -369,7 +371,7 @@ SPECS = (
           "backprop graph samples/seed.bp --format svg > seed.svg",
           'backprop graph "g = x*y + z" --x 3 --y -4 --z 2 --format mermaid',
           "backprop graph samples/micrograd.bp --format dot | dot -Tpng > micrograd.png"),
-         (*o.PROGRAM, o.GRAPH_FORMAT, o.SAVE, o.GRAPH_FULL, o.JSON), run_graph),
+         (*o.PROGRAM, o.GRAPH_FORMAT, o.SAVE, o.DIGITS, o.GRAPH_FULL, o.JSON), run_graph),
     Spec("quiz", "Practice: work out the backprop of PROGRAM by hand, and be graded.",
          "Practise back-propagation by hand: the quiz hides the numbers and asks, one "
          "question at a time in the order a person works, for each node's value "
@@ -406,7 +408,7 @@ SPECS = (
          "The session's history: the output's value at the evaluation and after each step "
          "(a long descent's thinned to an even spread).",
          ("backprop history", "backprop history --json | jq '.history[-1]'"),
-         (o.STATE, o.HISTORY_FULL, o.JSON), run_history, program=False),
+         (o.STATE, o.DIGITS, o.HISTORY_FULL, o.JSON), run_history, program=False),
     Spec("reset", "Forget the session (remove its file).",
          "Forget the session: remove its file. Only a backprop session, or what is left of "
          "one, is removed; any other file given with --state is left alone.",

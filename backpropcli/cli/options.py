@@ -41,7 +41,9 @@ SEED = Option("seed", "N", "seed for uniform(...) and randn(...) starting values
 STATE = Option("state", "PATH", f"session file (default {session.DEFAULT}, or "
                f"${session.ENV})")
 JSON = Option("json", None, "write one JSON document (schema backprop/1) to stdout")
-FULL = Option("full", None, "show every row and every array element")
+FULL = Option("full", None, "show every row, every array element and every digit")
+DIGITS = Option("digits", "N", "significant digits of the numbers shown, 1 to 17 (default: "
+                "4 decimals; values you typed as typed)")
 PROGRAM = (VALUE, SET, OUTPUT, PARAMS, FREEZE, SEED, STATE)
 
 # step and descend
@@ -65,13 +67,13 @@ PATHS = Option("paths", "N", "paths written out per input (default 16); the rest
                "and their sum is the back-propagated gradient")
 EXPLAIN_FORMAT = Option("format", "FORMAT", "text (the default), markdown, or latex (an "
                         "align* environment): plain text for notes and slides")
-EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, and a budget "
-                      "half as large again for the walk over the paths")
+EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, every digit, "
+                      "and a budget half as large again for the walk over the paths")
 EPS = Option("eps", "EPS", "the step of the central differences, relative to |x| above 1 "
              "(default 1e-6)")
 CHECK_TOL = Option("tol", "TOL", "the largest relative error that passes (default 1e-5); "
                    "above it the exit code is 1")
-CHECK_FULL = Option("full", None, "a row for every element of every input")
+CHECK_FULL = Option("full", None, "a row for every element of every input, every digit")
 GRAPH_FORMATS = ("tree", "dot", "mermaid", "svg", "png")
 # The formats a file's suffix names, for `graph --save FILE`.
 SUFFIXES = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".mermaid": "mermaid",
@@ -80,8 +82,9 @@ GRAPH_FORMAT = Option("format", "FORMAT", "tree (the default, in the terminal), 
                       "text), mermaid (a flowchart GitHub draws) or svg (made by Graphviz's "
                       "dot program)")
 SAVE = Option("save", "PATH", "write the dot, mermaid or svg text to PATH instead of stdout")
-GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about a screenful)")
-HISTORY_FULL = Option("full", None, "show every entry")
+GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about a "
+                    "screenful), every digit")
+HISTORY_FULL = Option("full", None, "show every entry and every digit")
 
 # export
 TO = Option("to", "NAME", "numpy (the default: the backward pass written out by hand), torch "
@@ -319,4 +322,4 @@ EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCR
 
 # The quiz's options, in the order its help lists them.
 QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
-        FREEZE, QUIZ_SEED, STATE, FULL, JSON)
+        FREEZE, QUIZ_SEED, STATE, DIGITS, FULL, JSON)

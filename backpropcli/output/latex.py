@@ -12,7 +12,7 @@ import re
 
 import numpy as np
 
-from ..core import fmt
+from ..core import checkable, fmt
 from ..core.ops import OPS
 from ..tasks.derivation import Derivation, Explanation, Factor, Path
 from .text import (
@@ -22,6 +22,7 @@ from .text import (
     count_text,
     d,
     equation,
+    factor_numbers,
     formulas,
     grouped,
     numbers,
@@ -155,10 +156,11 @@ def tex_stages(path: Path, lhs: str | None = None) -> list[str]:
     candidates: list[tuple[str | None, str]] = [
         (chain(path), _tex_joined(path, lambda f: tex_partial(f.top, f.bottom)))]
     if path.product is not None:
+        shown = iter(factor_numbers(path))
         candidates += [
             (formulas(path), _tex_joined(
                 path, lambda f: tex_formula(grouped(f.formula, path.length == 1)))),
-            (numbers(path), _tex_joined(path, lambda f: tex_number(fmt.paren(f.value)))),
+            (numbers(path), _tex_joined(path, lambda f: tex_number(next(shown)))),
             (fmt.number(path.product), tex_number(fmt.number(path.product))),
         ]
     for text, tex in candidates:
@@ -277,8 +279,9 @@ def _tex_local(f: Factor) -> str:
 
 def _tex_total(exp: Explanation, der: Derivation) -> str:
     if der.complete and der.numeric:
-        terms = [tex_number(fmt.number(p.product) if k == 0 else fmt.paren(p.product))
-                 for k, p in enumerate(der.paths)]
+        texts = checkable.summands([p.product for p in der.paths], der.path_sum)
+        terms = [tex_number(t if k == 0 or not t.startswith("-") else f"({t})")
+                 for k, t in enumerate(texts)]
         return " + ".join(terms) + " = " + tex_number(fmt.number(der.path_sum))
     what = "the sum over its path" if der.count == 1 else \
         f"the sum over all {count_text(der.count)} paths"
