@@ -52,6 +52,8 @@ def tex_name(name: str) -> str:
         return f"{m.group(1)}_{{{m.group(2)}}}"
     if re.fullmatch(r"[A-Za-z]", name):
         return name
+    if name == "pi":  # the constant (a program cannot name anything else pi)
+        return r"\pi"
     if re.fullmatch(r"-?[\d.]+(?:[eE][-+]?\d+)?", name):  # a constant operand
         return tex_number(name)
     return r"\mathit{" + tex_text(name) + "}"
