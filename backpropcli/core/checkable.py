@@ -36,6 +36,8 @@ def rungs(value: float, start: Format) -> list[Format]:
         return ladder
     error = _error(start(value), value)
     for k in range(1, fmt.MOST + 1):
+        if not error:  # exact already (as typed, or --full): nothing is closer
+            return ladder
         closer = _error(fmt.significant(value, k), value)
         if closer < error:
             ladder.append(partial(fmt.significant, k=k))

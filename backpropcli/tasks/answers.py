@@ -40,8 +40,8 @@ def read_answer(text: str):
         return constant(text)
     except NotConstant as e:
         if e.reason == "names":
-            raise NotANumber(f"{text!r} is not a number: an answer uses no names (but pi "
-                             "and e), only numbers and arithmetic") from None
+            raise NotANumber(f"{text!r} is not a number: an answer uses no names but pi "
+                             "and e, only numbers and arithmetic") from None
         if e.reason == "nonfinite":  # 1/0, log(-1)
             raise NotANumber(f"{text!r} is not a finite number") from None
         raise NotANumber(f"{text!r} is not a number: write -4, 1*3, 0.5 or -2/3") from None

@@ -53,6 +53,13 @@ def test_digits_sets_the_precision_everywhere(cli, command, number):
     assert code == 0 and every in out
 
 
+def test_digits_reaches_the_check(cli):
+    code, out, _ = cli("check", "g = sigmoid(x*y)", "--x", "0.3", "--y", "2")
+    assert code == 0 and "0.45756848 " in out  # 8 decimals by default
+    code, out, _ = cli("check", "g = sigmoid(x*y)", "--x", "0.3", "--y", "2", "--digits", "12")
+    assert code == 0 and "0.457568480913" in out
+
+
 def test_digits_reaches_step_and_history(cli):
     cli("eval", "g = x^2", "--x", "1/3")
     code, out, _ = cli("step", "--lr", "0.1", "--digits", "8")
