@@ -4,6 +4,7 @@ shows the same tables as the command line (see the package's docstring)."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ class Node(NamedTuple):
     value: float | np.ndarray
     local: tuple[float | np.ndarray | None, ...] | None  # ∂node/∂operand (elementwise ops;
     # None for a constant operand; None for all where only the product is known, as in @)
-    grad: float | np.ndarray  # ∂output/∂node
+    grad: float | np.ndarray | None  # ∂output/∂node; None for a node made of constants alone
 
 
 @dataclass(frozen=True, repr=False, eq=False)
@@ -123,7 +124,8 @@ class Result(_Shown):
                 local = None if ev.local[i] is None else tuple(
                     None if v is None else _plain(v) for v in ev.local[i])
                 out.append(Node(node.name, node.op, tuple(nodes[j].name for j in node.args),
-                                node.text, _plain(ev.values[i]), local, _plain(ev.grad(i))))
+                                node.text, _plain(ev.values[i]), local,
+                                None if ev.grad(i) is None else _plain(ev.grad(i))))
         return out
 
     @property
@@ -221,7 +223,9 @@ def settings_of(lr: float, steps: int, optimizer: str, schedule: str, tol: float
         raise UsageError(f"--optimizer {optimizer}: choose {', '.join(descending.OPTIMIZERS)}")
     if schedule not in descending.SCHEDULES:
         raise UsageError(f"--schedule {schedule}: choose {', '.join(descending.SCHEDULES)}")
-    steps = _whole(steps, "steps", least=0)
+    steps = _whole(steps, "steps", least=0, most=descending.MAX_STEPS,
+                   why="the most one descent runs; a longer run is several, each going on "
+                       "from where the last stopped")
     if tol:
         tol = _positive(tol, "tol")
     return descending.Settings(lr=_positive(lr, "lr"), steps=steps, optimizer=optimizer,
@@ -307,13 +311,26 @@ def _node(graph: Graph, name: str, flag: str) -> int:
     return index
 
 
-def _whole(value: int, what: str, least: int) -> int:
-    """A whole number (an int or a numpy integer, not a bool) at least `least`."""
+def _whole(value: int, what: str, least: int, most: int | None = None,
+           why: str | None = None) -> int:
+    """A whole number (an int or a numpy integer, not a bool) at least `least` (and at
+    most `most`: `why` says why, as a hint)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise UsageError(f"--{what} takes a whole number, not {value!r}")
+        raise UsageError(f"--{what} takes a whole number, not {_short(value)}")
     if value < least:
-        raise UsageError(f"--{what} must be {least} or more, not {value}")
+        raise UsageError(f"--{what} must be {least} or more, not {_short(value)}")
+    if most is not None and value > most:
+        raise UsageError(f"--{what} must be at most {most:,}, not {_short(value)}", hint=why)
     return int(value)
+
+
+def _short(value: object) -> str:
+    """A value for a message; a whole number of hundreds of digits by its size (Python
+    will not even write one of more than 4300 digits)."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool) \
+            and abs(int(value)) >= 10**15:
+        return f"about {'-' if value < 0 else ''}10^{round(math.log10(abs(int(value))))}"
+    return repr(value)
 
 
 def _positive(value: float, what: str) -> float:

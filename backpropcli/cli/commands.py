@@ -157,6 +157,8 @@ def run_explain(line: CommandLine, env: Env) -> Outcome:
     form = line.choice("format", ("text", "markdown", "latex"), "text")
     if env.json and "format" in line.options:
         raise UsageError("--json and --format each choose the output: give one of them")
+    if line.flag("standalone") and form != "latex":
+        raise UsageError("--standalone writes a whole LaTeX document: add --format latex")
     from ..tasks.explain import PATHS  # with explain only
 
     paths = line.whole("paths", PATHS, least=0)
@@ -170,7 +172,7 @@ def run_explain(line: CommandLine, env: Env) -> Outcome:
     elif form == "latex":
         from ..output.latex import latex
 
-        text = latex(exp)
+        text = latex(exp, standalone=line.flag("standalone"))
     return Outcome(
         document=lambda: doc.document("explain", r.evaluation, r.point,
                                       **doc.explain_fields(exp)),
@@ -339,11 +341,10 @@ SPECS = (
          "from the session (which it leaves as it is).",
          ('backprop explain "f = x*y; g = f + z" --x 3 --y -4 --z 2',
           'backprop explain "b = a + a; c = b + b" --a 1',
-          "backprop explain samples/neuron.bp --format latex > neuron.tex",
+          "backprop explain samples/neuron.bp --format latex --standalone > neuron.tex",
           "backprop eval samples/reuse.bp && backprop explain --format markdown"),
-         (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.PATHS, o.EXPLAIN_FORMAT,
-          o.DIGITS, o.EXPLAIN_FULL,
-          o.JSON), run_explain),
+         (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.PATHS, o.EXPLAIN_FORMAT, o.STANDALONE,
+          o.DIGITS, o.EXPLAIN_FULL, o.JSON), run_explain),
     Spec("check", "Back-propagation beside central differences, element by element.",
          "Check back-propagation against central differences, element by element.\n"
          "For every element of every input, the derivative by central differences "
@@ -359,8 +360,7 @@ SPECS = (
           "backprop check \"h = sum(tanh(W @ x))\" --W '[[1, 2], [3, 4]]' --x '[0.1, -0.2]'",
           "backprop check samples/neuron.bp --json | jq .check.verdict"),
          (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.EPS, o.CHECK_TOL, o.DIGITS,
-          o.CHECK_FULL, o.JSON),
-         run_check),
+          o.CHECK_FULL, o.JSON), run_check),
     Spec("graph", "The computation graph as a tree, or a picture (dot, mermaid, svg).",
          "Draw the computation graph of PROGRAM, each node with its value and its gradient "
          "(∂output/∂node), and each edge with the local derivative where there is one. The "

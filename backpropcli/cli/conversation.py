@@ -3,28 +3,41 @@ from, and the asking of each question in turn.
 
 The words go to stdout, or to stderr with --json (stdout is data: the one document the
 command ends with). Answers come from the terminal a line at a time; when stdin is not
-a terminal, from its lines, read at once (app.py reads stdin once, and bounded) and
+a terminal, from its lines, read one at a time as the quiz asks for them (AnswerLines:
+one line held, never the stream; every byte counted against the limit on inputs) and
 echoed after their prompts so that the transcript reads as a dialogue. End of input
 stops the quiz with the score so far.
 """
 
 from __future__ import annotations
 
+import io
+import os
+import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..core.errors import OutputError, UsageError
+from ..core.limits import check_bytes
 from ..output import hints
 from ..output import quiztext as words
 from ..output.text import visible
 from ..tasks import grading
 from ..tasks import quiz as quizzing
-from ..tasks.answers import NotANumber, agrees, fits, read_answer, wrong_elements
+from ..tasks.answers import (
+    AnswerLines,
+    NotANumber,
+    agrees,
+    fits,
+    read_answer,
+    wrong_elements,
+)
 from ..tasks.grading import Graded, Result
 from ..tasks.quiz import Question, Quiz
 from .options import CommandLine
 from .spec import Env
+from .streams import refuse_device
 
 
 @dataclass
@@ -36,23 +49,55 @@ class Talk:
     echo: bool  # the answers come from a pipe: write each after its prompt
 
 
-def piped_answers(line: CommandLine, env: Env) -> list[str] | None:
-    """The lines of piped answers, read now (None: a terminal, read as the quiz goes)."""
-    if _terminal(sys.stdin):
+def piped_answers(line: CommandLine, env: Env) -> AnswerLines | None:
+    """The piped answers, to be read a line at a time (None: a terminal, read as the quiz
+    goes). A regular file over the limit, or a device, is refused before any is read."""
+    stream = sys.stdin
+    if _terminal(stream):
         return None
     if line.program == "-":
         raise UsageError("PROGRAM - reads the program from stdin, which leaves no answers "
                          "to read there", hint="give the program as text or a file, or use "
                                                "--sheet and --answers FILE")
-    piped = env.stdin() or ""
-    if piped.lstrip().startswith("{"):  # eval ... --json | backprop quiz: not answers
+    answers = AnswerLines(_bytes(stream))
+    first = answers.first()
+    if first is not None and first.lstrip().startswith("{"):  # eval --json | quiz: not answers
         raise UsageError("stdin holds a JSON document, where the quiz reads its answers, one "
                          "per line", hint="grade a sheet of answers with --answers -; for a "
                                           "quiz on a program, give PROGRAM (or use the session)")
-    return piped.splitlines()
+    return answers
 
 
-def talk(as_json: bool, answers: list[str] | None) -> Talk:
+def _bytes(stream):
+    """stdin as bytes (a stream of text without a buffer, as a test may set, encoded),
+    measured first where it can be: a file by its size, a device refused."""
+    if stream is None or stream.closed:
+        return io.BytesIO()
+    refuse_device(stream)
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError, AttributeError, io.UnsupportedOperation):
+        info = None  # no descriptor: a test's stream, counted as it is read
+    if info is not None and stat.S_ISREG(info.st_mode):
+        check_bytes(info.st_size, "stdin")
+    buffer = getattr(stream, "buffer", None)
+    return buffer if buffer is not None else _Encoded(stream)
+
+
+class _Encoded:
+    """A text stream read as UTF-8 bytes."""
+
+    def __init__(self, text) -> None:
+        self.text = text
+
+    def readline(self, size: int = -1) -> bytes:
+        return self.text.readline(size).encode("utf-8", "surrogateescape")
+
+    def read(self, size: int = -1) -> bytes:
+        return self.text.read(size).encode("utf-8", "surrogateescape")
+
+
+def talk(as_json: bool, answers: Callable[[], str | None] | None) -> Talk:
     """Words to stdout (stderr with --json); answers from `answers`, or the terminal."""
     stream = sys.stderr if as_json else sys.stdout
 
@@ -75,8 +120,7 @@ def talk(as_json: bool, answers: list[str] | None) -> Talk:
             return text.rstrip("\r\n") if text else None
 
         return Talk(write, read, echo=False)
-    lines = iter(answers)
-    return Talk(write, lambda: next(lines, None), echo=True)
+    return Talk(write, answers, echo=True)
 
 
 def _terminal(stream) -> bool:

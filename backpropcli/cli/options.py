@@ -49,7 +49,7 @@ PROGRAM = (VALUE, SET, OUTPUT, PARAMS, FREEZE, SEED, STATE)
 # step and descend
 LR = Option("lr", "RATE", "learning rate: each param moves by -lr·gradient (default 0.1)")
 ASCEND = Option("ascend", None, "climb the gradient instead: maximise the output")
-STEPS = Option("steps", "N", "how many steps at most (default 1000)")
+STEPS = Option("steps", "N", "how many steps at most (default 1000; 10,000,000 at most)")
 OPTIMIZER = Option("optimizer", "NAME", "sgd (default), momentum (μ = 0.9) or adam")
 SCHEDULE = Option("schedule", "NAME", "constant (default), or linear: lr·(1 − 0.9·k/steps)")
 STOP = Option("tol", "T", "stop when a step changes the value by less than T (default: never)")
@@ -65,8 +65,11 @@ PLOT_SUFFIXES = (".svg", ".png", ".pdf")
 # explain, check, graph
 PATHS = Option("paths", "N", "paths written out per input (default 16); the rest are counted, "
                "and their sum is the back-propagated gradient")
-EXPLAIN_FORMAT = Option("format", "FORMAT", "text (the default), markdown, or latex (an "
-                        "align* environment): plain text for notes and slides")
+EXPLAIN_FORMAT = Option("format", "FORMAT", "text (the default), markdown, or latex (align* "
+                        "environments, a fragment for a document that has "
+                        "\\usepackage{amsmath}): plain text for notes and slides")
+STANDALONE = Option("standalone", None, "with --format latex: a whole document that pdflatex "
+                    "compiles alone (article and amsmath) instead of a fragment")
 EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, every digit, "
                       "and a budget half as large again for the walk over the paths")
 EPS = Option("eps", "EPS", "the step of the central differences, relative to |x| above 1 "
@@ -102,7 +105,8 @@ ASK = Option("ask", "KINDS", "which questions, comma-separated: value, local, gr
              "(default local,grad; and step with --lr)")
 QUIZ_LR = Option("lr", "RATE", "the learning rate of the step questions (default 0.1)")
 QUIZ_TOL = Option("tol", "TOL", "how close a right answer is: |answer − right| ≤ "
-                  "TOL·max(1, |right|) (default 1e-3)")
+                  "TOL·max(1, |right|) (default 1e-3, at most 0.1); a sheet's own tol "
+                  "applies only when it is graded without PROGRAM")
 RANDOM = Option("random", None, "a made-up problem instead of PROGRAM")
 LEVEL = Option("level", "N", "the made-up problem's level: 1 one gate, 2 the article's "
                "circuit (default), 3 a sigmoid neuron, 4 a node used twice, 5 a vector layer")
@@ -284,7 +288,12 @@ def whole(text: object, what: str) -> int:
     try:
         return int(str(text))
     except ValueError:
-        raise UsageError(f"--{what} takes a whole number, not {text!r}") from None
+        said = str(text).strip()
+        if re.fullmatch(r"[+-]?\d+", said):  # past Python's 4300 digits: past any limit
+            raise UsageError(f"--{what}: a number of {len(said.lstrip('+-'))} digits is "
+                             "far too large") from None
+        raise UsageError(f"--{what} takes a whole number, not "
+                         f"{said[:40]!r}{'...' if len(said) > 40 else ''}") from None
 
 
 def plot_file(text: str | None) -> str | None:

@@ -10,10 +10,13 @@ unanswered count as not right (exit code 1). The session is read, never changed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 
 from .. import api
-from ..core.errors import UsageError, ValueProblem
+from ..core.errors import BackpropError, UsageError, ValueProblem
 from ..output import document as doc
 from ..tasks import grading, problems, session
 from ..tasks import quiz as quizzing
@@ -35,15 +38,19 @@ def run_quiz(line: CommandLine, env: Env) -> Outcome:
                        view=lambda: _views().sheet_view(quiz, line.flag("full")))
     if line.text("answers") is not None:
         sheet, origin = _answer_sheet(line, env)
-        quiz = _quiz(line, env, sheet)
+        quiz = _quiz(line, env, sheet, origin)
         return _ended(grading.grade(quiz, grading.read_answers(quiz, sheet, origin)), line,
-                      every=True)
+                      every=True, note=_note(line, sheet, quiz))
     answers = piped_answers(line, env)
     quiz = _quiz(line, env)
-    return _ended(converse(quiz, talk(env.json, answers)), line)
+    result = converse(quiz, talk(env.json, answers))
+    if answers is not None:  # what the quiz left unread still counts against the limit
+        answers.drain()
+    return _ended(result, line)
 
 
-def _ended(result: Result, line: CommandLine, every: bool = False) -> Outcome:
+def _ended(result: Result, line: CommandLine, every: bool = False,
+           note: str | None = None) -> Outcome:
     failure = grading.failure(result)
 
     def document() -> dict:
@@ -54,7 +61,7 @@ def _ended(result: Result, line: CommandLine, every: bool = False) -> Outcome:
 
     return Outcome(document=document,
                    view=lambda: _views().results_view(result, every, line.flag("full")),
-                   failure=failure)
+                   failure=failure, note=note)
 
 
 def _views():
@@ -78,25 +85,60 @@ def _check(line: CommandLine) -> None:
 # ---------------------------------------------------------------------------
 # what the quiz is on
 
-def _quiz(line: CommandLine, env: Env, sheet: AnswerSheet | None = None) -> Quiz:
+def _quiz(line: CommandLine, env: Env, sheet: AnswerSheet | None = None,
+          origin: str = "") -> Quiz:
     """The quiz on PROGRAM, a made-up problem or the session; when grading, on the
     answer sheet's own program and values where it carries them (and its settings)."""
     lr = line.positive("lr", quizzing.LR) if "lr" in line.options else None
-    tol = line.positive("tol", quizzing.TOL) if "tol" in line.options else None
+    tol = _tol(line)
     if sheet is None:
         result, problem = _open(line, env)
         kinds = quizzing.kinds_of(line.text("ask"), lr)
         return quizzing.make(result.evaluation, result.point, kinds, lr,
                              tol or quizzing.TOL, problem)
-    result, problem = _open_sheet(line, env, sheet)
-    if lr is not None and sheet.lr is not None and lr != sheet.lr:
-        raise UsageError(f"--lr {line.text('lr')}: the answers are for lr = {sheet.lr}")
+    result, problem = _open_sheet(line, env, sheet, origin)
+    if _own(line, sheet):  # the sheet says what it is for, and how it is graded
+        if lr is not None and sheet.lr is not None and lr != sheet.lr:
+            raise UsageError(f"--lr {line.text('lr')}: the answers are for lr = {sheet.lr}")
+        tol = tol or sheet.tol
+    # else a grader's PROGRAM (--random, the session) and numbers, graded within the
+    # grader's tolerance: a sheet, which a student can edit, never loosens it
     lr = lr if lr is not None else sheet.lr
     ask = line.text("ask")
     kinds = quizzing.kinds_of(ask, None) if ask is not None else \
         sheet.kinds or grading.asked_kinds(sheet.answers) or quizzing.DEFAULT_KINDS
-    return quizzing.make(result.evaluation, result.point, kinds, lr,
-                         tol or sheet.tol or quizzing.TOL, problem)
+    return quizzing.make(result.evaluation, result.point, kinds, lr, tol or quizzing.TOL,
+                         problem)
+
+
+def _tol(line: CommandLine) -> float | None:
+    if "tol" not in line.options:
+        return None
+    tol = line.positive("tol", quizzing.TOL)
+    if tol > quizzing.MAX_TOL:
+        raise UsageError(f"--tol must be at most {quizzing.MAX_TOL}, not {line.text('tol')}",
+                         hint="an answer is right within tol·max(1, |right|): past 10 % "
+                              "off, right says nothing")
+    return tol
+
+
+def _own(line: CommandLine, sheet: AnswerSheet) -> bool:
+    """The sheet is graded on its own program and settings: it carries them, and
+    neither PROGRAM nor --random says what the quiz is."""
+    return sheet.point is not None and line.program is None and not line.flag("random")
+
+
+def _note(line: CommandLine, sheet: AnswerSheet, quiz: Quiz) -> str | None:
+    """What a grader should know of the sheet's settings that were not used as written."""
+    said = []
+    if not _own(line, sheet) and sheet.tol is not None and sheet.tol != quiz.tol:
+        said.append(f"the sheet's tol {sheet.tol:g} is not used: graded within tol "
+                    f"{quiz.tol:g} ({'--tol' if 'tol' in line.options else 'the default'})")
+    if not _own(line, sheet) and "lr" not in line.options and quiz.lr is not None \
+            and quiz.lr == sheet.lr and sheet.lr != quizzing.LR:
+        said.append(f"the step questions are graded at the sheet's lr = {quiz.lr:g} "
+                    "(--lr sets it)")
+    return "note: " + "; ".join(said) if said else None
 
 
 def _open(line: CommandLine, env: Env) -> tuple[api.Result, Problem | None]:
@@ -115,28 +157,42 @@ def _open(line: CommandLine, env: Env) -> tuple[api.Result, Problem | None]:
                         params=params, freeze=freeze), None
 
 
-def _open_sheet(line: CommandLine, env: Env,
-                sheet: AnswerSheet) -> tuple[api.Result, Problem | None]:
-    """A sheet that carries its point is graded there (PROGRAM or --random, if given too,
-    must make the same point); a bare sheet of answers is for PROGRAM, or the session."""
+def _open_sheet(line: CommandLine, env: Env, sheet: AnswerSheet,
+                origin: str) -> tuple[api.Result, Problem | None]:
+    """A sheet that carries its point is graded there; PROGRAM or --random, if given too,
+    must make the same point, and then the quiz is theirs (their params and output, not
+    the sheet's). A bare sheet of answers is for PROGRAM, or the session."""
     if sheet.point is None:
         return _open(line, env)
     if line.values and line.program is None:
         raise UsageError(f"--{next(iter(line.values))}: the answers are for the values their "
                          "document holds", hint="leave the values out")
-    result = api.evaluate(sheet.point, output=line.text("output"))
+    with _named(origin):  # the sheet's program and values, as a file's, are named by it
+        result = api.evaluate(sheet.point, output=line.text("output"))
     if line.program is not None or line.flag("random"):
-        mine, _ = _open(line, env)
+        mine, problem = _open(line, env)
         if not _same(mine.point, result.point):
-            raise ValueProblem("the answers are for another problem: "
+            raise ValueProblem(f"{origin}: the answers are for another problem: "
                                f"{_short(result.point.program)} at its own values",
                                hint="leave out PROGRAM (the sheet says what it is for), or "
                                     "give the same program and values")
+        return mine, problem
     level, seed = sheet.problem.get("level"), sheet.problem.get("seed")
     problem = None
     if isinstance(level, int) and isinstance(seed, int):
         problem = Problem(level, seed, result.point.program, dict(result.point.inputs))
     return result, problem
+
+
+@contextmanager
+def _named(origin: str) -> Iterator[None]:
+    try:
+        yield
+    except BackpropError as e:
+        if not e.message.startswith(f"{origin}: "):
+            e.message = f"{origin}: {e.message}"
+            e.args = (e.message,)
+        raise
 
 
 def _same(a: Point, b: Point) -> bool:

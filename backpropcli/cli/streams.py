@@ -44,7 +44,7 @@ def _read_stdin() -> str | None:
     try:
         if stream.isatty():
             return None
-        _refuse_device(stream)
+        refuse_device(stream)
         data = getattr(stream, "buffer", stream).read(limit + 1)
     except (OSError, ValueError):
         return None
@@ -61,7 +61,8 @@ def _read_stdin() -> str | None:
     return data if data.strip() else None
 
 
-def _refuse_device(stream) -> None:
+def refuse_device(stream) -> None:
+    """A device on stdin other than /dev/null (/dev/zero never ends) is refused unread."""
     try:
         info = os.fstat(stream.fileno())
         if not stat.S_ISCHR(info.st_mode) or info.st_rdev == os.stat(os.devnull).st_rdev:

@@ -73,8 +73,9 @@ def compile_graph(
     bwd, grad = _backward_lines(graph, values, env)
     result = _var(nodes, env, graph.output)
     gradients = ", ".join(_input_gradients(inputs, grad, values, env))
+    gradients += "," if gradients else ""  # (a,) for one; () for a program of constants alone
     watched = "".join(f"{_var(nodes, env, w)}, " for w in watch)
-    body = (*fwd, *bwd, f"return {result}, ({gradients},), ({watched})")
+    body = (*fwd, *bwd, f"return {result}, ({gradients}), ({watched})")
     params = ", ".join(f"v{i}" for i in inputs)
     return Compiled(
         graph=graph,

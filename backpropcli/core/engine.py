@@ -67,9 +67,19 @@ class Evaluation:
         return {self.graph.nodes[i].name: self.values[i] for i in self.graph.inputs}
 
     def grad(self, i: int):
-        """∂output/∂node i, zero (of the node's shape) where the output does not depend on it."""
+        """∂output/∂node i, zero (of the node's shape) where the output does not depend on
+        it; None for a node that depends on no input (log(2), the output of 3 + 4): no
+        gradient is worked out there (∂(2^y)/∂y with y = log(2) is not 0; it is simply
+        not asked), as for its local gradients. Every input has one."""
+        if not self.needs[i]:
+            return None
         g = self.grads[i]
         return np.zeros_like(self.values[i]) if g is None else g
+
+    @property
+    def constant(self) -> bool:
+        """The output depends on no input: there is nothing to differentiate."""
+        return not self.needs[self.graph.output]
 
     def gradients(self) -> dict[str, Value]:
         return {self.graph.nodes[i].name: self.grad(i) for i in self.graph.inputs}
@@ -215,6 +225,8 @@ def _check_size(graph: Graph, node: Node, a, b) -> None:
     try:
         if op.contracts:
             shape = matmul_shape(np.shape(a), np.shape(b))
+        elif op.spreads:
+            shape = (*np.shape(a), *np.shape(b))
         elif op.elementwise and b is not None:
             shape = np.broadcast_shapes(np.shape(a), np.shape(b))
         else:
@@ -279,6 +291,9 @@ def _shape_error(graph: Graph, node: Node, values: list, e: Exception | None) ->
                     f"{which} axis of the right one ({inner})")
         else:
             hint = "@ needs vectors or matrices on both sides; use * for numbers"
+    elif op.spreads:
+        what = f"{op.name} takes two vectors, not shapes {said[0]} and {said[1]}"
+        hint = "a @ b for a product of matrices, a * b for one element by element"
     elif len(shapes) == 2:
         what = f"shapes {said[0]} and {said[1]} do not broadcast"
         hint = "from the right, each axis must be equal, or 1 on one side"

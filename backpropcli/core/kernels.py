@@ -110,6 +110,13 @@ def matmul_db(g: Value, a: Value, b: Value) -> Value:
     return np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ g2, np.shape(b2)), np.shape(b))
 
 
+def outer(a: Value, b: Value) -> Value:
+    """out[i, j] = a[i] * b[j], of two vectors (numpy's outer would flatten a matrix)."""
+    if np.ndim(a) != 1 or np.ndim(b) != 1:
+        raise ValueError("outer takes two vectors")
+    return np.multiply.outer(a, b)
+
+
 def scatter(g: Value, a: Value, s: Statics) -> Value:
     """The gradient of a[s]: g at the indexed place, zero everywhere else."""
     z = np.zeros(np.shape(a))
@@ -215,6 +222,6 @@ NAMESPACE: dict[str, object] = {
     "xlogy": xlogy, "reduce_sum": reduce_sum, "reduce_mean": reduce_mean, "count": count,
     "expand": expand, "softmax": softmax, "softmax_vjp": softmax_vjp,
     "logsumexp": logsumexp, "logsumexp_vjp": logsumexp_vjp,
-    "matmul_da": matmul_da, "matmul_db": matmul_db, "scatter": scatter,
+    "matmul_da": matmul_da, "matmul_db": matmul_db, "outer": outer, "scatter": scatter,
     "unbroadcast": unbroadcast, "broadcast_to": np.broadcast_to, "add_reduce": np.add.reduce,
 }

@@ -37,6 +37,7 @@ import numpy as np
 
 from .graph import CONST, INPUT
 from .kernels import NAMESPACE
+from .written import SLOTS, fill, substitute
 
 
 @dataclass(frozen=True)
@@ -58,13 +59,17 @@ class Op:
     # the derivative as a person writes it, where the rule is not; for an op that is not
     # elementwise, what it passes back to the operand, written with g (the upstream)
     shows: tuple[str, ...] = ()
+    # the same, where `shows` would not be a true formula for operands of some ranks: pairs
+    # of (the operands' ranks, what to show for them), the first that fits chosen. A
+    # vector is a row on the left of @ and a column on the right, so g @ transpose(b) is
+    # the gradient of a matrix a, but outer(g, b) that of a matrix times a vector.
+    by_rank: tuple[tuple[tuple[int, ...], tuple[str, ...]], ...] = ()
+    # a product of each element of a with each of b (outer): the result has a's axes
+    # then b's (the engine checks its size before numpy makes it)
+    spreads: bool = False
     statics: tuple[int, int] = (0, 0)  # how many static whole-number arguments it takes
     static_kind: str = ""  # what they are: "axis" (sum(x, 1)) or "index" (x[0, 2])
     contracts: bool = False  # a product over an inner axis (@): its operands' axes must agree
-    # With numbers put in its formula (the forward table's 3 · (-4)), the first operand
-    # may be written bare: -12 + 2 reads right, but -2^2 would mean -(2^2), so pow keeps
-    # its parentheses, as does every operand of a function or a prefix op.
-    bare_first: bool = False
     # LaTeX for the function's name: a command followed by the parentheses (r"\exp":
     # \exp(a)), or one ending in {} that takes its argument in braces (r"\sqrt{}":
     # \sqrt{a}); empty: \operatorname{name}
@@ -113,26 +118,39 @@ class Op:
         """The derivative for operand k that the quiz puts numbers in ("" for none)."""
         return self.numbers[k] if self.numbers else self.local[k]
 
-    def shown(self, k: int) -> str:
-        """The derivative rule for operand k, written in the program's own notation."""
+    def shown(self, k: int, ranks: Sequence[int] = ()) -> str:
+        """The derivative rule for operand k, written in the program's own notation, for
+        operands of the given ranks (numbers of axes) where it depends on them; with
+        none given, as a rule in letters: the first case of by_rank (matrices for @)."""
+        if not ranks and self.by_rank:
+            return self.by_rank[0][1][k]
+        for fits, shows in self.by_rank:
+            if tuple(ranks) == fits:
+                return shows[k]
         if self.shows:
             return self.shows[k]
         return self.rules()[k].replace("**", "^")
 
     def read(self, operands: Sequence[str], static: Sequence[object] = ()) -> str:
-        """How an application reads with these operands: "x * y", "sum(h, 1)", "W[0, 2]"."""
+        """How an application reads with these operands: "x * y", "sum(h, 1)", "W[0, 2]";
+        an operand in parentheses where the language would read it otherwise there
+        ("(-3)^2", "a - (b - c)": written.wrap)."""
         if self.reads:
-            return self.reads.format(*operands, s=", ".join(map(str, static)))
+            statics = ", ".join(map(str, static))
+            return fill(self.reads, SLOTS,
+                        lambda m: statics if m.group(1) == "s" else operands[int(m.group(1))])
         return f"{self.name}({', '.join([*operands, *map(str, static)])})"
 
     def derivative(self, k: int, operands: Sequence[str], out: str,
-                   static: Sequence[int] = (), upstream: str = "1") -> str:
+                   static: Sequence[int] = (), upstream: str = "1",
+                   ranks: Sequence[int] = ()) -> str:
         """The derivative for operand k in the given names: "y" for f = x * y. A rule
         that mentions the arriving gradient g (a vector-Jacobian product) gets
-        `upstream` for it: 1 for the Jacobian itself."""
+        `upstream` for it: 1 for the Jacobian itself. `ranks`: the operands' numbers of
+        axes, where the rule is written differently for vectors (shown)."""
         names = {"out": out, "g": upstream, "s": ", ".join(map(str, static)),
                  **dict(zip("ab", operands, strict=False))}
-        return substitute(self.shown(k), names)
+        return substitute(self.shown(k, ranks), names)
 
 
 @dataclass(frozen=True)
@@ -149,17 +167,17 @@ class Initializer:
 # The table. Reading a row: value = fwd; ∂value/∂operand = local (or vjp given g).
 
 _ROWS = (
-    Op("add", 2, "a + b", local=("1", "1"), reads="{0} + {1}", bare_first=True, doc="sum",
+    Op("add", 2, "a + b", local=("1", "1"), reads="{0} + {1}", doc="sum",
        gate="add gate: passes the gradient on unchanged to both inputs",
        level=1, torch="a + b", jax="a + b"),
-    Op("sub", 2, "a - b", local=("1", "-1"), reads="{0} - {1}", bare_first=True,
+    Op("sub", 2, "a - b", local=("1", "-1"), reads="{0} - {1}",
        doc="difference",
        gate="subtract gate: passes the gradient on to the first input, negated to the second",
        level=1, torch="a - b", jax="a - b"),
-    Op("mul", 2, "a * b", local=("b", "a"), reads="{0} * {1}", bare_first=True, doc="product",
+    Op("mul", 2, "a * b", local=("b", "a"), reads="{0} * {1}", doc="product",
        gate="multiply gate: swaps its inputs' values, each input's local gradient is the other",
        level=1, torch="a * b", jax="a * b"),
-    Op("div", 2, "a / b", local=("1 / b", "-a / b**2"), reads="{0} / {1}", bare_first=True,
+    Op("div", 2, "a / b", local=("1 / b", "-a / b**2"), reads="{0} / {1}",
        doc="quotient", hint="division by zero",
        level=4, torch="a / b", jax="a / b"),
     Op("pow", 2, "a ** b", local=("b * a**(b - 1)", "xlogy(out, a)"), reads="{0}^{1}",
@@ -214,11 +232,20 @@ _ROWS = (
        gate="min gate: routes the whole gradient to the smaller input, none to the other",
        numbers=("", ""), level=1, torch="torch.minimum(a, b)", jax="jnp.minimum(a, b)"),
     Op("matmul", 2, "a @ b", vjp=("matmul_da(g, a, b)", "matmul_db(g, a, b)"),
-       reads="{0} @ {1}", shows=("g @ transpose(b)", "transpose(a) @ g"), contracts=True,
-       bare_first=True,
+       reads="{0} @ {1}", contracts=True,
+       by_rank=(((2, 2), ("g @ transpose(b)", "transpose(a) @ g")),
+                ((2, 1), ("outer(g, b)", "transpose(a) @ g")),
+                ((1, 2), ("g @ transpose(b)", "outer(a, g)")),
+                ((1, 1), ("g * b", "g * a"))),
+       # batched products: transpose() would reverse every axis, not the last two
+       shows=("g @ b with its last two axes swapped", "a with its last two axes swapped @ g"),
        doc="matrix product; a vector is a row on the left and a column on the right, so "
            "w @ x of two vectors is their dot product",
        level=5, torch="a @ b", jax="a @ b"),
+    # out[i, j] = a[i] * b[j], so ∂L/∂a[i] = Σ_j g[i, j] b[j] = (g @ b)[i], and likewise for b
+    Op("outer", 2, "outer(a, b)", vjp=("g @ b", "a @ g"), spreads=True,
+       doc="the outer product of two vectors: out[i, j] = a[i] * b[j]",
+       level=5, torch="torch.outer(a, b)", jax="jnp.outer(a, b)"),
     Op("sum", 1, "reduce_sum(a, s)", vjp=("expand(g, a, s)",), statics=(0, 1), static_kind="axis",
        shows=("g copied to each element of a",),
        doc="the sum of every element, or along one axis",
@@ -238,12 +265,14 @@ _ROWS = (
        level=4, torch="a[s]", jax="a[s]"),
     Op("softmax", 1, "softmax(a, s)", vjp=("softmax_vjp(g, out, s)",), statics=(0, 1),
        static_kind="axis",
-       shows=("out * (g - sum(g * out))",),
+       by_rank=(((1,), ("out * (g - sum(g * out))",)),),
+       shows=("out * (g - sum(g * out) along the axis)",),
        doc="exp(a) / sum(exp(a)) along the last axis, or the one given",
        level=4, torch="torch.softmax(a, *s)", jax="jax.nn.softmax(a, *s)", implied=(-1,)),
     Op("logsumexp", 1, "logsumexp(a, s)", vjp=("logsumexp_vjp(g, out, a, s)",), statics=(0, 1),
        static_kind="axis",
-       shows=("g * softmax(a)",),
+       by_rank=(((1,), ("g * softmax(a)",)),),
+       shows=("g spread along the axis * softmax(a)",),
        doc="log(sum(exp(a))) along the last axis or the one given, computed stably",
        level=4,
        torch="torch.logsumexp(a, *s)", jax="jax.scipy.special.logsumexp(a, *s)", implied=(-1,)),
@@ -298,14 +327,6 @@ LOCAL: dict[str, tuple[Callable, ...]] = _Rules(
     lambda op: tuple(_compile("out, a, b, s", r) for r in op.local))
 VJP: dict[str, tuple[Callable, ...]] = _Rules(
     lambda op: tuple(_compile("g, out, a, b, s", r) for r in op.vjp))
-
-_RULE_NAMES = re.compile(r"\b(a|b|out|g|s)\b")
-
-
-def substitute(text: str, names: dict[str, str]) -> str:
-    """Replace the rule variables a, b, out, g, s in `text` by the given names."""
-    return _RULE_NAMES.sub(lambda m: names.get(m.group(1), m.group(1)), text)
-
 
 # ---------------------------------------------------------------------------
 # Adding a row while the program runs (as autograd's extend.py adds a primitive).
@@ -381,8 +402,8 @@ def _problem(op: Op) -> str | None:
 
 def _fields_problem(op: Op) -> str | None:
     """What is wrong with the fields that go with the rules, or None."""
-    if len(op.rules()) != op.arity or any(len(t) not in (0, op.arity)
-                                          for t in (op.shows, op.numbers)):
+    if len(op.rules()) != op.arity or any(len(t) not in (0, op.arity) for t in (
+            op.shows, op.numbers, *(shows for _, shows in op.by_rank))):
         return "it needs one rule (and one shows and numbers, if any) per operand"
     if op.numbers and not op.local:
         return "numbers are for the local rules of an elementwise op"

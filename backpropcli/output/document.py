@@ -78,8 +78,14 @@ def _node(ev: Evaluation, i: int) -> dict:
             None if loc is None else jsonable(loc)  # a constant operand has none
             for loc in local
         ],
-        "grad": jsonable(ev.grad(i)),
+        "grad": _grad(ev, i),
     }
+
+
+def _grad(ev: Evaluation, i: int):
+    """∂output/∂node, or None for a node that depends on no input (it has none)."""
+    g = ev.grad(i)
+    return None if g is None else jsonable(g)
 
 
 def step_fields(before: Evaluation, lr: float, ascend: bool, change: float) -> dict:
@@ -193,7 +199,7 @@ def graph_fields(ev: Evaluation) -> dict:
             "expr": node.text if node.computed else None,
             "value": jsonable(ev.values[i]),
             "shape": list(np.shape(ev.values[i])),
-            "grad": None if node.is_const else jsonable(ev.grad(i)),
+            "grad": _grad(ev, i),
             "output": i == ev.graph.output,
         })
     out_edges = [{"from": node_id(e.source), "to": node_id(e.target), "slot": e.slot,

@@ -152,13 +152,15 @@ class _Writer:
         head = f"# {out} = {op.read(operands, node.static)}"
         if op.gate:
             return f"{head}: {op.gate}"
+        ranks = [np.ndim(self.values[j]) for j in node.args]  # @ of vectors reads otherwise
         if op.elementwise:
             rules = ", ".join(f"d{out}/d{operands[k]} = "
                               f"{op.derivative(k, operands, out, node.static)}"
                               for k in slots)
             return f"{head}: {op.name} rule, {rules}"
         dout = self.names.gradient(i)
-        rules = ", ".join(f"{operands[k]} gets {op.derivative(k, operands, out, node.static, dout)}"
+        rules = ", ".join(f"{operands[k]} gets "
+                          f"{op.derivative(k, operands, out, node.static, dout, ranks)}"
                           for k in slots)
         return f"{head}: {rules}"
 

@@ -41,8 +41,7 @@ def _value_hint(quiz: Quiz, q: Question) -> str:
 def _with_numbers(quiz: Quiz, i: int) -> str:
     ev = quiz.evaluation
     node = ev.graph.nodes[i]
-    said = [fmt.paren(ev.values[j]) if k or not OPS[node.op].bare_first
-            else number(ev.values[j]) for k, j in enumerate(node.args)]
+    said = [number(ev.values[j]) for j in node.args]  # Op.read adds the parentheses
     return OPS[node.op].read(said, node.static).replace(" * ", " · ")
 
 
@@ -79,7 +78,8 @@ def _grad_hint(quiz: Quiz, q: Question) -> str:
                           if OPS[nodes[t.user].op].gate)
     parts += list(gates)
     locals_ = dict.fromkeys(
-        f"{d(nodes[t.user].name, name)} = {local_formula(ev.graph, t.user, t.slot)}"
+        f"{d(nodes[t.user].name, name)} = "
+        f"{local_formula(ev.graph, t.user, t.slot, values=ev.values)}"
         for t in terms[:TERMS] if t.local is not None)
     if locals_:
         parts.append("local: " + ", ".join(locals_))
@@ -118,7 +118,8 @@ def _value_stages(quiz: Quiz, q: Question) -> list:
 
 
 def _local_stages(quiz: Quiz, q: Question) -> list:
-    return [symbol(quiz, q), local_formula(quiz.graph, q.node, q.slot),
+    return [symbol(quiz, q), local_formula(quiz.graph, q.node, q.slot,
+                                           values=quiz.evaluation.values),
             _local_numbers(quiz, q), _result(q.right)]
 
 
@@ -140,7 +141,8 @@ def _term_symbols(quiz: Quiz, j: int, t) -> str:
     nodes = quiz.graph.nodes
     out = quiz.evaluation.output.name
     if t.local is None:  # not elementwise: the op's own rule applied to the upstream
-        return local_formula(quiz.graph, t.user, t.slot, upstream=d(out, nodes[t.user].name))
+        return local_formula(quiz.graph, t.user, t.slot, upstream=d(out, nodes[t.user].name),
+                             values=quiz.evaluation.values)
     return f"{d(out, nodes[t.user].name)} · {d(nodes[t.user].name, nodes[j].name)}"
 
 
@@ -160,8 +162,9 @@ def _path(quiz: Quiz, j: int, t) -> Path:
     nodes = quiz.graph.nodes
     out, user = quiz.evaluation.output.name, nodes[t.user]
     upstream = Factor(out, user.name, 0, fmt.number(t.upstream), t.upstream)
-    local = Factor(user.name, nodes[j].name, t.slot, local_formula(quiz.graph, t.user, t.slot),
-                   t.local, twice=user.args.count(j) > 1)
+    formula = local_formula(quiz.graph, t.user, t.slot, values=quiz.evaluation.values)
+    local = Factor(user.name, nodes[j].name, t.slot, formula, t.local,
+                   twice=user.args.count(j) > 1)
     return Path((upstream, local), 2, t.value, gap=2)
 
 

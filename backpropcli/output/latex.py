@@ -1,9 +1,12 @@
-"""`backprop explain --format latex`: the derivation as a LaTeX fragment for slides and
-notes, an align* environment (amsmath) with one row per equation, or per stage of a
-long one, then the gate notes as an itemize list. Formulas in the program's notation
-are turned into LaTeX by one pass over their tokens with a stack of what each ')'
-closes, so the braces always balance; the output is ASCII. Pure text over the data of
-tasks/explain.py; nothing here computes a number.
+"""`backprop explain --format latex`: the derivation in LaTeX for notes and slides, a
+fragment to paste into a document that loads amsmath, or (standalone) a whole document
+that pdflatex compiles alone. One align* environment per input, its rows made to fit the
+width of the text (output/texrows.py: a long product or sum is broken between its
+factors or terms, each stage of a long equation starts a row), and a page may break
+between two paths (\\displaybreak[0]); then the gate notes as an itemize list.
+Formulas in the program's notation are turned into LaTeX by one pass over their tokens
+with a stack of what each ')' closes, so the braces always balance; the output is ASCII.
+Pure text over the data of tasks/explain.py; nothing here computes a number.
 """
 
 from __future__ import annotations
@@ -15,20 +18,18 @@ import numpy as np
 from ..core import checkable, fmt
 from ..core.ops import OPS
 from ..tasks.derivation import Derivation, Explanation, Factor, Path
+from .texrows import BUDGET, Layout, Stage, pack, width
 from .text import (
     JACOBIANS,
+    SMALL,
     at_text,
     chain,
     count_text,
-    d,
-    equation,
     factor_numbers,
     formulas,
     grouped,
     numbers,
     rest,
-    single_equation,
-    value_text,
 )
 
 _TOKEN = re.compile(r"\s+|(\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
@@ -60,9 +61,11 @@ def tex_name(name: str) -> str:
 
 
 def tex_number(text: str) -> str:
-    """1.2e-11 → 1.2 \\cdot 10^{-11}; other numbers as they are."""
+    """1.2e-11 → 1.2 \\cdot 10^{-11}, inf → \\infty; other numbers as they are."""
     if text.startswith("(") and text.endswith(")"):
         return f"({tex_number(text[1:-1])})"
+    if text.lstrip("-") in ("inf", "nan"):
+        return text.replace("inf", r"\infty").replace("nan", r"\text{nan}")
     mantissa, e, exponent = text.partition("e")
     return f"{mantissa} \\cdot 10^{{{int(exponent)}}}" if e and exponent else text
 
@@ -137,55 +140,70 @@ def tex_partial(top: str, bottom: str) -> str:
     return rf"\frac{{\partial {tex_name(top)}}}{{\partial {tex_name(bottom)}}}"
 
 
-def _tex_joined(path: Path, part) -> str:
+def _tex_items(path: Path, part) -> tuple[str, ...]:
     items = [part(f) for f in path.factors]
     if path.elided:
         items.insert(path.gap, rf"\cdots_{{\text{{{path.elided} more}}}}")
-    return r" \cdot ".join(items) if items else "1"
+    return tuple(items) if items else ("1",)
 
 
-def _tex_value(v) -> str:
+def tex_value(v) -> str:
+    """A value in math: a number; a small array's elements (a matrix as a bmatrix); a
+    large array's size and the range of its entries."""
     if np.ndim(v) == 0:
         return tex_number(fmt.number(v))
-    return r"\text{" + tex_text(value_text(v)) + "}"
+    v = np.asarray(v, dtype=float)
+    if v.size <= SMALL and v.ndim == 1:
+        return "[" + ", ".join(tex_number(fmt.number(x)) for x in v) + "]"
+    if v.size <= SMALL and v.ndim == 2:
+        return (r"\begin{bmatrix} " + r" \\ ".join(
+            " & ".join(tex_number(fmt.number(x)) for x in row) for row in v)
+            + r" \end{bmatrix}")
+    # braced: after \text{...} a minus would be set as an operator, not a sign
+    low, high = (f"{{{tex_number(fmt.number(x))}}}" for x in (np.min(v), np.max(v)))
+    if v.ndim == 1:
+        return rf"\text{{a vector of {v.size} entries, from }} {low} \text{{ to }} {high}"
+    size = r" \times ".join(str(n) for n in v.shape)
+    return rf"\text{{a }} {size} \text{{ array, entries from }} {low} \text{{ to }} {high}"
 
 
-def tex_stages(path: Path, lhs: str | None = None) -> list[str]:
-    """The stages of `stages` in LaTeX, leaving out the same repeats (`lhs`, in plain
-    text, is what the equation's left side says)."""
+def tex_stages(path: Path, lhs: str | None = None) -> list[Stage]:
+    """The stages of `stages` in LaTeX, each with its factors, leaving out the same
+    repeats (`lhs`, in plain text, is what the equation's left side says)."""
     plain: list[str | None] = [lhs] if lhs else []
-    parts: list[str] = []
-    candidates: list[tuple[str | None, str]] = [
-        (chain(path), _tex_joined(path, lambda f: tex_partial(f.top, f.bottom)))]
+    parts: list[Stage] = []
+    candidates: list[tuple[str | None, Stage]] = [
+        (chain(path), Stage(_tex_items(path, lambda f: tex_partial(f.top, f.bottom))))]
     if path.product is not None:
         shown = iter(factor_numbers(path))
         candidates += [
-            (formulas(path), _tex_joined(
-                path, lambda f: tex_formula(grouped(f.formula, path.length == 1)))),
-            (numbers(path), _tex_joined(path, lambda f: tex_number(next(shown)))),
-            (fmt.number(path.product), tex_number(fmt.number(path.product))),
+            (formulas(path), Stage(_tex_items(
+                path, lambda f: tex_formula(grouped(f.formula, path.length == 1))))),
+            (numbers(path), Stage(_tex_items(path, lambda f: tex_number(next(shown))))),
+            (fmt.number(path.product), Stage((tex_number(fmt.number(path.product)),))),
         ]
-    for text, tex in candidates:
+    for text, stage in candidates:
         if not plain or text != plain[-1]:
             plain.append(text)
-            parts.append(tex)
+            parts.append(stage)
     return parts
 
 
-LONG = 70  # characters of an equation (in plain text) that fit on one row of a slide
+BREAK = r" \displaybreak[0]"  # amsmath: a page may break after this row (none else may)
+GAP = "[1ex]"  # a little space between two paths, so that each reads as one
+LONG_BLOCK = 15  # rows of one path past which a page may break inside it too
 
 
-def latex(exp: Explanation) -> str:
-    """The derivation for slides and notes: an align* environment (amsmath), then the
-    gate notes as a list. A fragment to paste into a document. A long equation gets a
-    row per stage: the chain, the local gradients, the numbers and the result."""
-    lines = [f"% backprop explain: the chain rule from the output {exp.output} down to each "
-             "input (needs \\usepackage{amsmath})"]
-    at = at_text(exp)
-    if at:
-        lines.append(f"% at {at}, where {exp.output} = {fmt.number(exp.value)}")
-    rows = [row for der in exp.derivations for row in _tex_derivation(exp, der)]
-    lines += [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+def latex(exp: Explanation, standalone: bool = False) -> str:
+    """The derivation for notes and slides: an align* environment (amsmath) per input,
+    then the gate notes as a list. A fragment to paste into a document, or with
+    `standalone` a whole document that pdflatex compiles alone. Rows fit the width of
+    an article's text: a long equation gets a row per stage, a long product a row per
+    few factors."""
+    lines: list[str] = []
+    for der in exp.derivations:
+        blocks = _tex_derivation(exp, der)
+        lines += [r"\begin{align*}", _joined(blocks), r"\end{align*}"]
     if exp.has_jacobians:
         lines += [tex_text(JACOBIANS), ""]
     items = _tex_notes(exp)
@@ -195,37 +213,104 @@ def latex(exp: Explanation) -> str:
         lines.append("Where " + ", ".join(f"${tex_name(n)} = {tex_formula(t)}$"
                                           for n, t in exp.where)
                      + (f" and {exp.more_where} more" if exp.more_where else "") + ".")
-    return "\n".join(lines) + "\n"
+    return (_document(exp, lines) if standalone else _fragment(exp, lines)) + "\n"
 
 
-def _tex_derivation(exp: Explanation, der: Derivation) -> list[str]:
-    """The rows of ∂output/∂input: no path, one equation, or a sum over the paths."""
-    lhs = tex_partial(exp.output, der.input)
+def _fragment(exp: Explanation, body: list[str]) -> str:
+    lines = [f"% backprop explain: the chain rule from the output {exp.output} down to each "
+             "input (needs \\usepackage{amsmath})"]
+    at = at_text(exp)
+    if at:
+        lines.append(f"% at {at}, where {exp.output} = {fmt.number(exp.value)}")
+    return "\n".join(lines + body)
+
+
+def _document(exp: Explanation, body: list[str]) -> str:
+    """A whole document: the article class and amsmath only (both in every TeX
+    distribution, texlive-latex-base on Debian), a heading and the point."""
+    lines = ["% backprop explain --standalone: compile with pdflatex",
+             r"\documentclass[11pt]{article}", r"\usepackage{amsmath}",
+             # the default bullet is a text-companion glyph, which the base
+             # distribution has only as a bitmap font
+             r"\renewcommand{\labelitemi}{\ensuremath{\bullet}}",
+             # a line of notes with a long formula stretches rather than runs over
+             r"\setlength{\emergencystretch}{3em}", r"\begin{document}",
+             rf"\section*{{The chain rule, from the output ${tex_name(exp.output)}$ down to "
+             "each input}"]
+    if at_text(exp):  # the point, where it is short (scalars, a few)
+        point = ", ".join(f"${tex_name(n)} = {tex_number(fmt.number(v))}$"
+                          for n, v in exp.inputs)
+        lines += [f"At {point}, where ${tex_name(exp.output)} = "
+                  f"{tex_number(fmt.number(exp.value))}$.", ""]
+    return "\n".join(lines + body + [r"\end{document}"])
+
+
+def _joined(blocks: list[list[str]]) -> str:
+    """The rows of an align*: a page may break between two blocks (paths), not inside
+    one, unless it is too long for a page."""
+    rows: list[str] = []
+    for b, block in enumerate(blocks):
+        for r, row in enumerate(block):
+            if b == len(blocks) - 1 and r == len(block) - 1:
+                rows.append(row)
+            elif r == len(block) - 1:  # the end of a path, the heading's included
+                rows.append(row + BREAK + r" \\" + GAP + "\n")
+            else:
+                rows.append(row + (BREAK if len(block) > LONG_BLOCK else "") + " \\\\\n")
+    return "".join(rows)
+
+
+def _tex_derivation(exp: Explanation, der: Derivation) -> list[list[str]]:
+    """The rows of ∂output/∂input in blocks that stay on one page: no path, one
+    equation, or a sum over the paths."""
+    lhs = tex_partial(exp.output, der.input) + " "
     out = tex_name(exp.output)
+    single = Layout("&= ", "&= ", r"&\qquad ", BUDGET - width(lhs))
     if der.count == 0:
-        return [lhs + r" &= 0 && \text{no path leads from $" + out + r"$ down to $"
-                + tex_name(der.input) + "$}"]
+        no_path = (r"\text{no path leads from $" + out + r"$ down to $"
+                   + tex_name(der.input) + "$}")
+        if width(lhs + no_path) + 3.5 <= BUDGET:
+            return [[lhs + r"&= 0 \qquad " + no_path]]
+        return [[lhs + "&= 0", r"&\qquad " + no_path]]
     if der.single:
         path = der.paths[0]
-        parts = tex_stages(path, d(exp.output, der.input))
+        stages = tex_stages(path, "∂" + exp.output + "/∂" + der.input)
         if path.product is None:
-            parts.append(_tex_value(der.gradient))
-        return _tex_rows(lhs + " &= ", "&= ", parts, len(single_equation(exp, der)) > LONG)
+            stages.append(Stage((tex_value(der.gradient),)))
+        return [_rows(lhs, stages, single)]
+    # The paths, in one column: the left side on the first row and the last, so that
+    # the paths get the whole width
     first = "the first " + str(len(der.paths)) + " of " if not der.complete and der.paths \
         else ""
-    rows = [lhs + rf" &= \sum_{{\text{{{first}{tex_text(count_text(der.count))} "
-            rf"path{'s' * (der.count != 1)}}}}} \text{{ from ${out}$ down to "
-            rf"${tex_name(der.input)}$:}}"]
-    for p in der.paths:
-        parts = tex_stages(p)
-        long = len(equation(p)) > LONG
-        # a long path's chain already names its nodes: no room for the route beside it
-        rows += _tex_rows(r"&\qquad ", r"&\qquad\quad = ", parts, long,
-                          "" if long else r" && " + tex_route(p))
+    heading = [rf"&{lhs}= \sum_{{\text{{{first}{tex_text(count_text(der.count))} "
+               rf"path{'s' * (der.count != 1)}}}}}",
+               rf"\text{{ from ${out}$ down to ${tex_name(der.input)}$:}}"]
+    blocks = [[" ".join(heading)] if width(" ".join(heading)) <= BUDGET else
+              [heading[0], r"&\qquad " + heading[1]]]
+    each = Layout(r"&\qquad ", r"&\qquad\quad = ", r"&\qquad\qquad ", BUDGET)
+    for k, p in enumerate(der.paths):
+        rows = pack(tex_stages(p), each)
+        tail = r" \qquad " + tex_route(p)  # where it fits: the chain names the nodes too
+        text, used = rows[0]
+        if used + width(tail) <= BUDGET:
+            rows[0] = (text + tail, used)
+        if k == 0:  # the heading stays with the first path
+            blocks[0] += [text for text, _ in rows]
+        else:
+            blocks.append([text for text, _ in rows])
+    total = [text for text, _ in pack(_tex_total(der), Layout(
+        f"&{lhs}= ", r"&\qquad = ", r"&\qquad\quad ", BUDGET))]
     more = rest(der)
     if more:
-        rows.append(r"&\qquad \text{" + tex_text(more.split(" (")[0]) + "}")
-    rows.append("&= " + _tex_total(exp, der))
+        total.insert(0, r"&\qquad \text{" + tex_text(more.split(" (")[0]) + "}")
+    blocks.append(total)
+    return blocks
+
+
+def _rows(lhs: str, stages: list[Stage], layout: Layout) -> list[str]:
+    """An equation's rows, the left side on the first."""
+    rows = [text for text, _ in pack(stages, layout)]
+    rows[0] = lhs + rows[0]
     return rows
 
 
@@ -244,18 +329,6 @@ def _tex_notes(exp: Explanation) -> list[str]:
         items.append(rf"\item \ldots{{}} and {exp.more_reuses} more nodes that take an "
                      "operand twice")
     return items
-
-
-def _tex_rows(first: str, then: str, parts: list[str], long: bool, tail: str = "") -> list[str]:
-    """An equation's stages on one row, or (long) the chain on the first row, the local
-    gradients on the next, and the numbers with the result on the last."""
-    if not long or len(parts) < 3:
-        return [first + " = ".join(parts) + tail]
-    rows = [first + parts[0] + tail]
-    middle, last = parts[1:-2], parts[-2:]
-    rows += [then + p for p in middle]
-    rows.append(then + " = ".join(last))
-    return rows
 
 
 def tex_route(path: Path) -> str:
@@ -279,12 +352,14 @@ def _tex_local(f: Factor) -> str:
     return "$" + " = ".join(items) + "$"
 
 
-def _tex_total(exp: Explanation, der: Derivation) -> str:
+def _tex_total(der: Derivation) -> list[Stage]:
+    """The last equation of a sum over paths: the paths' products added up, or (when
+    not all are written, or they are Jacobians) the back-propagated gradient."""
     if der.complete and der.numeric:
         texts = checkable.summands([p.product for p in der.paths], der.path_sum)
-        terms = [tex_number(t if k == 0 or not t.startswith("-") else f"({t})")
-                 for k, t in enumerate(texts)]
-        return " + ".join(terms) + " = " + tex_number(fmt.number(der.path_sum))
+        terms = tuple(tex_number(t if k == 0 or not t.startswith("-") else f"({t})")
+                      for k, t in enumerate(texts))
+        return [Stage(terms, "+"), Stage((tex_number(fmt.number(der.path_sum)),))]
     what = "the sum over its path" if der.count == 1 else \
         f"the sum over all {count_text(der.count)} paths"
-    return r"\text{" + tex_text(what) + "} = " + _tex_value(der.gradient)
+    return [Stage((r"\text{" + tex_text(what) + "}",)), Stage((tex_value(der.gradient),))]

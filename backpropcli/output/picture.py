@@ -63,8 +63,11 @@ def label_lines(ev: Evaluation, i: int, used: bool = True) -> list[str]:
         f"{node.name} = {node.text}", f"= {value}"]
     if not shape_shown(v, value):
         lines.append(f"shape {fmt.shape(np.shape(v))}")
-    if used:
-        lines.append(f"{d(out, node.name)} = {fmt.brief(ev.grad(i))}")
+    g = ev.grad(i)
+    if g is None:
+        lines.append("made of constants: no gradient")
+    elif used:
+        lines.append(f"{d(out, node.name)} = {fmt.brief(g)}")
     else:
         lines.append(f"{out} does not depend on {node.name}")
     return lines

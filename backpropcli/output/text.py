@@ -54,6 +54,12 @@ def count_text(n: int) -> str:
     return f"about {10 ** (exponent - whole):.2f}e{whole}"
 
 
+def constant_text(output: str) -> str:
+    """What is said instead of a gradient where the output is made of constants alone."""
+    return (f"{output} depends on no input: it is made of constants alone, so there is "
+            "nothing to differentiate (write a name, such as x, for a value to vary).")
+
+
 def d(top: str, bottom: str) -> str:
     return f"∂{top}/∂{bottom}"
 
@@ -161,10 +167,18 @@ JACOBIANS = ("With arrays, each factor is a Jacobian matrix; the backward pass n
 
 
 def value_text(v) -> str:
-    """A gradient: the number, or an array's shape and (abbreviated) value."""
+    """A gradient: the number, a small array's elements and its shape, or a large
+    array's shape and the range of its entries (the shape said once)."""
     if np.ndim(v) == 0:
         return fmt.number(v)
-    return f"{fmt.brief(v)}, shape {fmt.shape(np.shape(v))}"
+    v = np.asarray(v, dtype=float)
+    if v.size > SMALL:
+        return (f"a {fmt.shape(v.shape)} array, entries from {fmt.number(np.min(v))} to "
+                f"{fmt.number(np.max(v))}")
+    return f"{fmt.brief(v)}, shape {fmt.shape(v.shape)}"
+
+
+SMALL = 6  # elements of an array written out in full (as fmt.brief does)
 
 
 def total(exp: Explanation, der: Derivation) -> str:

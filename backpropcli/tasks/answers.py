@@ -12,17 +12,28 @@ An answer is right when every element is within the tolerance of the right one:
 students round (0.7311 for σ(1)). Its shape must be the right one's, except that one
 number stands for an array all of whose elements are that number (the local gradient
 of an add gate is 1 everywhere, whatever its operands' shape).
+
+Answers piped to the quiz are read a line at a time (AnswerLines): memory holds one
+line, never the stream (read whole and split, 100 MB of short answers took 2.5 GB),
+and the bytes read are counted against the limit every input has (BACKPROP_MAX_BYTES).
 """
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import numpy as np
 
-from ..core.errors import BackpropError, ValueProblem
+from ..core.errors import BackpropError, LimitError, UsageError, ValueProblem
+from ..core.limits import BYTES_ENV, max_bytes, size_text
 from .constant import NotConstant, constant
 from .values import as_array
 
 LONGEST = 100_000  # characters of an answer (an array pasted whole fits; a book does not)
+# bytes of a piped line kept: LONGEST characters of UTF-8 (at most 4 bytes each) and
+# the line's end; the rest of a longer line is read and dropped
+LINE_BYTES = 4 * LONGEST + 2
+CHUNK = 1 << 16  # bytes read at a time from what is left after the last answer
 
 
 class NotANumber(ValueProblem):
@@ -96,3 +107,84 @@ def wrong_elements(answer, right, tol: float) -> list[tuple[int, ...]]:
     with np.errstate(all="ignore"):
         bad = ~(np.abs(a - b) <= tol * np.maximum(1.0, np.abs(b)))
     return [tuple(int(i) for i in ix) for ix in np.argwhere(bad)]
+
+
+class ByteLines(Protocol):
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class AnswerLines:
+    """Answers piped in, one line at a time (call it: the next line, None at the end).
+
+    Only the line being answered is held, and at most LINE_BYTES of it: the quiz needs
+    one answer at a time, and a line longer than an answer may be is no answer anyway.
+    Every byte read counts against `limit` (BACKPROP_MAX_BYTES by default), the limit
+    of a document on stdin; `drain()` reads what the quiz left, a chunk at a time, so
+    that a stream over the limit is refused however few answers the quiz took from it."""
+
+    def __init__(self, stream: ByteLines, origin: str = "stdin",
+                 limit: int | None = None) -> None:
+        self.stream, self.origin = stream, origin
+        self.limit = max_bytes() if limit is None else limit
+        self.taken = 0  # bytes read so far
+        self.lines = 0  # lines read so far
+        self._blank = 0  # blank lines set aside by first(), handed out again as ""
+        self._held: str | None = None  # the line first() looked at
+
+    def __call__(self) -> str | None:
+        if self._blank:
+            self._blank -= 1
+            return ""
+        if self._held is not None:
+            held, self._held = self._held, None
+            return held
+        return self._line()
+
+    def first(self) -> str | None:
+        """The first line that is not blank, left to be read again (None: there is none,
+        and blank lines alone are no answers: nothing is left to read)."""
+        while True:
+            text = self._line()
+            if text is None:
+                self._blank = 0
+                return None
+            if text.strip():
+                self._held = text
+                return text
+            self._blank += 1
+
+    def drain(self) -> None:
+        """Read the rest of the stream, holding none of it, up to the limit."""
+        while self._take(self.stream.read, CHUNK):
+            pass
+
+    def _take(self, read, most: int) -> bytes:
+        # one byte past the limit is enough to know it is passed
+        data = read(max(0, min(most, self.limit - self.taken + 1)))
+        self.taken += len(data)
+        if self.taken > self.limit:
+            raise LimitError(f"the answers on {self.origin} are more than the limit of "
+                             f"{size_text(self.limit)} ({BYTES_ENV})",
+                             hint=f"raise the limit with {BYTES_ENV}=BYTES if this is meant")
+        return data
+
+    def _line(self) -> str | None:
+        raw = self._take(self.stream.readline, LINE_BYTES)
+        if not raw:
+            return None
+        self.lines += 1
+        if not raw.endswith(b"\n") and len(raw) == LINE_BYTES:
+            # too long to be an answer: what is kept says so (read_answer refuses more
+            # than LONGEST characters); the rest of the line is read and dropped
+            while (rest := self._take(self.stream.readline, CHUNK)) and \
+                    not rest.endswith(b"\n"):
+                pass
+            return raw.decode("utf-8", errors="replace")
+        try:
+            text = raw.decode("utf-8-sig" if self.lines == 1 else "utf-8")
+        except UnicodeDecodeError as e:
+            raise UsageError(f"{self.origin} is not UTF-8 text (line {self.lines}, "
+                             f"byte {e.start + 1})") from None
+        return text.rstrip("\r\n")

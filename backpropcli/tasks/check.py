@@ -33,6 +33,7 @@ from ..core.compiled import compile_graph
 from ..core.engine import Evaluation, evaluate, forward
 from ..core.errors import CheckFailed, MathError, UsageError
 from ..core.graph import Graph, Value
+from .program import refuse_constant
 
 EPS = 1e-6
 TOL = 1e-5  # every sample passes with eps = 1e-6 by orders of magnitude (tests/test_check.py)
@@ -177,6 +178,7 @@ def gradient_check(
 
     `run` computes the output from the inputs (the compiled program unless given);
     `progress(done, total)` is told after each element."""
+    refuse_constant(graph, "no gradient to check")
     refuse_eps(inputs, eps)
     run = run or compiled(graph, inputs)
     start = time.perf_counter()

@@ -25,10 +25,16 @@ from ..core.errors import MathError
 from ..core.graph import Graph, Value
 from ..core.optim import OPTIMIZERS, SCHEDULES, Optimizer
 from ..core.optim import learning_rate as scheduled
+from .program import refuse_constant
 from .trace import LIMIT, Point, Trace
 
-__all__ = ["LIMIT", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop", "Stopping", "Trace",
-           "run"]
+# Steps of one descent at most: a step of the smallest program takes a few µs, so 10**7
+# is a minute or so; --steps 10**30 would never end, and holding the session's lock
+# meanwhile. A longer run is several descents, each going on from the session.
+MAX_STEPS = 10**7
+
+__all__ = ["LIMIT", "MAX_STEPS", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop",
+           "Stopping", "Trace", "run"]
 
 
 @dataclass(frozen=True)
@@ -183,6 +189,7 @@ def run(
     The run's history keeps the multiples of `every`; both it and the trace keep at
     most `limit` points evenly spread, the first and the last (and, once thinned,
     the best)."""
+    refuse_constant(compiled.graph, "a descent has nothing to move")
     f = compiled.value_and_grad
     names = compiled.inputs
     xs = compiled.args(inputs)

@@ -24,12 +24,16 @@ their chain is written symbolically, with the gradient's shape and value.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+
 import numpy as np
 
 from ..core.engine import Evaluation
 from ..core.graph import Graph
 from ..core.ops import OPS, VJP
 from .derivation import Derivation, Explanation, Factor, GateNote, Path, ReuseNote
+from .program import refuse_constant
 
 PATHS = 16  # paths written out per input (--paths N)
 FACTORS = 12  # factors written out per path; a longer one keeps its first and last (--full: all)
@@ -58,7 +62,7 @@ def path_counts(graph: Graph) -> list[int]:
     nodes = graph.nodes
     needs = graph.requires_grad()
     counts = [0] * len(nodes)
-    counts[graph.output] = 1
+    counts[graph.output] = 1 if needs[graph.output] else 0  # made of constants: no paths
     for i in range(graph.output, -1, -1):
         c = counts[i]
         if c and nodes[i].computed:
@@ -68,14 +72,17 @@ def path_counts(graph: Graph) -> list[int]:
     return counts
 
 
-def local_formula(graph: Graph, i: int, k: int, upstream: str = "1") -> str:
+def local_formula(graph: Graph, i: int, k: int, upstream: str = "1", *,
+                  values: Sequence) -> str:
     """∂node_i/∂(its operand k) in the operands' names: "y" for f = x * y.
 
     A rule that mentions the arriving gradient g (a vector-Jacobian product) gets
-    `upstream` for it: 1 for the Jacobian itself."""
+    `upstream` for it: 1 for the Jacobian itself. Given the nodes' values, the rule is
+    the one for the operands' shapes (outer(g, x) for W @ x with a vector x)."""
     node = graph.nodes[i]
     operands = [graph.nodes[j].name for j in node.args]
-    return OPS[node.op].derivative(k, operands, node.name, node.static, upstream)
+    ranks = [np.ndim(values[j]) for j in node.args]
+    return OPS[node.op].derivative(k, operands, node.name, node.static, upstream, ranks)
 
 
 def explain(
@@ -90,6 +97,7 @@ def explain(
     factors (None: all), walking at most `budget` steps in all (None: no limit).
     """
     graph = ev.graph
+    refuse_constant(graph, "no chain rule to explain")
     nodes = graph.nodes
     counts = path_counts(graph)
     # The edges up from each node, to users that lie on a path to the output. Walking
@@ -139,7 +147,7 @@ class _Edges:
             graph = self.ev.graph
             node = graph.nodes[i]
             f = Factor(node.name, graph.nodes[node.args[k]].name, k,
-                       local_formula(graph, i, k), self.value(i, k),
+                       local_formula(graph, i, k, values=self.ev.values), self.value(i, k),
                        twice=node.args.count(node.args[k]) > 1)
             self.made[(i, k)] = f
         return f
@@ -264,6 +272,7 @@ def _gates(graph: Graph, counts: list[int], edges: _Edges) -> tuple[GateNote, ..
     """One note per gate pattern that occurs on the paths, with its first node from the
     output down as the example."""
     nodes = graph.nodes
+    needs = graph.requires_grad()
     found: dict[str, list[int]] = {}
     for i in range(graph.output, -1, -1):
         node = nodes[i]
@@ -273,8 +282,9 @@ def _gates(graph: Graph, counts: list[int], edges: _Edges) -> tuple[GateNote, ..
     for op, where in found.items():
         i = where[0]
         node = nodes[i]
-        # one factor per operand: b + b has the one local gradient ∂c/∂b = 1, used twice
-        slots = {j: k for k, j in reversed(list(enumerate(node.args))) if not nodes[j].is_const}
+        # one factor per operand: b + b has the one local gradient ∂c/∂b = 1, used twice;
+        # none for an operand made of constants alone (no gradient flows into it)
+        slots = {j: k for k, j in reversed(list(enumerate(node.args))) if needs[j]}
         local = tuple(edges.factor(i, k) for k in sorted(slots.values()))
         others = tuple(nodes[j].name for j in where[1:1 + OTHERS])
         notes.append(GateNote(op, OPS[op].gate, node.name, node.text, local, others,
@@ -299,8 +309,11 @@ def _reuses(graph: Graph, counts: list[int]) -> list[ReuseNote]:
 
 
 def _where(graph: Graph, derivations: list[Derivation]) -> list[tuple[str, str]]:
-    """What the nodes without a name of their own (t1, c#1) on the written paths stand for."""
+    """What the nodes without a name of their own (t1, c#1) on the written paths stand
+    for, and those their factors name (t1 in ∂t2/∂x = t1, for t1 = (-3)^2)."""
     on_paths = {name for d in derivations for p in d.paths for name in p.nodes}
+    on_paths |= {name for d in derivations for p in d.paths for f in p.factors
+                 for name in re.findall(r"[A-Za-z_]\w*(?:#\d+)?", f.formula)}
     out = []
     for i, node in enumerate(graph.nodes):
         if node.computed and node.name in on_paths and graph.names.get(node.name) != i:

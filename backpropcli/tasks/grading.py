@@ -10,6 +10,8 @@ unanswered. A sheet of answers gets one try per question.
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
@@ -19,7 +21,7 @@ from .answers import NotANumber, agrees, from_json
 from .jsontext import loads
 from .point import Point, point_from
 from .problems import PROBLEM_LEVELS
-from .quiz import KINDS, Question, Quiz, kinds_of
+from .quiz import KINDS, MAX_TOL, Question, Quiz
 
 RIGHT, SECOND, WRONG, UNANSWERED = "right", "second try", "wrong", "unanswered"
 
@@ -181,6 +183,9 @@ class AnswerSheet:
 
 
 def read_answer_sheet(text: str, origin: str) -> AnswerSheet:
+    """A sheet of answers, every field it has checked: anything malformed in it (a
+    wrong type, a key missing, a number past a float or not finite, a tolerance past
+    MAX_TOL) is a ValueProblem naming `origin`, exit 2."""
     doc = loads(text, lambda why: ValueProblem(f"{origin} is not a valid JSON document "
                                                f"({why})"))
     if not isinstance(doc, dict) or not isinstance(doc.get("answers"), dict):
@@ -189,24 +194,71 @@ def read_answer_sheet(text: str, origin: str) -> AnswerSheet:
                                 "sheet of backprop quiz --sheet --json")
     point = point_from(doc, origin) if "program" in doc else None
     raw = doc.get("quiz")
-    settings: dict = raw if isinstance(raw, dict) else {}
+    if raw is not None and not isinstance(raw, dict):
+        raise ValueProblem(f"{origin}: 'quiz' must be an object of settings, not "
+                           f"{_kind(raw)}")
+    settings: dict = raw or {}
     ask = settings.get("ask")
-    if ask is not None and not (isinstance(ask, list) and all(isinstance(k, str) for k in ask)):
-        raise ValueProblem(f"{origin}: quiz.ask must be a list of kinds")
+    if ask is not None and not (isinstance(ask, list) and all(k in KINDS for k in ask)):
+        raise ValueProblem(f"{origin}: quiz.ask must be a list of kinds, from "
+                           f"{', '.join(KINDS)}")
     lr = _number(settings.get("lr"), "quiz.lr", origin)
+    if lr is not None and not math.isfinite(lr):
+        raise ValueProblem(f"{origin}: quiz.lr must be a finite number, not "
+                           f"{_said(settings['lr'])}")
     tol = _number(settings.get("tol"), "quiz.tol", origin)
-    kinds = kinds_of(",".join(ask), None) if ask else None
-    made = settings.get("random")
-    problem: dict = made if isinstance(made, dict) else {}
-    return AnswerSheet(dict(doc["answers"]), point, kinds, lr, tol, problem)
+    if tol is not None and tol > MAX_TOL:
+        raise ValueProblem(f"{origin}: quiz.tol is {_said(settings['tol'])}, more than the "
+                           f"cap of {MAX_TOL}",
+                           hint=f"an answer is right within tol·max(1, |right|); tol is at "
+                                f"most {MAX_TOL}, as --tol is")
+    kinds = tuple(k for k in KINDS if k in ask) if ask else None
+    return AnswerSheet(dict(doc["answers"]), point, kinds, lr, tol,
+                       _problem(settings.get("random"), origin))
 
 
 def _number(value, what: str, origin: str) -> float | None:
+    """A positive number (infinity for one past a float: the caller says what it may be)."""
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ValueProblem(f"{origin}: {what} must be a positive number, not {value!r}")
-    return float(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        try:
+            return float(value)
+        except OverflowError:  # a whole number of hundreds of digits: past any float
+            return math.inf
+    raise ValueProblem(f"{origin}: {what} must be a positive number, not {_said(value)}")
+
+
+def _problem(made, origin: str) -> dict:
+    """A made-up problem's level and seed, as `--random --level N --seed N` take them."""
+    if made is None:
+        return {}
+    level, seed = (made.get("level"), made.get("seed")) if isinstance(made, dict) else (0, 0)
+    if not (isinstance(level, int) and _whole(level) and 1 <= level <= TOP
+            and isinstance(seed, int) and _whole(seed) and 0 <= seed < 2**64):
+        raise ValueProblem(f"{origin}: quiz.random must be null or "
+                           f'{{"level": 1 to {TOP}, "seed": a whole number from 0}}, not '
+                           f"{_said(made)}")
+    return {"level": level, "seed": seed}
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _kind(value) -> str:
+    return {list: "a list", str: "text", bool: "true or false", int: "a number",
+            float: "a number"}.get(type(value), "null")
+
+
+def _said(value) -> str:
+    """A JSON value for a message, cut short (a whole number of hundreds of digits by
+    its size)."""
+    if _whole(value) and abs(value) >= 10**15:
+        return f"a number of {len(str(abs(value)))} digits"
+    text = json.dumps(value) if not isinstance(value, float) or math.isfinite(value) \
+        else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def asked_kinds(answers: Mapping[str, object]) -> tuple[str, ...]:

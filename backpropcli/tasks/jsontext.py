@@ -127,4 +127,7 @@ def loads(text: str | bytes, error: Callable[[str], Exception]):
     try:
         return json.loads(text)
     except NOT_JSON as e:
-        raise error(str(e)) from None
+        why = str(e)
+        if "integer string conversion" in why:  # Python's own limit, and its advice to
+            why = "a whole number of more than 4300 digits"  # a programmer, not a user
+        raise error(why) from None

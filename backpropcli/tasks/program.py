@@ -108,8 +108,21 @@ def reopen(
                         point.base)
 
 
+def refuse_constant(graph: Graph, nothing: str) -> None:
+    """Refuse (exit 2) a command that needs a gradient where the output depends on no
+    input (g = 3 + 4, act = 2^log(2)): there is none, and a zero would be no answer.
+    `nothing` says what the command then cannot do: "a step has nothing to move"."""
+    if not graph.requires_grad()[graph.output]:
+        name = graph.nodes[graph.output].name
+        raise ProgramError(f"{name} depends on no input: it is made of constants alone, so "
+                           f"there is nothing to differentiate and {nothing}",
+                           hint="write a name for a value to vary, such as x in g = 3*x + 4, "
+                                "or choose another output with --output")
+
+
 def take_step(graph: Graph, point: Point, lr: float) -> tuple[Evaluation, Evaluation, Point]:
     """Evaluate at the point, step every param by -lr · gradient, evaluate again there."""
+    refuse_constant(graph, "a step has nothing to move")
     before = evaluate(graph, point.inputs)
     moved = step(before.inputs(), before.gradients(), point.params, lr)
     for name in point.params:

@@ -35,10 +35,15 @@ from ..core.graph import Graph
 from ..core.ops import OPS
 from ..core.optim import step
 from .point import Point
+from .program import refuse_constant
 
 KINDS = ("value", "local", "grad", "step")  # in the order a person works by hand
 DEFAULT_KINDS = ("local", "grad")
 TOL = 1e-3  # relative: students round (|answer − right| ≤ tol·max(1, |right|))
+# The loosest tolerance a quiz takes, from --tol or from a sheet: an answer 10 % off is
+# right at most; past it, "right" says nothing (a sheet with "tol": 1e308 graded every
+# answer right).
+MAX_TOL = 0.1
 LR = 0.1  # the step questions' learning rate unless --lr says (as `backprop step`)
 TRIES = 2  # a wrong answer gets a hint and one more try
 
@@ -178,6 +183,8 @@ def make(ev: Evaluation, point: Point, kinds: tuple[str, ...], lr: float | None 
          tol: float = TOL, problem: Problem | None = None) -> Quiz:
     """The quiz on an evaluated program: the questions of the kinds asked, in the order a
     person works (forward, local, backward from the output down, step)."""
+    if not 0 < tol <= MAX_TOL:  # (the CLI and a sheet's reader say where it came from)
+        raise UsageError(f"the tolerance must be above 0 and at most {MAX_TOL}, not {tol}")
     if "step" in kinds and lr is None:
         lr = LR
     makers = {"value": _values, "local": _locals, "grad": _grads, "step": _steps}
@@ -185,6 +192,8 @@ def make(ev: Evaluation, point: Point, kinds: tuple[str, ...], lr: float | None 
     for kind in KINDS:
         if kind in kinds:
             questions += makers[kind](ev, point, lr)
+    if not questions and set(kinds) != {"value"}:
+        refuse_constant(ev.graph, "no gradient to ask about (--ask value asks the values)")
     if not questions:
         raise UsageError(f"this program has no questions to ask of the kinds "
                          f"{', '.join(kinds)}", hint="--ask value,local,grad,step chooses")

@@ -199,3 +199,68 @@ def test_a_value_that_falls_without_bound_stops_the_descent(cli):
 def test_a_descent_to_a_real_minimum_is_not_called_unbounded(cli):
     code, out, err = cli("descend", "L = (a - 3)^2 - 1e9", "--a", "0", "--steps", "200")
     assert code == 0, err
+
+
+# ---------------------------------------------------------------------------
+# the cap on steps, and Ctrl-C
+
+@pytest.mark.parametrize("steps", ["10000001", str(10**400), "1" + "0" * 5000])
+def test_steps_above_the_cap_are_refused_naming_it(cli, steps):
+    code, out, err = cli("eval", "L = (a - 3)^2", "--a", "0")
+    code, out, err = cli("descend", "L = (a - 3)^2", "--a", "0", "--steps", steps)
+    assert code == 2
+    assert "--steps" in err and ("at most 10,000,000" in err or "digits is far too large" in err)
+    assert len(err) < 400  # a number of thousands of digits is not written out
+    code, out, _ = cli("descend", "L = (a - 3)^2", "--a", "0", "--steps", steps, "--json")
+    assert code == 2 and "--steps" in json.loads(out)["error"]["message"]
+    code, out, _ = cli("export", "L = (a - 3)^2", "--a", "0", "--descend", "--steps", steps)
+    assert code == 2 and out == ""
+    code, out, _ = cli("eval", "--json")  # the session did not move
+    assert json.loads(out)["inputs"] == {"a": 0.0}
+
+
+def test_steps_at_the_cap_are_taken(cli):
+    code, out, err = cli("descend", "L = (a - 3)^2", "--a", "0", "--steps", "10000000",
+                         "--tol", "1e-3", "--json")
+    assert code == 0, err
+    assert json.loads(out)["descend"]["stopped"] == "converged"
+
+
+# A real SIGINT, sent by the process to itself at step 50 of a long descent, so that it
+# arrives mid-run however fast the machine is.
+INTERRUPTED = """
+import os, signal, sys
+from backpropcli.tasks import descend as d
+from backpropcli.cli.app import run_app
+
+real = d.run
+def run(compiled, inputs, params, settings, on_step=None, *rest):
+    def told(k, value):
+        if k == 50:
+            os.kill(os.getpid(), signal.SIGINT)
+        if on_step is not None:
+            on_step(k, value)
+    return real(compiled, inputs, params, settings, told, *rest)
+d.run = run
+sys.argv = ["backprop", "descend", "--steps", "10000000", *sys.argv[1:]]
+sys.exit(run_app())
+"""
+
+
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_ctrl_c_leaves_the_session_as_it_was(cli, tmp_path, json_flag):
+    import subprocess
+    import sys
+
+    code, _, _ = cli("eval", "L = (a - 3)^2", "--a", "0")
+    assert code == 0
+    folder = tmp_path / ".backprop"
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    done = subprocess.run([sys.executable, "-c", INTERRUPTED, *json_flag], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 130, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stdout == ""
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing left over
+    code, out, _ = cli("eval", "--json")
+    assert json.loads(out)["inputs"] == {"a": 0.0}

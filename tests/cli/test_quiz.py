@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from backpropcli.core import fmt
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, command
 from tests.quizfill import answers_from, filled, nudged
 
 WORKED = ("f = x*y; g = f + z", "--x", "3", "--y", "-4", "--z", "2")
@@ -235,7 +237,7 @@ def test_sheet_filled_in_and_graded(cli, tmp_path):
     assert [q["id"] for q in doc["quiz"]["questions"] if q["verdict"] != "right"] == ["step:y"]
     code, out, err = cli("quiz", "f = x*y; g = f + z", "--x", "4", "--y", "-4", "--z", "2",
                          "--answers", str(path))
-    assert code == 2 and "the answers are for another problem" in err
+    assert code == 2 and "the answers are for another problem" in " ".join(err.split())
     code, out, err = cli("quiz", "--answers", str(path), "--lr", "0.1")
     assert code == 2 and "the answers are for lr = 0.5" in err
     code, out, err = cli("quiz", "--answers", str(path), "--x", "5")
@@ -387,3 +389,178 @@ def test_a_long_program_costs_time_in_proportion(cli):
     assert code == 1 and time.perf_counter() - start < 60
     assert json.loads(out)["quiz"]["score"]["unanswered"] == 20_000
     assert len(err.split("\n", 1)[0]) < 200  # the program said on one line, cut short
+
+
+# ---------------------------------------------------------------------------
+# piped answers: a line at a time, within the limit on every input
+
+PEAK = ("import resource, sys\n"
+        "sys.argv = ['backprop', 'quiz', 'f = x*y; g = f + z', '--x', '3', '--y', '-4',\n"
+        "            '--z', '2']\n"
+        "from backpropcli.cli.app import run_app\n"
+        "code = run_app()\n"
+        "sys.stderr.write(f'{code} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}\\n')\n")
+
+
+def _peak_kib(stdin: bytes) -> tuple[int, int]:
+    done = subprocess.run([sys.executable, "-c", PEAK], input=stdin, capture_output=True)
+    code, peak = done.stderr.decode().split()[-2:]
+    return int(code), int(peak)
+
+
+def test_piped_answers_are_not_held_in_memory():
+    # 30 MB of short answers (read whole and split they took about 13 times that); the
+    # peak is compared with the same quiz on a few lines, in kilobytes (ru_maxrss)
+    answers = lines("-4", "3", "1", "1", "1", "1", "3", "-4").encode()
+    code, small = _peak_kib(answers)
+    assert code == 0
+    code, big = _peak_kib(answers * (30_000_000 // len(answers)))
+    assert code == 0
+    assert big - small < 60_000, (small, big)
+
+
+def test_piped_answers_past_the_limit_exit_2_naming_it(cli, monkeypatch, tmp_path):
+    monkeypatch.setenv("BACKPROP_MAX_BYTES", "1000")
+    code, out, err = cli("quiz", *WORKED, stdin=lines("-4", "3") + "junk\n" * 300)
+    assert code == 2
+    assert "the answers on stdin are more than the limit of 1000 bytes (BACKPROP_MAX_BYTES)" \
+        in " ".join(err.split())
+    # the quiz needed 8 lines: the rest still counts (as every input on stdin does)
+    code, out, err = cli("quiz", *WORKED, "--json",
+                         stdin=lines("-4", "3", "1", "1", "1", "1", "3", "-4") + "1\n" * 600)
+    assert code == 2
+    assert json.loads(out)["error"]["kind"] == "limit"
+    code, out, _ = cli("quiz", *WORKED, stdin=lines("-4", "3", "1", "1", "1", "1", "3", "-4"))
+    assert code == 0, out
+    # a file on stdin is measured before anything is asked
+    (tmp_path / "a.txt").write_text("1\n" * 600)
+    with open(tmp_path / "a.txt") as f:
+        done = subprocess.run([*command(), "quiz", *WORKED], stdin=f, capture_output=True,
+                              text=True)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "stdin is 1.2 KiB, more than the limit of 1000 bytes" in done.stderr
+
+
+# ---------------------------------------------------------------------------
+# a sheet's tolerance, a grader's program, and malformed sheets
+
+def _graded_sheet(cli, tmp_path, **settings) -> tuple:
+    """The worked example's sheet (grad and step), filled in 5 % off the right answers,
+    with `settings` written into its quiz settings."""
+    sheet = json.loads(cli("quiz", *WORKED, "--ask", "grad,step", "--sheet", "--json")[1])
+    evaluated = json.loads(cli("eval", *WORKED, "--json")[1])
+    stepped = json.loads(cli("step", "--lr", "0.1", "--json", stdin=json.dumps(evaluated))[1])
+    right = answers_from(sheet, evaluated, stepped)
+    sheet["quiz"].update(settings)
+    path = tmp_path / "student.json"
+    path.write_text(json.dumps(filled(sheet, {k: v * 1.05 for k, v in right.items()})))
+    return path, right
+
+
+@pytest.mark.parametrize("tol", [1e308, 0.5, 1, "1" + "0" * 400])
+def test_a_sheets_tol_past_the_cap_is_refused(cli, tmp_path, tol):
+    path, _ = _graded_sheet(cli, tmp_path)
+    path.write_text(path.read_text().replace('"tol": 0.001', f'"tol": {tol}'))
+    for program in ([], list(WORKED)):
+        code, out, err = cli("quiz", *program, "--answers", str(path), "--json")
+        assert code == 2, out  # never every answer right
+        message = json.loads(out)["error"]["message"]
+        assert str(path) in message and "more than the cap of 0.1" in message
+    code, out, err = cli("quiz", *WORKED, "--tol", "0.5")
+    assert code == 2 and "--tol must be at most 0.1" in err
+
+
+def test_a_sheets_tol_within_the_cap_is_its_own_not_a_graders(cli, tmp_path):
+    path, _ = _graded_sheet(cli, tmp_path, tol=0.1)
+    code, out, err = cli("quiz", "--answers", str(path))  # the sheet's own problem
+    assert code == 0, out + err
+    # a grader who gives PROGRAM grades within their own tolerance, whatever the sheet says
+    code, out, err = cli("quiz", *WORKED, "--answers", str(path))
+    assert code == 1 and "Score: 0 of 7 right" in out
+    assert "the sheet's tol 0.1 is not used: graded within tol 0.001 (the default)" in \
+        " ".join(err.split())
+    code, out, err = cli("quiz", *WORKED, "--answers", str(path), "--tol", "0.06", "--json")
+    assert code == 0 and json.loads(out)["quiz"]["tol"] == 0.06
+    code, out, err = cli("quiz", *WORKED, "--answers", str(path), "--tol", "0.01", "--json")
+    assert code == 1 and json.loads(out)["quiz"]["tol"] == 0.01
+
+
+def test_a_graders_program_sets_the_params_not_the_sheet(cli, tmp_path):
+    path, right = _graded_sheet(cli, tmp_path)
+    doc = json.loads(path.read_text())
+    doc["params"] = ["x"]  # fewer step questions, had the sheet its way
+    doc["answers"] = {k: v for k, v in right.items() if k not in ("step:y", "step:z")}
+    path.write_text(json.dumps(doc))
+    code, out, _ = cli("quiz", "--answers", str(path), "--json")
+    assert code == 0  # its own problem: the student asks what they like
+    code, out, _ = cli("quiz", *WORKED, "--answers", str(path), "--json")
+    score = json.loads(out)["quiz"]["score"]
+    assert code == 1 and score["unanswered"] == 2 and score["right"] == 5
+
+
+BIG = "1" + "0" * 400  # an integer of hundreds of digits: OverflowError as a float
+
+
+def _sheet_with(cli, tmp_path, change) -> str:
+    path, right = _graded_sheet(cli, tmp_path)
+    doc = json.loads(path.read_text())
+    change(doc)
+    text = json.dumps(doc).replace('"BIG"', BIG).replace('"NAN"', "NaN")
+    path.write_text(text)
+    return str(path)
+
+
+def _set(*keys, value=None, drop=False):
+    def change(doc):
+        for k in keys[:-1]:
+            doc = doc[k]
+        if drop:
+            del doc[keys[-1]]
+        else:
+            doc[keys[-1]] = value
+    return change
+
+
+@pytest.mark.parametrize("change", [
+    _set("quiz", "tol", value="BIG"), _set("quiz", "lr", value="BIG"),
+    _set("quiz", "tol", value="NAN"), _set("quiz", "lr", value="NAN"),
+    _set("quiz", "lr", value=-1), _set("quiz", "lr", value="fast"),
+    _set("quiz", "random", value={"level": "BIG", "seed": "BIG"}),
+    _set("quiz", "random", value={"level": 9, "seed": 1}),
+    _set("quiz", "random", value={"level": 2}), _set("quiz", "random", value=[2, 1]),
+    _set("quiz", "ask", value=["x"]), _set("quiz", "ask", value="grad"),
+    _set("quiz", value=1), _set("answers", "grad:x", value="BIG"),
+    _set("answers", "grad:x", value="NAN"), _set("answers", "grad:x", value={"a": 1}),
+    _set("answers", "grad:x", value=json.loads("[" * 40 + "1" + "]" * 40)),
+    _set("answers", value=[1, 2]),
+    _set("inputs", "x", value="BIG"), _set("inputs", "x", value="NAN"),
+    _set("inputs", "x", value=None), _set("inputs", value={}), _set("output", drop=True),
+    _set("output", value=1), _set("params", value="x"), _set("params", value=[1]),
+    _set("program", value="f = = x"), _set("program", value=["f = x"]),
+    _set("schema", value="backprop/9"), _set("base", value=3),
+], ids=lambda c: "-")
+def test_a_malformed_sheet_is_exit_2_naming_it(cli, tmp_path, change):
+    path = _sheet_with(cli, tmp_path, change)
+    for program in ([], list(WORKED)):
+        code, out, err = cli("quiz", *program, "--answers", path, "--json")
+        assert code == 2, out
+        message = json.loads(out)["error"]["message"]
+        assert "internal error" not in message
+        assert path in message, message
+        code, out, err = cli("quiz", *program, "--answers", "-", stdin=Path(path).read_text())
+        assert code == 2 and "stdin" in err and "internal error" not in err, err
+
+
+@pytest.mark.parametrize("text", [
+    '{"answers": {"grad:x": ' + "[" * 100_000 + "]" * 100_000 + "}}",
+    '{"answers": {"grad:x": 1' + "0" * 5000 + "}}",
+    "{" * 10, '{"answers": {"grad:x": 1}, "quiz": {"tol": ' + BIG + "}}",
+])
+def test_a_sheet_that_is_no_json_or_nests_deep_is_exit_2(cli, tmp_path, text):
+    (tmp_path / "s.json").write_text(text)
+    code, out, err = cli("quiz", *WORKED, "--answers", "s.json", "--json")
+    assert code == 2
+    message = json.loads(out)["error"]["message"]
+    assert "s.json" in message and "internal error" not in message
+    assert "sys.set_int_max_str_digits" not in message and len(message) < 300

@@ -248,3 +248,13 @@ def test_divergence_is_judged_on_every_step_not_on_the_trace():
                         descend.Settings(lr=1.5, steps=10_000), limit=2)
     assert small.stopped == r.stopped == "diverged" and small.reason == r.reason
     assert small.steps == r.steps and small.inputs == r.inputs
+
+
+@pytest.mark.parametrize("steps", [10**7 + 1, 10**400, np.int64(2**62)])
+def test_the_api_refuses_steps_above_the_cap(steps):
+    import backpropcli as bp
+
+    with pytest.raises(bp.BackpropError, match=r"steps must be at most 10,000,000") as e:
+        bp.descend("L = (a - 3)^2", a=0, steps=steps)
+    assert "steps" in e.value.message and e.value.exit_code == 2
+    assert len(e.value.message) < 100

@@ -3,6 +3,7 @@ and LaTeX text."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -392,11 +393,17 @@ def _balanced(tex: str) -> bool:
 
 @pytest.mark.parametrize(("text", "values"), LATEX_CASES, ids=[c[0][:20] for c in LATEX_CASES])
 def test_latex_is_balanced_ascii(text, values):
-    tex = _latex(text, values)
-    assert _balanced(tex), tex
-    assert tex.isascii(), [ch for ch in tex if not ch.isascii()]
-    assert tex.count(r"\begin{align*}") == tex.count(r"\end{align*}") == 1
-    assert tex.count(r"\begin{itemize}") == tex.count(r"\end{itemize}")
+    exp = explained(text, **values)[1]
+    for tex in (latex.latex(exp), latex.latex(exp, standalone=True)):
+        assert _balanced(tex), tex
+        assert tex.isascii(), [ch for ch in tex if not ch.isascii()]
+        # an align* per input, so that each is as wide as its own rows need
+        assert tex.count(r"\begin{align*}") == tex.count(r"\end{align*}") == \
+            len(exp.derivations)
+        assert tex.count(r"\begin{itemize}") == tex.count(r"\end{itemize}")
+        for block in re.findall(r"\\begin\{align\*\}(.*?)\\end\{align\*\}", tex, re.S):
+            for row in block.split("\\\\"):  # every row of an align* balances its braces
+                assert _balanced(row), row
 
 
 def test_latex_worked_example():
@@ -423,12 +430,20 @@ def _engine() -> str | None:
     return next((e for e in ("pdflatex", "lualatex", "xelatex") if shutil.which(e)), None)
 
 
-@pytest.mark.skipif(_engine() is None, reason="no LaTeX engine installed")
 @pytest.mark.parametrize(("text", "values"), LATEX_CASES, ids=[c[0][:20] for c in LATEX_CASES])
-def test_latex_compiles(text, values, tmp_path):
-    doc = ("\\documentclass{article}\n\\usepackage{amsmath}\n\\begin{document}\n"
+@pytest.mark.parametrize("size", ["10pt", "12pt"])
+def test_latex_compiles(text, values, size, tmp_path):
+    """The fragment, pasted into an article as the comment says, fits its pages."""
+    if _engine() is None:
+        if os.environ.get("CI", "").lower() == "true":  # .ci/run installs pdflatex
+            pytest.fail("no LaTeX engine in CI")
+        pytest.skip("no LaTeX engine installed")
+    doc = (f"\\documentclass[{size}]{{article}}\n\\usepackage{{amsmath}}\n\\begin{{document}}\n"
            + _latex(text, values) + "\\end{document}\n")
     (tmp_path / "d.tex").write_text(doc)
     r = subprocess.run([_engine(), "-interaction=nonstopmode", "-halt-on-error", "d.tex"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 0, r.stdout[-2000:]
+    log = (tmp_path / "d.log").read_text(encoding="latin-1")
+    over = re.findall(r"Overfull \\[hv]box \((\d+(?:\.\d+)?)pt", log)
+    assert all(float(pt) <= 5 for pt in over), over

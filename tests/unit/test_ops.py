@@ -91,6 +91,12 @@ def matmul_case(draw) -> Case:
     return Case((value(draw, left, MODERATE), value(draw, right, MODERATE)))
 
 
+@st.composite
+def outer_case(draw) -> Case:
+    left, right = draw(st.sampled_from([(2,), (3,), (1,)])), draw(st.sampled_from([(3,), (1,)]))
+    return Case((value(draw, left, MODERATE), value(draw, right, MODERATE)))
+
+
 def axes(ndim: int) -> list[tuple[int, ...]]:
     """No axis, and every axis counted from either end."""
     return [(), *[(k,) for k in range(-ndim, ndim)]]
@@ -136,6 +142,7 @@ SAMPLERS: dict[str, st.SearchStrategy[Case]] = {
     "max": elementwise(MODERATE, MODERATE, apart=True),
     "min": elementwise(MODERATE, MODERATE, apart=True),
     "matmul": matmul_case(),
+    "outer": outer_case(),
     "sum": reduction_case(),
     "mean": reduction_case(),
     "transpose": transpose_case(),

@@ -4,6 +4,7 @@ program's own parser, the tolerance, grading and what to practise, made-up probl
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -319,3 +320,121 @@ def test_grading_agrees_with_eval_on_random_programs(statements, point):
         assume(False)
     assume(all(np.all(np.abs(v) < 1e100) for v in r.evaluation.values if v is not None))
     check_agreement(text, values)
+
+
+# ---------------------------------------------------------------------------
+# piped answers, a line at a time
+
+class Watched:
+    """A stream of bytes that records how much each call asked for and got."""
+
+    def __init__(self, data: bytes) -> None:
+        import io
+
+        self.data, self.stream, self.calls = data, io.BytesIO(data), []
+
+    def readline(self, size: int = -1) -> bytes:
+        got = self.stream.readline(size)
+        self.calls.append((size, len(got)))
+        return got
+
+    def read(self, size: int = -1) -> bytes:
+        got = self.stream.read(size)
+        self.calls.append((size, len(got)))
+        return got
+
+    def tell(self) -> int:
+        return self.stream.tell()
+
+
+def test_piped_answers_are_read_one_line_at_a_time():
+    stream = Watched(b"-4\n3\r\n\n" + b"1\n" * 100_000)
+    lines = answers.AnswerLines(stream, limit=10**9)
+    assert [lines(), lines(), lines(), lines()] == ["-4", "3", "", "1"]
+    # four lines read, nothing ahead of them held: the stream is where the fourth ended
+    assert stream.tell() == len(b"-4\n3\r\n\n1\n")
+    assert vars(lines).keys() == {"stream", "origin", "limit", "taken", "lines", "_blank",
+                                  "_held"}
+    assert all(0 < size <= answers.LINE_BYTES for size, _ in stream.calls)
+    lines.drain()  # the rest read a chunk at a time, none of it kept
+    assert stream.tell() == len(stream.data)
+    assert max(got for _, got in stream.calls) <= answers.CHUNK
+    assert lines() is None
+
+
+def test_a_line_too_long_to_be_an_answer_is_cut_and_refused():
+    stream = Watched(b"7" * (5 * answers.LINE_BYTES) + b"\n-4\n")
+    lines = answers.AnswerLines(stream, limit=10**9)
+    long = lines()
+    assert answers.LONGEST < len(long) <= answers.LINE_BYTES
+    assert max(got for _, got in stream.calls) <= answers.LINE_BYTES
+    with pytest.raises(answers.NotANumber, match="more than 100000 characters"):
+        answers.read_answer(long)
+    assert lines() == "-4"  # the rest of the long line was dropped, not read as answers
+
+
+def test_piped_answers_past_the_limit_are_refused_naming_it():
+    lines = answers.AnswerLines(Watched(b"1\n" * 100), limit=50)
+    assert [lines() for _ in range(25)] == ["1"] * 25
+    with pytest.raises(BackpropError, match=r"more than the limit of 50 bytes "
+                                            r"\(BACKPROP_MAX_BYTES\)") as e:
+        lines()
+    assert e.value.exit_code == 2
+    quiet = answers.AnswerLines(Watched(b"1\n" * 100), limit=50)
+    assert quiet() == "1"
+    with pytest.raises(BackpropError, match="more than the limit"):
+        quiet.drain()  # what the quiz did not need still counts
+    whole = answers.AnswerLines(Watched(b"1\n" * 25), limit=50)
+    whole.drain()  # exactly at the limit: read
+
+
+def test_piped_answers_first_looks_ahead_without_losing_a_line():
+    lines = answers.AnswerLines(Watched(b"\n  \n-4\n3\n"), limit=10**9)
+    assert lines.first() == "-4"
+    assert [lines(), lines(), lines(), lines(), lines()] == ["", "", "-4", "3", None]
+    blank = answers.AnswerLines(Watched(b"\n \n\n"), limit=10**9)
+    assert blank.first() is None and blank() is None  # blank lines alone: no answers
+    bom = answers.AnswerLines(Watched("\ufeff-4\n".encode()), limit=10**9)
+    assert bom() == "-4"
+    bad = answers.AnswerLines(Watched(b"1\n\xff\n"), limit=10**9)
+    assert bad() == "1"
+    with pytest.raises(UsageError, match=r"stdin is not UTF-8 text \(line 2"):
+        bad()
+
+
+# ---------------------------------------------------------------------------
+# a sheet's settings, every one checked
+
+@pytest.mark.parametrize(("settings", "said"), [
+    ('{"tol": 1e308}', "quiz.tol is 1e+308, more than the cap of 0.1"),
+    ('{"tol": 1' + "0" * 400 + "}", "quiz.tol is a number of 401 digits, more than the cap"),
+    ('{"tol": NaN}', "quiz.tol must be a positive number, not nan"),
+    ('{"tol": -1e-3}', "quiz.tol must be a positive number, not -0.001"),
+    ('{"lr": Infinity}', "quiz.lr must be a finite number, not inf"),
+    ('{"lr": 1' + "0" * 400 + "}", "quiz.lr must be a finite number, not a number of 401"),
+    ('{"lr": true}', "quiz.lr must be a positive number, not true"),
+    ('{"ask": ["grad", 3]}', "quiz.ask must be a list of kinds"),
+    ('{"random": {"level": 6, "seed": 1}}', "quiz.random must be null or"),
+    ('{"random": {"level": 2, "seed": -1}}', "quiz.random must be null or"),
+    ('{"random": {"level": 2, "seed": 1' + "0" * 400 + "}}", "quiz.random must be null or"),
+    ("[]", "'quiz' must be an object of settings, not a list"),
+])
+def test_a_sheets_settings_are_checked(settings, said):
+    with pytest.raises(BackpropError, match=re.escape(f"s.json: {said}")) as e:
+        grading.read_answer_sheet('{"answers": {}, "quiz": ' + settings + "}", "s.json")
+    assert e.value.exit_code == 2
+
+
+def test_a_sheets_settings_within_bounds_are_read():
+    sheet = grading.read_answer_sheet('{"answers": {"grad:x": 1}, "quiz": {"tol": 0.1, '
+                                      '"lr": 1e-300, "ask": ["step", "grad"], "random": '
+                                      '{"level": 5, "seed": 0}}}', "s.json")
+    assert (sheet.tol, sheet.lr, sheet.kinds) == (0.1, 1e-300, ("grad", "step"))
+    assert sheet.problem == {"level": 5, "seed": 0}
+
+
+@pytest.mark.parametrize("tol", [0.0, -1.0, 0.1000001, 1e308, float("inf"), float("nan")])
+def test_a_quiz_takes_no_tolerance_past_the_cap(tol):
+    with pytest.raises(UsageError, match=r"at most 0\.1"):
+        make(WORKED[0], tol=tol, **WORKED[1])
+    assert make(WORKED[0], tol=quizzing.MAX_TOL, **WORKED[1]).tol == 0.1

@@ -15,7 +15,7 @@ from ...core import checkable, fmt
 from ...core.engine import Evaluation
 from ...core.graph import CONST
 from ...core.ops import OPS
-from ..text import d
+from ..text import constant_text, d
 from .lines import Flow
 from .widgets import ROWS, SHAPE, TERMS, Col, fill, new_table, section, value_cell
 
@@ -28,6 +28,9 @@ def evaluation(ev: Evaluation, params: Sequence[str], full: bool = False,
                state: str | None = None) -> RenderableType:
     """The eval tables; `state` is the session file given with --state, which the
     suggested next command then names too."""
+    if ev.constant:  # no local gradient, no backward pass, no step: say why, once
+        return Group(forward_table(ev, full),
+                     Flow(indent=0).words(constant_text(ev.output.name), "", "bold"))
     return Group(
         forward_table(ev, full),
         local_table(ev, full),
@@ -79,18 +82,13 @@ def data_source(node, shape: tuple[int, ...]) -> str:
 
 
 def operand_values(ev: Evaluation, i: int) -> list[str]:
-    """The operands of node i as numbers to put in its formula: 3 · (-4), -12 + 2, with
-    the digits that make the formula recompute to the value shown (checkable.py)."""
+    """The operands of node i as numbers to put in its formula (Op.read puts each in
+    parentheses where its place asks: 3 · (-4), -12 + 2, (-3)^2, sigmoid(-15)), with the
+    digits that make the formula recompute to the value shown (checkable.py)."""
     node = ev.graph.nodes[i]
     if any(np.ndim(ev.values[j]) for j in node.args):
-        texts = [fmt.brief(ev.values[j]) for j in node.args]
-    else:
-        texts = checkable.operands(ev, i)
-    if OPS[node.op].called:  # a function's own parentheses hold it: sigmoid(-15)
-        return texts
-    bare = OPS[node.op].bare_first
-    return [t if (k == 0 and bare) or not t.startswith("-") else f"({t})"
-            for k, t in enumerate(texts)]
+        return [fmt.brief(ev.values[j]) for j in node.args]
+    return checkable.operands(ev, i)
 
 
 def local_formula(ev: Evaluation, i: int, k: int) -> str:
@@ -98,7 +96,8 @@ def local_formula(ev: Evaluation, i: int, k: int) -> str:
     that passes back the arriving gradient names it ∂output/∂node."""
     from ...tasks.explain import local_formula as formula
 
-    return formula(ev.graph, i, k, upstream=d(ev.output.name, ev.graph.nodes[i].name))
+    return formula(ev.graph, i, k, upstream=d(ev.output.name, ev.graph.nodes[i].name),
+                   values=ev.values)
 
 
 def local_table(ev: Evaluation, full: bool = False) -> RenderableType:

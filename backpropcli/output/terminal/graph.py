@@ -119,7 +119,8 @@ class _GraphTree:
                         style="dim")
         elif row.kind == tree.FOLDED:
             note = Text("↓ continued below", style="dim")
-        return label, Text(value), Text(fmt.brief(ev.grad(i))), note
+        g = ev.grad(i)  # None: made of constants alone, no gradient
+        return label, Text(value), Text("none" if g is None else fmt.brief(g)), note
 
 
 @dataclass(frozen=True)
