@@ -32,6 +32,10 @@ def constant(text: str):
     if "\n" in text or ";" in text:
         raise NotConstant("a value is one expression, on one line", "names",
                           _first(text, "\n;"))
+    # digits a person types are 0-9: '١٢' is 12 to Python's float, not to a reader
+    other = next((k for k, ch in enumerate(text) if ch.isdigit() and not ch.isascii()), None)
+    if other is not None:
+        raise NotConstant(f"{text[other]!r} is not one of the digits 0-9", "syntax", other + 1)
     try:
         graph = parse(text)
     except BackpropError as e:

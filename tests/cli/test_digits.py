@@ -124,7 +124,7 @@ def test_values_may_be_constant_expressions(cli, text, value):
 
 @pytest.mark.parametrize(("text", "caret"), [
     ("1/", 6), ("x+1", 4), ("1/0", 4), ("[1, x]", 8), ("[1,,2]", 7), ("2 ** ** 3", 9),
-    ("import os", 11),
+    ("import os", 11), ("١٢", 4),
 ])
 def test_a_value_that_does_not_read_points_at_itself(cli, text, caret):
     code, _, err = cli("eval", "g = sum(x)", "--x", text)
