@@ -73,6 +73,7 @@ _WHERE = {
     "Result": "results", "ComputedNode": "results",
     "Document": "source", "Typed": "source", "save_file": "source",
     "AnswerLines": "quizzing",
+    "precision": "numbers",
 }
 
 __all__ = [
@@ -116,6 +117,7 @@ __all__ = [
     "history",
     "max_bytes",
     "max_elements",
+    "precision",
     "quiz",
     "save_file",
     "sheet",
