@@ -4,7 +4,7 @@
 """The grammar's LALR parse tables as Lark's memo_serialize gives them, in plain
 literals (syntax.load_tables hands them to Lark.load; nothing is unpickled)."""
 
-GRAMMAR_SHA256 = "ac1b46737ea85e97fa957d5ca9af5c3bca6d1f0c84702edbcdb11b846e73cb07"
+GRAMMAR_SHA256 = "9e6edbab62484fdaad31891bde97837d4c1812a6ab6d2dc60a5f7dc6055991cc"
 LARK_VERSION = "1.3.1"
 
 DATA = {

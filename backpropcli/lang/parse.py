@@ -36,7 +36,9 @@ from .syntax import build, end, grammar, load_tables, run
 
 OUT = "out"  # the name of a bare expression's value
 # Names that are numbers: used, each is a constant as a written number is (no gradient,
-# never moved); assigned, an error, so that `e` always means the same number.
+# never moved), until the program assigns the name itself. Then, as for any name
+# assigned again, later statements see the program's node: micrograd's own example
+# says `e = c - d`, and a program written for people must read as they wrote it.
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
 
@@ -143,17 +145,13 @@ class _Builder:
 
     @_inline
     def name(self, tok) -> Ref | Lit:
-        if str(tok) in CONSTANTS:  # pi and e are numbers, as 3 is: no input, no gradient
+        if str(tok) in CONSTANTS and str(tok) not in self.env:  # a number, as 3 is
             return Lit(np.float64(CONSTANTS[str(tok)]), str(tok), tok.line, tok.column)
         return Ref(self.lookup(tok), tok.line, tok.column)
 
     def target(self, tok) -> str:
-        """The name a statement assigns: any name but a constant's."""
-        name = str(tok)
-        if name in CONSTANTS:
-            self.fail(f"{name} is a constant ({CONSTANTS[name]!r}) and cannot be assigned",
-                      tok.line, tok.column, hint=f"choose another name, such as {name}0")
-        return name
+        """The name a statement assigns (pi or e too: from then on it is the program's)."""
+        return str(tok)
 
     def lookup(self, tok) -> int:
         """The node a name means now; a name never computed so far is an input."""

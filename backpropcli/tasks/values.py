@@ -205,7 +205,7 @@ def refuse_unknown(graph: Graph, given: Mapping[str, object]) -> None:
                 f"{', '.join(data)} {'is' if len(data) == 1 else 'are'} data that the program "
                 f"reads from a file ({node.name} = {node.text}), so cannot be given a value",
                 hint=_inputs_hint(names))
-        constants = [n for n in unknown if n in CONSTANTS]
+        constants = [n for n in unknown if n in CONSTANTS and graph.find(n) is None]
         if constants:
             raise ValueProblem(
                 f"{constants[0]} is a constant ({CONSTANTS[constants[0]]!r}), not an input: "
