@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import UsageError, param
+from ..core.errors import UsageError, give, param
+from ..core.near import nearest_choice
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -107,8 +108,10 @@ def choice(value: object, name: str, choices: Iterable[str]) -> str:
     chosen = str(value).strip().lower()
     if chosen not in choices:
         said = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+        near = nearest_choice(chosen, choices)
         raise UsageError(f"{param(name)} {value}: choose {said}",
-                         hint=f"{name}s: {', '.join(choices)}")
+                         hint=f"did you mean {give(name, near)}?" if near else
+                         f"{name}s: {', '.join(choices)}")
     return chosen
 
 

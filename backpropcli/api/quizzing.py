@@ -29,7 +29,7 @@ from ..tasks.answers import (  # AnswerLines: piped answers, for the command lin
 from ..tasks.files import expand, read_text
 from ..tasks.grading import AnswerSheet, Graded
 from ..tasks.point import Point
-from ..tasks.quiz import Problem, Question, Quiz
+from ..tasks.quiz import KINDS, Problem, Question, Quiz
 from . import checks
 from .evaluating import evaluate
 from .results import Renderable, Result, Shown, shown_as
@@ -38,7 +38,7 @@ from .source import merged
 if TYPE_CHECKING:
     from .source import Program
 
-__all__ = ["AnswerLines", "Grades", "Sheet", "grade", "quiz", "sheet"]
+__all__ = ["KINDS", "AnswerLines", "Grades", "Sheet", "grade", "quiz", "sheet"]
 
 
 class Sheet(Shown, Quiz):
