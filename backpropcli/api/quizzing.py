@@ -296,7 +296,8 @@ def _converse(made: Quiz, write, read, echo: bool) -> grading.QuizResult:
     """Ask every question in order; stop at the end of input with the score so far."""
     problem = words.problem_line(made)
     write(f"Quiz: {words.program_line(made.point.program)}\n  {words.point_line(made)}\n"
-          + (f"  {problem}\n" if problem else "") + f"{words.asking(made)}\n{words.INTRO}\n")
+          + (f"  {problem}\n    {words.problem_command(made)}\n" if problem else "")
+          + f"{words.asking(made)}\n{words.INTRO}\n")
     graded: list[Graded] = []
     kind = None
     for k, q in enumerate(made.questions):
