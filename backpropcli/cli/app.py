@@ -121,11 +121,20 @@ def _run(spec: Spec, args: list[str]) -> None:
 
 
 def _session(line: options.CommandLine, spec: Spec) -> api.Session:
-    """The session file; one found in a folder above is named, as git would."""
+    """The session file; one found in a folder above is named (on stderr, relative to
+    here), and a command that starts a new session there says so: it replaces the
+    session of the folder above rather than starting one here."""
     found = api.Session(line.text("state"))
     if found.path.is_absolute() and not found.named \
             and any(o.name == "state" for o in spec.options):
-        say(f"using the session {found.path}")
+        try:
+            shown = os.path.relpath(found.path)
+        except ValueError:  # another drive (Windows)
+            shown = str(found.path)
+        replaces = spec.changes_session and spec.program and line.program is not None
+        say(f"session: {shown}" + (f" (found above; {spec.name} replaces it: --state "
+                                   ".backprop/session.json starts one here)"
+                                   if replaces else " (found above)"))
     return found
 
 
