@@ -110,3 +110,12 @@ def test_completion_of_a_list_and_of_values_typed(backprop, tmp_path):
     assert completions(backprop, "backprop descend --lr ", 3, cwd=tmp_path) == []
     assert completions(backprop, "backprop eval --json ", 3, cwd=tmp_path) == ["net.bp"]
     assert completions(backprop, "backprop he", 1) == ["help"]
+
+
+def test_install_completion_writes_the_script_and_sources_it(backprop, tmp_path):
+    done = backprop("--install-completion", env={"HOME": str(tmp_path), "SHELL": "/bin/bash"})
+    assert done.returncode == 0, done.stderr
+    script = tmp_path / ".bash_completions" / "backprop.sh"
+    assert "_BACKPROP_COMPLETE" in script.read_text()
+    assert str(script) in (tmp_path / ".bashrc").read_text()
+    assert "completion installed" in done.stderr
