@@ -74,6 +74,7 @@ _WHERE = {
     "Result": "results", "ComputedNode": "results",
     "Document": "source", "Typed": "source", "save_file": "source",
     "AnswerLines": "quizzing", "KINDS": "quizzing",
+    "precision": "numbers",
 }
 
 __all__ = [
@@ -120,6 +121,7 @@ __all__ = [
     "max_bytes",
     "max_elements",
     "nearest_choice",
+    "precision",
     "quiz",
     "save_file",
     "sheet",

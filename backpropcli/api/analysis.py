@@ -55,6 +55,7 @@ class Explanation(Shown, explaining.Explanation):
         return views.explanation(self, full)
 
 
+@checks.keywords
 def check(program: Program, values: Mapping[str, object] | None = None, /, *,
           eps: float = checking.EPS, tol: float = checking.TOL, output: str | None = None,
           seed: int | None = None, base: str | os.PathLike[str] | None = None,
@@ -74,6 +75,7 @@ def check(program: Program, values: Mapping[str, object] | None = None, /, *,
     return replace(shown_as(Check, done), result=result)
 
 
+@checks.keywords
 def explain(program: Program, values: Mapping[str, object] | None = None, /, *,
             paths: int = explaining.PATHS, full: bool = False, output: str | None = None,
             seed: int | None = None, base: str | os.PathLike[str] | None = None,

@@ -8,15 +8,17 @@ the API share one set of checks."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
 
 import numpy as np
 
-from ..core.errors import UsageError, give, param
-from ..core.near import nearest_choice
+from ..core.errors import UnknownNames, UsageError, give, param
+from ..core.near import closest, nearest_choice
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -38,12 +40,14 @@ def positive(value: Any, name: str) -> float:
     try:
         number = float(value) if not isinstance(value, bool) else math.nan
     except OverflowError:  # a whole number too large for a float: 10**400
-        raise UsageError(f"{param(name)} must be a positive number, not {_said(value)}"
-                         ) from None
+        number = math.inf
     except (TypeError, ValueError):
         raise UsageError(f"{param(name)} takes a number, not {value!r}") from None
     if isinstance(value, bool):
         raise UsageError(f"{param(name)} takes a number, not {value!r}")
+    if number == math.inf:
+        raise UsageError(f"{param(name)} must be a positive number below about 1.8e308 (the "
+                         f"largest float), not {_said(value)}")
     if not number > 0 or not math.isfinite(number):
         raise UsageError(f"{param(name)} must be a positive number, not "
                          f"{value if isinstance(value, str) else number}")
@@ -120,3 +124,31 @@ def flag(value: object, name: str) -> bool:
     if isinstance(value, (bool, np.bool_)) or (isinstance(value, int) and value in (0, 1)):
         return bool(value)
     raise UsageError(f"{param(name)} takes True or False, not {value!r}")
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def keywords(fn: F) -> F:
+    """An API function whose keywords are its own settings and the program's inputs
+    alike: a value for a name the program does not use that is one letter or two from
+    a setting (`stepz=3` to descend) is a mistyped keyword, and the error says which.
+    The command line reads such names itself, as mistyped options (cli/spelling.py)."""
+    own = [p.name for p in inspect.signature(fn).parameters.values()
+           if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+    @functools.wraps(fn)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except UnknownNames as err:
+            for name in err.names:
+                close = closest(name, own)
+                if close and name in kwargs:
+                    raise UnknownNames(
+                        f"{fn.__name__}() has no setting {name} and the program does not "
+                        f"use it", names=err.names, inputs=err.inputs,
+                        hint=f"did you mean {param(close)}? ({err.hint})") from None
+            raise
+
+    return checked  # type: ignore[return-value]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .source import Program
 
 
+@checks.keywords
 def evaluate(program: Program, values: Mapping[str, object] | None = None, /, *,
              output: str | None = None, params: checks.Names = None,
              freeze: checks.Names = None, seed: int | None = None,
@@ -43,6 +44,7 @@ def evaluate(program: Program, values: Mapping[str, object] | None = None, /, *,
     return Result(evaluate_graph(graph, point.inputs), point)
 
 
+@checks.keywords
 def step(program: Program, values: Mapping[str, object] | None = None, /, *,
          lr: float = LR, ascend: bool = False, output: str | None = None,
          params: checks.Names = None, freeze: checks.Names = None, seed: int | None = None,
@@ -62,6 +64,7 @@ def step(program: Program, values: Mapping[str, object] | None = None, /, *,
                   lr=lr, ascend=ascend)
 
 
+@checks.keywords
 def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
             lr: float = LR, steps: int = STEPS, optimizer: str = "sgd",
             schedule: str = "constant", tol: float = 0.0, ascend: bool = False,

@@ -38,6 +38,7 @@ class Script:
         return self.text
 
 
+@checks.keywords
 def export(program: Program, values: Mapping[str, object] | None = None, /, *,
            to: str = EXPORT.default, descend: bool = False, lr: float | None = None,
            steps: int | None = None, optimizer: str | None = None,

@@ -43,6 +43,7 @@ class Picture(Shown):
                            else f"({len(self.data)} bytes of {self.format})")
 
 
+@checks.keywords
 def graph(program: Program, values: Mapping[str, object] | None = None, /, *,
           format: str = GRAPH.default, output: str | None = None, seed: int | None = None,
           base: str | os.PathLike[str] | None = None, **inputs: object) -> Picture:

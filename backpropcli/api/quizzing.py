@@ -213,6 +213,7 @@ _COMMON = """
     argument raises BackpropError."""
 
 
+@checks.keywords
 def sheet(program: Program | None = None, values: Mapping[str, object] | None = None, /, *,
           ask: str | None = None, lr: float | None = None, tol: float | None = None,
           random: bool = False, level: int | None = None, seed: int | None = None,
@@ -228,6 +229,7 @@ sheet.__doc__ = ("The questions of a quiz, in the order a person works (each nod
                  "value after a step), with their right answers." + _COMMON)
 
 
+@checks.keywords
 def grade(answers: str | os.PathLike[str] | Mapping[str, object],
           program: Program | None = None, values: Mapping[str, object] | None = None, /, *,
           origin: str | None = None, ask: str | None = None, lr: float | None = None,
@@ -273,6 +275,7 @@ def _answers(answers: object, origin: str | None) -> tuple[AnswerSheet, str]:
     return grading.read_answer_sheet(answers, origin or "the answers"), origin or "the answers"
 
 
+@checks.keywords
 def quiz(program: Program | None = None, values: Mapping[str, object] | None = None, /, *,
          write: Callable[[str], None], read: Callable[[], str | None], echo: bool = False,
          ask: str | None = None, lr: float | None = None, tol: float | None = None,

@@ -73,17 +73,19 @@ def run(spec: Spec, args: list[str]) -> None:
     No Python warning reaches the terminal: numpy's RuntimeWarnings (an overflow in
     exp, a descent diverging) are lines with site-packages paths that tell a user
     nothing; a value that is not finite is found and said by the tool itself."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), contextlib.ExitStack() as shown:
         warnings.simplefilter("ignore")
-        _run(spec, args)
+        _run(spec, args, shown)
 
 
-def _run(spec: Spec, args: list[str]) -> None:
+def _run(spec: Spec, args: list[str], shown: contextlib.ExitStack) -> None:
     as_json = "--json" in args  # known before reading the rest, for its errors
     forget_stdin()
     try:
         max_bytes(), max_elements()  # a bad BACKPROP_MAX_* is said at once, not when used
         line = options.split(args, spec.options, program=spec.program)
+        # --digits and --full: how every number of this run is written, until it ends
+        shown.enter_context(api.precision(line.text("digits"), line.flag("full")))
         env = Env(stdin_text, no_progress if as_json else progress,
                   session=_session(line, spec), json=as_json)
         if spec.changes_session:

@@ -48,7 +48,9 @@ SEED = Option("seed", "N", "seed for uniform(...) and randn(...) starting values
 STATE = Option("state", "PATH", "session file (default .backprop/session.json, or "
                "$BACKPROP_STATE)")
 JSON = Option("json", None, "write one JSON document (schema backprop/1) to stdout")
-FULL = Option("full", None, "show every row and every array element")
+FULL = Option("full", None, "show every row, every array element and every digit")
+DIGITS = Option("digits", "N", "significant digits of the numbers shown, 1 to 17 (default: "
+                "4 decimals; values you typed as typed)")
 PROGRAM = (VALUE, SET, OUTPUT, PARAMS, FREEZE, SEED, STATE)
 
 # step and descend
@@ -77,19 +79,20 @@ EXPLAIN_FORMAT = Option("format", "FORMAT", f"{EXPLAIN.helped()}: plain text for
                         "slides", choices=EXPLAIN.names)
 STANDALONE = Option("standalone", None, "with --format latex: a whole document that pdflatex "
                     "compiles alone (article and amsmath) instead of a fragment")
-EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, and a budget "
-                      "half as large again for the walk over the paths")
+EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, every digit, "
+                      "and a budget half as large again for the walk over the paths")
 EPS = Option("eps", "EPS", "the step of the central differences, relative to |x| above 1 "
              "(default 1e-6)")
 CHECK_TOL = Option("tol", "TOL", "the largest relative error that passes (default 1e-5); "
                    "above it the exit code is 1")
-CHECK_FULL = Option("full", None, "a row for every element of every input")
+CHECK_FULL = Option("full", None, "a row for every element of every input, every digit")
 GRAPH_FORMAT = Option("format", "FORMAT", GRAPH.helped(), choices=GRAPH.names)
 SAVE = Option("save", "PATH", "write the "
               f"{GRAPH.said(tuple(f.name for f in GRAPH if f.writer))} picture to PATH "
               "instead of stdout")
-GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about a screenful)")
-HISTORY_FULL = Option("full", None, "show every entry")
+GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about a "
+                    "screenful), every digit")
+HISTORY_FULL = Option("full", None, "show every entry and every digit")
 
 # export
 TO = Option("to", "NAME", TARGETS.helped(), choices=TARGETS.names)
@@ -256,4 +259,4 @@ EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCR
 
 # The quiz's options, in the order its help lists them.
 QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
-        FREEZE, QUIZ_SEED, STATE, FULL, JSON)
+        FREEZE, QUIZ_SEED, STATE, DIGITS, FULL, JSON)

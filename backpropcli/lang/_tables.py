@@ -4,7 +4,7 @@
 """The grammar's LALR parse tables as Lark's memo_serialize gives them, in plain
 literals (syntax.load_tables hands them to Lark.load; nothing is unpickled)."""
 
-GRAMMAR_SHA256 = "12e36be64d4dbae2c3ce2735815a58f74422132abbe9b89704b065887ab89fdd"
+GRAMMAR_SHA256 = "ac1b46737ea85e97fa957d5ca9af5c3bca6d1f0c84702edbcdb11b846e73cb07"
 LARK_VERSION = "1.3.1"
 
 DATA = {

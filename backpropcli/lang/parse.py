@@ -19,6 +19,7 @@ name in the op table, so adding one needs no change to the grammar.
 from __future__ import annotations
 
 import difflib
+import math
 import threading
 from functools import lru_cache
 from typing import NoReturn, cast
@@ -34,6 +35,9 @@ from .records import Data, Init, Lit, Rec, Ref, Str, freeze
 from .syntax import build, end, grammar, load_tables, run
 
 OUT = "out"  # the name of a bare expression's value
+# Names that are numbers: used, each is a constant as a written number is (no gradient,
+# never moved); assigned, an error, so that `e` always means the same number.
+CONSTANTS = {"pi": math.pi, "e": math.e}
 
 
 def _binary(name: str):
@@ -138,8 +142,18 @@ class _Builder:
         return Str(str(tok)[1:-1], tok.line, tok.column)
 
     @_inline
-    def name(self, tok) -> Ref:
+    def name(self, tok) -> Ref | Lit:
+        if str(tok) in CONSTANTS:  # pi and e are numbers, as 3 is: no input, no gradient
+            return Lit(np.float64(CONSTANTS[str(tok)]), str(tok), tok.line, tok.column)
         return Ref(self.lookup(tok), tok.line, tok.column)
+
+    def target(self, tok) -> str:
+        """The name a statement assigns: any name but a constant's."""
+        name = str(tok)
+        if name in CONSTANTS:
+            self.fail(f"{name} is a constant ({CONSTANTS[name]!r}) and cannot be assigned",
+                      tok.line, tok.column, hint=f"choose another name, such as {name}0")
+        return name
 
     def lookup(self, tok) -> int:
         """The node a name means now; a name never computed so far is an input."""
@@ -266,7 +280,7 @@ class _Builder:
     # -- statements ----------------------------------------------------------
     @_inline
     def assign(self, tok, value):
-        self.bind(str(tok), tok.line, tok.column, value)
+        self.bind(self.target(tok), tok.line, tok.column, value)
 
     def bind(self, name: str, line: int, column: int, value) -> None:
         if isinstance(value, Ref):
@@ -307,7 +321,7 @@ class _Builder:
 
     @_inline
     def augassign(self, tok, augop, value):
-        name = str(tok)
+        name = self.target(tok)
         target = self.lookup(tok)
         op = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}[str(augop)]
         self.bind(name, tok.line, tok.column, self.apply(op, [target, value], tok.line, tok.column))

@@ -86,8 +86,16 @@ def known_text(quiz: Quiz, q: Question, known: Mapping[str, object]) -> str:
 def _listed(quiz: Quiz, ids, known: Mapping[str, object]) -> str:
     shown = [qid for qid in dict.fromkeys(ids) if qid in known]
     more = ", …" if len(shown) > TERMS else ""
-    return ", ".join(f"{said(quiz, qid)} = {number(known[qid])}"
+    return ", ".join(f"{said(quiz, qid)} = {known_value(quiz, qid, known[qid])}"
                      for qid in shown[:TERMS]) + more
+
+
+def known_value(quiz: Quiz, qid: str, v) -> str:
+    """A known value: an input's as the user typed it (0.99999, not 1), as the point
+    line says it; any other at the command's precision."""
+    kind, _, name = qid.partition(":")
+    typed = kind == "value" and name in quiz.evaluation.graph.input_names
+    return fmt.typed(v) if typed and np.ndim(v) == 0 else number(v)
 
 
 def said(quiz: Quiz, qid: str) -> str:
@@ -135,7 +143,7 @@ def program_line(text: str) -> str:
 def point_line(quiz: Quiz) -> str:
     """Where the program is evaluated, and its output: at x = 3, y = -4; output g."""
     ev = quiz.evaluation
-    at = ", ".join(f"{k} = {number(v)}" for k, v in ev.inputs().items())
+    at = ", ".join(f"{k} = {fmt.typed(v)}" for k, v in ev.inputs().items())
     return (f"at {at}; " if at else "") + f"output {ev.output.name}"
 
 

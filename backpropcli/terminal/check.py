@@ -44,8 +44,10 @@ def _row(r: ElementCheck) -> tuple:
     verdict = Text("ok", style="green") if r.ok else Text("FAIL", style="bold red")
     if r.numeric is None:
         verdict.append(" (no estimate)", style="dim")
-    return (Text(r.label), fmt.number(r.backprop, 8),
-            "" if r.numeric is None else fmt.number(r.numeric, 8),
+    # 8 decimals, so that the two estimates differ where they do; --digits N: N digits
+    close = None if fmt.current().digits else 8
+    return (Text(r.label), fmt.number(r.backprop, close),
+            "" if r.numeric is None else fmt.number(r.numeric, close),
             "" if r.error is None else fmt.number(r.error, 2), verdict)
 
 

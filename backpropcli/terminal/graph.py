@@ -123,7 +123,8 @@ class _GraphTree:
             label.append("  input", style="dim")
         else:
             label.append(f" = {node.text}")
-        value = fmt.brief(ev.values[i])
+        # an input as the user typed it (0.99999, not 1), as eval's table shows it
+        value = fmt.typed(ev.values[i]) if node.is_input else fmt.brief(ev.values[i])
         if not shape_shown(ev.values[i], value):
             label.append(f"  {fmt.shape(np.shape(ev.values[i]))}", style="dim")
         note = Text("← output", style="bold") if output else blank

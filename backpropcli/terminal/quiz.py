@@ -36,7 +36,7 @@ def heading(quiz: Quiz) -> RenderableType:
 def sheet_view(quiz: Quiz, full: bool = False) -> RenderableType:
     """The question sheet, for paper: what is given and every question, no answer."""
     given = quiz.given()
-    said = ", ".join(f"{quiztext.said(quiz, k)} = {quiztext.number(v)}"
+    said = ", ".join(f"{quiztext.said(quiz, k)} = {quiztext.known_value(quiz, k, v)}"
                      for k, v in given.items())
     table = new_table("id", "question")
 

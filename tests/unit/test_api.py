@@ -453,3 +453,35 @@ def test_the_api_names():
     assert bp.BackpropError is Base
     for fn in (bp.evaluate, bp.step, bp.descend, bp.check, bp.explain):
         assert fn.__doc__
+
+
+@pytest.mark.parametrize(("call", "meant"), [
+    (lambda r: bp.step(r, lrr=0.1), "lr"),
+    (lambda r: bp.descend(r, stepz=3), "steps"),
+    (lambda r: bp.check(r, epss=1e-6), "eps"),
+    (lambda r: bp.explain(r, pathz=3), "paths"),
+    (lambda r: bp.evaluate(r, ouptut="g"), "output"),
+])
+def test_a_mistyped_keyword_is_named_with_the_one_meant(r, call, meant):
+    with pytest.raises(bp.api.UnknownNames) as caught:
+        call(r)
+    assert f"did you mean {meant}?" in caught.value.hint
+    assert "--" not in caught.value.message + caught.value.hint  # Python's words
+
+
+def test_a_name_no_setting_is_close_to_stays_an_unknown_input(r):
+    with pytest.raises(bp.api.UnknownNames) as caught:
+        bp.step(r, learning_rate=0.1)
+    assert caught.value.message == "the program does not use learning_rate"
+    assert caught.value.hint == "its inputs are x, y, z"
+
+
+@pytest.mark.parametrize("call", [
+    lambda r: bp.step(r, lr=10**400),
+    lambda r: bp.check(r, eps=10**400),
+    lambda r: bp.descend(r, tol=10**400),
+    lambda r: bp.descend(r, lr=float("inf")),
+])
+def test_numbers_past_a_float_are_backprop_errors(r, call):
+    with pytest.raises(BackpropError, match=r"below about 1\.8e308"):
+        call(r)

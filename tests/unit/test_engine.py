@@ -64,8 +64,8 @@ def test_micrograd_readme_example():
         c += 1 + c + (-a)
         d += d * 2 + relu(b + a)
         d += 3 * d + relu(b - a)
-        e = c - d
-        f = e**2
+        h = c - d  # (micrograd's e: e is the constant here)
+        f = h**2
         g = f / 2.0
         g += 10.0 / f
     """)
