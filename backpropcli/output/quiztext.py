@@ -148,12 +148,18 @@ def point_line(quiz: Quiz) -> str:
 
 
 def problem_line(quiz: Quiz) -> str | None:
-    """A made-up problem's level and seed, and how to make it again."""
+    """A made-up problem's level and seed, leading to the command that makes it again
+    (problem_command), which goes on a line of its own: a command is never wrapped."""
     p = quiz.problem
     if p is None:
         return None
-    return (f"made-up problem, level {p.level}, seed {p.seed} (again: backprop quiz --random "
-            f"--level {p.level} --seed {p.seed})")
+    return f"made-up problem, level {p.level}, seed {p.seed}; again:"
+
+
+def problem_command(quiz: Quiz) -> str | None:
+    """The command that makes the same made-up problem again."""
+    p = quiz.problem
+    return None if p is None else f"backprop quiz --random --level {p.level} --seed {p.seed}"
 
 
 INTRO = ("Answer with a number or arithmetic (-4, 1*3, 0.5, -2/3), an array as [1, 2]. A "
