@@ -18,10 +18,32 @@ from typing import TYPE_CHECKING
 DISTRIBUTION = "backpropcli"  # the name on the package index; the command is `backprop`
 
 # the API's public names (backpropcli/api/__init__.py says what each is)
-__all__ = ["BackpropError", "Check", "ComputedNode", "Document", "Explanation", "Grades",
-           "History", "Picture", "Result", "Script", "Session", "Sheet", "check", "descend",
-           "evaluate", "explain", "export", "grade", "graph", "history", "quiz", "sheet",
-           "step"]
+__all__ = [
+    "BackpropError",
+    "Check",
+    "ComputedNode",
+    "Document",
+    "Explanation",
+    "Grades",
+    "History",
+    "Picture",
+    "Result",
+    "Script",
+    "Session",
+    "Sheet",
+    "check",
+    "descend",
+    "evaluate",
+    "explain",
+    "export",
+    "grade",
+    "graph",
+    "history",
+    "precision",
+    "quiz",
+    "sheet",
+    "step",
+]
 
 if TYPE_CHECKING:
     from .api import (
@@ -45,6 +67,7 @@ if TYPE_CHECKING:
         grade,
         graph,
         history,
+        precision,
         quiz,
         sheet,
         step,

@@ -49,6 +49,7 @@ from ..core.errors import (
     spell,
 )
 from ..core.limits import BYTES_ENV, check_bytes, max_bytes, max_elements, size_text
+from ..core.near import closest, nearest_choice, slip
 from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
 
 if TYPE_CHECKING:
@@ -72,11 +73,13 @@ _WHERE = {
     "history": "sessions", "History": "sessions", "Session": "sessions",
     "Result": "results", "ComputedNode": "results",
     "Document": "source", "Typed": "source", "save_file": "source",
-    "AnswerLines": "quizzing",
+    "AnswerLines": "quizzing", "KINDS": "quizzing",
+    "precision": "numbers",
 }
 
 __all__ = [
     "BYTES_ENV",
+    "KINDS",
     "LR",
     "MAX_STEPS",
     "OPTIMIZERS",
@@ -107,6 +110,7 @@ __all__ = [
     "ValueProblem",
     "check",
     "check_bytes",
+    "closest",
     "descend",
     "evaluate",
     "explain",
@@ -116,10 +120,13 @@ __all__ = [
     "history",
     "max_bytes",
     "max_elements",
+    "nearest_choice",
+    "precision",
     "quiz",
     "save_file",
     "sheet",
     "size_text",
+    "slip",
     "spell",
     "step",
 ]

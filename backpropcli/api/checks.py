@@ -8,7 +8,6 @@ the API share one set of checks."""
 
 from __future__ import annotations
 
-import difflib
 import functools
 import inspect
 import math
@@ -18,7 +17,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
-from ..core.errors import UnknownNames, UsageError, param
+from ..core.errors import UnknownNames, UsageError, give, param
+from ..core.near import closest, nearest_choice
 
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -112,8 +112,10 @@ def choice(value: object, name: str, choices: Iterable[str]) -> str:
     chosen = str(value).strip().lower()
     if chosen not in choices:
         said = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+        near = nearest_choice(chosen, choices)
         raise UsageError(f"{param(name)} {value}: choose {said}",
-                         hint=f"{name}s: {', '.join(choices)}")
+                         hint=f"did you mean {give(name, near)}?" if near else
+                         f"{name}s: {', '.join(choices)}")
     return chosen
 
 
@@ -141,12 +143,12 @@ def keywords(fn: F) -> F:
             return fn(*args, **kwargs)
         except UnknownNames as err:
             for name in err.names:
-                close = difflib.get_close_matches(name, own, n=1, cutoff=0.75)
+                close = closest(name, own)
                 if close and name in kwargs:
                     raise UnknownNames(
                         f"{fn.__name__}() has no setting {name} and the program does not "
                         f"use it", names=err.names, inputs=err.inputs,
-                        hint=f"did you mean {param(close[0])}? ({err.hint})") from None
+                        hint=f"did you mean {param(close)}? ({err.hint})") from None
             raise
 
     return checked  # type: ignore[return-value]

@@ -29,7 +29,7 @@ from ..tasks.answers import (  # AnswerLines: piped answers, for the command lin
 from ..tasks.files import expand, read_text
 from ..tasks.grading import AnswerSheet, Graded
 from ..tasks.point import Point
-from ..tasks.quiz import Problem, Question, Quiz
+from ..tasks.quiz import KINDS, Problem, Question, Quiz
 from . import checks
 from .evaluating import evaluate
 from .results import Renderable, Result, Shown, shown_as
@@ -38,7 +38,7 @@ from .source import merged
 if TYPE_CHECKING:
     from .source import Program
 
-__all__ = ["AnswerLines", "Grades", "Sheet", "grade", "quiz", "sheet"]
+__all__ = ["KINDS", "AnswerLines", "Grades", "Sheet", "grade", "quiz", "sheet"]
 
 
 class Sheet(Shown, Quiz):
@@ -299,7 +299,8 @@ def _converse(made: Quiz, write, read, echo: bool) -> grading.QuizResult:
     """Ask every question in order; stop at the end of input with the score so far."""
     problem = words.problem_line(made)
     write(f"Quiz: {words.program_line(made.point.program)}\n  {words.point_line(made)}\n"
-          + (f"  {problem}\n" if problem else "") + f"{words.asking(made)}\n{words.INTRO}\n")
+          + (f"  {problem}\n    {words.problem_command(made)}\n" if problem else "")
+          + f"{words.asking(made)}\n{words.INTRO}\n")
     graded: list[Graded] = []
     kind = None
     for k, q in enumerate(made.questions):

@@ -37,10 +37,18 @@ from ..api import (
 )
 from ..output import document, screen
 from ..output.text import visible
-from . import options
+from . import completion, options
 from .commands import BY_NAME, SPECS
 from .spec import Env, Outcome, Spec
-from .spelling import elsewhere, meant, spelled
+from .spelling import (
+    HELP_COMMAND,
+    ROOT_FLAGS,
+    elsewhere,
+    meant,
+    root_option,
+    spelled,
+    unknown_command,
+)
 from .streams import (
     emit,
     emit_bytes,
@@ -65,17 +73,19 @@ def run(spec: Spec, args: list[str]) -> None:
     No Python warning reaches the terminal: numpy's RuntimeWarnings (an overflow in
     exp, a descent diverging) are lines with site-packages paths that tell a user
     nothing; a value that is not finite is found and said by the tool itself."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), contextlib.ExitStack() as shown:
         warnings.simplefilter("ignore")
-        _run(spec, args)
+        _run(spec, args, shown)
 
 
-def _run(spec: Spec, args: list[str]) -> None:
+def _run(spec: Spec, args: list[str], shown: contextlib.ExitStack) -> None:
     as_json = "--json" in args  # known before reading the rest, for its errors
     forget_stdin()
     try:
         max_bytes(), max_elements()  # a bad BACKPROP_MAX_* is said at once, not when used
         line = options.split(args, spec.options, program=spec.program)
+        # --digits and --full: how every number of this run is written, until it ends
+        shown.enter_context(api.precision(line.text("digits"), line.flag("full")))
         env = Env(stdin_text, no_progress if as_json else progress,
                   session=_session(line, spec), json=as_json)
         if spec.changes_session:
@@ -113,11 +123,20 @@ def _run(spec: Spec, args: list[str]) -> None:
 
 
 def _session(line: options.CommandLine, spec: Spec) -> api.Session:
-    """The session file; one found in a folder above is named, as git would."""
+    """The session file; one found in a folder above is named (on stderr, relative to
+    here), and a command that starts a new session there says so: it replaces the
+    session of the folder above rather than starting one here."""
     found = api.Session(line.text("state"))
     if found.path.is_absolute() and not found.named \
             and any(o.name == "state" for o in spec.options):
-        say(f"using the session {found.path}")
+        try:
+            shown = os.path.relpath(found.path)
+        except ValueError:  # another drive (Windows)
+            shown = str(found.path)
+        replaces = spec.changes_session and spec.program and line.program is not None
+        say(f"session: {shown}" + (f" (found above; {spec.name} replaces it: --state "
+                                   ".backprop/session.json starts one here)"
+                                   if replaces else " (found above)"))
     return found
 
 
@@ -167,7 +186,7 @@ def _output(outcome: Outcome, as_json: bool) -> str | bytes:
     return views.draw(outcome.view())
 
 
-def fail(command: str, as_json: bool, err: BackpropError):
+def fail(command: str | None, as_json: bool, err: BackpropError):
     """Report an error: one document on stdout with --json, a message on stderr without.
     If stdout cannot take the document, the message goes to stderr after all."""
     spelled(err)
@@ -207,15 +226,41 @@ ROOT_EXAMPLES = ('backprop eval "g = x*y + z" --x 3 --y -4 --z 2',
 
 
 class Group(_HelpIsAFlag, TyperGroup):
-    """The root: its help page is drawn like every command's."""
+    """The root: its help page is drawn like every command's, and a command or option it
+    does not know is an error in the tool's own words (and a document with --json), with
+    the command meant."""
 
     def format_help(self, ctx, formatter) -> None:
-        from ..terminal import views
+        emit(_root_help())
 
-        commands = [(spec.name, spec.summary) for spec in SPECS]
-        emit(views.draw(views.command_help(
-            "backprop COMMAND [ARGS] [OPTIONS]", app.info.help or "", ROOT_OPTIONS,
-            ROOT_EXAMPLES, commands=commands)))
+    def parse_args(self, ctx, args):
+        first = args[0] if args else ""
+        if first.startswith("-") and first not in ROOT_FLAGS and not ctx.resilient_parsing:
+            fail(None, "--json" in args, root_option(first, args))
+        return super().parse_args(ctx, args)
+
+    def resolve_command(self, ctx, args):
+        if args and self.get_command(ctx, args[0]) is None and not ctx.resilient_parsing:
+            fail(None, "--json" in args, unknown_command(args[0]))
+        return super().resolve_command(ctx, args)
+
+
+def _root_help() -> str:
+    from ..terminal import views
+
+    commands = [(spec.name, spec.summary) for spec in SPECS] + [HELP_COMMAND]
+    return views.draw(views.command_help(
+        "backprop COMMAND [ARGS] [OPTIONS]", app.info.help or "", ROOT_OPTIONS,
+        ROOT_EXAMPLES, commands=commands))
+
+
+def _command_help(spec: Spec) -> str:
+    from ..terminal import views
+
+    listed = [((f"-{o.short}, " if o.short else "") + f"--{o.name}"
+               + (f" {o.metavar}" if o.metavar else ""), o.help)
+              for o in spec.options] + [HELP]
+    return views.draw(views.command_help(spec.usage_line, spec.doc, listed, spec.examples))
 
 
 class SpecCommand(_HelpIsAFlag, TyperCommand):
@@ -223,36 +268,15 @@ class SpecCommand(_HelpIsAFlag, TyperCommand):
     shell completion offers its options (and files, where PROGRAM is expected)."""
 
     def format_help(self, ctx, formatter) -> None:
-        from ..terminal import views
-
-        spec = BY_NAME[self.name or ""]
-        listed = [((f"-{o.short}, " if o.short else "") + f"--{o.name}"
-                   + (f" {o.metavar}" if o.metavar else ""), o.help)
-                  for o in spec.options] + [HELP]
-        emit(views.draw(views.command_help(spec.usage_line, spec.doc, listed,
-                                           spec.examples)))
+        emit(_command_help(BY_NAME[self.name or ""]))
 
     def shell_complete(self, ctx, incomplete: str):
         from typer._click.shell_completion import CompletionItem  # Typer's own Click
 
-        spec = BY_NAME[self.name or ""]
         before = ctx.args[-1] if ctx.args else ""
-        chosen = next((o for o in spec.options if o.choices and before == f"--{o.name}"), None)
-        if chosen is not None:  # --format <Tab>: the values the option takes
-            return [CompletionItem(c) for c in chosen.choices if c.startswith(incomplete)]
-        if incomplete.startswith("-"):
-            flags = [(f"--{o.name}", o.help) for o in spec.options if o.name != "NAME"]
-            flags.append(("--help", HELP[1]))
-            return [CompletionItem(flag, help=text) for flag, text in flags
-                    if flag.startswith(incomplete)]
-        if not spec.program:
-            return []
-        # PROGRAM: program files and the folders that lead to them
-        import glob
-
-        found = sorted(glob.glob(glob.escape(incomplete) + "*"))
-        return [CompletionItem(p + "/" if os.path.isdir(p) else p) for p in found
-                if os.path.isdir(p) or p.endswith(".bp")]
+        return [CompletionItem(value, help=text)
+                for value, text in completion.offered(BY_NAME[self.name or ""], before,
+                                                      incomplete)]
 
 
 CONTEXT = {"allow_extra_args": True, "ignore_unknown_options": True,
@@ -277,47 +301,15 @@ def _version(asked: bool) -> None:
         raise typer.Exit()
 
 
-COMPLETE_VAR = "_BACKPROP_COMPLETE"
-
-
-def _shell() -> str:
-    """The shell completion is for: the running one, else $SHELL's name."""
-    from typer._completion_shared import _get_shell_name  # Typer's own detection
-
-    name = _get_shell_name() or os.path.basename(os.environ.get("SHELL", ""))
-    if name not in ("bash", "zsh", "fish"):
-        raise typer.BadParameter(f"completion for {name or 'this shell'}: use bash, zsh or "
-                                 "fish")
-    return name
-
-
-def _show_completion(asked: bool) -> None:
-    if asked:
-        from typer._completion_shared import get_completion_script
-
-        emit(get_completion_script(prog_name="backprop", complete_var=COMPLETE_VAR,
-                                   shell=_shell()) + "\n")
-        raise typer.Exit()
-
-
-def _install_completion(asked: bool) -> None:
-    if asked:
-        from typer._completion_shared import install
-
-        shell, path = install(shell=_shell(), prog_name="backprop", complete_var=COMPLETE_VAR)
-        say(f"{shell} completion installed in {path}; it works in shells started from now on")
-        raise typer.Exit()
-
-
 # Declared by hand rather than by add_completion=True, whose options make Typer import
 # pydantic and its completion machinery on every run (~100 ms of cold start).
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
                                        help="print the version and exit"),
           install: bool = typer.Option(False, "--install-completion", is_eager=True,
-                                       callback=_install_completion, hidden=True),
+                                       callback=completion.install, hidden=True),
           show: bool = typer.Option(False, "--show-completion", is_eager=True,
-                                    callback=_show_completion, hidden=True)) -> None:
+                                    callback=completion.show, hidden=True)) -> None:
     """A backprop calculator: the forward pass, the local gradients, the backward pass by
     the chain rule, and gradient-descent steps, for formulas you type."""
 
@@ -335,6 +327,21 @@ for _spec in SPECS:
     _register(_spec)
 
 
+@app.command("help", context_settings=CONTEXT, help=HELP_COMMAND[1], add_help_option=False)
+def _help(ctx: typer.Context) -> None:
+    """`backprop help` is `backprop --help`; `backprop help eval` is `backprop eval --help`."""
+    asked = [a for a in ctx.args if a != "--json"]
+    if len(asked) > 1:
+        fail(None, "--json" in ctx.args, UsageError(
+            f"help takes one command, not {len(asked)}", hint="as in: backprop help eval"))
+    if not asked:
+        emit(_root_help())
+    elif asked[0] in BY_NAME:
+        emit(_command_help(BY_NAME[asked[0]]))
+    else:
+        fail(None, "--json" in ctx.args, unknown_command(asked[0]))
+
+
 def main() -> None:
     """Entry point: never a traceback, whatever happens; exits with the run's code."""
     hold_standard_descriptors()  # before any file is opened
@@ -347,10 +354,8 @@ def main() -> None:
         if isinstance(stream, io.TextIOWrapper):
             with contextlib.suppress(ValueError, OSError):
                 stream.reconfigure(errors=errors)
-    if os.environ.get(COMPLETE_VAR):  # the shell asks for completions
-        from typer._completion_classes import completion_init
-
-        completion_init()
+    if os.environ.get(completion.COMPLETE_VAR):  # the shell asks for completions
+        completion.init()
     # The graph, its values and the documents hold no reference cycles, and a run is one
     # pass over them: the cycle collector would only walk the growing heap again and
     # again (a fifth of a 100 000-statement eval). What the imports made is frozen out

@@ -15,13 +15,17 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from ..api import KINDS, MAX_STEPS, OPTIMIZERS, SCHEDULES, UsageError, closest
 from ..api import LR as DEFAULT_LR
-from ..api import MAX_STEPS, UsageError
 from ..api import STEPS as DEFAULT_STEPS
 from ..output.formats import EXPLAIN, GRAPH, PLOT, Registry
 from ..output.formats import EXPORT as TARGETS
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_ONE_DASH = re.compile(r"-[A-Za-z_][A-Za-z0-9_-]*\Z")  # -x, -lr: an option with one dash
+# Options every command takes that no spec lists (Click reads them first): a slip of
+# one (--hemp) is meant as it, before any input the program does not have.
+BUILT_IN = ("help",)
 
 
 class Option(NamedTuple):
@@ -29,7 +33,8 @@ class Option(NamedTuple):
     metavar: str | None  # None: a flag that takes no value
     help: str
     short: str = ""  # a one-letter spelling, -o for --save (never a letter an input takes)
-    choices: tuple[str, ...] = ()  # the values it takes, for shell completion (--format)
+    choices: tuple[str, ...] = ()  # a closed choice: its values, for completion (--format)
+    many: bool = False  # the choices comma-separated: --ask local,grad
 
 
 # The options of the commands that take a program, and of the session.
@@ -43,7 +48,9 @@ SEED = Option("seed", "N", "seed for uniform(...) and randn(...) starting values
 STATE = Option("state", "PATH", "session file (default .backprop/session.json, or "
                "$BACKPROP_STATE)")
 JSON = Option("json", None, "write one JSON document (schema backprop/1) to stdout")
-FULL = Option("full", None, "show every row and every array element")
+FULL = Option("full", None, "show every row, every array element and every digit")
+DIGITS = Option("digits", "N", "significant digits of the numbers shown, 1 to 17 (default: "
+                "4 decimals; values you typed as typed)")
 PROGRAM = (VALUE, SET, OUTPUT, PARAMS, FREEZE, SEED, STATE)
 
 # step and descend
@@ -52,8 +59,10 @@ LR = Option("lr", "RATE", f"learning rate: each param moves by -lr·gradient (de
 ASCEND = Option("ascend", None, "climb the gradient instead: maximise the output")
 STEPS = Option("steps", "N", f"how many steps at most (default {DEFAULT_STEPS}; "
                f"{MAX_STEPS:,} at most)")
-OPTIMIZER = Option("optimizer", "NAME", "sgd (default), momentum (μ = 0.9) or adam")
-SCHEDULE = Option("schedule", "NAME", "constant (default), or linear: lr·(1 − 0.9·k/steps)")
+OPTIMIZER = Option("optimizer", "NAME", "sgd (default), momentum (μ = 0.9) or adam",
+                   choices=OPTIMIZERS)
+SCHEDULE = Option("schedule", "NAME", "constant (default), or linear: lr·(1 − 0.9·k/steps)",
+                  choices=SCHEDULES)
 STOP = Option("tol", "T", "stop when a step changes the value by less than T (default: never)")
 WATCH = Option("watch", "A,B", "other nodes to follow (default: named nodes the output does "
                "not use, such as an accuracy)")
@@ -70,19 +79,20 @@ EXPLAIN_FORMAT = Option("format", "FORMAT", f"{EXPLAIN.helped()}: plain text for
                         "slides", choices=EXPLAIN.names)
 STANDALONE = Option("standalone", None, "with --format latex: a whole document that pdflatex "
                     "compiles alone (article and amsmath) instead of a fragment")
-EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, and a budget "
-                      "half as large again for the walk over the paths")
+EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, every digit, "
+                      "and a budget half as large again for the walk over the paths")
 EPS = Option("eps", "EPS", "the step of the central differences, relative to |x| above 1 "
              "(default 1e-6)")
 CHECK_TOL = Option("tol", "TOL", "the largest relative error that passes (default 1e-5); "
                    "above it the exit code is 1")
-CHECK_FULL = Option("full", None, "a row for every element of every input")
+CHECK_FULL = Option("full", None, "a row for every element of every input, every digit")
 GRAPH_FORMAT = Option("format", "FORMAT", GRAPH.helped(), choices=GRAPH.names)
 SAVE = Option("save", "PATH", "write the "
               f"{GRAPH.said(tuple(f.name for f in GRAPH if f.writer))} picture to PATH "
               "instead of stdout")
-GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about a screenful)")
-HISTORY_FULL = Option("full", None, "show every entry")
+GRAPH_FULL = Option("full", None, "draw every node in the tree (by default about a "
+                    "screenful), every digit")
+HISTORY_FULL = Option("full", None, "show every entry and every digit")
 
 # export
 TO = Option("to", "NAME", TARGETS.helped(), choices=TARGETS.names)
@@ -95,8 +105,8 @@ SCRIPT = Option("save", "FILE", "write the script to FILE (default: stdout); loa
                 "are then found relative to FILE's folder", short="o")
 
 # quiz
-ASK = Option("ask", "KINDS", "which questions, comma-separated: value, local, grad, step "
-             "(default local,grad; and step with --lr)")
+ASK = Option("ask", "KINDS", f"which questions, comma-separated: {', '.join(KINDS)} "
+             "(default local,grad; and step with --lr)", choices=KINDS, many=True)
 QUIZ_LR = Option("lr", "RATE", f"the learning rate of the step questions (default {DEFAULT_LR:g})")
 QUIZ_TOL = Option("tol", "TOL", "how close a right answer is: |answer − right| ≤ "
                   "TOL·max(1, |right|) (default 1e-3, at most 0.1); a sheet's own tol "
@@ -150,6 +160,12 @@ def split(tokens: list[str], options: tuple[Option, ...], program: bool = True) 
         if tok in shorts:
             tok = f"--{shorts[tok]}"
         if not tok.startswith("--"):
+            if _one_dash(tok, line, rest, known, program):
+                flag = known.get(tok[1:])
+                valued = rest and not rest[-1].startswith("--") and (flag is None
+                                                                     or flag.metavar)
+                raise UsageError(f"{tok}: options take two dashes",
+                                 hint=f"write -{tok}" + (f" {rest[-1]}" if valued else ""))
             _positional(line, tok, program)
             continue
         name, eq, inline = tok[2:].partition("=")
@@ -164,12 +180,23 @@ def split(tokens: list[str], options: tuple[Option, ...], program: bool = True) 
     return line
 
 
+def _one_dash(tok: str, line: CommandLine, rest: list[str], known: dict[str, Option],
+              program: bool) -> bool:
+    """Whether `-x` is an option written with one dash rather than the program `-x`
+    (negative x): it names an option, or a value follows it, or there is no program for
+    it to be (a program is already given, or the command takes none)."""
+    if not _ONE_DASH.match(tok):
+        return False
+    return (tok[1:] in known or not program or line.program is not None
+            or bool(rest and not rest[-1].startswith("-")))
+
+
 def _next(rest: list[str], name: str, known: dict[str, Option]) -> str:
     """The value after --name: whatever follows (`--x -4`, even `--x --y`). But a name one
     slip from a flag, with nothing or another --option after it, is that flag mistyped
     (`--jsn`, `--jsno --x 3`), not an input waiting for its value."""
     if not rest or rest[-1].startswith("--"):
-        flags = [o.name for o in known.values() if o.metavar is None]
+        flags = [o.name for o in known.values() if o.metavar is None] + list(BUILT_IN)
         meant = None if name in known else closest(name, flags)
         if meant is not None:
             raise UsageError(f"unknown option --{name}", hint=f"did you mean --{meant}?")
@@ -178,36 +205,10 @@ def _next(rest: list[str], name: str, known: dict[str, Option]) -> str:
     return rest.pop()
 
 
-def slip(a: str, b: str) -> bool:
-    """Whether b is a one-letter slip of a: a letter added, dropped or changed, or two
-    neighbours swapped (the optimal-string-alignment distance is at most 1)."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return a == b
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        return len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
-
-
-def closest(word: str, candidates) -> str | None:
-    """The candidate the word is most likely a slip of: one letter away, else the
-    closest by difflib's measure if close enough."""
-    import difflib
-
-    candidates = [c for c in candidates if c != word]
-    slips = [c for c in candidates if slip(word.lower(), c.lower())]
-    if slips:
-        return slips[0]
-    found = difflib.get_close_matches(word, candidates, n=1, cutoff=0.75)
-    return found[0] if found else None
-
-
 def unknown_option(name: str, known: dict[str, Option], others=()) -> UsageError:
     """The error for --name that the command does not take, with the option meant."""
     flags = [o for o in known if o != "NAME"]
-    close = closest(name, flags)
+    close = closest(name, flags + list(BUILT_IN))
     if close is not None:
         return UsageError(f"unknown option --{name}", hint=f"did you mean --{close}?")
     for command, options in others:  # an option of another command: step --steps
@@ -258,4 +259,4 @@ EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCR
 
 # The quiz's options, in the order its help lists them.
 QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
-        FREEZE, QUIZ_SEED, STATE, FULL, JSON)
+        FREEZE, QUIZ_SEED, STATE, DIGITS, FULL, JSON)

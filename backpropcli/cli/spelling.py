@@ -1,7 +1,8 @@
 """The one place where the command line turns the API's words into its own: an error
 names the API's parameters (lr, y=VALUE), and the command line says them as its options
 (--lr, --y VALUE) when it reports the error (app.py); and where an unknown name is
-most likely a mistyped option, or another command's, it says so."""
+most likely a mistyped option, or another command's, or a command is mistyped
+(`backprop evl`), it says so."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from .spec import Spec
 
 Error = TypeVar("Error", bound=BackpropError)
 
-__all__ = ["OPTIONS", "OptionSpelling", "elsewhere", "meant", "spelled"]
+__all__ = ["HELP_COMMAND", "OPTIONS", "ROOT_FLAGS", "OptionSpelling", "elsewhere", "meant",
+           "root_option", "spelled", "unknown_command"]
 
 
 class OptionSpelling(Spelling):
@@ -44,7 +46,7 @@ def meant(err: UnknownNames, spec: Spec) -> BackpropError:
     (--ouptut f): say so, with the option meant; else the input meant, if one is close."""
     known = {o.name: o for o in spec.options}
     for name in err.names:
-        flag = options.closest(name, [o for o in known if o != "NAME"])
+        flag = options.closest(name, [o for o in known if o != "NAME"] + list(options.BUILT_IN))
         if flag is not None:
             return UsageError(f"unknown option --{name}", hint=f"did you mean --{flag}?")
     for name in err.names:
@@ -66,3 +68,34 @@ def elsewhere(err: UsageError, args: list[str], spec: Spec) -> UsageError:
             return UsageError(err.message, hint=f"--{name} is an option of `backprop "
                                                 f"{other.name}`")
     return err
+
+
+ROOT_FLAGS = ("--version", "--install-completion", "--show-completion", "--help", "-h")
+HELP_COMMAND = ("help", "the help of a command: backprop help eval")
+
+
+def unknown_command(name: str) -> UsageError:
+    """`backprop evl`: the command meant, else the commands there are."""
+    from .commands import BY_NAME
+
+    names = [*BY_NAME, HELP_COMMAND[0]]
+    near = options.closest(name, names, cutoff=0.6)
+    return UsageError(f"unknown command {name!r}",
+                      hint=f"did you mean `backprop {near}`?" if near else
+                      "commands: " + ", ".join(names))
+
+
+def root_option(token: str, args: list[str]) -> UsageError:
+    """An option before any command (`backprop --jsn`, `backprop --json eval`)."""
+    flag = token.split("=")[0]
+    from .commands import BY_NAME
+
+    near = options.closest(flag, ROOT_FLAGS)
+    command = next((a for a in args if a in BY_NAME), None)
+    if near is not None:
+        return UsageError(f"unknown option {flag}", hint=f"did you mean {near}?")
+    if command is not None:
+        return UsageError(f"unknown option {flag} before the command",
+                          hint=f"a command's options go after it: backprop {command} ... "
+                               f"{flag}")
+    return UsageError(f"unknown option {flag}", hint="backprop --help lists the commands")

@@ -2,18 +2,64 @@
 the precision runs out; arrays abbreviated. JSON keeps full precision; this is only
 for reading; and lists of names cut short. Pure text, shared by the tables, the error
 messages and `explain`.
+
+How precise the numbers are is one setting for a whole command (`--digits N`
+significant digits, `--full` the shortest text that reads back as the same float, or
+by default 4 decimals), held in a context variable so that every table, message and
+derivation of the command follows it without each caller passing it on. A value the
+user typed is written as typed (`typed`); checkable.py chooses, row by row, the digits
+that let a reader recompute a row's result from its operands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 import numpy as np
 
 DIGITS = 4  # decimals shown for ordinary magnitudes
+MOST = 17  # significant digits that tell every float64 apart: --digits goes up to it
+EXACT = 15  # significant digits any decimal keeps through a float64 (DBL_DIG)
 
 
-def number(x, digits: int = DIGITS) -> str:
+@dataclass(frozen=True)
+class Precision:
+    """How numbers are written: `digits` significant digits (None: DIGITS decimals for
+    ordinary magnitudes, as by default), or in `full` (the shortest exact text)."""
+
+    digits: int | None = None
+    full: bool = False
+
+
+DEFAULT = Precision()
+_PRECISION: ContextVar[Precision] = ContextVar("precision")
+
+
+@contextmanager
+def precision(digits: int | None = None, full: bool = False) -> Iterator[Precision]:
+    """Write every number inside the block with `digits` significant digits, or in full."""
+    if digits is not None and not 1 <= digits <= MOST:
+        raise ValueError(f"digits must be from 1 to {MOST}, not {digits}")
+    token = _PRECISION.set(shown := Precision(digits, full))
+    try:
+        yield shown
+    finally:
+        _PRECISION.reset(token)
+
+
+def current() -> Precision:
+    """The precision of the numbers being written now."""
+    return _PRECISION.get(DEFAULT)
+
+
+def number(x, digits: int | None = None) -> str:
+    """x as the command's precision writes it; `digits` asks for that many decimals
+    (significant digits past 1e9 and below 1e-3) whatever --digits says, as a check's
+    error column does, but --full still writes every number in full."""
     x = float(x)
     if x != x:
         return "nan"
@@ -21,13 +67,68 @@ def number(x, digits: int = DIGITS) -> str:
         return "inf" if x > 0 else "-inf"
     if x == 0:
         return "0"
+    shown = current()
+    if shown.full:
+        return shortest(x)
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    if digits is None and shown.digits is not None:
+        return significant(x, shown.digits)
+    digits = DIGITS if digits is None else digits
+    if not 1e-3 <= abs(x) < 1e9:
+        return _exponent(f"{x:.{digits}g}")
+    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def significant(x: float, k: int) -> str:
+    """x to k significant digits, in the notation number() uses for its size: fixed
+    from 1e-3 to 1e9 (never cutting the integer part: 123457, not 1.23e5), else with
+    an exponent (1.5e-5)."""
+    x = float(x)
+    if not math.isfinite(x) or x == 0:
+        return number(x)
     if x == int(x) and abs(x) < 1e15:
         return str(int(x))
     if not 1e-3 <= abs(x) < 1e9:
-        mantissa, _, exponent = f"{x:.{digits}g}".partition("e")
-        return mantissa + (f"e{int(exponent)}" if exponent else "")
-    text = f"{x:.{digits}f}".rstrip("0").rstrip(".")
+        return _exponent(f"{x:.{k}g}")
+    decimals = max(0, k - 1 - math.floor(math.log10(abs(x))))
+    text = f"{x:.{decimals}f}"
+    text = text.rstrip("0").rstrip(".") if "." in text else text
     return "0" if text in ("-0", "") else text
+
+
+def shortest(x: float) -> str:
+    """The shortest text that reads back as exactly x (Python's repr), as a person
+    writes it: 0.1, 3, 1e-5, 0.30000000000000004."""
+    x = float(x)
+    if not math.isfinite(x):
+        return "nan" if x != x else ("inf" if x > 0 else "-inf")
+    if x == int(x) and abs(x) < 1e15:
+        return str(int(x))
+    return _exponent(repr(x))
+
+
+def typed(x) -> str:
+    """A value the user gave (an input, a number in the program) as they wrote it: every
+    digit of its shortest exact text, 0.99999 rather than 1, if it has at most EXACT
+    significant digits (any number typed with that many reads back as typed); more
+    digits than that mean a computed value, such as a step's 3.4000000000000004, which
+    is written as any other."""
+    if np.ndim(x) != 0:
+        return brief(x)
+    x = float(x)
+    text = shortest(x)
+    if current().full or not math.isfinite(x):
+        return text
+    mantissa = text.lstrip("-").partition("e")[0].replace(".", "").strip("0")
+    return text if len(mantissa) <= EXACT else number(x)
+
+
+def _exponent(text: str) -> str:
+    """1e-05 → 1e-5, 1.5e+20 → 1.5e20."""
+    mantissa, _, exponent = text.partition("e")
+    return mantissa + (f"e{int(exponent)}" if exponent else "")
 
 
 def rough(x, digits: int = 3) -> str:
@@ -111,7 +212,7 @@ def block(v, edge: int | None = EDGE, full: bool = False, width: int | None = No
     # Next to ordinary numbers, one below 1e-3 is written to 4 decimals (-0.0005, not
     # -0.0005083) so that it does not widen every column of the matrix.
     big = np.max(np.abs(shown)) if shown.size else 0.0
-    fixed = 1e-3 <= big < 1e9
+    fixed = 1e-3 <= big < 1e9 and current() == DEFAULT  # (--digits, --full: as they say)
 
     def cell(x) -> str:
         if fixed and 0 < abs(x) < 1e-3:

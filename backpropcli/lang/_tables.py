@@ -4,7 +4,7 @@
 """The grammar's LALR parse tables as Lark's memo_serialize gives them, in plain
 literals (syntax.load_tables hands them to Lark.load; nothing is unpickled)."""
 
-GRAMMAR_SHA256 = "12e36be64d4dbae2c3ce2735815a58f74422132abbe9b89704b065887ab89fdd"
+GRAMMAR_SHA256 = "9e6edbab62484fdaad31891bde97837d4c1812a6ab6d2dc60a5f7dc6055991cc"
 LARK_VERSION = "1.3.1"
 
 DATA = {

@@ -19,6 +19,7 @@ name in the op table, so adding one needs no change to the grammar.
 from __future__ import annotations
 
 import difflib
+import math
 import threading
 from functools import lru_cache
 from typing import NoReturn, cast
@@ -34,6 +35,11 @@ from .records import Data, Init, Lit, Rec, Ref, Str, freeze
 from .syntax import build, end, grammar, load_tables, run
 
 OUT = "out"  # the name of a bare expression's value
+# Names that are numbers: used, each is a constant as a written number is (no gradient,
+# never moved), until the program assigns the name itself. Then, as for any name
+# assigned again, later statements see the program's node: micrograd's own example
+# says `e = c - d`, and a program written for people must read as they wrote it.
+CONSTANTS = {"pi": math.pi, "e": math.e}
 
 
 def _binary(name: str):
@@ -138,8 +144,14 @@ class _Builder:
         return Str(str(tok)[1:-1], tok.line, tok.column)
 
     @_inline
-    def name(self, tok) -> Ref:
+    def name(self, tok) -> Ref | Lit:
+        if str(tok) in CONSTANTS and str(tok) not in self.env:  # a number, as 3 is
+            return Lit(np.float64(CONSTANTS[str(tok)]), str(tok), tok.line, tok.column)
         return Ref(self.lookup(tok), tok.line, tok.column)
+
+    def target(self, tok) -> str:
+        """The name a statement assigns (pi or e too: from then on it is the program's)."""
+        return str(tok)
 
     def lookup(self, tok) -> int:
         """The node a name means now; a name never computed so far is an input."""
@@ -266,7 +278,7 @@ class _Builder:
     # -- statements ----------------------------------------------------------
     @_inline
     def assign(self, tok, value):
-        self.bind(str(tok), tok.line, tok.column, value)
+        self.bind(self.target(tok), tok.line, tok.column, value)
 
     def bind(self, name: str, line: int, column: int, value) -> None:
         if isinstance(value, Ref):
@@ -307,7 +319,7 @@ class _Builder:
 
     @_inline
     def augassign(self, tok, augop, value):
-        name = str(tok)
+        name = self.target(tok)
         target = self.lookup(tok)
         op = {"+=": "add", "-=": "sub", "*=": "mul", "/=": "div"}[str(augop)]
         self.bind(name, tok.line, tok.column, self.apply(op, [target, value], tok.line, tok.column))

@@ -81,20 +81,28 @@ def svg(dot_text: str, *, program: str = "dot", timeout: float = DOT_TIMEOUT) ->
     return layout(dot_text, "svg", program=program, timeout=timeout).decode("utf-8", "replace")
 
 
+# A PNG is pixels: at dot's 96 dpi for bitmaps the worked example is 559 px wide, too
+# small for a slide or a printed page. At 240 dpi it is some 1 400 px wide; a large
+# graph is kept within 40 inches a side (9 600 px), which dot scales it down to.
+PNG_DPI = 240
+PNG_MAX_INCHES = 40
+
+
 def png(dot_text: str, *, program: str = "dot", timeout: float = DOT_TIMEOUT) -> bytes:
-    """Lay out dot text as a PNG picture with Graphviz's dot program."""
-    return layout(dot_text, "png", program=program, timeout=timeout)
+    """Lay out dot text as a PNG picture with Graphviz's dot program, at PNG_DPI."""
+    return layout(dot_text, "png", program=program, timeout=timeout,
+                  options=(f"-Gdpi={PNG_DPI}", f"-Gsize={PNG_MAX_INCHES},{PNG_MAX_INCHES}"))
 
 
 def layout(dot_text: str, form: str, *, program: str = "dot",
-           timeout: float = DOT_TIMEOUT) -> bytes:
-    """What `dot -T<form>` makes of the text (svg, png)."""
+           timeout: float = DOT_TIMEOUT, options: tuple[str, ...] = ()) -> bytes:
+    """What `dot -T<form>` makes of the text (svg, png), with dot's other `options`."""
     exe = shutil.which(program)
     if exe is None:
         raise UsageError(f"{param('format')} {form} needs Graphviz's dot program, which is not "
                          "installed", hint=INSTALL_DOT)
     try:
-        done = subprocess.run([exe, f"-T{form}"], input=dot_text.encode("utf-8"),
+        done = subprocess.run([exe, f"-T{form}", *options], input=dot_text.encode("utf-8"),
                               capture_output=True, timeout=timeout, check=False)
     except subprocess.TimeoutExpired:
         raise UsageError(f"dot did not finish within {timeout:g} s: the graph is too large "

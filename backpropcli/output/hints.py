@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..core import fmt
+from ..core import checkable, fmt
 from ..core.ops import OPS, substitute
 from ..tasks.derivation import Factor, Path
 from ..tasks.explain import local_formula
@@ -175,7 +175,9 @@ def _step_stages(quiz: Quiz, q: Question) -> list:
     value, grad = ev.values[q.node], ev.grad(q.node)
     with_numbers = None
     if np.ndim(value) == 0:
-        with_numbers = f"{fmt.number(value)} − {fmt.number(quiz.lr)} · {fmt.paren(grad)}"
+        old, slope = checkable.descent(value, quiz.lr or 0.0, grad, q.right)
+        slope = f"({slope})" if slope.startswith("-") else slope
+        with_numbers = f"{old} − {fmt.typed(quiz.lr)} · {slope}"
     return [symbol(quiz, q), symbolic, with_numbers, _result(q.right)]
 
 

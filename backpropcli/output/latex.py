@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from ..core import fmt
+from ..core import checkable, fmt
 from ..core.ops import OPS
 from ..tasks.derivation import Derivation, Explanation, Factor, Path
 from .texrows import BUDGET, Layout, Stage, pack, width
@@ -25,6 +25,7 @@ from .text import (
     at_text,
     chain,
     count_text,
+    factor_numbers,
     formulas,
     grouped,
     numbers,
@@ -52,6 +53,8 @@ def tex_name(name: str) -> str:
         return f"{m.group(1)}_{{{m.group(2)}}}"
     if re.fullmatch(r"[A-Za-z]", name):
         return name
+    if name == "pi":  # the constant (a program cannot name anything else pi)
+        return r"\pi"
     if re.fullmatch(r"-?[\d.]+(?:[eE][-+]?\d+)?", name):  # a constant operand
         return tex_number(name)
     return r"\mathit{" + tex_text(name) + "}"
@@ -172,11 +175,11 @@ def tex_stages(path: Path, lhs: str | None = None) -> list[Stage]:
     candidates: list[tuple[str | None, Stage]] = [
         (chain(path), Stage(_tex_items(path, lambda f: tex_partial(f.top, f.bottom))))]
     if path.product is not None:
+        shown = iter(factor_numbers(path))
         candidates += [
             (formulas(path), Stage(_tex_items(
                 path, lambda f: tex_formula(grouped(f.formula, path.length == 1))))),
-            (numbers(path), Stage(_tex_items(
-                path, lambda f: tex_number(fmt.paren(f.value))))),
+            (numbers(path), Stage(_tex_items(path, lambda f: tex_number(next(shown))))),
             (fmt.number(path.product), Stage((tex_number(fmt.number(path.product)),))),
         ]
     for text, stage in candidates:
@@ -353,8 +356,9 @@ def _tex_total(der: Derivation) -> list[Stage]:
     """The last equation of a sum over paths: the paths' products added up, or (when
     not all are written, or they are Jacobians) the back-propagated gradient."""
     if der.complete and der.numeric:
-        terms = tuple(tex_number(fmt.number(p.product) if k == 0 else fmt.paren(p.product))
-                      for k, p in enumerate(der.paths))
+        texts = checkable.summands([p.product for p in der.paths], der.path_sum)
+        terms = tuple(tex_number(t if k == 0 or not t.startswith("-") else f"({t})")
+                      for k, t in enumerate(texts))
         return [Stage(terms, "+"), Stage((tex_number(fmt.number(der.path_sum)),))]
     what = "the sum over its path" if der.count == 1 else \
         f"the sum over all {count_text(der.count)} paths"

@@ -86,8 +86,16 @@ def known_text(quiz: Quiz, q: Question, known: Mapping[str, object]) -> str:
 def _listed(quiz: Quiz, ids, known: Mapping[str, object]) -> str:
     shown = [qid for qid in dict.fromkeys(ids) if qid in known]
     more = ", …" if len(shown) > TERMS else ""
-    return ", ".join(f"{said(quiz, qid)} = {number(known[qid])}"
+    return ", ".join(f"{said(quiz, qid)} = {known_value(quiz, qid, known[qid])}"
                      for qid in shown[:TERMS]) + more
+
+
+def known_value(quiz: Quiz, qid: str, v) -> str:
+    """A known value: an input's as the user typed it (0.99999, not 1), as the point
+    line says it; any other at the command's precision."""
+    kind, _, name = qid.partition(":")
+    typed = kind == "value" and name in quiz.evaluation.graph.input_names
+    return fmt.typed(v) if typed and np.ndim(v) == 0 else number(v)
 
 
 def said(quiz: Quiz, qid: str) -> str:
@@ -135,17 +143,23 @@ def program_line(text: str) -> str:
 def point_line(quiz: Quiz) -> str:
     """Where the program is evaluated, and its output: at x = 3, y = -4; output g."""
     ev = quiz.evaluation
-    at = ", ".join(f"{k} = {number(v)}" for k, v in ev.inputs().items())
+    at = ", ".join(f"{k} = {fmt.typed(v)}" for k, v in ev.inputs().items())
     return (f"at {at}; " if at else "") + f"output {ev.output.name}"
 
 
 def problem_line(quiz: Quiz) -> str | None:
-    """A made-up problem's level and seed, and how to make it again."""
+    """A made-up problem's level and seed, leading to the command that makes it again
+    (problem_command), which goes on a line of its own: a command is never wrapped."""
     p = quiz.problem
     if p is None:
         return None
-    return (f"made-up problem, level {p.level}, seed {p.seed} (again: backprop quiz --random "
-            f"--level {p.level} --seed {p.seed})")
+    return f"made-up problem, level {p.level}, seed {p.seed}; again:"
+
+
+def problem_command(quiz: Quiz) -> str | None:
+    """The command that makes the same made-up problem again."""
+    p = quiz.problem
+    return None if p is None else f"backprop quiz --random --level {p.level} --seed {p.seed}"
 
 
 INTRO = ("Answer with a number or arithmetic (-4, 1*3, 0.5, -2/3), an array as [1, 2]. A "

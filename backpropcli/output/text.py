@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core import fmt
+from ..core import checkable, fmt
 from ..core.fmt import number as number  # the CLI's way to a number as a person writes it
 
 if TYPE_CHECKING:  # the explain prose's data, loaded with explain
@@ -108,7 +108,19 @@ def numbers(path: Path) -> str | None:
     """The product with numbers: 1 · (-4)."""
     if path.product is None:
         return None
-    return _joined(path, lambda f: fmt.paren(f.value))
+    texts = iter(factor_numbers(path))
+    return _joined(path, lambda f: next(texts))
+
+
+def factor_numbers(path: Path) -> list[str]:
+    """Each factor's value, in parentheses if negative, with the digits that let their
+    product recompute to the path's product as shown (checkable.py); an elided path's
+    factors as they come (their product is not all written)."""
+    if path.elided or path.product is None:
+        texts = [fmt.number(f.value) for f in path.factors]
+    else:
+        texts = checkable.product([f.value for f in path.factors], path.product)
+    return [f"({t})" if t.startswith("-") else t for t in texts]
 
 
 _SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
@@ -176,8 +188,9 @@ def total(exp: Explanation, der: Derivation) -> str:
     if der.count == 0:
         return f"{lhs} = 0   (no path leads from {exp.output} down to {der.input})"
     if der.complete and der.numeric:
-        terms = [fmt.number(p.product) if k == 0 else fmt.paren(p.product)
-                 for k, p in enumerate(der.paths)]
+        texts = checkable.summands([p.product for p in der.paths], der.path_sum)
+        terms = [t if k == 0 or not t.startswith("-") else f"({t})"
+                 for k, t in enumerate(texts)]
         return f"{lhs} = {' + '.join(terms)} = {fmt.number(der.path_sum)}"
     what = "the sum over its path" if der.count == 1 else \
         f"the sum over all {count_text(der.count)} paths"
@@ -248,4 +261,4 @@ def at_text(exp: Explanation) -> str:
     """The point, where it is short: x = 3, y = -4, z = 2."""
     if len(exp.inputs) > 8 or any(np.ndim(v) for _, v in exp.inputs):
         return ""
-    return ", ".join(f"{name} = {fmt.number(v)}" for name, v in exp.inputs)
+    return ", ".join(f"{name} = {fmt.typed(v)}" for name, v in exp.inputs)

@@ -1,10 +1,10 @@
 """A student's answers: reading them, and telling right from wrong.
 
-An answer is a number or simple arithmetic (`-4`, `1*3`, `0.5`, `-2/3`), or an array
-literal (`[1, 2]`, `[[1, 0], [0, 1]]`) for an array. It is read by the program's own
-parser, as a program of one expression with no inputs, and evaluated by the engine:
-never by Python's eval, so an answer can compute nothing the language cannot (and
-`x`, `load(...)`, `randn(2)` are not numbers). In a sheet of answers (JSON) an answer
+An answer is a number or simple arithmetic (`-4`, `1*3`, `0.5`, `-2/3`, `pi/4`), or an
+array literal (`[1, 2]`, `[[1, 0], [0, 1]]`) for an array. It is read as a value on the
+command line is (constant.py): by the program's own parser, as a program of one
+expression with no inputs, evaluated by the engine, never by Python's eval (and `x`,
+`load(...)`, `randn(2)` are not numbers). In a sheet of answers (JSON) an answer
 may also be a JSON number or a list of numbers; null is no answer.
 
 An answer is right when every element is within the tolerance of the right one:
@@ -24,10 +24,9 @@ from typing import Protocol
 
 import numpy as np
 
-from ..core.engine import evaluate
 from ..core.errors import BackpropError, LimitError, UsageError, ValueProblem
 from ..core.limits import BYTES_ENV, max_bytes, size_text
-from ..lang.parse import parse
+from .constant import NotConstant, constant
 from .values import as_array
 
 LONGEST = 100_000  # characters of an answer (an array pasted whole fits; a book does not)
@@ -49,24 +48,14 @@ def read_answer(text: str):
     if len(text) > LONGEST:
         raise NotANumber(f"an answer of more than {LONGEST} characters is no answer")
     try:
-        graph = parse(text)
-    except BackpropError:
+        return constant(text)
+    except NotConstant as e:
+        if e.reason == "names":
+            raise NotANumber(f"{text!r} is not a number: an answer uses no names but pi "
+                             "and e, only numbers and arithmetic") from None
+        if e.reason == "nonfinite":  # 1/0, log(-1)
+            raise NotANumber(f"{text!r} is not a finite number") from None
         raise NotANumber(f"{text!r} is not a number: write -4, 1*3, 0.5 or -2/3") from None
-    out = graph.nodes[graph.output]
-    inputs = {n.name: n for n in graph.nodes if n.is_input}
-    # `-4` and `[1, 2]` read as an input with a default (out = -4); anything else that
-    # is an input, a name or a random start, is not a number
-    literal = list(inputs) in ([], ["out"]) and out.name == "out" and \
-        all(n.value is not None and n.init is None for n in inputs.values())
-    if not literal or set(graph.names) - {"out"} or any(n.is_data for n in graph.nodes):
-        raise NotANumber(f"{text!r} is not a number: an answer uses no names, only numbers "
-                         "and arithmetic")
-    try:
-        ev = evaluate(graph, {name: n.value for name, n in inputs.items()
-                              if n.value is not None})  # (each has one: `literal`)
-    except BackpropError as e:  # 1/0, log(-1): not a finite number
-        raise NotANumber(f"{text!r} is not a finite number ({e.message})") from None
-    return ev.value
 
 
 def from_json(qid: str, value, origin: str = "the answers"):

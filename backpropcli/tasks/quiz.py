@@ -30,8 +30,9 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import Evaluation
-from ..core.errors import UsageError, param
+from ..core.errors import UsageError, give, param
 from ..core.graph import Graph
+from ..core.near import nearest_choice
 from ..core.ops import OPS
 from ..core.optim import LR, step
 from .point import Point
@@ -159,8 +160,12 @@ def kinds_of(text: str | None, lr: float | None) -> tuple[str, ...]:
     chosen = [t.strip().lower() for t in text.split(",") if t.strip()]
     wrong = [t for t in chosen if t not in KINDS]
     if wrong or not chosen:
+        # each near miss put right (grd: grad), the rest kept, as the line to type
+        meant = [nearest_choice(t, KINDS) or t for t in chosen]
+        hint = (f"did you mean {give('ask', ','.join(meant))}?" if chosen and all(
+            m in KINDS for m in meant) else f"as in {param('ask')} local,grad")
         raise UsageError(f"{param('ask')} {text}: choose from {', '.join(KINDS)}, "
-                         "comma-separated", hint=f"as in {param('ask')} local,grad")
+                         "comma-separated", hint=hint)
     if lr is not None and "step" not in chosen:
         raise UsageError(f"{param('lr')} is the learning rate of the step questions, which "
                          f"{param('ask')} {text} leaves out",

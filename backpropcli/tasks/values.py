@@ -22,7 +22,9 @@ from ..core.errors import WHERE, ProgramError, UnknownNames, ValueProblem, give
 from ..core.graph import Graph, Value
 from ..core.limits import check_shape
 from ..core.ops import INITIALIZERS
+from ..lang.parse import CONSTANTS
 from . import datareader
+from .constant import NotConstant, constant, constant_array
 from .datareader import NUMBER, DataFileError
 from .files import expand, open_regular, read_bytes
 
@@ -38,22 +40,62 @@ def read_value(name: str, text: str, base: Path | None = None):
     if text.startswith("["):
         try:
             data = json.loads(text)
-        except (ValueError, RecursionError) as e:
-            raise ValueProblem(f"{name}: {text!r} is not an array of numbers ({e})",
-                               hint='write arrays as [1, -2] or [[1, 2], [3, 4]]') from None
+        except (ValueError, RecursionError):
+            try:  # elements written as arithmetic: [1/2, pi]
+                data = constant_array(text)
+            except NotConstant as e:
+                raise _pointed(name, text, e, "an array of numbers",
+                               'write arrays as [1, -2], [[1, 2], [3, 4]] or [1/2, pi]') \
+                    from None
         return as_array(name, data, "")
     try:
         value = float(text)
         if not NUMBER.match(text) and math.isfinite(value):  # 1_000 and other digits
             raise ValueError(text)
     except ValueError:
-        raise ValueProblem(f"{name}: {text!r} is not a number",
-                           hint=f"write {give(name, '3')}, {give(name, '-0.5')}, "
-                                f"{give(name, repr('[1, 2]'))} or {give(name, '@file.json')}"
-                           ) from None
+        value = _arithmetic(name, text)
     if not math.isfinite(value):
         raise ValueProblem(f"{name}: {text} is not a finite number")
     return np.float64(value)
+
+
+def _arithmetic(name: str, text: str):
+    """A value written as arithmetic on numbers, pi and e: 1/2, 2*pi, -sqrt(2)."""
+    try:
+        value = constant(text)
+    except NotConstant as e:
+        raise _pointed(name, text, e, "a number",
+                       f"write {give(name, '3')}, {give(name, '-0.5')}, {give(name, '1/2')}, "
+                       f"{give(name, '2*pi')}, {give(name, repr('[1, 2]'))} or "
+                       f"{give(name, '@file.json')}") from None
+    if np.ndim(value):
+        return value  # (an array literal that JSON refused: [1, 2,])
+    return float(value)
+
+
+def _pointed(name: str, text: str, e: NotConstant, what: str, hint: str) -> ValueProblem:
+    """The error of a value that does not read, with a caret under the place in it."""
+    message = f"{name}: {e.message}" if e.reason == "nonfinite" else \
+        f"{name}: {text!r} is not {what} ({e.message})"
+    return ValueTextError(message, text=f"--{name} {text}",
+                          column=None if e.at is None else len(f"--{name} ") + e.at,
+                          hint=hint)
+
+
+class ValueTextError(ValueProblem):
+    """A value that does not read, shown with a caret under the place in it: the place
+    is in the value as typed, not in the program, so it has no line of the program."""
+
+    def __init__(self, message: str, *, text: str, column: int | None,
+                 hint: str | None = None) -> None:
+        super().__init__(message, line=None if column is None else 1, column=column,
+                         source=text, hint=hint)
+
+    def where(self) -> str:
+        return ""
+
+    def to_json(self) -> dict:
+        return {**super().to_json(), "line": None, "column": None}
 
 
 def value_of(name: str, value, base: Path | None = None):
@@ -163,6 +205,11 @@ def refuse_unknown(graph: Graph, given: Mapping[str, object]) -> None:
                 f"{', '.join(data)} {'is' if len(data) == 1 else 'are'} data that the program "
                 f"reads from a file ({node.name} = {node.text}), so cannot be given a value",
                 hint=_inputs_hint(names))
+        constants = [n for n in unknown if n in CONSTANTS and graph.find(n) is None]
+        if constants:
+            raise ValueProblem(
+                f"{constants[0]} is a constant ({CONSTANTS[constants[0]]!r}), not an input: "
+                "it takes no value", hint=_inputs_hint(names))
         computed = [n for n in unknown if graph.find(n) is not None]
         if computed:
             raise ValueProblem(

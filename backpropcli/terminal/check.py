@@ -27,11 +27,13 @@ def check_report(check: Check, full: bool = False) -> RenderableType:
 
 def _comparison(check: Check, full: bool) -> RenderableType:
     # On a narrow terminal the error goes first (the verdict says whether it is small
-    # enough), then the verdict (the line under the table names the failures).
+    # enough), then the estimate goes under the back-propagated number of its row; the
+    # verdict is never dropped: a FAIL is seen in its row at any width.
     table = new_table("input", Col("back-propagation", right=True, number=True),
-                      Col("finite differences", right=True, number=True),
+                      Col("finite differences", right=True, number=True, drop=2,
+                          under=True),
                       Col("relative error", right=True, number=True, drop=1),
-                      Col("verdict", drop=2))
+                      Col("verdict"))
     body = fill(table, check.rows, _row, full, "elements")
     title = (f"central differences, step eps·max(1, |x|) with eps = {fmt.number(check.eps)}; "
              f"tol = {fmt.number(check.tol)}")
@@ -42,8 +44,10 @@ def _row(r: ElementCheck) -> tuple:
     verdict = Text("ok", style="green") if r.ok else Text("FAIL", style="bold red")
     if r.numeric is None:
         verdict.append(" (no estimate)", style="dim")
-    return (Text(r.label), fmt.number(r.backprop, 8),
-            "" if r.numeric is None else fmt.number(r.numeric, 8),
+    # 8 decimals, so that the two estimates differ where they do; --digits N: N digits
+    close = None if fmt.current().digits else 8
+    return (Text(r.label), fmt.number(r.backprop, close),
+            "" if r.numeric is None else fmt.number(r.numeric, close),
             "" if r.error is None else fmt.number(r.error, 2), verdict)
 
 

@@ -11,7 +11,7 @@ import numpy as np
 from rich.console import Group, RenderableType
 from rich.text import Text
 
-from ..core import fmt
+from ..core import checkable, fmt
 from ..core.engine import Evaluation
 from ..core.graph import CONST
 from ..core.ops import OPS
@@ -53,8 +53,11 @@ def forward_table(ev: Evaluation, full: bool = False) -> RenderableType:
     def row(i: int) -> tuple:
         node = nodes[i]
         numbers = Text("")
+        value = value_cell(ev.values[i], full)
         if node.is_input:
             computes = Text("input", style="dim")
+            if not np.ndim(ev.values[i]):
+                value = Text(fmt.typed(ev.values[i]))  # as the user wrote it: 0.99999
         elif node.is_data:
             computes = Text(data_source(node, np.shape(ev.values[i])), style="dim")
         else:
@@ -64,7 +67,6 @@ def forward_table(ev: Evaluation, full: bool = False) -> RenderableType:
                 read = OPS[node.op].read(operand_values(ev, i), node.static)
                 numbers = Text(" = " + read.replace(" * ", " · "), style="dim")
         mark = Text("← output", style="bold") if i == ev.graph.output else Text("")
-        value = value_cell(ev.values[i], full)
         name = Text(node.name, style="bold" if i == ev.graph.output else "")
         if arrays:
             return name, computes, fmt.shape(np.shape(ev.values[i])), value, mark
@@ -81,8 +83,12 @@ def data_source(node, shape: tuple[int, ...]) -> str:
 
 def operand_values(ev: Evaluation, i: int) -> list[str]:
     """The operands of node i as numbers to put in its formula (Op.read puts each in
-    parentheses where its place asks: 3 · (-4), -12 + 2, (-3)^2, sigmoid(-15))."""
-    return [fmt.brief(ev.values[j]) for j in ev.graph.nodes[i].args]
+    parentheses where its place asks: 3 · (-4), -12 + 2, (-3)^2, sigmoid(-15)), with the
+    digits that make the formula recompute to the value shown (checkable.py)."""
+    node = ev.graph.nodes[i]
+    if any(np.ndim(ev.values[j]) for j in node.args):
+        return [fmt.brief(ev.values[j]) for j in node.args]
+    return checkable.operands(ev, i)
 
 
 def local_formula(ev: Evaluation, i: int, k: int) -> str:
@@ -139,8 +145,12 @@ def backward_table(ev: Evaluation, full: bool = False) -> RenderableType:
         symbolic = " + ".join(term(j, t) for t in shown) + more
         scalar = all(np.ndim(t.upstream) == 0 and t.local is not None and np.ndim(t.local) == 0
                      for t in shown)
-        numeric = (" + ".join(f"{fmt.paren(t.upstream)} · {fmt.paren(t.local)}"
-                              for t in shown) + more) if scalar else ""
+        # the digits that let the products, recomputed, sum to the value shown
+        pairs = checkable.products([(t.upstream, t.local) for t in shown], ev.grads[j]) \
+            if scalar and not more else [(fmt.number(t.upstream), fmt.number(t.local))
+                                         for t in shown] if scalar else []
+        numeric = (" + ".join(f"{_paren(u)} · {_paren(v)}" for u, v in pairs) + more) \
+            if scalar else ""
         return (Text(d(out, nodes[j].name)), Text(f"= {symbolic}"),
                 Text(f"= {numeric}" if numeric else "", style="dim"), value_cell(ev.grads[j], full))
 
@@ -148,6 +158,10 @@ def backward_table(ev: Evaluation, full: bool = False) -> RenderableType:
             if ev.grads[j] is not None and nodes[j].op != CONST]
     return section("Backward pass", "chain rule: upstream × local, summed over every use",
                     fill(table, rows, row, full, "gradients"))
+
+
+def _paren(text: str) -> str:
+    return f"({text})" if text.startswith("-") else text
 
 
 def summary(ev: Evaluation, params: Sequence[str], full: bool = False,

@@ -16,7 +16,7 @@ from ..core.engine import Evaluation
 from ..output import tree
 from ..output.picture import shape_shown
 from ..output.text import d
-from .lines import Flow
+from .lines import Flow, hyphenated, least_word
 from .widgets import new_table, section, share
 
 # graph: the computation graph as a tree, from the output down to the inputs
@@ -51,8 +51,29 @@ class _GraphTree:
         # Guides take 3 columns a level: the width decides how many levels fit before the
         # rows continue at the left margin, and how deep the default tree opens.
         fold = max(1, min(4, (width - 30) // 3), min(tree.FOLD, (width - 50) // 3))
+        # Fewer levels before the rows continue at the left margin, rather than words
+        # folded inside (constan/t): the deepest that fits with every word whole.
+        for levels in range(fold, 0, -1):
+            plan, rows, headers, widths = self._rows(width, levels)
+            if widths is not None:
+                break
+        if widths is None:
+            shown = [r for r in rows if r]
+            widths = _squeezed(width, headers, shown)
+        table = new_table(*headers, right=(1, 2))
+        for column, w in zip(table.columns, widths, strict=True):
+            column.width = w
+            column.header = hyphenated(column.header, w)  # ∂g/ over ∂node, if narrow
+        for r in rows:
+            table.add_row(*(r.cells(console, widths) if r else [""] * len(headers)))
+        self._laid_out[width] = (table, *_footnotes(ev, plan))
+        return self._laid_out[width]
+
+    def _rows(self, width: int, fold: int):
+        """The plan at this fold, its rows, headers and widths (None: words won't fit)."""
+        ev = self.ev
         plan = tree.tree_plan(ev, full=self.full, fold=fold,
-                                 depth=min(tree.TREE_DEPTH, fold))
+                              depth=min(tree.TREE_DEPTH, fold))
         rows: list[_Row | None] = []
         for k, row in enumerate(plan.rows):
             if row.kind == tree.RESUME:
@@ -67,16 +88,9 @@ class _GraphTree:
         widths = _widths(width, headers, shown)
         if widths is None:  # too narrow for a column of notes: each goes after its label
             headers = headers[:3]
-            shown = [r.joined() for r in shown]
             rows = [r.joined() if r else None for r in rows]
-            widths = _widths(width, headers, shown) or _squeezed(width, headers, shown)
-        table = new_table(*headers, right=(1, 2))
-        for column, w in zip(table.columns, widths, strict=True):
-            column.width = w
-        for r in rows:
-            table.add_row(*(r.cells(console, widths) if r else [""] * len(headers)))
-        self._laid_out[width] = (table, *_footnotes(ev, plan))
-        return self._laid_out[width]
+            widths = _widths(width, headers, [r for r in rows if r])
+        return plan, rows, headers, widths
 
     def __rich_console__(self, console, options):
         yield from self._layout(console, options.max_width)
@@ -109,7 +123,8 @@ class _GraphTree:
             label.append("  input", style="dim")
         else:
             label.append(f" = {node.text}")
-        value = fmt.brief(ev.values[i])
+        # an input as the user typed it (0.99999, not 1), as eval's table shows it
+        value = fmt.typed(ev.values[i]) if node.is_input else fmt.brief(ev.values[i])
         if not shape_shown(ev.values[i], value):
             label.append(f"  {fmt.shape(np.shape(ev.values[i]))}", style="dim")
         note = Text("← output", style="bold") if output else blank
@@ -189,7 +204,7 @@ def _measure(headers: list[str], rows: list[_Row]) -> tuple[list[int], list[int]
     """The natural and the least width of each column (see _Row)."""
     measured = [(r.natural(), r.least()) for r in rows]
     return ([max([cell_len(h), *(m[0][k] for m in measured)]) for k, h in enumerate(headers)],
-            [max([_word(Text(h)), *(m[1][k] for m in measured)]) for k, h in enumerate(headers)])
+            [max([least_word(h), *(m[1][k] for m in measured)]) for k, h in enumerate(headers)])
 
 
 def _squeezed(width: int, headers: list[str], rows: list[_Row]) -> list[int]:

@@ -1,6 +1,7 @@
 """Lines laid out for the width they are drawn at: a paragraph that wraps between its
-pieces (a term, a command) and never inside one, and a progress bar's line whose count
-stays whole. Functions here return renderables and never print."""
+pieces (a term, a command) and never inside one, a word too wide for its column broken
+after a hyphen or a slash rather than inside (back-/propagation), and a progress bar's
+line whose count stays whole. Functions here return renderables and never print."""
 
 from __future__ import annotations
 
@@ -11,6 +12,13 @@ from rich.console import RenderableType
 from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
+
+
+def command_line(command: str, indent: int = 2, style: str = "dim") -> Text:
+    """A command to copy, on a line of its own: never wrapped (on a narrow terminal it
+    runs past the edge, where the terminal shows it on the next row and a copy still
+    takes it whole; views are printed with crop=False)."""
+    return Text(" " * indent + command, style=style, no_wrap=True, overflow="ignore")
 
 
 class Flow:
@@ -112,3 +120,58 @@ class ProgressLine:
                 cells.append(cell)
         grid.add_row(*cells)
         yield grid
+
+
+# Where a word may break when its column is narrower than it: after a hyphen between
+# letters (back-/propagation), between the two halves of a derivative (∂loss/∂t5 as
+# ∂loss/ and ∂t5), after a function's parenthesis (transpose(/h2)) and after a folder
+# of a path (.backprop/session.json); never inside a
+# name or a number (1e-5, -0.19).
+_HYPHEN = re.compile(r"(?<=[A-Za-z]-)(?=[A-Za-z])|(?<=/)(?=∂)|(?<=[A-Za-z]\()(?=\w)"
+                     r"|(?<=[\w.]/)(?=[\w.])")  # and a path after a folder: .backprop/
+
+
+def least_word(text: str) -> int:
+    """The width of the widest piece of text that cannot be broken: a word, or a part
+    of a hyphenated word."""
+    return max((cell_len(piece) for word in text.split() for piece in _HYPHEN.split(word)),
+               default=0)
+
+
+def hyphenated(cell, width: int):
+    """The cell with each word wider than `width` broken into lines after its hyphens;
+    other cells (numbers are never wider than their column) as they are."""
+    if not isinstance(cell, (str, Text)) or width <= 0:
+        return cell
+    text = Text(cell) if isinstance(cell, str) else cell
+    plain = text.plain
+    offsets: list[int] = []
+    for word in re.finditer(r"\S+", plain):
+        if cell_len(word.group()) <= width:
+            continue
+        start = word.start()  # each line as long as it can be: the last break that fits
+        cuts = [c.start() for c in _HYPHEN.finditer(plain, word.start(), word.end())]
+        for k, cut in enumerate(cuts):
+            ahead = cuts[k + 1] if k + 1 < len(cuts) else word.end()
+            if cell_len(plain[start:ahead]) > width:
+                offsets.append(cut)
+                start = cut
+    if not offsets:
+        return cell
+    lines = text.divide(offsets)
+    return Text("\n").join(lines)
+
+
+class Prose:
+    """A paragraph that wraps between words, and breaks a word wider than the whole line
+    (a path) after a hyphen or a folder rather than inside it."""
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console, options):
+        yield hyphenated(self.text, options.max_width)
+
+    def __rich_measure__(self, console, options) -> Measurement:
+        low, high = Measurement.get(console, options, self.text)
+        return Measurement(min(low, least_word(self.text.plain)), high)

@@ -13,7 +13,7 @@ from rich.text import Text
 
 from ..core.errors import BackpropError
 from ..output.text import visible
-from .lines import Flow
+from .lines import Flow, Prose
 from .widgets import new_table
 
 # What a hint may hold that a narrow terminal must not break across lines: a command
@@ -94,7 +94,7 @@ def command_help(usage: str, doc: str, options: Sequence[tuple[str, str]],
     (its commands,) its options, and examples. An example is never wrapped: on a narrow
     terminal it runs past the edge, and still copies as one command line."""
     parts: list[RenderableType] = [Text.assemble(("Usage: ", "bold"), usage), Text("")]
-    parts += [Text(paragraph) for paragraph in doc.split("\n") if paragraph]
+    parts += [Prose(Text(paragraph)) for paragraph in doc.split("\n") if paragraph]
     for title, rows in (("Commands", commands), ("Options", options)):
         if rows:
             table = new_table("", "")

@@ -5,12 +5,14 @@ what to practise next); after grading a sheet, every question's row too."""
 from __future__ import annotations
 
 from rich.console import Group, RenderableType
+from rich.padding import Padding
 from rich.text import Text
 
 from ..core import fmt
 from ..output import hints, quiztext
 from ..tasks.grading import RIGHT, SECOND, Graded, QuizResult, Tally
 from ..tasks.quiz import Quiz
+from .lines import Flow, command_line
 from .widgets import fill, new_table, section, value_cell
 
 STYLES = {RIGHT: "green", SECOND: "yellow"}
@@ -19,18 +21,22 @@ STYLES = {RIGHT: "green", SECOND: "yellow"}
 def heading(quiz: Quiz) -> RenderableType:
     """What the quiz is on: the program, the point, the output; a made-up problem's
     level and seed, to make it again."""
-    lines = [Text.assemble(("Quiz: ", "bold"), quiztext.program_line(quiz.point.program)),
-             Text("  " + quiztext.point_line(quiz), style="dim")]
+    # wrapped between words, the lines after the first indented under their first word
+    lines: list[RenderableType] = [
+        Flow(indent=6).add("Quiz:", style="bold").words(quiztext.program_line(
+            quiz.point.program)),
+        Padding(Flow(indent=2).words(quiztext.point_line(quiz), style="dim"), (0, 0, 0, 2))]
     problem = quiztext.problem_line(quiz)
     if problem:
-        lines.append(Text("  " + problem, style="dim"))
+        lines += [Padding(Flow(indent=2).words(problem, style="dim"), (0, 0, 0, 2)),
+                  command_line(quiztext.problem_command(quiz) or "", indent=4)]
     return Group(*lines)
 
 
 def sheet_view(quiz: Quiz, full: bool = False) -> RenderableType:
     """The question sheet, for paper: what is given and every question, no answer."""
     given = quiz.given()
-    said = ", ".join(f"{quiztext.said(quiz, k)} = {quiztext.number(v)}"
+    said = ", ".join(f"{quiztext.said(quiz, k)} = {quiztext.known_value(quiz, k, v)}"
                      for k, v in given.items())
     table = new_table("id", "question")
 
@@ -65,7 +71,7 @@ def results_view(result: QuizResult, every: bool = False, full: bool = False) ->
     if result.missed:
         parts.append(_missed(result, full))
     topic, command = hints.practice_text(result.practice())
-    parts.append(Text.assemble(("Practise next: ", "bold"), topic, "\n  ", (command, "dim")))
+    parts += [Text.assemble(("Practise next: ", "bold"), topic), command_line(command)]
     return Group(*parts)
 
 

@@ -11,7 +11,7 @@ from rich.console import Group, RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
-from ..core import fmt
+from ..core import checkable, fmt
 from ..core.engine import Evaluation
 from ..output.text import d
 from .lines import Flow
@@ -22,7 +22,7 @@ def step_report(before: Evaluation, after: Evaluation, params: Sequence[str], lr
                 full: bool = False) -> RenderableType:
     """Each param's value, gradient, move and new value (numbers in one table, arrays a
     block each), then how the output changed."""
-    title = f"Gradient-{'ascent' if lr < 0 else 'descent'} step, lr = {fmt.number(abs(lr))}"
+    title = f"Gradient-{'ascent' if lr < 0 else 'descent'} step, lr = {fmt.typed(abs(lr))}"
     old = before.inputs()
     numbers = [p for p in params if np.ndim(old[p]) == 0]
     arrays = [p for p in params if np.ndim(old[p]) != 0]
@@ -46,8 +46,11 @@ def _numbers(before: Evaluation, after: Evaluation, names: Sequence[str], lr: fl
                       Col("new value", right=True, number=True), right=(1, 2))
 
     def row(name: str) -> tuple:
-        return (Text(name), fmt.number(old[name]), fmt.number(grads[name]),
-                fmt.signed(-lr * grads[name]), fmt.number(new[name]))
+        # digits that let value + move recompute to the new value, and −lr · gradient
+        # to the move, as shown
+        value, grad, move = checkable.step(old[name], grads[name], lr, new[name])
+        return (Text(name), value, grad, move if move.startswith("-") or move == "0"
+                else "+" + move, fmt.number(new[name]))
 
     return fill(table, names, row, full, "params")
 

@@ -32,6 +32,7 @@ from rich.text import Text
 
 from ..core import fmt
 from ..output.text import visible
+from .lines import hyphenated, least_word
 
 ROWS = 40  # rows a table shows before eliding its middle
 T = TypeVar("T")
@@ -155,6 +156,8 @@ def _measured(console, options, cell) -> tuple[int, int, bool, int]:
     all: 1 for text (folded), its own word for an array (ArrayCell.narrowest)."""
     low, high = Measurement.get(console, options, cell)
     text = isinstance(cell, (str, Text))
+    if text:
+        low = min(low, least_word(str(cell)))
     narrowest = getattr(cell, "narrowest", None)
     return low, high, text, 1 if text else narrowest() if narrowest else low
 
@@ -257,10 +260,12 @@ class Fit(Table):
             rows = [(most, most, text, most) for _, most, text, _ in rows]
         low, high = Measurement.get(console, options.update_width(self.WIDE),
                                     Text(str(column.header)))
+        # a header wraps between its words first; after a hyphen only when cells wrap too
+        broken = min(low, least_word(str(column.header)))
         floor = column.min_width or 0
         return (max([floor, high, *(most for _, most, _, _ in rows)]),
                 max([floor, low, *(most if text else lo for lo, most, text, _ in rows)]),
-                max([floor, low, *(lo for lo, _, _, _ in rows)]),
+                max([floor, broken, *(lo for lo, _, _, _ in rows)]),
                 max([floor, 1, *(hard for _, _, _, hard in rows)]))
 
     def _variant(self, level: int) -> Table:
@@ -269,7 +274,13 @@ class Fit(Table):
                       header_style=self.header_style)
         for n, (k, extra) in enumerate(self._groups(level)):
             cells = [self._merged(k, extra, r) for r in range(self.row_count)]
-            table.columns.append(replace(self.columns[k], _index=n, _cells=cells))
+            # a column written under another is named under its name: "back-propagation
+            # / finite differences" over the two numbers of each row
+            header = " / ".join([str(self.columns[k].header)] + [
+                str(self.columns[j].header) for j, under in extra
+                if under and self.columns[j].header])
+            table.columns.append(replace(self.columns[k], _index=n, _cells=cells,
+                                         header=header))
         table.rows = list(self.rows)
         return table
 
@@ -289,6 +300,10 @@ class Fit(Table):
                                 (s.least, [1] * len(s.least)))
             for column, w in zip(table.columns, share(room, tops, floors), strict=True):
                 column.width = w
+                # a word wider than its column breaks after a hyphen (back-/propagation)
+                # rather than being folded inside a word (back-propagatio/n)
+                column.header = hyphenated(column.header, w)
+                column._cells = [hyphenated(c, w) for c in column._cells]
         return table
 
     def __rich_console__(self, console, options):

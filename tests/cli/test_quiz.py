@@ -318,8 +318,8 @@ def test_random_same_seed_same_sheet(cli):
 
 def test_random_without_a_seed_shows_it(cli):
     code, out, _ = cli("quiz", "--random", stdin="")
-    seed = re.search(r"made-up problem, level 2, seed (\d+) \(again: backprop quiz --random "
-                     r"--level 2 --seed \1\)", out)
+    seed = re.search(r"made-up problem, level 2, seed (\d+); again:\n    backprop quiz "
+                     r"--random --level 2 --seed \1\n", out)
     assert seed, out
     again = json.loads(cli("quiz", "--random", "--level", "2", "--seed", seed.group(1),
                            "--sheet", "--json")[1])

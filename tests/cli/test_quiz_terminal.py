@@ -88,7 +88,7 @@ def test_a_person_at_a_terminal(tmp_path):
         t.until("One more try:\n  ∂f/∂y = ")
         assert "Hint: multiply gate: swaps its inputs' values" in t.seen
         t.type("x\n")  # not a number: asked again, not counted
-        t.until("'x' is not a number: an answer uses no names, only numbers and "
+        t.until("'x' is not a number: an answer uses no names but pi and e, only numbers and "
                 "arithmetic\n  ∂f/∂y = ")
         t.type("3\n")
         t.until("right, on the second try\n")

@@ -140,7 +140,7 @@ def test_the_session_is_found_in_a_folder_above(cli, tmp_path, monkeypatch):
     monkeypatch.chdir(deeper)
     code, out, err = cli("step", "--lr", "0.1")
     assert code == 0, err
-    assert f"using the session {tmp_path / '.backprop' / 'session.json'}" in err
+    assert "session: ../../.backprop/session.json (found above)" in err
     assert "g: -10 → -12.72" in out
     assert not (deeper / ".backprop").exists()
     code, out, err = cli("history")

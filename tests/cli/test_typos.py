@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backpropcli.cli.commands import SPECS
-from backpropcli.cli.options import slip
+from backpropcli.core.near import slip
 
 WORKED = ["g = x*y + z", "--x", "3", "--y", "-4", "--z", "2"]
 OPTIONS = [(spec, o) for spec in SPECS for o in spec.options if o.name != "NAME"]

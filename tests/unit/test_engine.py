@@ -64,7 +64,7 @@ def test_micrograd_readme_example():
         c += 1 + c + (-a)
         d += d * 2 + relu(b + a)
         d += 3 * d + relu(b - a)
-        e = c - d
+        e = c - d  # micrograd's own name: assigned, e is the program's node from here on
         f = e**2
         g = f / 2.0
         g += 10.0 / f

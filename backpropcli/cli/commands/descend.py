@@ -81,4 +81,4 @@ SPEC = Spec(
      "backprop descend samples/moons.bp --optimizer adam --lr 0.01 --plot loss.svg",
      "backprop descend samples/neuron.bp --freeze x0,x1 --json --every 10 | jq .descend"),
     (o.LR, o.STEPS, o.OPTIMIZER, o.SCHEDULE, o.STOP, o.ASCEND, o.WATCH, o.EVERY, o.PLOT_FILE,
-     *o.PROGRAM, o.FULL, o.JSON), run_descend, changes_session=True, rank=3)
+     *o.PROGRAM, o.DIGITS, o.FULL, o.JSON), run_descend, changes_session=True, rank=3)

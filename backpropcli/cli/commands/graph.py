@@ -66,7 +66,7 @@ def _picture_format(line: CommandLine, save: str | None, as_json: bool) -> str:
 
 
 SPEC = Spec(
-    "graph", "The computation graph as a tree, or a picture (dot, mermaid, svg, png).",
+    "graph", f"The computation graph as a tree, or a picture ({', '.join(PICTURES)}).",
     "Draw the computation graph of PROGRAM, each node with its value and its gradient "
     "(∂output/∂node), and each edge with the local derivative where there is one. The "
     "tree shows it in the terminal from the output down to the inputs; "
@@ -74,6 +74,7 @@ SPEC = Spec(
     "graph draws the JSON document on stdin, or else the session.",
     ("backprop graph samples/seed.bp",
      "backprop graph samples/seed.bp --format svg > seed.svg",
+     "backprop graph samples/seed.bp --format png --save seed.png",
      'backprop graph "g = x*y + z" --x 3 --y -4 --z 2 --format mermaid',
      "backprop graph samples/micrograd.bp --format dot | dot -Tpng > micrograd.png"),
-    (*o.PROGRAM, o.GRAPH_FORMAT, o.SAVE, o.GRAPH_FULL, o.JSON), run_graph, rank=6)
+    (*o.PROGRAM, o.GRAPH_FORMAT, o.SAVE, o.DIGITS, o.GRAPH_FULL, o.JSON), run_graph, rank=6)

@@ -35,5 +35,6 @@ SPEC = Spec(
     ("backprop step --lr 0.1",
      'backprop eval "g = x*y + z" --x 3 --y -4 --z 2 --json | backprop step --json',
      "backprop step --ascend --params x"),
-    (o.LR, o.ASCEND, o.PARAMS, o.FREEZE, o.STATE, o.FULL, o.JSON), run_step,
+    (o.LR, o.ASCEND, o.PARAMS, o.FREEZE, o.STATE, o.DIGITS, o.FULL,
+     o.JSON), run_step,
     program=False, changes_session=True, rank=2)
