@@ -31,11 +31,14 @@ CROSS_CUTTING = {
 # tests/cli/ files for what every command shares, not for one command.
 SURFACES = {
     "constant": "nodes that depend on no input, in every command",
+    "digits": "numbers as typed and --digits/--full, in every command that shows numbers",
+    "documented": "the help pages and the README say what the tool does",
     "fuzz": "random command lines",
     "golden": "the views as golden files",
     "hostile": "hostile and careless use, by what it attacks (test_hostile_*.py)",
     "malformed": "input that is the user's fault",
     "names": "a program's names against the tool's own keys",
+    "near_misses": "a mistyped command, option or choice, and completion",
     "narrow": "narrow terminals",
     "options": "how a command sorts its arguments",
     "register": "an op added as one row works in every command",
