@@ -25,7 +25,7 @@ from backpropcli.lang.parse import parse
 from backpropcli.tasks.values import bind
 from backpropcli.terminal.evaluation import backward_table, forward_table
 from backpropcli.terminal.step import step_report
-from tests.unit.test_random_programs import INPUTS, Oracle, programs
+from tests.unit.test_engine_random import INPUTS, Oracle, programs
 
 # numbers as people type them: a few digits at any scale, or many
 typed = st.one_of(
