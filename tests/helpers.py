@@ -17,3 +17,23 @@ def command() -> list[str]:
     here = str(Path(sys.executable).parent)
     exe = shutil.which("backprop", path=here) or shutil.which("backprop")
     return [exe] if exe else [sys.executable, "-c", "from backpropcli.cli.app import main; main()"]
+
+
+def tiered(values, fast: int = 1) -> list:
+    """Parameters of which the first `fast` run in the README's `python -m pytest` and the
+    rest are marked slow: a representative case in the fast tier, the whole matrix in the
+    slow tier (`python -m pytest -m slow`, run by .ci/run). Values already wrapped in
+    pytest.param keep their id and marks."""
+    import pytest
+    from _pytest.mark import ParameterSet
+
+    out = []
+    for k, value in enumerate(values):
+        if k < fast:
+            out.append(value)
+        elif isinstance(value, ParameterSet):
+            out.append(pytest.param(*value.values, marks=[*value.marks, pytest.mark.slow],
+                                    id=value.id))
+        else:
+            out.append(pytest.param(value, marks=pytest.mark.slow))
+    return out

@@ -64,6 +64,7 @@ def test_json_path_imports_no_rich(command):
     assert r.stdout.strip() == "[]", r.stdout + r.stderr
 
 
+@pytest.mark.slow  # a whole mypy run: some 9 s without its cache
 def test_types_check():
     r = subprocess.run([tool("mypy")], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stdout + r.stderr

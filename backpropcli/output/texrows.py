@@ -7,7 +7,7 @@ right edge ("Overfull \\hbox"). So the rows are made here, from an estimate of e
 piece's width in em (one em is the font's size), on the safe side: a little wider
 than LaTeX sets it. The width of the text is that of LaTeX's article class, about 34
 em at 10pt and 33 em at 11pt and 12pt, less a margin for the estimate's error
-(tests/cli/test_latex.py compiles every sample and fails on an overfull row).
+(tests/cli/test_explain_latex.py compiles every sample and fails on an overfull row).
 Pure text; nothing here computes a number.
 """
 

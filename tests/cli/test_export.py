@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.exported import TOLERANCE, close, need, run_scripts, same_point
-from tests.helpers import SAMPLES
-from tests.unit import test_random_programs as random_programs
+from tests.helpers import SAMPLES, tiered
+from tests.unit import test_engine_random as random_programs
 
 FRAMEWORKS = ("numpy", "torch", "jax")
 SAMPLE_FILES = sorted(SAMPLES.glob("*.bp"))
@@ -66,7 +66,7 @@ def same_run(doc: dict, want: dict, to: str, name: str) -> None:
 # random programs: of numbers (the oracle test's generator), and of arrays
 
 def scalar_programs(count: int) -> list[tuple[str, list[str]]]:
-    """Programs of several statements from test_random_programs, with a point each,
+    """Programs of several statements from test_engine_random, with a point each,
     kept where backprop evaluates them (a log of a negative number is an error)."""
     import backpropcli as bp
 
@@ -204,7 +204,7 @@ def descents() -> list[tuple[str, str, list[str]]]:
             for optimizer, extra in DESCENTS]
 
 
-@pytest.mark.parametrize("to", FRAMEWORKS)
+@pytest.mark.parametrize("to", tiered(FRAMEWORKS))  # torch and jax start in seconds
 def test_exported_scripts_give_what_backprop_gives(cli, tmp_path, to):
     """eval's point on every sample, random programs of numbers and of arrays, names
     that Python would not take, and data read from a file or held in the script; and

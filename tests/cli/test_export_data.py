@@ -23,6 +23,7 @@ import pytest
 from backpropcli.core import limits
 from backpropcli.tasks import datareader
 from tests.exported import TOLERANCE, need, outcomes, same_point
+from tests.helpers import tiered
 
 FRAMEWORKS = ("numpy", "torch", "jax")
 
@@ -150,7 +151,7 @@ def normal(message: str, folder: Path) -> str:
     return message
 
 
-@pytest.mark.parametrize("to", FRAMEWORKS)
+@pytest.mark.parametrize("to", tiered(FRAMEWORKS))  # torch and jax start in seconds
 def test_scripts_read_hostile_files_as_backprop_does(cli, tmp_path, to):
     need(to)
     cases = CASES if to == "numpy" else CASES[::3]  # torch and jax share the reader

@@ -165,6 +165,7 @@ def test_a_difference_past_float64_is_a_verdict_not_a_crash(cli):
     assert check["rows"][0]["numeric"] is None and "too large" in check["problems"][0]
 
 
+@pytest.mark.slow
 def test_no_numpy_warning_reaches_a_stream(backprop, tmp_path):
     """numpy's RuntimeWarning lines (with their site-packages paths) leaked from check,
     from a long double past float64, from overflows: the command line shows none."""

@@ -150,6 +150,7 @@ def test_nodes_named_after_every_key(cli, tmp_path):
     assert doc["inputs"] == pytest.approx({"a": a[-1]})
 
 
+@pytest.mark.slow
 def test_inputs_named_after_every_key(cli, tmp_path):
     # each key an input starting at 0.5 (declared in the program), in L as 0.5·key^2:
     # its gradient is itself, and a step of lr 0.1 takes it to 0.9 of itself

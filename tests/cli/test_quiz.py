@@ -271,7 +271,13 @@ def test_a_malformed_sheet_is_exit_2(cli, answers, said):
     assert said in doc["error"]["message"], doc["error"]
 
 
-@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.bp")), ids=lambda p: p.name)
+# The two big samples take 7 and 15 s: the slow tier.
+BIG = ("moons.bp", "micrograd.bp")
+
+
+@pytest.mark.parametrize("sample", [
+    pytest.param(p, marks=[pytest.mark.slow] if p.name in BIG else [])
+    for p in sorted(SAMPLES.glob("*.bp"))], ids=lambda p: p.name)
 def test_grading_agrees_with_eval_on_every_sample(cli, tmp_path, sample):
     common = (str(sample), "--seed", "0")
     code, out, err = cli("quiz", *common, "--ask", "value,local,grad,step", "--lr", "0.1",
@@ -378,6 +384,7 @@ def test_json_quiz_imports_no_rich(tmp_path):
     assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout + r.stderr
 
 
+@pytest.mark.slow
 def test_a_long_program_costs_time_in_proportion(cli):
     # what each question may use is looked up, never copied: 20 000 questions end in
     # seconds (copying what was known before each one would take minutes)

@@ -23,7 +23,7 @@ from backpropcli.core.ops import FWD
 from tests.helpers import SAMPLES
 from tests.schemacheck import assert_valid, schema, trimmed, validator
 from tests.unit import test_ops
-from tests.unit.test_random_programs import Oracle, points, programs
+from tests.unit.test_engine_random import Oracle, points, programs
 
 WORKED = ["g = x*y + z", "--x", "3", "--y", "-4", "--z", "2"]
 # moons.bp's documents are large (its nodes hold 100×16 arrays): seconds to validate each

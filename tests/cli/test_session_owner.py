@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import command
+from tests.helpers import command, tiered
 from tests.schemacheck import assert_valid, trimmed
 
 WORKED = ["g = x*y + z", "--x", "3", "--y", "-4", "--z", "2"]
@@ -156,19 +156,20 @@ def _refused(tmp_path: Path, worked: bytes, kind: str, name: str, as_json: bool)
     assert not (below / ".backprop").exists()  # nor a session made below instead
 
 
-@pytest.mark.parametrize("name", list(COMMANDS))
+@pytest.mark.parametrize("name", tiered(list(COMMANDS), fast=2))
 def test_a_world_writable_session_is_refused_by_every_command(tmp_path, worked, name):
     _refused(tmp_path, worked, "file-0666", name, as_json=False)
 
 
 @ROOT_ONLY
-@pytest.mark.parametrize("name", list(COMMANDS))
+@pytest.mark.parametrize("name", tiered(list(COMMANDS), fast=2))
 def test_a_session_of_another_user_is_refused_by_every_command(tmp_path, worked, name):
     _refused(tmp_path, worked, "foreign-file", name, as_json=False)
 
 
 @pytest.mark.parametrize("name", CORE)
-@pytest.mark.parametrize("kind", [*UNSAFE, *(pytest.param(k, marks=ROOT_ONLY) for k in FOREIGN)])
+@pytest.mark.parametrize("kind", tiered([*UNSAFE, *(pytest.param(k, marks=ROOT_ONLY)
+                                                   for k in FOREIGN)]))
 def test_a_session_whose_folder_or_lock_others_may_change_is_refused(tmp_path, worked, kind,
                                                                      name):
     _refused(tmp_path, worked, kind, name, as_json=False)
@@ -188,7 +189,7 @@ def test_a_planted_folder_here_without_a_session_is_not_written_into(tmp_path):
     assert os.listdir(folder) == []
 
 
-@pytest.mark.parametrize("previous", [None, 0o644, 0o640])
+@pytest.mark.parametrize("previous", tiered([None, 0o644, 0o640]))
 def test_a_session_is_written_0600_in_a_folder_made_0700(tmp_path, worked, previous):
     if previous is not None:
         (tmp_path / ".backprop").mkdir()
@@ -217,7 +218,7 @@ def test_an_explicit_path_is_the_way_out_and_may_be_in_a_shared_folder(tmp_path,
     assert stat.S_IMODE(os.stat(tmp_path / SESSION).st_mode) == 0o666  # left alone
 
 
-@pytest.mark.parametrize("how", ["state", "env"])
+@pytest.mark.parametrize("how", tiered(["state", "env"]))
 @pytest.mark.parametrize("kind", ["writable", pytest.param("foreign", marks=ROOT_ONLY)])
 def test_an_explicit_path_others_may_change_is_refused(tmp_path, worked, kind, how):
     path = tmp_path / "theirs.json"
@@ -255,7 +256,7 @@ DAMAGED = {
 }
 
 
-@pytest.mark.parametrize("kind", list(DAMAGED))
+@pytest.mark.parametrize("kind", tiered(list(DAMAGED)))
 def test_a_number_past_a_float_is_an_error_naming_the_session(tmp_path, worked, kind):
     (tmp_path / ".backprop").mkdir()
     (tmp_path / SESSION).write_bytes(_with(worked, DAMAGED[kind]))
@@ -326,7 +327,7 @@ def test_a_session_too_big_to_read_back_is_not_written(tmp_path, worked):
     assert backprop("step", cwd=tmp_path, env=limit).returncode == 0  # and still usable
 
 
-@pytest.mark.parametrize("n", [250, 300, 305, 306, 340])
+@pytest.mark.parametrize("n", [250, *tiered([300, 305, 306], fast=0), 340])
 def test_whatever_is_written_at_a_limit_is_read_back_at_it(tmp_path, n):
     """Sessions around the limit (an n×n array is 8n² bytes, 4/3 of that in base64: 1 MB
     near n = 306): eval and step either save a session that history, step and reset
@@ -356,7 +357,7 @@ def test_reset_removes_a_session_of_any_size(tmp_path):
 # ---------------------------------------------------------------------------
 # a hand-edited history entry
 
-@pytest.mark.parametrize("key", ["step", "value", "lr", "change"])
+@pytest.mark.parametrize("key", tiered(["step", "value", "lr", "change"]))
 def test_history_of_an_entry_missing_a_key_is_a_valid_document(tmp_path, worked, key):
     (tmp_path / ".backprop").mkdir()
     (tmp_path / SESSION).write_bytes(worked)

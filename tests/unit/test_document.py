@@ -14,9 +14,17 @@ from hypothesis.extra import numpy as hnp
 from backpropcli.core.engine import evaluate
 from backpropcli.core.errors import ValueProblem
 from backpropcli.lang.parse import parse
-from backpropcli.output.document import SCHEMA, document, dumps, dumps_bytes, jsonable
+from backpropcli.output.document import (
+    SCHEMA,
+    document,
+    dumps,
+    dumps_bytes,
+    graph_fields,
+    jsonable,
+)
 from backpropcli.tasks.point import Point, read_point
 from backpropcli.tasks.values import bind
+from tests.pictures import run as run_program
 
 WORKED = "f = x*y; g = f + z"
 POINT = {"x": 3.0, "y": -4.0, "z": 2.0}
@@ -220,3 +228,19 @@ def test_orjson_bytes_are_the_text_in_utf8():
 def test_orjson_path_still_refuses_non_finite_numbers(bad):
     with pytest.raises(ValueError, match="not JSON compliant"):
         dumps({"v": bad})
+
+
+# ---------------------------------------------------------------------------
+# the graph's data (output/document.py's graph_fields)
+
+def test_data_lists_every_node_and_edge():
+    ev = run_program("f = x * y; g = f + 2", x=3, y=-4)
+    got = graph_fields(ev)
+    assert [n["id"] for n in got["nodes"]] == [f"n{i}" for i in range(5)]
+    by_name = {n["name"]: n for n in got["nodes"]}
+    assert by_name["x"] == {"id": "n0", "name": "x", "op": "input", "expr": None,
+                            "value": 3.0, "shape": [], "grad": -4.0, "output": False}
+    assert by_name["2"]["grad"] is None and by_name["2"]["op"] == "const"
+    assert by_name["g"]["output"] is True and by_name["f"]["expr"] == "x * y"
+    assert {"from": "n0", "to": "n2", "slot": 0, "local": -4.0} in got["edges"]
+    assert {"from": "n3", "to": "n4", "slot": 1, "local": None} in got["edges"]

@@ -17,7 +17,7 @@ from backpropcli.output import document as doc
 from backpropcli.tasks import answers, grading, problems
 from backpropcli.tasks import quiz as quizzing
 from tests.quizfill import answers_from, nudged
-from tests.unit.test_random_programs import Oracle, points, programs
+from tests.unit.test_engine_random import Oracle, points, programs
 
 
 def make(program: str, kinds=quizzing.KINDS, lr=None, tol=quizzing.TOL, **values):
@@ -306,7 +306,7 @@ def test_grading_agrees_with_eval_on_made_up_problems():
             check_agreement(p.program, p.values)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=50, deadline=None)  # each example grades a whole quiz
 @given(statements=programs(), point=points)
 def test_grading_agrees_with_eval_on_random_programs(statements, point):
     oracle = Oracle(point)

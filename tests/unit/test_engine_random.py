@@ -1,4 +1,5 @@
-"""Random programs against an independent oracle and against finite differences.
+"""The engine (core/engine.py) on random programs, against an independent oracle
+and against finite differences.
 
 Hypothesis draws expression trees (+ - * /, ^ with small positive constant exponents,
 unary minus, exp log sqrt sin cos tanh sigmoid relu abs, max, min, the inputs x, y, z

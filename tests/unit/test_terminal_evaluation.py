@@ -1,4 +1,5 @@
-"""The tables with vectors, matrices, data and broadcasting: shapes and values shown,
+"""terminal/evaluation.py, eval's tables with vectors, matrices, data and broadcasting:
+shapes and values shown,
 arrays abbreviated to fit (everything with full), and what non-elementwise ops and
 broadcast operands do in the chain rule."""
 

@@ -1,4 +1,5 @@
-"""The loss curve in the terminal: labelled ends, bounded size, a shape that follows
+"""terminal/descend.py, the loss curve in the terminal: labelled ends, bounded size,
+a shape that follows
 the values, readable without colour, fitting whatever width the console has."""
 
 from __future__ import annotations
