@@ -76,10 +76,11 @@ def _run(spec: Spec, args: list[str]) -> None:
     try:
         max_bytes(), max_elements()  # a bad BACKPROP_MAX_* is said at once, not when used
         line = options.split(args, spec.options, program=spec.program)
-        env = Env(stdin_text, no_progress if as_json else progress,
+        ignore = line.flag("ignore-stdin")
+        env = Env(_no_stdin if ignore else stdin_text, no_progress if as_json else progress,
                   session=_session(line, spec), json=as_json)
         if spec.changes_session:
-            if line.program in (None, "-"):
+            if line.program in (None, "-") and not ignore:
                 stdin_text()  # before the lock (see stdin_text)
             with env.session.change(lambda: say("waiting for another backprop command to "
                                                 "finish with the session...")) as tx:
@@ -100,7 +101,7 @@ def _run(spec: Spec, args: list[str]) -> None:
     except UsageError as err:
         fail(spec.name, as_json, elsewhere(spelled(err), args, spec))
     except BackpropError as err:
-        fail(spec.name, as_json, err)
+        fail(spec.name, as_json, _stdin_hint(err, spec))
     except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
         raise
     except (RecursionError, MemoryError) as e:
@@ -110,6 +111,22 @@ def _run(spec: Spec, args: list[str]) -> None:
         fail(spec.name, as_json, BackpropError(
             f"internal error: {type(e).__name__}: {e}",
             hint="this is a bug in backprop; please report it with the command"))
+
+
+def _no_stdin() -> None:
+    """stdin under --ignore-stdin: nothing was piped."""
+    return None
+
+
+def _stdin_hint(err: BackpropError, spec: Spec) -> BackpropError:
+    """A document on stdin that is not one is most often a loop's stdin read by mistake
+    (`... | while read i; do backprop step; done`): say how to leave stdin alone."""
+    # (the quiz reads its answers there, as it says, and its errors say how to give them)
+    if err.message.startswith("stdin") and spec.name != "quiz" \
+            and any(o.name == "ignore-stdin" for o in spec.options):
+        err.add_hint("stdin was read because it is not a terminal; if it is not meant for "
+                     "backprop (a loop's stdin), give --ignore-stdin or redirect it: < /dev/null")
+    return err
 
 
 def _session(line: options.CommandLine, spec: Spec) -> api.Session:

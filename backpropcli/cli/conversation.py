@@ -38,6 +38,8 @@ def piped_answers(line: CommandLine, env: Env) -> AnswerLines | None:
     """The piped answers, to be read a line at a time (None: a terminal, read as the quiz
     goes). A regular file over the limit, or a device, is refused before any is read."""
     stream = sys.stdin
+    if line.flag("ignore-stdin"):  # as with < /dev/null: no answers, each question unanswered
+        return AnswerLines(io.BytesIO())
     if _terminal(stream):
         return None
     if line.program == "-":

@@ -38,12 +38,16 @@ VALUE = Option("NAME", "VALUE", "a value for the input NAME: 3, -4, 1e-3, '[1, -
 SET = Option("set", "NAME=VALUE", "the same, for an input named like an option (--set json=1)")
 OUTPUT = Option("output", "NAME", "take the gradient of NAME (default: the last name assigned)")
 PARAMS = Option("params", "A,B", "the inputs a step moves (default: every input)")
-FREEZE = Option("freeze", "A,B", "inputs a step leaves where they are")
+FREEZE = Option("freeze", "A,B", "inputs a step leaves where they are (kept by the session: "
+                "--freeze \"\" frees them)")
 SEED = Option("seed", "N", "seed for uniform(...) and randn(...) starting values")
 STATE = Option("state", "PATH", "session file (default .backprop/session.json, or "
                "$BACKPROP_STATE)")
 JSON = Option("json", None, "write one JSON document (schema backprop/1) to stdout")
 FULL = Option("full", None, "show every row and every array element")
+IGNORE_STDIN = Option("ignore-stdin", None, "never read stdin, even when it is not a terminal "
+                      "(in a loop such as `while read i; do backprop step; done`, whose "
+                      "stdin is the loop's)")
 PROGRAM = (VALUE, SET, OUTPUT, PARAMS, FREEZE, SEED, STATE)
 
 # step and descend
@@ -254,8 +258,9 @@ def _short(text: str) -> str:
 
 
 # export's options, in the order its help lists them
-EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCRIPT, *PROGRAM, JSON)
+EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCRIPT, *PROGRAM,
+          IGNORE_STDIN, JSON)
 
 # The quiz's options, in the order its help lists them.
 QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
-        FREEZE, QUIZ_SEED, STATE, FULL, JSON)
+        FREEZE, QUIZ_SEED, STATE, FULL, IGNORE_STDIN, JSON)

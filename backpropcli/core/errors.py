@@ -87,6 +87,12 @@ class BackpropError(Exception):
         self.source = source
         self.hint = hint
 
+    def add_hint(self, more: str) -> None:
+        """Add to the hint (after any there is): a front end's advice on its own terms."""
+        message, hint = self._said
+        self._said = (message, f"{hint}; {more}" if hint else more)
+        self.hint = f"{self.hint}; {more}" if self.hint else more
+
     def spelled(self, how: Spelling) -> None:
         """Write the parameters this error names as `how` writes them (the command line
         calls this once, where it reports an error)."""

@@ -25,7 +25,7 @@ from ..core.errors import MathError, param
 from ..core.graph import Graph, Value
 from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS, Optimizer
 from ..core.optim import learning_rate as scheduled
-from .program import refuse_constant
+from .program import refuse_constant, refuse_frozen
 from .trace import LIMIT, Trace, TraceEntry
 
 __all__ = ["LIMIT", "MAX_STEPS", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop",
@@ -185,6 +185,7 @@ def run(
     most `limit` points evenly spread, the first and the last (and, once thinned,
     the best)."""
     refuse_constant(compiled.graph, "a descent has nothing to move")
+    refuse_frozen(compiled.graph, list(params), "a descent has nothing to move")
     f = compiled.value_and_grad
     names = compiled.inputs
     xs = compiled.args(inputs)

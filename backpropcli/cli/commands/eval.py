@@ -51,4 +51,4 @@ SPEC = Spec(
      "backprop eval samples/seed.bp",
      "backprop eval samples/twolayer.bp   (arrays: a two-layer network on data from a "
      "file)"),
-    (*o.PROGRAM, o.FULL, o.JSON), run_eval, changes_session=True, rank=1)
+    (*o.PROGRAM, o.FULL, o.IGNORE_STDIN, o.JSON), run_eval, changes_session=True, rank=1)
