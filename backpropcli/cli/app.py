@@ -48,10 +48,12 @@ from .streams import (
     hold_standard_descriptors,
     is_terminal,
     no_progress,
+    no_stdin,
     progress,
     say,
     show_error,
     silence_stdout,
+    stdin_hint,
     stdin_text,
 )
 
@@ -77,7 +79,7 @@ def _run(spec: Spec, args: list[str]) -> None:
         max_bytes(), max_elements()  # a bad BACKPROP_MAX_* is said at once, not when used
         line = options.split(args, spec.options, program=spec.program)
         ignore = line.flag("ignore-stdin")
-        env = Env(_no_stdin if ignore else stdin_text, no_progress if as_json else progress,
+        env = Env(no_stdin if ignore else stdin_text, no_progress if as_json else progress,
                   session=_session(line, spec), json=as_json)
         if spec.changes_session:
             if line.program in (None, "-") and not ignore:
@@ -90,18 +92,13 @@ def _run(spec: Spec, args: list[str]) -> None:
             outcome = spec.run(line, env)
             _publish(outcome, as_json, None)
         if outcome.failure is not None:
-            spelled(outcome.failure)
-            if not as_json:
-                show_error(outcome.failure)
-            elif outcome.document is None:
-                fail(spec.name, True, outcome.failure)
-            raise typer.Exit(outcome.failure.exit_code)
+            _verdict(spec, outcome, as_json)
     except UnknownNames as err:
         fail(spec.name, as_json, meant(spelled(err), spec))
     except UsageError as err:
         fail(spec.name, as_json, elsewhere(spelled(err), args, spec))
     except BackpropError as err:
-        fail(spec.name, as_json, _stdin_hint(err, spec))
+        fail(spec.name, as_json, stdin_hint(err, spec.name, spec.options))
     except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
         raise
     except (RecursionError, MemoryError) as e:
@@ -113,20 +110,19 @@ def _run(spec: Spec, args: list[str]) -> None:
             hint="this is a bug in backprop; please report it with the command"))
 
 
-def _no_stdin() -> None:
-    """stdin under --ignore-stdin: nothing was piped."""
-    return None
-
-
-def _stdin_hint(err: BackpropError, spec: Spec) -> BackpropError:
-    """A document on stdin that is not one is most often a loop's stdin read by mistake
-    (`... | while read i; do backprop step; done`): say how to leave stdin alone."""
-    # (the quiz reads its answers there, as it says, and its errors say how to give them)
-    if err.message.startswith("stdin") and spec.name != "quiz" \
-            and any(o.name == "ignore-stdin" for o in spec.options):
-        err.add_hint("stdin was read because it is not a terminal; if it is not meant for "
-                     "backprop (a loop's stdin), give --ignore-stdin or redirect it: < /dev/null")
-    return err
+def _verdict(spec: Spec, outcome: Outcome, as_json: bool) -> None:
+    """End with the outcome's failure, after its output: the exit code, and the message
+    (a verdict, such as a quiz's score, on stdout as a result; an error on stderr)."""
+    failure = outcome.failure
+    assert failure is not None
+    spelled(failure)
+    if not as_json and failure.verdict:  # a result, on stdout with the rest
+        emit(f"Result: {visible(failure.message)}\n")
+    elif not as_json:
+        show_error(failure)
+    elif outcome.document is None:
+        fail(spec.name, True, failure)
+    raise typer.Exit(failure.exit_code)
 
 
 def _session(line: options.CommandLine, spec: Spec) -> api.Session:

@@ -112,6 +112,8 @@ QUIZ_SEED = Option("seed", "N", "the made-up problem's seed (shown when not give
                    "seed makes the same problem); for PROGRAM, that of uniform(...) and "
                    "randn(...) starts")
 SHEET = Option("sheet", None, "write the questions without asking them (never the answers)")
+KEY = Option("key", None, "for a teacher: the same questions as --sheet, each with its right "
+             "answer (--json: the sheet filled in, which --answers grades all right)")
 ANSWERS = Option("answers", "FILE", "grade the answers in FILE (JSON: {\"answers\": "
                  "{\"grad:x\": -4, ...}}; - for stdin) instead of asking")
 
@@ -262,5 +264,5 @@ EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCR
           IGNORE_STDIN, JSON)
 
 # The quiz's options, in the order its help lists them.
-QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
+QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, KEY, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
         FREEZE, QUIZ_SEED, STATE, FULL, IGNORE_STDIN, JSON)

@@ -66,6 +66,7 @@ class BackpropError(Exception):
 
     exit_code = 2
     kind = "error"
+    verdict = False  # a result told by its exit code (a quiz's score), not an error
 
     def __init__(
         self,

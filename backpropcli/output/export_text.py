@@ -69,7 +69,8 @@ def descend(xs, data):
         history.append({"step": k, "value": total, "lr": learning_rate(k - 1) if k else None,
                         "change": None if previous is None else total - previous,
                         "watched": {name: float(np.mean(plain(w)))
-                                    for name, w in zip(WATCH, watched)}})
+                                    for name, w in zip(WATCH, watched)},
+                        **({"ascend": True} if ASCEND and k else {})})
         previous = total
         final = (value, grads)
         if k == STEPS:

@@ -162,10 +162,14 @@ def asking(quiz: Quiz) -> str:
 def shape_text(quiz: Quiz, q: Question) -> str:
     """Said when an answer has the wrong shape (asked again, not counted)."""
     shape = q.shape
+    if not shape:
+        return (f"{symbol(quiz, q)} is a single number: answer with one, as in -4 or 1*3, "
+                "not a list (not counted: answer again)")
     example = "[a, b]" if len(shape) == 1 else "[[a, b], [c, d]]" if len(shape) == 2 else \
         "nested lists"
     return (f"{symbol(quiz, q)} is an array of shape {fmt.shape(shape)}: answer with "
-            f"{example}, or one number for every element")
+            f"{example} (one number only where every element is that number; not counted: "
+            "answer again)")
 
 
 def off_text(indices: list[tuple[int, ...]]) -> str:

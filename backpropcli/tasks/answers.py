@@ -25,7 +25,7 @@ from typing import Protocol
 import numpy as np
 
 from ..core.engine import evaluate
-from ..core.errors import BackpropError, LimitError, UsageError, ValueProblem
+from ..core.errors import BackpropError, LimitError, SyntaxProblem, UsageError, ValueProblem
 from ..core.limits import BYTES_ENV, max_bytes, size_text
 from ..lang.parse import parse
 from .values import as_array
@@ -50,8 +50,10 @@ def read_answer(text: str):
         raise NotANumber(f"an answer of more than {LONGEST} characters is no answer")
     try:
         graph = parse(text)
-    except BackpropError:
+    except SyntaxProblem:
         raise NotANumber(f"{text!r} is not a number: write -4, 1*3, 0.5 or -2/3") from None
+    except BackpropError as e:  # a number, but none a float holds (1e400): say which
+        raise NotANumber(e.message) from None
     out = graph.nodes[graph.output]
     inputs = {n.name: n for n in graph.nodes if n.is_input}
     # `-4` and `[1, 2]` read as an input with a default (out = -4); anything else that

@@ -274,6 +274,7 @@ def history(result: Run, settings: Settings) -> list[dict]:
         "lr": learning_rate(settings, p.step - 1) if p.step else None,
         "change": p.change,
         "watched": dict(zip(names, p.watched, strict=True)),
+        **({"ascend": True} if settings.ascend and p.step else {}),  # a step up, not down
     } for p in result.history.points()]
 
 

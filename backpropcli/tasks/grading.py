@@ -104,6 +104,7 @@ class NotAllRight(BackpropError):
 
     exit_code = 1
     kind = "quiz"
+    verdict = True  # the score is the quiz's result: said on stdout, never as "error:"
 
 
 def failure(result: QuizResult) -> NotAllRight | None:

@@ -114,7 +114,8 @@ def history_table(history: list[dict], output: str, full: bool = False) -> Rende
     def row(h: dict) -> tuple:
         value, seen = h.get("value"), h.get("watched", {})
         return (str(h.get("step", "")),
-                "" if h.get("lr") is None else fmt.number(h["lr"]),
+                "" if h.get("lr") is None else
+                fmt.number(h["lr"]) + (" ascent" if h.get("ascend") else ""),
                 fmt.number(value) if isinstance(value, (int, float)) else "array",
                 "" if h.get("change") is None else fmt.signed(h["change"]),
                 *("" if seen.get(name) is None else fmt.number(seen[name]) for name in shown))

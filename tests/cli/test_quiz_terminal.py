@@ -104,7 +104,7 @@ def test_a_person_at_a_terminal(tmp_path):
         code = t.finish()
     assert code == 1
     assert "Score: 3 of 4 right (1 on the second try); 1 wrong" in t.seen
-    assert "error: 3 of 4 answers right (1 wrong)" in t.seen
+    assert "Result: 3 of 4 answers right (1 wrong)" in t.seen and "error:" not in t.seen
     # the terminal echoes what was typed, right after each prompt
     assert re.search(r"∂f/∂y = -3\n  not right\. Hint", t.seen)
     assert not (tmp_path / ".backprop").exists()

@@ -112,3 +112,35 @@ def test_quiz_ignoring_stdin_has_no_answers(cli):
                          stdin="-4\n3\n")
     doc = json.loads(out)
     assert code == 1 and doc["quiz"]["score"]["right"] == 0
+
+
+# --- 8: an ascent marked in the history ---------------------------------------------
+
+def test_an_ascent_is_marked_in_the_history(cli):
+    cli(*WORKED)
+    cli("step", "--ascend")
+    cli("step")
+    code, out, _ = cli("history", "--json")
+    entries = json.loads(out)["history"]
+    assert [e.get("ascend", False) for e in entries] == [False, True, False]
+    code, out, _ = cli("history")
+    rows = [line.split() for line in out.splitlines() if line.strip()[:1].isdigit()]
+    assert rows[1][:3] == ["1", "0.1", "ascent"]
+    assert "ascent" not in rows[2]
+
+
+def test_descend_ascend_marks_its_steps(cli):
+    code, out, _ = cli("descend", "g = -x^2", "--x", "1", "--ascend", "--steps", "2", "--json")
+    history = json.loads(out)["descend"]["history"]
+    assert [e.get("ascend", False) for e in history] == [False, True, True]
+    code, out, _ = cli("history", "--json")
+    assert [e.get("ascend", False) for e in json.loads(out)["history"]] == [False, True, True]
+
+
+def test_history_entry_ascend_mark_is_read_back_and_checked():
+    from backpropcli.tasks import history
+
+    entry = {"step": 1, "value": 1.0, "lr": 0.1, "change": 0.5, "watched": {}}
+    assert history.read({**entry, "ascend": True})[0]["ascend"] is True
+    assert "ascend" not in history.read({**entry, "ascend": False})[0]
+    assert history.read({**entry, "ascend": "yes"})[0] is None

@@ -23,7 +23,7 @@ def run_step(line: CommandLine, env: Env) -> Outcome:
                                       **doc.step_fields(before, lr, ascend, r.change or 0.0)),
         view=lambda: views().step_report(before, r.evaluation, r.point.params,
                                          -lr if ascend else lr, line.flag("full")),
-        session=env.session.continued(r.point, [entry(r, lr, r.change)]),
+        session=env.session.continued(r.point, [entry(r, lr, r.change, ascend)]),
         note=frozen_note(line, r))
 
 
