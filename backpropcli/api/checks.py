@@ -108,7 +108,7 @@ def choice(value: object, name: str, choices: Iterable[str]) -> str:
     if chosen not in choices:
         said = ", ".join(choices[:-1]) + f" or {choices[-1]}"
         raise UsageError(f"{param(name)} {value}: choose {said}",
-                         hint=f"{name}s: {', '.join(choices)}")
+                         hint=f"{param(name)} takes one of: {', '.join(choices)}")
     return chosen
 
 

@@ -99,7 +99,10 @@ def _run(spec: Spec, args: list[str]) -> None:
         fail(spec.name, as_json, elsewhere(spelled(err), args, spec))
     except BackpropError as err:
         fail(spec.name, as_json, stdin_hint(err, spec.name, spec.options))
-    except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
+    except KeyboardInterrupt:  # Ctrl-C: said, and left to Typer, which exits 130
+        say("interrupted")
+        raise
+    except (typer.Exit, BrokenPipeError):
         raise
     except (RecursionError, MemoryError) as e:
         fail(spec.name, as_json, LimitError(

@@ -11,6 +11,7 @@ stops the quiz with the score so far.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import stat
@@ -104,6 +105,10 @@ def talk(as_json: bool, answers: Callable[[], str | None] | None) -> Talk:
                 text = sys.stdin.readline()
             except (OSError, ValueError):  # the terminal went away, or sent no text
                 return None
+            except KeyboardInterrupt:  # Ctrl-C at the prompt: end its line, then stop
+                with contextlib.suppress(OutputError):  # ("interrupted" follows, exit 130)
+                    write("\n")
+                raise
             return text.rstrip("\r\n") if text else None
 
         return Talk(write, read, echo=False)

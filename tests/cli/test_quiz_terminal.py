@@ -173,3 +173,19 @@ def test_readme_transcript(backprop):
     got = "\n".join(x.rstrip() for x in (r.stdout + r.stderr).rstrip("\n").split("\n"))
     assert got == shown
     assert r.returncode == 1
+
+
+def test_ctrl_c_at_the_prompt_ends_its_line_and_says_interrupted():
+    import signal
+
+    t = Terminal("quiz", *WORKED)
+    try:
+        t.until("∂f/∂x = ")
+        time.sleep(0.2)  # (not a timed assertion: the prompt is shown, readline waits)
+        t.proc.send_signal(signal.SIGINT)  # what Ctrl-C sends the foreground process
+    finally:
+        code = t.finish()
+    assert code == 130
+    after = t.seen.split("∂f/∂x = ", 1)[1]
+    assert after.startswith("\n") and after.strip() == "interrupted"
+    assert "Traceback" not in t.seen
