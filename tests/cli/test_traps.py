@@ -144,3 +144,15 @@ def test_history_entry_ascend_mark_is_read_back_and_checked():
     assert history.read({**entry, "ascend": True})[0]["ascend"] is True
     assert "ascend" not in history.read({**entry, "ascend": False})[0]
     assert history.read({**entry, "ascend": "yes"})[0] is None
+
+
+def test_the_api_refuses_a_step_with_every_input_frozen_in_its_own_words():
+    import backpropcli as bp
+
+    r = bp.evaluate("g = x*y + z", x=3, y=-4, z=2, freeze="x,y,z")
+    with pytest.raises(bp.BackpropError) as caught:
+        bp.step(r)
+    assert "every input is frozen (x, y, z)" in caught.value.message
+    assert 'freeze=""' in caught.value.hint  # Python's spelling, not the command line's
+    moved = bp.step(r, freeze="")
+    assert moved.point.params == ["x", "y", "z"]
