@@ -115,7 +115,7 @@ def choice(value: object, name: str, choices: Iterable[str]) -> str:
         near = nearest_choice(chosen, choices)
         raise UsageError(f"{param(name)} {value}: choose {said}",
                          hint=f"did you mean {give(name, near)}?" if near else
-                         f"{name}s: {', '.join(choices)}")
+                         f"{param(name)} takes one of: {', '.join(choices)}")
     return chosen
 
 

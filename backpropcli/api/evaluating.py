@@ -54,8 +54,10 @@ def step(program: Program, values: Mapping[str, object] | None = None, /, *,
     and values as for evaluate(). The new result's `.previous` is the point it came
     from, `.change` how far the output moved (summed, for an array).
 
-    Raises BackpropError as evaluate() does, and a MathError (exit code 1 on the command
-    line) when the step moves a param beyond what a number can hold."""
+    Raises BackpropError as evaluate() does (and when every input is frozen: a result or
+    point keeps its `params`/`freeze` until new ones are given; `freeze=""` frees them),
+    and a MathError (exit code 1 on the command line) when the step moves a param beyond
+    what a number can hold."""
     lr, ascend = checks.positive(lr, "lr"), checks.flag(ascend, "ascend")
     graph, point = open_program(program, merged(values, inputs), output=output,
                                 params=params, freeze=freeze, seed=seed, base=base)

@@ -22,7 +22,6 @@ from ..tasks.answers import (  # AnswerLines: piped answers, for the command lin
     AnswerLines,
     NotANumber,
     agrees,
-    fits,
     read_answer,
     wrong_elements,
 )
@@ -320,9 +319,10 @@ def _converse(made: Quiz, write, read, echo: bool) -> grading.QuizResult:
 
 def _ask(made: Quiz, q: Question, write, read, echo: bool) -> tuple[tuple, bool]:
     """One question: up to two tries, a hint after the first wrong one, the right answer
-    and its derivation after the second. An answer that is not a number is asked again
-    and not counted; one of the wrong shape is a wrong try (from a pipe, the next line
-    is meant for the next try). Returns the tries and whether input ended."""
+    and its derivation after the second. An answer that is not a number, or not of the
+    question's shape (a list for one number, one number for an array that is not that
+    number everywhere), is asked again and not counted: it is a slip of writing, not of
+    working out. Returns the tries and whether input ended."""
     tries: list = []
     while len(tries) < quizzing.TRIES:
         write(f"  {words.symbol(made, q)} = ")
@@ -337,6 +337,9 @@ def _ask(made: Quiz, q: Question, write, read, echo: bool) -> tuple[tuple, bool]
         except NotANumber as e:  # asked again, not counted as a try
             write(f"  {e.message}\n")
             continue
+        if np.shape(answer) != np.shape(q.right) and not agrees(answer, q.right, made.tol):
+            write(f"  {words.shape_text(made, q)}\n")  # asked again, not counted either
+            continue
         tries.append(answer)
         write(f"  {_feedback(made, q, answer, len(tries))}\n")
         if agrees(answer, q.right, made.tol):
@@ -347,11 +350,8 @@ def _ask(made: Quiz, q: Question, write, read, echo: bool) -> tuple[tuple, bool]
 def _feedback(made: Quiz, q: Question, answer, tried: int) -> str:
     if agrees(answer, q.right, made.tol):
         return "right" if tried == 1 else "right, on the second try"
-    if not fits(answer, q.right):  # a try all the same: a typed answer goes on
-        said = f"not right: {words.shape_text(made, q)}"
-    else:
-        off = words.off_text(wrong_elements(answer, q.right, made.tol))
-        said = f"not right ({off})" if off else "not right"
+    off = words.off_text(wrong_elements(answer, q.right, made.tol))  # (shape: as asked)
+    said = f"not right ({off})" if off else "not right"
     if tried < quizzing.TRIES:
         return f"{said}. Hint: {hints.hint(made, q)}. One more try:"
     return f"{said}. {hints.derivation(made, q)}"

@@ -66,7 +66,8 @@ def open_program(program: object, values: Mapping[str, object] | None = None, *,
     if output is not None and not isinstance(output, str):
         raise UsageError(f"output names a node, not {output!r}")
     if isinstance(program, Result):
-        if not (values or output or params or freeze):  # the same point: no need to parse
+        if not (values or output) and params is None and freeze is None:  # the same point
+            # (no need to parse; an empty freeze or params is given: it frees every input)
             return program.evaluation.graph, program.point
         program = program.point
     if isinstance(program, Document):

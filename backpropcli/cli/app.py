@@ -56,10 +56,12 @@ from .streams import (
     hold_standard_descriptors,
     is_terminal,
     no_progress,
+    no_stdin,
     progress,
     say,
     show_error,
     silence_stdout,
+    stdin_hint,
     stdin_text,
 )
 
@@ -86,10 +88,11 @@ def _run(spec: Spec, args: list[str], shown: contextlib.ExitStack) -> None:
         line = options.split(args, spec.options, program=spec.program)
         # --digits and --full: how every number of this run is written, until it ends
         shown.enter_context(api.precision(line.text("digits"), line.flag("full")))
-        env = Env(stdin_text, no_progress if as_json else progress,
+        ignore = line.flag("ignore-stdin")
+        env = Env(no_stdin if ignore else stdin_text, no_progress if as_json else progress,
                   session=_session(line, spec), json=as_json)
         if spec.changes_session:
-            if line.program in (None, "-"):
+            if line.program in (None, "-") and not ignore:
                 stdin_text()  # before the lock (see stdin_text)
             with env.session.change(lambda: say("waiting for another backprop command to "
                                                 "finish with the session...")) as tx:
@@ -99,19 +102,17 @@ def _run(spec: Spec, args: list[str], shown: contextlib.ExitStack) -> None:
             outcome = spec.run(line, env)
             _publish(outcome, as_json, None)
         if outcome.failure is not None:
-            spelled(outcome.failure)
-            if not as_json:
-                show_error(outcome.failure)
-            elif outcome.document is None:
-                fail(spec.name, True, outcome.failure)
-            raise typer.Exit(outcome.failure.exit_code)
+            _verdict(spec, outcome, as_json)
     except UnknownNames as err:
         fail(spec.name, as_json, meant(spelled(err), spec))
     except UsageError as err:
         fail(spec.name, as_json, elsewhere(spelled(err), args, spec))
     except BackpropError as err:
-        fail(spec.name, as_json, err)
-    except (typer.Exit, KeyboardInterrupt, BrokenPipeError):
+        fail(spec.name, as_json, stdin_hint(err, spec.name, spec.options))
+    except KeyboardInterrupt:  # Ctrl-C: said, and left to Typer, which exits 130
+        say("interrupted")
+        raise
+    except (typer.Exit, BrokenPipeError):
         raise
     except (RecursionError, MemoryError) as e:
         fail(spec.name, as_json, LimitError(
@@ -120,6 +121,21 @@ def _run(spec: Spec, args: list[str], shown: contextlib.ExitStack) -> None:
         fail(spec.name, as_json, BackpropError(
             f"internal error: {type(e).__name__}: {e}",
             hint="this is a bug in backprop; please report it with the command"))
+
+
+def _verdict(spec: Spec, outcome: Outcome, as_json: bool) -> None:
+    """End with the outcome's failure, after its output: the exit code, and the message
+    (a verdict, such as a quiz's score, on stdout as a result; an error on stderr)."""
+    failure = outcome.failure
+    assert failure is not None
+    spelled(failure)
+    if not as_json and failure.verdict:  # a result, on stdout with the rest
+        emit(f"Result: {visible(failure.message)}\n")
+    elif not as_json:
+        show_error(failure)
+    elif outcome.document is None:
+        fail(spec.name, True, failure)
+    raise typer.Exit(failure.exit_code)
 
 
 def _session(line: options.CommandLine, spec: Spec) -> api.Session:

@@ -11,6 +11,7 @@ stops the quiz with the score so far.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import stat
@@ -38,6 +39,8 @@ def piped_answers(line: CommandLine, env: Env) -> AnswerLines | None:
     """The piped answers, to be read a line at a time (None: a terminal, read as the quiz
     goes). A regular file over the limit, or a device, is refused before any is read."""
     stream = sys.stdin
+    if line.flag("ignore-stdin"):  # as with < /dev/null: no answers, each question unanswered
+        return AnswerLines(io.BytesIO())
     if _terminal(stream):
         return None
     if line.program == "-":
@@ -102,6 +105,10 @@ def talk(as_json: bool, answers: Callable[[], str | None] | None) -> Talk:
                 text = sys.stdin.readline()
             except (OSError, ValueError):  # the terminal went away, or sent no text
                 return None
+            except KeyboardInterrupt:  # Ctrl-C at the prompt: end its line, then stop
+                with contextlib.suppress(OutputError):  # ("interrupted" follows, exit 130)
+                    write("\n")
+                raise
             return text.rstrip("\r\n") if text else None
 
         return Talk(write, read, echo=False)

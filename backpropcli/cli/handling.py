@@ -43,3 +43,19 @@ def views():
     from ..terminal import views  # Rich: only where something is drawn
 
     return views
+
+
+def frozen_note(line: CommandLine, r: api.Result) -> str | None:
+    """The note a step (or a descent) going on from a saved point gives when that point
+    keeps inputs frozen by an earlier --freeze or --params: said on every step, since
+    nothing on the command line shows it."""
+    if line.program is not None or "freeze" in line.options or "params" in line.options:
+        return None
+    frozen = [n for n in r.evaluation.graph.input_names if n not in r.point.params]
+    if not frozen:
+        return None
+    one = len(frozen) == 1
+    them = "it" if one else "them"
+    return (f"note: {', '.join(frozen)} stayed where {'it was' if one else 'they were'}: the "
+            f"point this went on from keeps {them} frozen (an earlier --freeze or --params); "
+            f'--freeze "" frees {them}')

@@ -43,7 +43,8 @@ VALUE = Option("NAME", "VALUE", "a value for the input NAME: 3, -4, 1e-3, '[1, -
 SET = Option("set", "NAME=VALUE", "the same, for an input named like an option (--set json=1)")
 OUTPUT = Option("output", "NAME", "take the gradient of NAME (default: the last name assigned)")
 PARAMS = Option("params", "A,B", "the inputs a step moves (default: every input)")
-FREEZE = Option("freeze", "A,B", "inputs a step leaves where they are")
+FREEZE = Option("freeze", "A,B", "inputs a step leaves where they are (kept by the session: "
+                "--freeze \"\" frees them)")
 SEED = Option("seed", "N", "seed for uniform(...) and randn(...) starting values")
 STATE = Option("state", "PATH", "session file (default .backprop/session.json, or "
                "$BACKPROP_STATE)")
@@ -51,6 +52,9 @@ JSON = Option("json", None, "write one JSON document (schema backprop/1) to stdo
 FULL = Option("full", None, "show every row, every array element and every digit")
 DIGITS = Option("digits", "N", "significant digits of the numbers shown, 1 to 17 (default: "
                 "4 decimals; values you typed as typed)")
+IGNORE_STDIN = Option("ignore-stdin", None, "never read stdin, even when it is not a terminal "
+                      "(in a loop such as `while read i; do backprop step; done`, whose "
+                      "stdin is the loop's)")
 PROGRAM = (VALUE, SET, OUTPUT, PARAMS, FREEZE, SEED, STATE)
 
 # step and descend
@@ -118,6 +122,8 @@ QUIZ_SEED = Option("seed", "N", "the made-up problem's seed (shown when not give
                    "seed makes the same problem); for PROGRAM, that of uniform(...) and "
                    "randn(...) starts")
 SHEET = Option("sheet", None, "write the questions without asking them (never the answers)")
+KEY = Option("key", None, "for a teacher: the same questions as --sheet, each with its right "
+             "answer (--json: the sheet filled in, which --answers grades all right)")
 ANSWERS = Option("answers", "FILE", "grade the answers in FILE (JSON: {\"answers\": "
                  "{\"grad:x\": -4, ...}}; - for stdin) instead of asking")
 
@@ -255,8 +261,9 @@ def _short(text: str) -> str:
 
 
 # export's options, in the order its help lists them
-EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCRIPT, *PROGRAM, JSON)
+EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCRIPT, *PROGRAM,
+          IGNORE_STDIN, JSON)
 
 # The quiz's options, in the order its help lists them.
-QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
-        FREEZE, QUIZ_SEED, STATE, DIGITS, FULL, JSON)
+QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, KEY, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
+        FREEZE, QUIZ_SEED, STATE, DIGITS, FULL, IGNORE_STDIN, JSON)

@@ -41,6 +41,23 @@ def stdin_text() -> str | None:
     return _STDIN[0]
 
 
+def no_stdin() -> None:
+    """stdin under --ignore-stdin: nothing was piped."""
+    return None
+
+
+def stdin_hint(err: BackpropError, command: str, options) -> BackpropError:
+    """A document on stdin that is not one is most often a loop's stdin read by mistake
+    (`... | while read i; do backprop step; done`): say how to leave stdin alone.
+    (Not for the quiz, which reads its answers there, as it says, and says how to give
+    them.)"""
+    if err.message.startswith("stdin") and command != "quiz" \
+            and any(o.name == "ignore-stdin" for o in options):
+        err.add_hint("stdin was read because it is not a terminal; if it is not meant for "
+                     "backprop (a loop's stdin), give --ignore-stdin or redirect it: < /dev/null")
+    return err
+
+
 def _read_stdin() -> str | None:
     """Read stdin up to the size limit and no further: a 20 GB stream is refused after
     1 GiB, not read; a device other than /dev/null is refused before it is read."""

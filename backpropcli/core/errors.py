@@ -66,6 +66,7 @@ class BackpropError(Exception):
 
     exit_code = 2
     kind = "error"
+    verdict = False  # a result told by its exit code (a quiz's score), not an error
 
     def __init__(
         self,
@@ -86,6 +87,12 @@ class BackpropError(Exception):
         self.column = column
         self.source = source
         self.hint = hint
+
+    def add_hint(self, more: str) -> None:
+        """Add to the hint (after any there is): a front end's advice on its own terms."""
+        message, hint = self._said
+        self._said = (message, f"{hint}; {more}" if hint else more)
+        self.hint = f"{self.hint}; {more}" if self.hint else more
 
     def spelled(self, how: Spelling) -> None:
         """Write the parameters this error names as `how` writes them (the command line

@@ -135,7 +135,7 @@ class _Builder:
     def number(self, tok) -> Lit:
         value = np.float64(tok)
         if not np.isfinite(value):  # 1e400 reads as inf
-            self.fail(f"{tok} is too large for a number (the largest is about 1.8e308)",
+            self.fail(f"{tok} is too large for a float (the largest is about 1.8e308)",
                       tok.line, tok.column)
         return Lit(value, str(tok), tok.line, tok.column)
 

@@ -208,11 +208,13 @@ def graph_fields(ev: Evaluation) -> dict:
     return {"nodes": out_nodes, "edges": out_edges}
 
 
-def quiz_sheet(quiz: Quiz) -> dict:
+def quiz_sheet(quiz: Quiz, key: bool = False) -> dict:
     """The question sheet of `backprop quiz --sheet`: the point (program, inputs, params,
     so that it can be graded later as it is), the settings, what is given, and each
     question with its id, prompt and what it is worked out from; never an answer.
-    `answers` is the form to fill in (null: not answered), for `--answers`."""
+    `answers` is the form to fill in (null: not answered), for `--answers`.
+    With `key` (`quiz --key`, for a teacher) the same sheet filled in: each question's
+    `right` answer, `answers` holding them, and `"key": true` in `quiz`."""
     ev, point = quiz.evaluation, quiz.point
     given = quiz.given()
     doc = {
@@ -225,9 +227,13 @@ def quiz_sheet(quiz: Quiz) -> dict:
     }
     if point.base is not None:
         doc["base"] = str(point.base)
+    questions = [_question(quiz, q, given) for q in quiz.questions]
+    if key:
+        for q, asked in zip(quiz.questions, questions, strict=True):
+            asked["right"] = jsonable(q.right)
     doc["quiz"] = {**_settings(quiz), "given": {k: jsonable(v) for k, v in given.items()},
-                   "questions": [_question(quiz, q, given) for q in quiz.questions]}
-    doc["answers"] = {q.id: None for q in quiz.questions}
+                   **({"key": True} if key else {}), "questions": questions}
+    doc["answers"] = {q.id: jsonable(q.right) if key else None for q in quiz.questions}
     return doc
 
 

@@ -51,7 +51,7 @@ def descend(xs, data):
     """Run the descent from xs; the final point, its value and gradients, and the run."""
     state = start(xs)
     history, previous, best, best_step, best_xs = [], None, None, 0, xs
-    stopped, reason = "steps", f"ran {STEPS} steps"
+    stopped, reason = "steps", f"ran {STEPS} step{'s' if STEPS != 1 else ''}"
     final = None
     for k in range(STEPS + 1):
         lr = learning_rate(k) * (-1.0 if ASCEND else 1.0)
@@ -69,7 +69,8 @@ def descend(xs, data):
         history.append({"step": k, "value": total, "lr": learning_rate(k - 1) if k else None,
                         "change": None if previous is None else total - previous,
                         "watched": {name: float(np.mean(plain(w)))
-                                    for name, w in zip(WATCH, watched)}})
+                                    for name, w in zip(WATCH, watched)},
+                        **({"ascend": True} if ASCEND and k else {})})
         previous = total
         final = (value, grads)
         if k == STEPS:

@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core import checkable, fmt
 from ..core.ops import OPS, substitute
+from ..core.plural import counted
 from ..tasks.derivation import Factor, Path
 from ..tasks.explain import local_formula
 from ..tasks.grading import Practice
@@ -25,7 +26,8 @@ from .text import d, formulas, numbers, value_text
 def _terms(terms, text) -> str:
     """The chain-rule terms joined by +, the first TERMS of them and a count of the rest."""
     said = " + ".join(text(t) for t in terms[:TERMS])
-    return said + (f" + … ({len(terms) - TERMS} more terms)" if len(terms) > TERMS else "")
+    more = counted(len(terms) - TERMS, "more term")
+    return said + (f" + … ({more})" if len(terms) > TERMS else "")
 
 
 def hint(quiz: Quiz, q: Question) -> str:

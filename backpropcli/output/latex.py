@@ -28,6 +28,7 @@ from .text import (
     factor_numbers,
     formulas,
     grouped,
+    more_reuses,
     numbers,
     rest,
 )
@@ -326,8 +327,7 @@ def _tex_notes(exp: Explanation) -> list[str]:
               rf"each use is an edge of its own, so the paths through ${tex_name(r.node)}$ "
               "split there" for r in exp.reuses]
     if exp.more_reuses:
-        items.append(rf"\item \ldots{{}} and {exp.more_reuses} more nodes that take an "
-                     "operand twice")
+        items.append(rf"\item \ldots{{}} and {more_reuses(exp.more_reuses)}")
     return items
 
 

@@ -16,6 +16,7 @@ from .text import (
     equation,
     gate_text,
     heading,
+    more_reuses,
     rest,
     reuse_detail,
     route,
@@ -68,7 +69,7 @@ def _md_notes(exp: Explanation) -> list[str]:
         for r in exp.reuses:
             lines.append(f"- `{r.node} = {r.expr}` {_md(reuse_detail(r))}")
         if exp.more_reuses:
-            lines.append(f"- … and {exp.more_reuses} more nodes that take an operand twice")
+            lines.append(f"- … and {more_reuses(exp.more_reuses)}")
     if exp.where:
         more = f" and {exp.more_where} more" if exp.more_where else ""
         lines += ["", "Where " + ", ".join(f"`{n} = {t}`" for n, t in exp.where) + more + "."]

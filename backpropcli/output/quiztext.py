@@ -12,11 +12,11 @@ from collections.abc import Mapping
 import numpy as np
 
 from ..core import fmt
+from ..core.plural import counted, ordinal
 from ..tasks.grading import QuizResult
 from ..tasks.quiz import Question, Quiz
 from .text import d
 
-ORDINALS = {1: "first", 2: "second", 3: "third", 4: "fourth"}
 TERMS = 4  # chain-rule terms (and users, and known numbers) written out, as in eval's table
 LONG = 120  # characters of a program said on one line
 KIND_NAMES = {"value": "values (the forward pass)", "local": "local gradients",
@@ -26,10 +26,6 @@ KIND_NAMES = {"value": "values (the forward pass)", "local": "local gradients",
 def number(v) -> str:
     """An answer as a person writes it: -4, 0.7311, [1, 0]."""
     return fmt.number(v) if np.ndim(v) == 0 else fmt.brief(v)
-
-
-def ordinal(n: int) -> str:
-    return ORDINALS.get(n, f"{n}th")
 
 
 def symbol(quiz: Quiz, q: Question) -> str:
@@ -170,16 +166,21 @@ INTRO = ("Answer with a number or arithmetic (-4, 1*3, 0.5, -2/3), an array as [
 def asking(quiz: Quiz) -> str:
     """How many questions, of which kinds: 8 questions: local gradients, gradients (the
     backward pass)."""
-    return f"{len(quiz.questions)} questions: " + ", ".join(KIND_NAMES[k] for k in quiz.kinds)
+    return f"{counted(len(quiz.questions), 'question')}: " + \
+        ", ".join(KIND_NAMES[k] for k in quiz.kinds)
 
 
 def shape_text(quiz: Quiz, q: Question) -> str:
     """Said when an answer has the wrong shape (asked again, not counted)."""
     shape = q.shape
+    if not shape:
+        return (f"{symbol(quiz, q)} is a single number: answer with one, as in -4 or 1*3, "
+                "not a list (not counted: answer again)")
     example = "[a, b]" if len(shape) == 1 else "[[a, b], [c, d]]" if len(shape) == 2 else \
         "nested lists"
     return (f"{symbol(quiz, q)} is an array of shape {fmt.shape(shape)}: answer with "
-            f"{example}, or one number for every element")
+            f"{example} (one number only where every element is that number; not counted: "
+            "answer again)")
 
 
 def off_text(indices: list[tuple[int, ...]]) -> str:

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core import checkable, fmt
 from ..core.fmt import number as number  # the CLI's way to a number as a person writes it
+from ..core.plural import counted
 
 if TYPE_CHECKING:  # the explain prose's data, loaded with explain
     from ..tasks.derivation import (
@@ -262,3 +263,8 @@ def at_text(exp: Explanation) -> str:
     if len(exp.inputs) > 8 or any(np.ndim(v) for _, v in exp.inputs):
         return ""
     return ", ".join(f"{name} = {fmt.typed(v)}" for name, v in exp.inputs)
+
+
+def more_reuses(n: int) -> str:
+    """The nodes past those listed that take an operand twice: "1 more node that takes"."""
+    return f"{counted(n, 'more node')} that {'takes' if n == 1 else 'take'} an operand twice"

@@ -33,6 +33,7 @@ from ..core.compiled import compile_graph
 from ..core.engine import Evaluation, evaluate, forward
 from ..core.errors import CheckFailed, MathError, UsageError, param
 from ..core.graph import Graph, Value
+from ..core.plural import counted
 from .program import refuse_constant
 
 EPS = 1e-6
@@ -234,7 +235,8 @@ def failure(check: Check) -> CheckFailed | None:
            f"{fmt.number(check.tol)}") if all(r.numeric is not None for r in bad) else \
         "see the verdicts"
     return CheckFailed(
-        f"the gradient check failed for {len(bad)} of {len(check.rows)} elements ({names}): "
+        f"the gradient check failed for {len(bad)} of {counted(len(check.rows), 'element')} "
+        f"({names}): "
         f"{why}",
         hint="a wrong local-gradient rule; a point at a kink (relu(0), abs(0), max(a, a)), "
              "where the two sides differ; x ± eps outside the function's domain; or an eps "

@@ -244,8 +244,9 @@ def from_npy(f: BinaryIO, path: Path,
     need = int(np.prod(shape, dtype=object)) * dtype.itemsize
     have = os.fstat(f.fileno()).st_size - f.tell()
     if need > have:
-        raise DataFileError(f"{path} is shorter than its header says ({have} bytes of data "
-                            f"for shape {tuple(shape)})", path)
+        raise DataFileError(f"{path} is shorter than its header says "
+                            f"({have} byte{'s' * (have != 1)} of data for shape "
+                            f"{tuple(shape)})", path)
     f.seek(0)
     try:
         data = fmt.read_array(f, allow_pickle=False)
@@ -301,7 +302,8 @@ def from_table(text: str, path: Path, shape_check: ShapeCheck = check_axes,
                                     "a number", path, line)
         if len(row) != width:
             before = "the rows before have" if data else "the header has"
-            raise DataFileError(f"{path}, line {line}: {len(row)} values, but {before} "
+            raise DataFileError(f"{path}, line {line}: {len(row)} value{'s' * (len(row) != 1)}, "
+                                f"but {before} "
                                 f"{width}", path, line)
         data.append([float(cell) for cell in row])
     return header, np.array(data, dtype=float)

@@ -25,7 +25,8 @@ from ..core.errors import MathError, param
 from ..core.graph import Graph, Value
 from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS, Optimizer
 from ..core.optim import learning_rate as scheduled
-from .program import refuse_constant
+from ..core.plural import counted
+from .program import refuse_constant, refuse_frozen
 from .trace import LIMIT, Trace, TraceEntry
 
 __all__ = ["LIMIT", "MAX_STEPS", "OPTIMIZERS", "SCHEDULES", "Run", "Settings", "Stop",
@@ -140,7 +141,7 @@ class Stopping:
                                     f"up to {_show(value)}")
         if self._falling >= 10 and self._start - score > RUNAWAY * max(1.0, abs(self._start)):
             return Stop("unbounded", self._unbounded(f"{self.output} = {fmt.rough(value)} "
-                                                     f"after {k} steps"))
+                                                     f"after {counted(k, 'step')}"))
         return None
 
     def _unbounded(self, where: str) -> str:
@@ -152,7 +153,7 @@ class Stopping:
         before recording it."""
         if self._falling >= 10:  # it ran away to infinity rather than stopping short
             return Stop("unbounded", self._unbounded(f"{self.output} is {_show(value)} "
-                                                     f"after {k} steps"))
+                                                     f"after {counted(k, 'step')}"))
         return Stop("diverged", f"at step {k} the value or its gradient is not finite "
                                 f"({_show(value)})")
 
@@ -185,6 +186,7 @@ def run(
     most `limit` points evenly spread, the first and the last (and, once thinned,
     the best)."""
     refuse_constant(compiled.graph, "a descent has nothing to move")
+    refuse_frozen(compiled.graph, list(params), "a descent has nothing to move")
     f = compiled.value_and_grad
     names = compiled.inputs
     xs = compiled.args(inputs)
@@ -199,6 +201,7 @@ def run(
     judge = rules.judge  # looked up once: a scalar step takes a few µs
     stop: Stop | None = None
     best_xs = list(xs)
+    before_xs = best_xs  # the point of the step before this one
 
     # The loop is the whole cost of a step besides the compiled function, so it keeps
     # to Python floats and plain SGD inline; a constant learning rate is worked out once.
@@ -218,12 +221,17 @@ def run(
             best = rules.improved
             if best:
                 best_xs = list(xs)
+            if stop is not None and stop.stopped == "unbounded" and k > 0:
+                # this step ran away: the run keeps the one before, the last that had not
+                # (as the verdict says); one that ran away to infinity is not kept anyway
+                best_xs, rules.best_step = before_xs, k - 1
             point = TraceEntry(k, total, rules.change, tuple(map(_mean, extra)))
             trace.add(point, best)
             if history is not trace:
                 history.add(point, best)
             if stop is not None or k == settings.steps:
                 break
+            before_xs = list(xs)
             if not constant:
                 lr = learning_rate(settings, k) * direction
             if sgd:
@@ -233,7 +241,7 @@ def run(
                 for j in moving:
                     xs[j] = optimizer.update(j, xs[j], grads[j], lr, k + 1)
 
-    stop = stop or Stop("steps", f"ran {settings.steps} steps")
+    stop = stop or Stop("steps", f"ran {counted(settings.steps, 'step')}")
     final = best_xs if stop.stopped in ("diverged", "unbounded") else xs
     return Run(
         inputs=dict(zip(names, final, strict=True)),
@@ -273,6 +281,7 @@ def history(result: Run, settings: Settings) -> list[dict]:
         "lr": learning_rate(settings, p.step - 1) if p.step else None,
         "change": p.change,
         "watched": dict(zip(names, p.watched, strict=True)),
+        **({"ascend": True} if settings.ascend and p.step else {}),  # a step up, not down
     } for p in result.history.points()]
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from ..core.errors import BackpropError, ValueProblem
 from ..core.ops import OPS
+from ..core.plural import counted
 from .answers import NotANumber, agrees, from_json
 from .jsontext import loads
 from .point import Point, point_from
@@ -104,6 +105,7 @@ class NotAllRight(BackpropError):
 
     exit_code = 1
     kind = "quiz"
+    verdict = True  # the score is the quiz's result: said on stdout, never as "error:"
 
 
 def failure(result: QuizResult) -> NotAllRight | None:
@@ -112,7 +114,8 @@ def failure(result: QuizResult) -> NotAllRight | None:
         return None
     said = [f"{s.wrong} wrong"] * bool(s.wrong) + [f"{s.unanswered} not answered"] * bool(
         s.unanswered)
-    return NotAllRight(f"{s.asked - s.missed} of {s.asked} answers right ({', '.join(said)})")
+    return NotAllRight(f"{s.asked - s.missed} of {counted(s.asked, 'answer')} right "
+                       f"({', '.join(said)})")
 
 
 def verdict(q: Question, tries: tuple, tol: float) -> str:

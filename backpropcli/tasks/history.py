@@ -1,7 +1,8 @@
 """A history entry: the tool's own keys, and the watched nodes' values under one more.
 
 Every history (the session's, a descent's, an exported script's) is a list of entries
-{"step", "value", "lr", "change", "watched": {name: value}}. The values of the nodes a
+{"step", "value", "lr", "change", "watched": {name: value}}, and "ascend": true on a step
+that climbed the gradient (lr is then how far up it went). The values of the nodes a
 descent watches live under "watched" and never beside the tool's keys: a program may
 name a node `step`, `value`, `lr`, `change` or `watched`, and such a node once replaced
 the entry's own number (a float step broke the session for every later command).
@@ -19,6 +20,7 @@ import math
 
 KEYS = ("step", "value", "lr", "change")  # the tool's own; the last key is WATCHED
 WATCHED = "watched"
+ASCEND = "ascend"  # present (true) on an ascent's steps only: a descent's entry is as it was
 
 
 def read(raw: object) -> tuple[dict | None, str | None]:
@@ -31,16 +33,24 @@ def read(raw: object) -> tuple[dict | None, str | None]:
         return None, "has no whole-number step"
     own = {key: raw.get(key) for key in KEYS}
     if isinstance(raw.get(WATCHED), dict):  # today's layout: nothing else is allowed
-        watched, others = raw[WATCHED], [k for k in raw if k not in KEYS and k != WATCHED]
+        watched = raw[WATCHED]
+        others = [k for k in raw if k not in KEYS and k not in (WATCHED, ASCEND)]
         if others:
             return None, f"has a key {others[0]!r} that a history entry does not have"
     else:  # the flat layout of older sessions: any other number was a watched value
-        watched = {k: v for k, v in raw.items() if k not in KEYS}
+        watched = {k: v for k, v in raw.items() if k not in KEYS and k != ASCEND}
     bad = [f"a {key!r}" for key, value in own.items() if key != "step" and not _number(value)]
     bad += [f"a watched {name!r}" for name, value in watched.items() if not _number(value)]
     if bad:
         return None, f"has {bad[0]} that is not a finite number"
-    return {**own, WATCHED: dict(watched)}, None
+    if ASCEND in raw and not isinstance(raw[ASCEND], bool):
+        return None, "has an 'ascend' that is not true or false"
+    return {**own, WATCHED: dict(watched), **marked(raw.get(ASCEND) is True)}, None
+
+
+def marked(ascend: bool) -> dict:
+    """The mark of an ascent's step ({"ascend": True}), or nothing for a descent's."""
+    return {ASCEND: True} if ascend else {}
 
 
 def _number(value: object) -> bool:

@@ -108,7 +108,9 @@ def reopen(
     refuse_unknown(graph, values or {})
     typed = {name: value_of(name, v) for name, v in (values or {}).items()}
     inputs = bind(graph, {**point.inputs, **typed})  # refuses names the program does not use
-    chosen = choose_params(graph, params, freeze) if (params or freeze) else point.params
+    # --freeze "" or --params "" (an empty list) frees what the point had frozen
+    given = params is not None or freeze is not None
+    chosen = choose_params(graph, params, freeze) if given else point.params
     unknown = [n for n in chosen if n not in graph.input_names]
     if unknown:
         raise ValueProblem(f"the saved params {', '.join(unknown)} are not inputs")
@@ -131,6 +133,7 @@ def refuse_constant(graph: Graph, nothing: str) -> None:
 def take_step(graph: Graph, point: Point, lr: float) -> tuple[Evaluation, Evaluation, Point]:
     """Evaluate at the point, step every param by -lr · gradient, evaluate again there."""
     refuse_constant(graph, "a step has nothing to move")
+    refuse_frozen(graph, point.params, "a step has nothing to move")
     before = evaluate(graph, point.inputs)
     moved = step(before.inputs(), before.gradients(), point.params, lr)
     for name in point.params:
@@ -175,3 +178,18 @@ def names_file(arg: str) -> bool:
     """Whether PROGRAM as typed names a file: a .bp file, or (with no space in it) a
     file that is there; else it is the program's text."""
     return arg.endswith(".bp") or (not any(c.isspace() for c in arg) and is_file(expand(arg)))
+
+
+def refuse_frozen(graph: Graph, params: list[str], nothing: str) -> None:
+    """Refuse (exit 2) a step or a descent that may move no input: every one is frozen,
+    by --freeze or --params now or as a saved point keeps them. Done quietly, it would
+    print an empty table and "did not change", and every later step the same."""
+    if params or not graph.input_names:
+        return
+    frozen = ", ".join(graph.input_names)
+    raise UsageError(f"{nothing}: every input is frozen ({frozen}); a saved point (the "
+                     f"session, a document) keeps the {param('freeze')} or "
+                     f"{param('params')} it was given until they are given again",
+                     hint=f'free them with {give("freeze", chr(34) * 2)} (every input '
+                          f'moves again), or choose the ones to move with '
+                          f'{give("params", graph.input_names[0])}')

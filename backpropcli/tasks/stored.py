@@ -16,6 +16,7 @@ import numpy as np
 
 from ..core.errors import ValueProblem
 from ..core.limits import check_shape
+from ..core.plural import counted
 from .jsontext import jsonable
 from .values import as_array
 
@@ -38,8 +39,9 @@ def read_input(name: str, value, where: str):
     except ValueError:
         raise ValueProblem(f"{name}{where}: the stored array is not valid base64") from None
     if len(raw) != 8 * math.prod(shape):
-        raise ValueProblem(f"{name}{where}: the stored array has {len(raw)} bytes, not the "
-                           f"{8 * math.prod(shape)} its shape needs")
+        raise ValueProblem(f"{name}{where}: the stored array has "
+                           f"{counted(len(raw), 'byte')}, not the {8 * math.prod(shape)} its "
+                           "shape needs")
     array = np.frombuffer(raw, dtype="<f8").reshape(shape).astype(np.float64)
     if array.size == 0 or not np.isfinite(array).all():
         raise ValueProblem(f"{name}{where}: the stored array is empty or not finite")

@@ -33,10 +33,12 @@ def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = Fals
     final = ev.inputs()
     params = [n for n in final if not _same(start[n], final[n])]
     arrays = any(np.ndim(final[n]) for n in params)
+    # a run that diverged or ran away keeps an earlier point than its last step: say which
+    end = f"kept (step {run.best_step})" if run.stopped in ("diverged", "unbounded") else "end"
     if arrays:
-        table = new_table("param", SHAPE, "start", "end")
+        table = new_table("param", SHAPE, "start", end)
     else:
-        table = new_table("param", "start", "end", right=(1, 2))
+        table = new_table("param", "start", end, right=(1, 2))
 
     def row(n: str) -> tuple:
         shape = (fmt.shape(np.shape(final[n])),) if arrays else ()

@@ -15,6 +15,7 @@ from ..core import checkable, fmt
 from ..core.engine import Evaluation
 from ..core.graph import CONST
 from ..core.ops import OPS
+from ..core.plural import counted, ordinal
 from ..output.text import constant_text, d
 from .lines import Flow
 from .widgets import ROWS, SHAPE, TERMS, Col, fill, new_table, section, value_cell
@@ -100,6 +101,15 @@ def local_formula(ev: Evaluation, i: int, k: int) -> str:
                    values=ev.values)
 
 
+def _use(args, k: int) -> str:
+    """Which use of its operand the k-th argument is, where a node takes one twice
+    (b = a + a has two rows ∂b/∂a: "(first use)", "(second use)"); else nothing. The
+    words are the quiz's, whose questions on them are local:b:a:1 and local:b:a:2."""
+    if list(args).count(args[k]) < 2:
+        return ""
+    return f" ({ordinal(list(args[:k + 1]).count(args[k]))} use)"
+
+
 def local_table(ev: Evaluation, full: bool = False) -> RenderableType:
     table = new_table("local gradient", "formula", "value", right=() if _has_arrays(ev) else (2,))
     nodes = ev.graph.nodes
@@ -110,7 +120,7 @@ def local_table(ev: Evaluation, full: bool = False) -> RenderableType:
         # @, sum, softmax, ... are not elementwise: their local derivative is no array
         # of numbers that multiplies; the formula is what they pass back to the operand
         value = value_cell(loc, full) if loc is not None else Text("(not elementwise)", style="dim")
-        name = d(nodes[i].name, nodes[nodes[i].args[k]].name)
+        name = d(nodes[i].name, nodes[nodes[i].args[k]].name) + _use(nodes[i].args, k)
         return Text(name), Text(local_formula(ev, i, k)), value
 
     edges = [(i, k) for i, node in enumerate(nodes) if node.computed
@@ -141,7 +151,8 @@ def backward_table(ev: Evaluation, full: bool = False) -> RenderableType:
             return Text(d(out, out)), Text(""), Text(""), value_cell(ev.grads[j], full)
         terms = ev.terms[j]
         shown = terms if full or len(terms) <= TERMS else terms[:TERMS]
-        more = f" + … ({len(terms) - len(shown)} more terms)" if len(shown) < len(terms) else ""
+        more = f" + … ({counted(len(terms) - len(shown), 'more term')})" \
+            if len(shown) < len(terms) else ""
         symbolic = " + ".join(term(j, t) for t in shown) + more
         scalar = all(np.ndim(t.upstream) == 0 and t.local is not None and np.ndim(t.local) == 0
                      for t in shown)

@@ -8,6 +8,7 @@ from rich.measure import Measurement
 from rich.padding import Padding
 from rich.text import Text
 
+from ..core.plural import counted
 from ..output import text
 from ..tasks.derivation import Explanation
 from .widgets import elide, new_table, section
@@ -22,7 +23,7 @@ def explanation(exp: Explanation, full: bool = False) -> RenderableType:
     last = len(exp.derivations) - 1
     body = elide(list(enumerate(exp.derivations)), full,
                  lambda entry: _entry(exp, entry[1], spaced=entry[0] < last),
-                 lambda n: Text(f"… {n} more inputs (--full shows all)", style="dim"))
+                 lambda n: Text(f"… {counted(n, 'more input')} (--full shows all)", style="dim"))
     parts: list[RenderableType] = [head, Padding(Group(*body), (0, 0, 1, 2), expand=False)]
     if exp.has_jacobians:
         parts.append(Padding(Text(text.JACOBIANS, style="dim"), (0, 0, 1, 0)))
@@ -114,6 +115,6 @@ def _notes(exp: Explanation) -> RenderableType | None:
     for r in exp.reuses:
         table.add_row(Text(f"{r.node} = {r.expr}"), Text(text.reuse_detail(r)))
     if exp.more_reuses:
-        table.add_row(Text(""), Text(f"… and {exp.more_reuses} more nodes that take an "
-                                     "operand twice", style="dim"))
+        table.add_row(Text(""), Text(f"… and {text.more_reuses(exp.more_reuses)}",
+                                     style="dim"))
     return section("Gates on these paths", "", table)

@@ -33,23 +33,29 @@ def heading(quiz: Quiz) -> RenderableType:
     return Group(*lines)
 
 
-def sheet_view(quiz: Quiz, full: bool = False) -> RenderableType:
-    """The question sheet, for paper: what is given and every question, no answer."""
+def sheet_view(quiz: Quiz, full: bool = False, key: bool = False) -> RenderableType:
+    """The question sheet, for paper: what is given and every question, no answer; or,
+    with `key` (for a teacher), the same questions, each with its right answer."""
     given = quiz.given()
     said = ", ".join(f"{quiztext.said(quiz, k)} = {quiztext.known_value(quiz, k, v)}"
                      for k, v in given.items())
-    table = new_table("id", "question")
+    table = new_table("id", "question", *(("answer",) if key else ()))
 
     def row(q) -> tuple:
-        return Text(q.id), Text(quiztext.prompt(quiz, q, given))
+        answer = (Text(quiztext.number(q.right), style="green"),) if key else ()
+        return Text(q.id), Text(quiztext.prompt(quiz, q, given)), *answer
 
+    end = Text.assemble(("The key: ", "bold"), "the right answers to the questions of "
+                        "--sheet; right within tol·max(1, |answer|), tol = ",
+                        fmt.number(quiz.tol)) if key else \
+        Text.assemble(("To be graded: ", "bold"), "--answers FILE",
+                      ("  (JSON: the form --sheet --json writes, filled in)", "dim"))
     return Group(
         heading(quiz), Text(""),
         section("Given", "", Text(said)),
-        section("Questions", _kinds(quiz),
+        section("Answers" if key else "Questions", _kinds(quiz),
                 fill(table, list(quiz.questions), row, full, "questions")),
-        Text.assemble(("To be graded: ", "bold"), "--answers FILE",
-                      ("  (JSON: the form --sheet --json writes, filled in)", "dim")))
+        end)
 
 
 def _kinds(quiz: Quiz) -> str:

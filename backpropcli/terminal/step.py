@@ -13,6 +13,7 @@ from rich.text import Text
 
 from ..core import checkable, fmt
 from ..core.engine import Evaluation
+from ..core.plural import counted
 from ..output.text import d
 from .lines import Flow
 from .widgets import SHAPE, Col, fill, new_table, section, value_cell
@@ -117,13 +118,14 @@ def history_table(history: list[dict], output: str, full: bool = False) -> Rende
     def row(h: dict) -> tuple:
         value, seen = h.get("value"), h.get("watched", {})
         return (str(h.get("step", "")),
-                "" if h.get("lr") is None else fmt.number(h["lr"]),
+                "" if h.get("lr") is None else
+                fmt.number(h["lr"]) + (" ascent" if h.get("ascend") else ""),
                 fmt.number(value) if isinstance(value, (int, float)) else "array",
                 "" if h.get("change") is None else fmt.signed(h["change"]),
                 *("" if seen.get(name) is None else fmt.number(seen[name]) for name in shown))
 
     n = len(history)
-    note = f"{n} entr{'y' if n == 1 else 'ies'}"
+    note = counted(n, "entry", "entries")
     if len(watched) > len(shown):
-        note += f"; {len(watched) - len(shown)} more watched nodes in --json"
+        note += f"; {counted(len(watched) - len(shown), 'more watched node')} in --json"
     return section(f"History of {output}", note, fill(table, history, row, full, "steps"))

@@ -181,7 +181,7 @@ def test_output_and_unused_nodes(cli):
 
 
 @pytest.mark.parametrize(("args", "code", "words"), [
-    ([SEED, "--format", "jpeg"], 2, "formats: tree, dot, mermaid, svg, png"),
+    ([SEED, "--format", "jpeg"], 2, "--format takes one of: tree, dot, mermaid, svg, png"),
     ([SEED, "--save", "x.txt"], 2, "--save writes a picture: dot, mermaid, svg or png"),
     (["g = x*", "--x", "1"], 2, "line 1"),
     (["g = x*y", "--x", "1"], 2, "y"),

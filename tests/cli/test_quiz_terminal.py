@@ -104,7 +104,7 @@ def test_a_person_at_a_terminal(tmp_path):
         code = t.finish()
     assert code == 1
     assert "Score: 3 of 4 right (1 on the second try); 1 wrong" in t.seen
-    assert "error: 3 of 4 answers right (1 wrong)" in t.seen
+    assert "Result: 3 of 4 answers right (1 wrong)" in t.seen and "error:" not in t.seen
     # the terminal echoes what was typed, right after each prompt
     assert re.search(r"∂f/∂y = -3\n  not right\. Hint", t.seen)
     assert not (tmp_path / ".backprop").exists()
@@ -173,3 +173,19 @@ def test_readme_transcript(backprop):
     got = "\n".join(x.rstrip() for x in (r.stdout + r.stderr).rstrip("\n").split("\n"))
     assert got == shown
     assert r.returncode == 1
+
+
+def test_ctrl_c_at_the_prompt_ends_its_line_and_says_interrupted():
+    import signal
+
+    t = Terminal("quiz", *WORKED)
+    try:
+        t.until("∂f/∂x = ")
+        time.sleep(0.2)  # (not a timed assertion: the prompt is shown, readline waits)
+        t.proc.send_signal(signal.SIGINT)  # what Ctrl-C sends the foreground process
+    finally:
+        code = t.finish()
+    assert code == 130
+    after = t.seen.split("∂f/∂x = ", 1)[1]
+    assert after.startswith("\n") and after.strip() == "interrupted"
+    assert "Traceback" not in t.seen

@@ -145,7 +145,7 @@ def test_bad_cell_names_the_file_line_and_column(data):
 def test_ragged_table(data):
     (data / "ragged.csv").write_text("1,2\n3\n")
     err = _read_error('X = load("ragged.csv"); L = sum(X)', data)
-    assert "line 2: 1 values, but the rows before have 2" in err.message
+    assert "line 2: 1 value, but the rows before have 2" in err.message
 
 
 @pytest.mark.parametrize(("file", "words"), [

@@ -56,5 +56,5 @@ SPEC = Spec(
      "backprop check \"h = sum(tanh(W @ x))\" --W '[[1, 2], [3, 4]]' --x '[0.1, -0.2]'",
      "backprop check samples/neuron.bp --json | jq .check.verdict"),
     (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.EPS, o.CHECK_TOL, o.DIGITS,
-     o.CHECK_FULL, o.JSON),
+     o.CHECK_FULL, o.IGNORE_STDIN, o.JSON),
     run_check, rank=5)

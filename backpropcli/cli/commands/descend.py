@@ -12,7 +12,7 @@ from ...output import document as doc
 from ...output.formats import PLOT
 from ...output.text import number
 from .. import options as o
-from ..handling import PROGRAM_OPTIONS, options, program, views
+from ..handling import PROGRAM_OPTIONS, frozen_note, options, program, views
 from ..options import CommandLine
 from ..spec import Env, Outcome, Spec
 
@@ -35,6 +35,8 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
     fields = doc.descend_fields(run, settings)
     from_file = line.program not in (None, "-") and api.Typed(line.program).names_file
     note = None if plot is None else _save_plot(plot, r, line.program, from_file)
+    frozen = frozen_note(line, r)
+    note = "\n".join(n for n in (frozen, note) if n) or None
     failure = r.failure(data=fields)
     return Outcome(
         document=None if failure else (lambda: doc.document("descend", r.evaluation, r.point,
@@ -81,4 +83,5 @@ SPEC = Spec(
      "backprop descend samples/moons.bp --optimizer adam --lr 0.01 --plot loss.svg",
      "backprop descend samples/neuron.bp --freeze x0,x1 --json --every 10 | jq .descend"),
     (o.LR, o.STEPS, o.OPTIMIZER, o.SCHEDULE, o.STOP, o.ASCEND, o.WATCH, o.EVERY, o.PLOT_FILE,
-     *o.PROGRAM, o.DIGITS, o.FULL, o.JSON), run_descend, changes_session=True, rank=3)
+     *o.PROGRAM, o.DIGITS, o.FULL, o.IGNORE_STDIN, o.JSON), run_descend, changes_session=True,
+    rank=3)

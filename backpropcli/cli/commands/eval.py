@@ -13,11 +13,13 @@ from ..options import CommandLine
 from ..spec import Env, Outcome, Spec
 
 
-def entry(result: api.Result, lr: float | None = None, change: float | None = None) -> dict:
-    """The history's entry of a result: its value (None for an array), lr and change."""
+def entry(result: api.Result, lr: float | None = None, change: float | None = None,
+          ascend: bool = False) -> dict:
+    """The history's entry of a result: its value (None for an array), lr and change, and
+    the mark of a step up the gradient (an ascent's lr is not a descent's)."""
     value = result.evaluation.value
     return {"value": float(value) if value.ndim == 0 else None, "lr": lr, "change": change,
-            "watched": {}}
+            "watched": {}, **({"ascend": True} if ascend else {})}
 
 
 def _same(a: dict, b: dict) -> bool:
@@ -51,4 +53,5 @@ SPEC = Spec(
      "backprop eval samples/seed.bp",
      "backprop eval samples/twolayer.bp   (arrays: a two-layer network on data from a "
      "file)"),
-    (*o.PROGRAM, o.DIGITS, o.FULL, o.JSON), run_eval, changes_session=True, rank=1)
+    (*o.PROGRAM, o.DIGITS, o.FULL, o.IGNORE_STDIN, o.JSON), run_eval, changes_session=True,
+    rank=1)

@@ -48,4 +48,4 @@ SPEC = Spec(
      "backprop explain samples/neuron.bp --format latex --standalone > neuron.tex",
      "backprop eval samples/reuse.bp && backprop explain --format markdown"),
     (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.PATHS, o.EXPLAIN_FORMAT, o.STANDALONE,
-     o.DIGITS, o.EXPLAIN_FULL, o.JSON), run_explain, rank=4)
+     o.DIGITS, o.EXPLAIN_FULL, o.IGNORE_STDIN, o.JSON), run_explain, rank=4)

@@ -23,14 +23,18 @@ SETTINGS = ("ask", "lr", "tol", "level", "seed", "output", "params", "freeze")
 
 
 def run_quiz(line: CommandLine, env: Env) -> Outcome:
-    if line.flag("sheet") and line.text("answers") is not None:
-        raise UsageError("--sheet writes the questions, --answers grades them: give one")
+    modes = [f"--{m}" for m in ("sheet", "key") if line.flag(m)]
+    modes += ["--answers"] * (line.text("answers") is not None)
+    if len(modes) > 1:
+        raise UsageError(f"{' and '.join(modes)}: --sheet writes the questions, --key their "
+                         "answers, --answers grades a sheet: give one")
     random = line.flag("random")
     given = options(line, *SETTINGS)
-    if line.flag("sheet"):
+    if line.flag("sheet") or line.flag("key"):
+        key = line.flag("key")
         made = api.sheet(_program(line, env, random), line.values, random=random, **given)
-        return Outcome(document=lambda: doc.quiz_sheet(made),
-                       view=lambda: _views().sheet_view(made, line.flag("full")))
+        return Outcome(document=lambda: doc.quiz_sheet(made, key=key),
+                       view=lambda: _views().sheet_view(made, line.flag("full"), key=key))
     if line.text("answers") is not None:
         answers, origin = _answer_sheet(line, env)
         on = None if line.program is None else program(line, env, stdin_document=False)
@@ -100,13 +104,15 @@ SPEC = Spec(
     "when every question ended right, 1 otherwise.\nAnswers are numbers or arithmetic "
     "(-4, 1*3, -2/3; [1, 2] for an array), typed, or one per line on stdin. --random "
     "makes up a problem (--level 1 to 5, --seed N). --sheet writes the questions "
-    "without the answers; --answers FILE grades a sheet of answers. PROGRAM and values "
+    "without the answers, --key (for a teacher) the same questions with their answers; "
+    "--answers FILE grades a sheet of answers. PROGRAM and values "
     "as for eval; without PROGRAM, the session (which the quiz leaves as it is).",
     ('backprop quiz "f = x*y; g = f + z" --x 3 --y -4 --z 2',
      "backprop quiz --random --level 3 --seed 7",
      "printf '%s\\n' -4 3 1 1 1 1 3 -4 | backprop quiz samples/seed.bp",
      "backprop quiz samples/reuse.bp --ask value,local,grad,step --lr 0.1",
      "backprop quiz samples/seed.bp --sheet --json > sheet.json   (fill in its answers)",
+     "backprop quiz samples/seed.bp --key   (the answers to the same sheet)",
      "backprop quiz --answers sheet.json --json | jq .quiz.score"),
     o.QUIZ, run_quiz,
     usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]", rank=7)

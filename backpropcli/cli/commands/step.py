@@ -6,7 +6,7 @@ from __future__ import annotations
 from ... import api
 from ...output import document as doc
 from .. import options as o
-from ..handling import options, views
+from ..handling import frozen_note, options, views
 from ..options import CommandLine
 from ..spec import Env, Outcome, Spec
 from .eval import entry
@@ -23,7 +23,8 @@ def run_step(line: CommandLine, env: Env) -> Outcome:
                                       **doc.step_fields(before, lr, ascend, r.change or 0.0)),
         view=lambda: views().step_report(before, r.evaluation, r.point.params,
                                          -lr if ascend else lr, line.flag("full")),
-        session=env.session.continued(r.point, [entry(r, lr, r.change)]))
+        session=env.session.continued(r.point, [entry(r, lr, r.change, ascend)]),
+        note=frozen_note(line, r))
 
 
 SPEC = Spec(
@@ -31,10 +32,14 @@ SPEC = Spec(
     "Move every param one step down the gradient (up with --ascend), from the session or "
     "from the JSON document on stdin, and show each param's value, gradient, move and "
     "new value, and how the output changed. Saves the new point in the session and adds "
-    "to its history.",
+    "to its history.\nWhat the session remembers: the program, the output, the inputs' "
+    "values and which inputs move (--params, --freeze: a later step keeps them frozen and "
+    "says so; --freeze \"\" frees them). Not --lr (0.1 unless given) nor --ascend.\n"
+    "stdin: read as a JSON document whenever it is not a terminal; in a shell loop whose "
+    "stdin is not for backprop, give --ignore-stdin (or < /dev/null).",
     ("backprop step --lr 0.1",
      'backprop eval "g = x*y + z" --x 3 --y -4 --z 2 --json | backprop step --json',
      "backprop step --ascend --params x"),
-    (o.LR, o.ASCEND, o.PARAMS, o.FREEZE, o.STATE, o.DIGITS, o.FULL,
+    (o.LR, o.ASCEND, o.PARAMS, o.FREEZE, o.STATE, o.DIGITS, o.FULL, o.IGNORE_STDIN,
      o.JSON), run_step,
     program=False, changes_session=True, rank=2)
