@@ -30,6 +30,7 @@ CROSS_CUTTING = {
 
 # tests/cli/ files for what every command shares, not for one command.
 SURFACES = {
+    "cosmetics": "counts and their nouns, option names in hints, uses named, Ctrl-C",
     "constant": "nodes that depend on no input, in every command",
     "digits": "numbers as typed and --digits/--full, in every command that shows numbers",
     "documented": "the help pages and the README say what the tool does",

@@ -58,12 +58,13 @@ def test_one_question_and_one_step_are_singular(cli):
     assert json.loads(out)["descend"]["reason"] == "ran 1 step"
 
 
-@pytest.mark.parametrize(("option", "wrong", "right"), [
-    ("--to", "nump", "numpy"), ("--optimizer", "sdg", "sgd"), ("--schedule", "lin", "linear"),
-    ("--format", "pn", "png")])
-def test_a_choice_hint_names_the_option(cli, option, wrong, right):
+@pytest.mark.parametrize(("option", "right"), [
+    ("--to", "numpy"), ("--optimizer", "sgd"), ("--schedule", "linear"), ("--format", "png")])
+def test_a_choice_hint_names_the_option(cli, option, right):
+    # a value near no choice lists them under the option's own name (a near miss is
+    # answered with the choice meant: tests/cli/test_near_misses.py)
     command = {"--to": "export", "--format": "graph"}.get(option, "descend")
-    code, _, err = cli(command, "g = x*x", "--x", "1", option, wrong)
+    code, _, err = cli(command, "g = x*x", "--x", "1", option, "banana")
     assert code == 2
     text = " ".join(err.split())
     assert f"{option} takes one of:" in text and right in text
