@@ -30,6 +30,12 @@ class OptionSpelling(Spelling):
     def give(self, name: str, value: str) -> str:
         return f"{self.param(name)} {value}"
 
+    def session(self, path: str) -> str:
+        return f"--state {path}"
+
+    def reset(self, path: str) -> str:
+        return f"backprop reset --state {path}"
+
 
 OPTIONS = OptionSpelling()
 

@@ -13,7 +13,7 @@ import re
 # A parameter named in an error's text is marked, so that each front end spells it its
 # own way: the Python API as the parameter (lr, y=VALUE), the command line as its option
 # (--lr, --y VALUE). Every message is worded once, here below or where it is raised.
-_MARK = re.compile("\x1e(param|give|where):([^\x1e]*)\x1e")
+_MARK = re.compile("\x1e(param|give|where|session|reset):([^\x1e]*)\x1e")
 
 
 def param(name: str) -> str:
@@ -29,6 +29,17 @@ def give(name: str, value: str = "VALUE") -> str:
 WHERE = "\x1ewhere:\x1e"  # where values are given: "as keywords", "on the command line"
 
 
+def session_at(path: str = "PATH") -> str:
+    """Where a session file is chosen: `Session(PATH)` in Python, `--state PATH` on the
+    command line."""
+    return f"\x1esession:{path}\x1e"
+
+
+def reset_at(path: str) -> str:
+    """How a session is removed: `Session(path).reset()`, or `backprop reset --state path`."""
+    return f"\x1ereset:{path}\x1e"
+
+
 class Spelling:
     """How a front end writes parameters in its errors; this one is Python's."""
 
@@ -39,6 +50,12 @@ class Spelling:
 
     def give(self, name: str, value: str) -> str:
         return f"{name}={value}"
+
+    def session(self, path: str) -> str:
+        return f"Session({path if path == 'PATH' else repr(path)})"
+
+    def reset(self, path: str) -> str:
+        return f"{self.session(path)}.reset()"
 
 
 def spell(text: str, how: Spelling) -> str:
@@ -53,6 +70,10 @@ def spell(text: str, how: Spelling) -> str:
         if kind == "give":
             name, _, value = body.partition("=")
             return how.give(name, value)
+        if kind == "session":
+            return how.session(body)
+        if kind == "reset":
+            return how.reset(body)
         return how.where
 
     return _MARK.sub(one, text)

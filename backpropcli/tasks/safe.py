@@ -23,7 +23,7 @@ import os
 import stat
 from pathlib import Path
 
-from ..core.errors import SessionError
+from ..core.errors import SessionError, session_at
 
 try:
     import pwd
@@ -73,7 +73,7 @@ def _problem(info: os.stat_result) -> str | None:
 
 
 def _hint(place: Path, info: os.stat_result) -> str:
-    ways = (f"use a session of your own with --state PATH or BACKPROP_STATE=PATH, or "
+    ways = (f"use a session of your own with {session_at()} or BACKPROP_STATE=PATH, or "
             f"remove {place}")
     if info.st_uid != os.geteuid():
         return ways + " (or ask its owner to)"

@@ -39,7 +39,7 @@ from types import ModuleType
 
 import numpy as np
 
-from ..core.errors import BackpropError, LimitError, SessionError, UsageError
+from ..core.errors import BackpropError, LimitError, SessionError, UsageError, reset_at, session_at
 from ..core.limits import BYTES_ENV, max_bytes, size_text
 from . import files, stored
 from .history import read as read_entry
@@ -137,8 +137,8 @@ def continued(old: Session | None, point: Point, entries: list[dict],
 
 def _reset_hint(path: Path) -> str:
     if _ours(path):
-        return f"start over with: backprop reset --state {path}"
-    return ("give another file with --state PATH; this one is left as it is (if it was a "
+        return f"start over with: {reset_at(str(path))}"
+    return (f"give another file with {session_at()}; this one is left as it is (if it was a "
             "session, remove it yourself)")
 
 
@@ -300,12 +300,12 @@ def _locked(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
                      | getattr(os, "O_CLOEXEC", 0), 0o600)
     except OSError as e:
         raise SessionError(f"cannot lock the session: {lock} ({e.strerror or e})",
-                           hint="choose another place with --state PATH") from None
+                           hint=f"choose another place with {session_at()}") from None
     try:
         files.refuse_open_odd(fd, lock, "the session's lock: ", error=SessionError)
         if hasattr(os, "geteuid") and os.fstat(fd).st_uid != os.geteuid():
             raise SessionError(f"the session's lock {lock} belongs to another user",
-                               hint="choose another place with --state PATH")
+                               hint=f"choose another place with {session_at()}")
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -314,7 +314,7 @@ def _locked(path: Path, on_wait: Callable[[], None] | None) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX)
         except OSError as e:  # a file system without locks
             raise SessionError(f"cannot lock the session: {lock} ({e.strerror or e})",
-                               hint="choose another place with --state PATH") from None
+                               hint=f"choose another place with {session_at()}") from None
         yield
     finally:
         os.close(fd)  # closing releases the lock

@@ -485,3 +485,11 @@ def test_a_name_no_setting_is_close_to_stays_an_unknown_input(r):
 def test_numbers_past_a_float_are_backprop_errors(r, call):
     with pytest.raises(BackpropError, match=r"below about 1\.8e308"):
         call(r)
+
+
+def test_a_session_error_says_how_in_python(tmp_path):
+    broken = tmp_path / "s.json"
+    broken.write_text("{}")
+    with pytest.raises(BackpropError) as caught:
+        bp.Session(broken).history  # noqa: B018 (reading it is the point)
+    assert "Session(PATH)" in caught.value.hint and "--state" not in caught.value.hint

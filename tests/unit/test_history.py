@@ -82,4 +82,4 @@ def test_a_session_broken_by_a_node_named_step_names_the_file_and_reset(tmp_path
     with pytest.raises(SessionError) as e:
         session.load(path)
     assert str(path) in e.value.message and "entry 0" in e.value.message
-    assert "backprop reset" in e.value.hint
+    assert f"Session({str(path)!r}).reset()" in e.value.hint  # backprop reset --state, in the CLI

@@ -173,7 +173,7 @@ def test_a_session_others_may_write_is_never_read_locked_or_removed(tmp_path, wh
             act()
         said = f"{e.value.message} {e.value.hint}"
         assert str(path) in said and ("0666" if where == "file" else "0777") in said, said
-        assert "--state" in said and "BACKPROP_STATE" in said, said
+        assert "Session(PATH)" in said and "BACKPROP_STATE" in said, said  # (--state in the CLI)
     assert path.read_bytes() == before
 
 
