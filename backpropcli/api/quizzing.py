@@ -271,7 +271,11 @@ def _answers(answers: object, origin: str | None) -> tuple[AnswerSheet, str]:
     if not isinstance(answers, str):
         raise UsageError(f"answers are JSON text, a path or a dict, not "
                          f"{type(answers).__name__}")
-    return grading.read_answer_sheet(answers, origin or "the answers"), origin or "the answers"
+    said = origin or f"the JSON text of {param('answers')}"
+    if not answers.lstrip().startswith(("{", "[")) and origin is None:
+        raise UsageError(f"{said} is no JSON document: {_short(answers)}",
+                         hint="a sheet's file is given as a pathlib.Path, its text as a str")
+    return grading.read_answer_sheet(answers, said), said
 
 
 @checks.keywords
