@@ -134,11 +134,22 @@ def keywords(fn: F) -> F:
     alike: a value for a name the program does not use that is one letter or two from
     a setting (`stepz=3` to descend) is a mistyped keyword, and the error says which.
     The command line reads such names itself, as mistyped options (cli/spelling.py)."""
-    own = [p.name for p in inspect.signature(fn).parameters.values()
-           if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    parameters = inspect.signature(fn).parameters.values()
+    own = [p.name for p in parameters if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    named = [p.name for p in parameters if p.kind in (
+        inspect.Parameter.KEYWORD_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    open_ended = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
     @functools.wraps(fn)
     def checked(*args: Any, **kwargs: Any) -> Any:
+        # A function that takes no inputs as keywords (history, precision): a wrong
+        # keyword is Python's TypeError, with the keywords it does take.
+        wrong = [] if open_ended else [k for k in kwargs if k not in named]
+        if wrong:
+            close = closest(wrong[0], named)
+            raise TypeError(f"{fn.__name__}() got an unexpected keyword argument "
+                            f"{wrong[0]!r}" + (f" (did you mean {close!r}?)" if close else "")
+                            + f"; it takes {', '.join(named) or 'none'}")
         try:
             return fn(*args, **kwargs)
         except UnknownNames as err:

@@ -12,8 +12,10 @@ from contextlib import contextmanager
 
 from ..core import fmt
 from ..core.errors import UsageError, param
+from . import checks
 
 
+@checks.keywords
 @contextmanager
 def precision(digits: int | str | None = None, full: bool = False) -> Iterator[None]:
     """Inside the block, numbers are shown with `digits` significant digits (1 to 17;

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..tasks import session as saving
 from ..tasks.point import Point
+from . import checks
 from .results import Renderable, Shown
 
 DEFAULT = saving.DEFAULT  # .backprop/session.json
@@ -93,6 +94,7 @@ class History(Shown):
         return views.history_table(self.entries, self.point.output, full)
 
 
+@checks.keywords
 def history(session: Session | str | os.PathLike[str] | None = None) -> History:
     """The history of a session (a Session, or the path of its file; by default the one
     found from the current folder up): where it stands and the output's value at the

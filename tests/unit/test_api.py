@@ -493,3 +493,13 @@ def test_a_session_error_says_how_in_python(tmp_path):
     with pytest.raises(BackpropError) as caught:
         bp.Session(broken).history  # noqa: B018 (reading it is the point)
     assert "Session(PATH)" in caught.value.hint and "--state" not in caught.value.hint
+
+
+@pytest.mark.parametrize(("call", "wrong", "valid"), [
+    (lambda: bp.history(state="s.json"), "state", "session"),
+    (lambda: bp.precision(digit=3), "digit", "digits, full"),
+])
+def test_a_wrong_keyword_of_a_function_without_inputs_names_the_valid_ones(call, wrong, valid):
+    with pytest.raises(TypeError) as caught:
+        call()
+    assert repr(wrong) in str(caught.value) and str(caught.value).endswith(f"it takes {valid}")
