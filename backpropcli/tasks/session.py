@@ -66,7 +66,8 @@ def location(explicit: str | None = None) -> Path:
     as git finds its repository: .backprop/session.json in the current folder or the
     nearest folder above it (found()), else .backprop/session.json here."""
     if explicit is not None and not explicit.strip():
-        raise UsageError("--state needs a path, not an empty string")
+        raise UsageError("the session file's path is empty: give the path of a file",
+                         hint=f"{session_at()}, or leave it out for .backprop/session.json")
     if explicit or os.environ.get(ENV):
         return Path(explicit or os.environ[ENV])
     return found() or DEFAULT

@@ -120,6 +120,7 @@ def history_table(history: list[dict], output: str, full: bool = False) -> Rende
         return (str(h.get("step", "")),
                 "" if h.get("lr") is None else
                 fmt.number(h["lr"]) + (" ascent" if h.get("ascend") else ""),
+                "" if value is None else  # (an entry a hand left without one)
                 fmt.number(value) if isinstance(value, (int, float)) else "array",
                 "" if h.get("change") is None else fmt.signed(h["change"]),
                 *("" if seen.get(name) is None else fmt.number(seen[name]) for name in shown))
