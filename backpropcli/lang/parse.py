@@ -64,6 +64,11 @@ def _inline(method):
     return callback
 
 
+class NumberTooLarge(ProgramError):
+    """A number written past float64's range (1e400): a ProgramError like the rest, of
+    its own class so that a reader of values can say which (tasks/constant.py)."""
+
+
 class _Builder:
     """The transformer: one method per grammar alias, each called as the parser reduces."""
 
@@ -135,8 +140,9 @@ class _Builder:
     def number(self, tok) -> Lit:
         value = np.float64(tok)
         if not np.isfinite(value):  # 1e400 reads as inf
-            self.fail(f"{tok} is too large for a float (the largest is about 1.8e308)",
-                      tok.line, tok.column)
+            raise NumberTooLarge(f"{tok} is too large for a float (the largest is about "
+                                 "1.8e308)", line=tok.line, column=tok.column,
+                                 source=self.source)
         return Lit(value, str(tok), tok.line, tok.column)
 
     @_inline

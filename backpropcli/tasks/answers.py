@@ -55,7 +55,7 @@ def read_answer(text: str):
                              "and e, only numbers and arithmetic") from None
         if e.reason == "nonfinite":  # 1/0, log(-1)
             raise NotANumber(f"{text!r} is not a finite number") from None
-        if "too large for a float" in e.message:  # 1e400: a number, but none a float holds
+        if e.reason == "range":  # 1e400: a number, but none a float holds
             raise NotANumber(e.message) from None
         raise NotANumber(f"{text!r} is not a number: write -4, 1*3, 0.5 or -2/3") from None
 

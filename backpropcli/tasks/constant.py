@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from ..core.engine import evaluate
 from ..core.errors import BackpropError, ValueProblem
-from ..lang.parse import parse
+from ..lang.parse import NumberTooLarge, parse
 
 
 class NotConstant(ValueProblem):
     """Text that is no constant expression; `reason` says why: "syntax" (it does not
-    parse), "names" (it uses names, or is not one expression), "nonfinite" (1/0);
+    parse), "range" (a number past a float's range: 1e400), "names" (it uses names, or
+    is not one expression), "nonfinite" (1/0);
     `column` is where in the text, when known."""
 
     def __init__(self, message: str, reason: str, column: int | None = None) -> None:
@@ -40,7 +41,8 @@ def constant(text: str):
         graph = parse(text)
     except BackpropError as e:
         message = e.message.replace("the program ", "the value ", 1)
-        raise NotConstant(message, "syntax", e.column if e.line == 1 else None) from None
+        reason = "range" if isinstance(e, NumberTooLarge) else "syntax"
+        raise NotConstant(message, reason, e.column if e.line == 1 else None) from None
     out = graph.nodes[graph.output]
     inputs = {n.name: n for n in graph.nodes if n.is_input}
     # `-4` and `[1, 2]` read as an input with a default (out = -4); anything else that
