@@ -27,6 +27,7 @@ __all__ = [
     "Grades",
     "History",
     "Picture",
+    "Replay",
     "Result",
     "Script",
     "Session",
@@ -41,6 +42,7 @@ __all__ = [
     "history",
     "precision",
     "quiz",
+    "replay",
     "sheet",
     "step",
 ]
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
         Grades,
         History,
         Picture,
+        Replay,
         Result,
         Script,
         Session,
@@ -69,6 +72,7 @@ if TYPE_CHECKING:
         history,
         precision,
         quiz,
+        replay,
         sheet,
         step,
     )

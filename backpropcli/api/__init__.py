@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from .exporting import Script, export
     from .pictures import Picture, graph
     from .quizzing import AnswerLines, Grades, Sheet, grade, quiz, sheet
+    from .replaying import Replay, replay
     from .results import ComputedNode, Result
     from .sessions import History, Session, history
     from .source import Document, Typed, save_file
@@ -75,6 +76,7 @@ _WHERE = {
     "Document": "source", "Typed": "source", "save_file": "source",
     "AnswerLines": "quizzing", "KINDS": "quizzing",
     "precision": "numbers",
+    "replay": "replaying", "Replay": "replaying",
 }
 
 __all__ = [
@@ -98,6 +100,7 @@ __all__ = [
     "MathError",
     "OutputError",
     "Picture",
+    "Replay",
     "Result",
     "Script",
     "Session",
@@ -123,6 +126,7 @@ __all__ = [
     "nearest_choice",
     "precision",
     "quiz",
+    "replay",
     "save_file",
     "sheet",
     "size_text",

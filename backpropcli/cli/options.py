@@ -267,3 +267,10 @@ EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCR
 # The quiz's options, in the order its help lists them.
 QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, KEY, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
         FREEZE, QUIZ_SEED, STATE, DIGITS, FULL, IGNORE_STDIN, JSON)
+
+# replay
+HTML = Option("html", "FILE", "write the player as one self-contained web page (the graph as "
+              "SVG, buttons, arrow keys and a slider; nothing fetched from anywhere)")
+GIF = Option("gif", "FILE", "write the frames as an animation: a GIF, or an animated PNG for "
+             "a FILE ending in .png (drawn by matplotlib)")
+MAX_FRAMES = Option("max-frames", "N", "replay a program of up to N frames (default 2000)")

@@ -175,10 +175,14 @@ def forward(graph: Graph, inputs: Mapping[str, Value],
 
 
 def backward(graph: Graph, values: list, local: list,
-             needs: list[bool] | None = None, record: bool = True) -> tuple[list, list]:
+             needs: list[bool] | None = None, record: bool = True,
+             trail: list | None = None) -> tuple[list, list]:
     """Gradients of the output by the chain rule, one reverse sweep over the nodes,
-    and (if `record`) the terms summed into each. (Every gradient has the shape of a
-    value the forward pass made: no new limits.)"""
+    and (if `record`) the terms summed into each. `trail`, if given, receives every
+    term as the sweep makes it (with `record`), (operand, term, the operand's gradient
+    so far): the
+    backward pass edge by edge, in its own order, for `backprop replay`. (Every
+    gradient has the shape of a value the forward pass made: no new limits.)"""
     nodes = graph.nodes
     needs = graph.requires_grad() if needs is None else needs
     grads: list = [None] * len(nodes)
@@ -206,8 +210,10 @@ def backward(graph: Graph, values: list, local: list,
                 if record:
                     if not terms[j]:
                         terms[j] = []
-                    terms[j].append(Term(i, k, g, loc, c))
+                    terms[j].append(t := Term(i, k, g, loc, c))
                 grads[j] = c if grads[j] is None else grads[j] + c
+                if trail is not None and record:
+                    trail.append((j, t, grads[j]))
     return grads, terms
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # what each command's document is made from, loaded with that
     from ..tasks.descend import Run, Settings
     from ..tasks.grading import QuizResult, Tally
     from ..tasks.quiz import Question, Quiz
+    from ..tasks.replay import Replay
 
 __all__ = ["SCHEMA", "dumps", "dumps_bytes", "jsonable"]
 
@@ -206,6 +207,36 @@ def graph_fields(ev: Evaluation) -> dict:
                   "local": None if e.local is None else jsonable(e.local)}
                  for e in edges(ev)]
     return {"nodes": out_nodes, "edges": out_edges}
+
+
+def replay_fields(rp: Replay) -> dict:
+    """The `replay` document's own key: every frame, in order, with its numbers and the
+    lines the views show."""
+    from ..tasks.replay import lines, title  # with replay only
+
+    nodes = rp.evaluation.graph.nodes
+    frames = []
+    for n, f in enumerate(rp.frames):
+        frame: dict = {"kind": f.kind, "node": nodes[f.node].name, "title": title(rp, n),
+                       "text": lines(rp, n)}
+        if f.kind == "forward":
+            frame["value"] = jsonable(f.value)
+            frame["shape"] = list(np.shape(f.value))
+        elif f.kind == "seed":
+            frame["after"] = jsonable(f.after)
+        elif f.kind == "backward":
+            frame.update({
+                "user": nodes[f.user].name, "slot": f.slot, "use": f.use or None,
+                "upstream": jsonable(f.upstream),
+                "local": None if f.local is None else jsonable(f.local),
+                "formula": f.formula, "contribution": jsonable(f.value),
+                "summed": f.summed or None,
+                "before": None if f.before is None else jsonable(f.before),
+                "after": jsonable(f.after), "shape": list(np.shape(f.after))})
+        else:
+            frame["gradients"] = Finite((k, jsonable(v)) for k, v in f.gradients)
+        frames.append(frame)
+    return {"frames": FiniteList(frames)}
 
 
 def quiz_sheet(quiz: Quiz, key: bool = False) -> dict:
