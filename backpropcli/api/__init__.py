@@ -11,6 +11,7 @@ result (a value object that prints nothing, but shows itself).
     bp.check(r).passed           # True
     bp.explain(r)                # the chain rule, path by path
     bp.graph(r, format="dot").data                        # Graphviz text
+    bp.replay(r).frames                                   # back-propagation frame by frame
     bp.export(r, to="torch").text                         # a PyTorch script
     bp.sheet(r).questions, bp.grade({"answers": {"grad:x": -4}}, r).score
     bp.history(), bp.Session().reset()                    # the session of the command
