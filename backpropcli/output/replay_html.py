@@ -19,7 +19,6 @@ the JSON (their text, as eval elides it, is there): the page stays small.
 from __future__ import annotations
 
 import html
-import re
 from importlib import resources
 
 import numpy as np
@@ -27,20 +26,11 @@ import numpy as np
 from ..tasks.jsontext import dumps
 from ..tasks.replay import Replay, lines, title
 from .document import replay_fields
-from .replay_scene import BOX_H, LINE, PAD, Scene, scene
+from .replay_scene import BOX_H, LINE, PAD, Scene, clean, scene
 
 INTERVAL = 1100  # ms between frames when playing
 MOST = 64  # elements of an array whose numbers the page's JSON keeps
 NUMBERS = ("value", "upstream", "local", "contribution", "before", "after")
-
-_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-
-
-def clean(text: str) -> str:
-    """User text as a page may hold it: no control characters (but tab and new line),
-    and a lone surrogate (a name from a file that was not UTF-8) as U+FFFD."""
-    return _UNSAFE.sub(lambda m: "" if m.group() < "\ud800" else "\ufffd", str(text))
-
 
 def esc(text: str) -> str:
     """Text for HTML or SVG, as content or as a quoted attribute value."""

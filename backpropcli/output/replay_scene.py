@@ -11,6 +11,7 @@ array as its shape and range); nothing here computes a number.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -89,6 +90,16 @@ class Scene:
     output: str
 
 
+_UNSAFE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """User text as a picture or a page may hold it: no control characters (but tab and
+    new line), which no font draws, and a lone surrogate (from a file name that was not
+    UTF-8) as U+FFFD, which UTF-8 can write."""
+    return _UNSAFE.sub(lambda m: "" if m.group() < "\ud800" else "\ufffd", str(text))
+
+
 def cut(text: str, most: int = CUT) -> str:
     """A line as a box shows it: at most `most` characters, the rest an ellipsis."""
     return text if len(text) <= most else text[:most - 1] + "…"
@@ -101,7 +112,7 @@ def scene(rp: Replay) -> Scene:
     lay = layout(graph)
     out = graph.nodes[graph.output].name
     where = {i: k for k, i in enumerate(lay.nodes)}
-    heads = [cut(_head(rp, i)) for i in lay.nodes]
+    heads = [cut(clean(_head(rp, i))) for i in lay.nodes]
     steps = tuple(_steps(rp, where, {(e.target, e.slot): k for k, e in enumerate(lay.edges)}))
     # each box as wide as the longest line it will ever show
     longest = [len(h) for h in heads]
