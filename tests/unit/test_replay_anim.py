@@ -5,6 +5,7 @@ frames differ where the replay does; user text drawn as text."""
 from __future__ import annotations
 
 import io
+import itertools
 
 import pytest
 from PIL import Image, ImageChops
@@ -30,7 +31,7 @@ def seed():
     return api.replay(SAMPLES / "seed.bp")
 
 
-@pytest.mark.parametrize("form, kind", [("gif", "GIF"), ("png", "PNG")])
+@pytest.mark.parametrize(("form", "kind"), [("gif", "GIF"), ("png", "PNG")])
 def test_a_frame_per_replay_frame_the_last_held(seed, form, kind):
     im, shots, durations = frames(seed.animation(form))
     assert im.format == kind and im.n_frames == len(seed) == 11
@@ -41,7 +42,7 @@ def test_a_frame_per_replay_frame_the_last_held(seed, form, kind):
 
 def test_the_frames_change_where_the_replay_does(seed):
     _, shots, _ = frames(seed.animation("gif"))
-    for a, b in zip(shots, shots[1:], strict=False):
+    for a, b in itertools.pairwise(shots):
         assert ImageChops.difference(a, b).getbbox() is not None
 
 
