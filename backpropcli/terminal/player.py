@@ -71,7 +71,7 @@ def screen(rp: Replay, n: int, width: int, height: int, colour: bool,
     rows -= len(gap)
     drawn = _render(console, _FrameTree(rp, n)) if rows > 0 else []
     output = rp.evaluation.output.name
-    body = _window(drawn, rows, _headings(drawn, output)) if rows > 0 else []
+    body = _window(drawn, rows, _headings(drawn, output), width) if rows > 0 else []
     body += [""] * (rows - len(body))
     return "\n".join(top + body + gap + shown + keys)
 
@@ -101,7 +101,7 @@ def _render(console: Console, renderable: RenderableType) -> list[str]:
             for line in captured.get().rstrip("\n").split("\n")]
 
 
-def _window(drawn: list[str], rows: int, heads: int) -> list[str]:
+def _window(drawn: list[str], rows: int, heads: int, width: int) -> list[str]:
     """At most `rows` of the tree's lines: all of them if they fit; else its `heads`
     lines of column headings (when there is room for them) and the stretch around the
     current edge's marks, with the lines hidden above and below it counted on the
@@ -122,9 +122,9 @@ def _window(drawn: list[str], rows: int, heads: int) -> list[str]:
     shown = body[start:start + room]
     if room >= 3:  # a line at an end says how many lines are hidden past it
         if start > 0:
-            shown[0] = f"⋮ {start + 1} more above"
+            shown[0] = f"⋮ {start + 1} more above"[:width]
         if start + room < len(body):
-            shown[-1] = f"⋮ {len(body) - start - room + 1} more below"
+            shown[-1] = f"⋮ {len(body) - start - room + 1} more below"[:width]
     return head + shown
 
 
@@ -310,15 +310,15 @@ def _loop(rp: Replay, full: bool, fd: int, wake: int) -> None:
         if wake in ready:
             with contextlib.suppress(BlockingIOError):
                 os.read(wake, 512)  # resized (or another signal): measured again above
-        if fd not in ready:
-            if pending:  # nothing more came: an Esc alone
-                keys, pending = parse(pending, final=True)
-                n = _apply(keys, n, count)
+        if fd in ready:
+            data = os.read(fd, 1024)
+            if not data:  # the terminal went away
+                return
+            keys, pending = parse(pending + data)
+        elif pending:  # nothing more came after an Esc: the Esc key alone
+            keys, pending = parse(pending, final=True)
+        else:
             continue
-        data = os.read(fd, 1024)
-        if not data:  # the terminal went away
-            return
-        keys, pending = parse(pending + data)
         n = _apply(keys, n, count)
         if n < 0:
             return
