@@ -161,8 +161,6 @@ def _publish(outcome: Outcome, as_json: bool, tx) -> None:
     if outcome.data is not None and not as_json:
         emit_bytes(outcome.data)
         return
-    # the player, on a terminal; False: no keyboard at it (stdin elsewhere and no
-    # /dev/tty of that terminal), so the transcript instead
     if outcome.play and not as_json and is_terminal(sys.stdout) and outcome.play():
         return
     if outcome.session is None or tx is None:
