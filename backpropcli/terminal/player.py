@@ -225,7 +225,7 @@ def play(rp: Replay, full: bool = False) -> bool:
     The terminal is left as it was found (its settings, the cursor, the main screen) on
     q, on Ctrl-C (KeyboardInterrupt goes on up), on SIGTERM (SystemExit 143) and on any
     error. False, having drawn nothing, when no keyboard is at that terminal."""
-    keyboard = _keyboard()
+    keyboard = _keyboard() if rp.frames else None
     if keyboard is None:
         return False
     fd, opened = keyboard
