@@ -161,8 +161,8 @@ def _publish(outcome: Outcome, as_json: bool, tx) -> None:
     if outcome.data is not None and not as_json:
         emit_bytes(outcome.data)
         return
-    if outcome.play and not as_json and is_terminal(sys.stdout) and is_terminal(sys.stdin):
-        return outcome.play()
+    if outcome.play and not as_json and is_terminal(sys.stdout) and outcome.play():
+        return
     if outcome.session is None or tx is None:
         text = _output(outcome, as_json)
         if outcome.commit is not None:

@@ -44,9 +44,10 @@ class Outcome:
     view: Callable[[], Any] | None = None  # a Rich renderable, made where Rich is loaded
     text: str | None = None  # plain text for stdout (markdown, latex, dot, mermaid, svg)
     data: bytes | None = None  # a binary picture for stdout (png), never to a terminal
-    # an interactive view, run instead of the output when stdin and stdout are both a
-    # terminal (replay's player); it draws on the terminal itself
-    play: Callable[[], None] | None = None
+    # an interactive view, run instead of the output when stdout is a terminal (replay's
+    # player); it draws on the terminal itself, and says False when it has no keyboard
+    # there (stdin is not the terminal and /dev/tty not that one): the output then
+    play: Callable[[], bool] | None = None
     session: Any = None  # the session to save with the output: both or neither
     commit: Callable[[Callable[[], None]], None] | None = None  # reset: remove, then write
     note: str | None = None  # a line for stderr after the output: where a file went

@@ -54,12 +54,11 @@ class _GraphTree:
         # Fewer levels before the rows continue at the left margin, rather than words
         # folded inside (constan/t): the deepest that fits with every word whole.
         for levels in range(fold, 0, -1):
-            plan, rows, headers, widths = self._rows(width, levels)
+            plan, rows, sizes, headers, widths = self._rows(width, levels)
             if widths is not None:
                 break
         if widths is None:
-            shown = [r for r in rows if r]
-            widths = _squeezed(width, headers, shown)
+            widths = _squeezed(width, headers, [r for r in sizes if r])
         table = new_table(*headers, right=(1, 2))
         for column, w in zip(table.columns, widths, strict=True):
             column.width = w
@@ -70,27 +69,40 @@ class _GraphTree:
         return self._laid_out[width]
 
     def _rows(self, width: int, fold: int):
-        """The plan at this fold, its rows, headers and widths (None: words won't fit)."""
+        """The plan at this fold, its rows, the rows its columns are measured by, its
+        headers and widths (None: words won't fit)."""
         ev = self.ev
         plan = tree.tree_plan(ev, full=self.full, fold=fold,
                               depth=min(tree.TREE_DEPTH, fold))
         rows: list[_Row | None] = []
+        sizes: list[_Row | None] = []
         for k, row in enumerate(plan.rows):
             if row.kind == tree.RESUME:
                 rows.append(None)  # a blank row before each continuation
+                sizes.append(None)
             after = plan.rows[k + 1] if k + 1 < len(plan.rows) else None
             below = after is not None and len(after.lead) > len(row.lead)
-            rows.append(_Row(row.lead, below, *self._cells(row)))
+            drawn, widest = self._row_cells(plan, k)
+            rows.append(_Row(row.lead, below, *drawn))
+            sizes.append(rows[-1] if widest is drawn else _Row(row.lead, below, *widest))
         headers = ["node", "value", d(ev.output.name, "node"), ""]
-        shown = [r for r in rows if r]
+        shown = [r for r in sizes if r]
         if not any(r.note for r in shown):
             headers = headers[:3]
         widths = _widths(width, headers, shown)
         if widths is None:  # too narrow for a column of notes: each goes after its label
             headers = headers[:3]
             rows = [r.joined() if r else None for r in rows]
-            widths = _widths(width, headers, [r for r in rows if r])
-        return plan, rows, headers, widths
+            sizes = [r.joined() if r else None for r in sizes]
+            widths = _widths(width, headers, [r for r in sizes if r])
+        return plan, rows, sizes, headers, widths
+
+    def _row_cells(self, plan: tree.TreePlan, k: int) -> tuple[tuple, tuple]:
+        """The cells of plan row k as drawn, and the widest they can be drawn (the same
+        here; the replay's player, player.py, draws them frame by frame in columns that
+        stay still)."""
+        cells = self._cells(plan.rows[k])
+        return cells, cells
 
     def __rich_console__(self, console, options):
         yield from self._layout(console, options.max_width)

@@ -40,10 +40,10 @@ def run_replay(line: CommandLine, env: Env) -> Outcome:
                    play=lambda: _play(r, full))
 
 
-def _play(r: api.Replay, full: bool) -> None:
+def _play(r: api.Replay, full: bool) -> bool:
     from ...terminal.player import play  # the keys and the screen: only on a terminal
 
-    play(r.replay, full)
+    return play(r.replay, full)
 
 
 def _animation_format(gif: str | None) -> str | None:
