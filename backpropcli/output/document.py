@@ -221,7 +221,7 @@ def replay_fields(rp: Replay) -> dict:
                        "text": lines(rp, n)}
         if f.kind == "forward":
             frame["value"] = jsonable(f.value)
-            frame["shape"] = list(np.shape(f.value))
+            frame["shape"] = list(np.shape(f.value))  # type: ignore[arg-type]
         elif f.kind == "seed":
             frame["after"] = jsonable(f.after)
         elif f.kind == "backward":
@@ -232,7 +232,8 @@ def replay_fields(rp: Replay) -> dict:
                 "formula": f.formula, "contribution": jsonable(f.value),
                 "summed": f.summed or None,
                 "before": None if f.before is None else jsonable(f.before),
-                "after": jsonable(f.after), "shape": list(np.shape(f.after))})
+                "after": jsonable(f.after),
+                "shape": list(np.shape(f.after))})  # type: ignore[arg-type]
         else:
             frame["gradients"] = Finite((k, jsonable(v)) for k, v in f.gradients)
         frames.append(frame)

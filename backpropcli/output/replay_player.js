@@ -23,6 +23,17 @@
   var title = $("frame-title"), text = $("frame-text"), slider = $("slider");
   var count = $("count"), play = $("play"), flow = $("flow"), graph = $("graph");
   var current = 0, timer = null;
+  // The graph is drawn as large as the panel allows, never above its natural size, and
+  // never below about half of it (where text would be too small to read: the panel
+  // scrolls instead).
+  var svg = $("graph-svg"), scale = 1;
+  var natural = [+svg.getAttribute("width"), +svg.getAttribute("height")];
+
+  function fit() {
+    scale = Math.min(1, Math.max(0.55, (graph.clientWidth - 2) / natural[0]));
+    svg.setAttribute("width", String(natural[0] * scale));
+    svg.setAttribute("height", String(natural[1] * scale));
+  }
 
   function toggle(el, name, on) {
     if (on) el.classList.add(name); else el.classList.remove(name);
@@ -76,8 +87,8 @@
   // around it: the player may sit in a notebook).
   function reveal(box) {
     var r = box.querySelector("rect");
-    var x = +r.getAttribute("x"), y = +r.getAttribute("y");
-    var w = +r.getAttribute("width"), h = +r.getAttribute("height");
+    var x = r.getAttribute("x") * scale, y = r.getAttribute("y") * scale;
+    var w = r.getAttribute("width") * scale, h = r.getAttribute("height") * scale;
     if (x < graph.scrollLeft || x + w > graph.scrollLeft + graph.clientWidth)
       graph.scrollLeft = Math.max(0, x - 40);
     if (y < graph.scrollTop || y + h > graph.scrollTop + graph.clientHeight)
@@ -126,5 +137,15 @@
     go(to);
   });
 
-  show(0);
+  window.addEventListener("resize", function () { fit(); show(current); });
+
+  // A link may open the player at a frame: page.html#frame=9 (counted from 1).
+  function linked() {
+    var m = /^#frame=(\d+)$/.exec(window.location.hash);
+    return m ? parseInt(m[1], 10) - 1 : 0;
+  }
+  window.addEventListener("hashchange", function () { go(linked()); });
+
+  fit();
+  show(linked());
 })();

@@ -168,7 +168,7 @@ def lines(rp: Replay, n: int, full: bool = False) -> list[str]:
         shape = _shape(f.value)
         if node.is_input:
             return [f"{name} = {num(f.value)}{shape}   (input)"]
-        if node.is_data:
+        if node.data is not None:
             return [f"{name} = {num(f.value)}{shape}   (data from {node.data[0]})"]
         operands = [fmt.brief(ev.values[j]) for j in node.args] if _arrays(ev, node.args) \
             else checkable.operands(ev, f.node)
