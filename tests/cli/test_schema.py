@@ -211,6 +211,12 @@ def documents_of_every_kind(cli) -> dict[str, dict]:
         "error": document(cli, "eval", "g = 2x", code=2),
         "export": document(cli, "export", *WORKED, "--to", "jax", "--descend", "--steps", "3"),
     }
+    reuse = document(cli, "replay", "b = a * a", "--a", "3")
+    # from the seed on: a list keeps its first and last two frames when trimmed, and the
+    # seed and both uses of a are in the middle of the whole replay
+    docs["replay"] = {**reuse, "frames": reuse["frames"][2:]}
+    docs["replay arrays"] = document(cli, "replay", "L = sum(W * x)", "--W", "[[1, 2], [3, 4]]",
+                                     "--x", "[1, -1]")
     Path("d.csv").write_text("x1,x2\n1,2\n3,4\n")
     docs["eval with data"] = document(cli, "eval", 'X = load("d.csv", "x1", "x2"); '
                                       "g = sum(X @ w)", "--w", "[1, -1]")
