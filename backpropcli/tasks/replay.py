@@ -165,7 +165,7 @@ def lines(rp: Replay, n: int, full: bool = False) -> list[str]:
 
     if f.kind == "forward":
         node = nodes[f.node]
-        shape = _shape(f.value)
+        shape = _shape(f.value, num(f.value))
         if node.is_input:
             return [f"{name} = {num(f.value)}{shape}   (input)"]
         if node.data is not None:
@@ -202,8 +202,10 @@ def _arrays(ev: Evaluation, args) -> bool:
     return any(np.ndim(ev.values[j]) for j in args)
 
 
-def _shape(v) -> str:
-    return f"   shape {fmt.shape(np.shape(v))}" if np.ndim(v) else ""
+def _shape(v, shown: str) -> str:
+    """The shape of an array, unless its text already says it ("(100, 2) array in ...")."""
+    said = fmt.shape(np.shape(v))
+    return f"   shape {said}" if np.ndim(v) and not shown.startswith(said) else ""
 
 
 def _factor(v) -> str:
