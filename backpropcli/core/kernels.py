@@ -48,7 +48,8 @@ def reduce_sum(a: Value, s: Statics) -> Value:
 
 
 def reduce_mean(a: Value, s: Statics) -> Value:
-    return np.float64(np.mean(a)) if not s else np.mean(a, axis=s[0])
+    # not float64(np.mean(a)): a Dual (forward mode) must stay a Dual
+    return np.mean(a, axis=_axis(s, None))  # type: ignore[return-value]  # float64 here
 
 
 def count(a: Value, s: Statics) -> int:
@@ -119,7 +120,8 @@ def outer(a: Value, b: Value) -> Value:
 
 def scatter(g: Value, a: Value, s: Statics) -> Value:
     """The gradient of a[s]: g at the indexed place, zero everywhere else."""
-    z = np.zeros(np.shape(a))
+    # zeros *like g*: of g's kind, so that a Dual g (second derivatives) keeps its tangent
+    z = np.zeros_like(g, dtype=np.float64, shape=np.shape(a))
     z[s] = g
     return z
 
