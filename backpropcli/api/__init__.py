@@ -59,6 +59,7 @@ if TYPE_CHECKING:
     from .pictures import Picture, graph
     from .quizzing import AnswerLines, Grades, Sheet, grade, quiz, sheet
     from .results import ComputedNode, Result
+    from .secondorder import Forward, Hessian, forward, hessian
     from .sessions import History, Session, history
     from .source import Document, Typed, save_file
 
@@ -75,6 +76,8 @@ _WHERE = {
     "Document": "source", "Typed": "source", "save_file": "source",
     "AnswerLines": "quizzing", "KINDS": "quizzing",
     "precision": "numbers",
+    "forward": "secondorder", "hessian": "secondorder", "Forward": "secondorder",
+    "Hessian": "secondorder",
 }
 
 __all__ = [
@@ -92,7 +95,9 @@ __all__ = [
     "ComputedNode",
     "Document",
     "Explanation",
+    "Forward",
     "Grades",
+    "Hessian",
     "History",
     "LimitError",
     "MathError",
@@ -115,8 +120,10 @@ __all__ = [
     "evaluate",
     "explain",
     "export",
+    "forward",
     "grade",
     "graph",
+    "hessian",
     "history",
     "max_bytes",
     "max_elements",

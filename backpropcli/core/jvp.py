@@ -109,7 +109,7 @@ def hessian(graph: Graph, inputs: Mapping[str, Value], params: Sequence[str],
     h = np.zeros((len(elems), len(elems)))
     for j, e in enumerate(elems):
         _, product = hvp(graph, inputs, unit(inputs, e))
-        h[:, j] = [np.asarray(product[f.name])[f.index] for f in elems]
+        h[:, j] = [np.asarray(product[f.name])[f.index] + 0.0 for f in elems]
         if progress is not None:
             progress(j + 1, len(elems))
     return elems, h
@@ -144,7 +144,7 @@ def _primal(v):
 
 def _tangent(v):
     if isinstance(v, Dual):
-        return v.tangent
+        return v.tangent + 0.0  # -0.0 (a product with a negative zero) reads as 0
     return np.zeros_like(v)[()] if v is not None else None
 
 
