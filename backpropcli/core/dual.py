@@ -3,7 +3,8 @@
 A Dual carries a value v (a float64 number or array) and its tangent v̇, the derivative
 of v along one direction in the space of the inputs. Every numpy function an op's rule
 uses (ops.py, kernels.py) works on it through numpy's own protocols, __array_ufunc__ and
-__array_function__, computing the value exactly as on plain numbers and the tangent by
+__array_function__, computing the value as on plain numbers (to rounding: numpy's
+scalar ** and its ufunc np.power may differ in the last bit) and the tangent by
 the derivative of that numpy function. So the engine's forward pass run on Duals is
 forward mode: the tangent of each node is its Jacobian-vector product, from the op's
 one row and nothing else; and its forward and backward pass run on Duals is

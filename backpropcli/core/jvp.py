@@ -29,7 +29,7 @@ import numpy as np
 from . import fmt
 from .dual import Dual, finite_tangent, seed
 from .engine import backward, forward
-from .errors import LimitError, MathError
+from .errors import LimitError, MathError, param
 from .graph import Graph, Value
 from .ops import OPS
 
@@ -119,16 +119,16 @@ def check_hessian_size(n: int) -> None:
     if n > MAX_HESSIAN:
         raise LimitError(f"the Hessian over {n} param elements would take {n} sweeps and "
                          f"{n * n:,} entries; at most {MAX_HESSIAN} elements are allowed",
-                         hint="choose fewer params (--params a,b or --freeze W), or ask "
-                              "for one product H·v with --hvp")
+                         hint=f"choose fewer params ({param('params')} or {param('freeze')}), "
+                              f"or ask for one product H·v with {param('hvp')}")
 
 
 def check_sweeps(n: int, what: str) -> None:
     if n > MAX_SWEEPS:
         raise LimitError(f"forward mode over {what} takes {n:,} sweeps (one per element); "
                          f"at most {MAX_SWEEPS} are allowed",
-                         hint="name one input with --wrt NAME, or give one direction with "
-                              "--direction")
+                         hint=f"name one input with {param('wrt')}, or give one direction "
+                              f"with {param('direction')}")
 
 
 # ---------------------------------------------------------------------------
