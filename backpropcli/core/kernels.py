@@ -4,7 +4,9 @@ Each kernel keeps a scalar a scalar (a numpy float64 in, a float64 out), so that
 program of numbers stays on numpy's fast scalar path. The rules in ops.py are text
 over these names, made into functions by the engine and pasted into code by the
 compiler; a new op whose rule needs more than numpy adds its kernel here and its name
-to NAMESPACE.
+to NAMESPACE. A kernel also takes dual numbers (core/dual.py: forward mode and second
+derivatives) when it uses the numpy functions that module knows; one that makes a
+new array makes it like its argument (zeros_like), so that a Dual stays a Dual.
 """
 
 from __future__ import annotations
