@@ -25,6 +25,7 @@ from ..core.graph import Graph, Value
 from ..core.jvp import Element, check_sweeps, elements, jvp, unit
 from ..core.ops import OPS
 from .explain import local_formula
+from .program import refuse_constant
 
 # a gradient from forward mode agrees with the reverse pass when they differ by no more
 # than this, relative to the larger (the two sum the same products in another order)
@@ -95,6 +96,7 @@ def dot(name: str) -> str:
 
 def by_elements(ev: Evaluation, names: Sequence[str], mode: str) -> Forward:
     """One sweep per element of the named inputs, and the gradient from the output's row."""
+    refuse_constant(ev.graph, "no tangent to carry")
     inputs = ev.inputs()
     elems = elements(inputs, names)
     check_sweeps(len(elems), "the elements of " + ", ".join(names))
@@ -109,6 +111,7 @@ def by_elements(ev: Evaluation, names: Sequence[str], mode: str) -> Forward:
 
 def along(ev: Evaluation, direction: Mapping[str, Value], missing: Sequence[str]) -> Forward:
     """One sweep along a whole direction: the directional derivative (a JVP)."""
+    refuse_constant(ev.graph, "no tangent to carry")
     sweep = _sweep(ev.graph, ev.inputs(), "direction", dict(direction))
     return Forward(ev, "direction", (sweep,), _rows(ev, (sweep,)), missing=tuple(missing))
 
@@ -120,13 +123,14 @@ def _sweep(graph: Graph, inputs: Mapping[str, Value], label: str,
 
 
 def _assembled(ev: Evaluation, elems: Sequence[Element], sweeps: Sequence[Sweep]) -> dict:
-    """Each element's ∂output: the output's tangent in that element's sweep."""
+    """Each element's ∂output: the output's tangent in that element's sweep (summed, for
+    an array output: its gradient is that of sum(output), as eval's is)."""
     inputs = ev.inputs()
     out = ev.graph.output
     names = list(dict.fromkeys(e.name for e in elems))
     grads = {n: np.zeros(np.shape(inputs[n])) for n in names}
     for e, s in zip(elems, sweeps, strict=True):
-        grads[e.name][e.index] = s.tangents[out]
+        grads[e.name][e.index] = np.sum(s.tangents[out])
     return {n: g[()] if g.ndim == 0 else g for n, g in grads.items()}
 
 

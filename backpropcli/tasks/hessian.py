@@ -21,6 +21,7 @@ from ..core.engine import Evaluation
 from ..core.graph import Value
 from ..core.jvp import Element, elements, hessian, hvp, max_asymmetry
 from .explain import explain
+from .program import refuse_constant, refuse_frozen
 
 SYMMETRIC = 1e-9  # |H − Hᵀ| at most this, relative to H's largest entry: rounding alone
 FORMULA_PATHS = 4  # paths of ∂g/∂x written as a formula; more: written as ∂g/∂x alone
@@ -39,7 +40,9 @@ class Entry:
 
     def said(self, output: str) -> str:
         """∂²g/∂x∂y = ∂(∂g/∂x)/∂y = ∂(y)/∂y = 1 (without the formula where there is none)."""
-        steps = [f"∂²{output}/∂{self.first}∂{self.second}",
+        second = f"∂{self.first}²" if self.first == self.second else \
+            f"∂{self.first}∂{self.second}"
+        steps = [f"∂²{output}/{second}",
                  f"∂(∂{output}/∂{self.first})/∂{self.second}"]
         if self.formula is not None:
             steps.append(f"∂({self.formula})/∂{self.second}")
@@ -80,6 +83,8 @@ class Hessian:
 
 def matrix(ev: Evaluation, params: Sequence[str],
            progress: Callable[[int, int], None] | None = None) -> Hessian:
+    """The matrix over the params' elements (of sum(output), for an array output)."""
+    refuse(ev, params)
     elems, h = hessian(ev.graph, ev.inputs(), params, progress)
     return Hessian(ev, tuple(elems), h, max_asymmetry(h))
 
@@ -87,10 +92,17 @@ def matrix(ev: Evaluation, params: Sequence[str],
 def product(ev: Evaluation, params: Sequence[str], direction: Mapping[str, Value],
             missing: Sequence[str]) -> Hessian:
     """H·v, one forward-over-reverse sweep; the product restricted to the params."""
+    refuse(ev, params)
     _, hv = hvp(ev.graph, ev.inputs(), direction)
     return Hessian(ev, tuple(elements(ev.inputs(), params)), None, None,
                    direction=dict(direction), product={p: hv[p] for p in params},
                    missing=tuple(missing))
+
+
+def refuse(ev: Evaluation, params: Sequence[str]) -> None:
+    """A constant output, or every input frozen: no second derivative to take (exit 2)."""
+    refuse_constant(ev.graph, "no second derivative to take")
+    refuse_frozen(ev.graph, list(params), "no second derivative to take")
 
 
 def explained(h: Hessian, first: Element, second: Element) -> Hessian:

@@ -12,6 +12,7 @@ from rich.console import Group, RenderableType
 from rich.text import Text
 
 from ..core import fmt
+from ..core.plural import counted
 from ..tasks.forward import Forward, dot
 from ..tasks.hessian import Hessian
 from .widgets import Col, fill, new_table, section, value_cell
@@ -35,7 +36,7 @@ def forward_report(f: Forward, full: bool = False) -> RenderableType:
         f"∂{out}/∂{k} = {fmt.brief(v)}" for k, v in f.gradient.items()))
     parts.append(line)
     n = len(f.sweeps)
-    sweeps = f"{n} forward sweep{'s' * (n != 1)}, one per input element"
+    sweeps = f"{counted(n, 'forward sweep')}, one per input element"
     theirs = "eval's gradient" if f.mode == "all" else \
         f"eval's ∂{out}/∂{next(iter(f.gradient))}"
     within = "exactly" if not f.difference else f"within {fmt.number(f.difference)}"
@@ -82,8 +83,9 @@ def _table(f: Forward, full: bool) -> RenderableType:
             "direction": "∂node along the direction"}[f.mode]
     parts: list[RenderableType] = [body]
     if len(sweeps) < len(f.sweeps):
-        parts.append(Text(f"{len(f.sweeps) - len(sweeps)} more tangent columns not shown "
-                          "(--full shows all, --json writes all)", style="dim"))
+        left = counted(len(f.sweeps) - len(sweeps), "more tangent column")
+        parts.append(Text(f"{left} not shown (--full shows all, --json writes all)",
+                          style="dim"))
     if single:
         parts.append(Text(f"{dot('x')} is the tangent of x, ∂x along the sweep; each rule is the "
                           "sum over the operands of the operand's tangent × ∂node/∂operand "
@@ -116,7 +118,8 @@ def hessian_report(h: Hessian, full: bool = False) -> RenderableType:
     note = f"∂²{out}/∂row∂column, by forward-over-reverse: one sweep per column"
     parts.append(section(f"Hessian of {out}", note, table))
     if len(shown) < len(labels):
-        parts.append(Text(f"{len(labels) - len(shown)} more columns not shown (--full, --json)",
+        parts.append(Text(f"{counted(len(labels) - len(shown), 'more column')} not shown "
+                          "(--full, --json)",
                           style="dim"))
     parts.append(Text.assemble(("Symmetry: ", "bold"),
                                f"max |H − Hᵀ| = {fmt.number(h.asymmetry or 0.0)}",
@@ -137,6 +140,7 @@ def _entry(h: Hessian) -> RenderableType:
         used = [(n, t) for n, t in e.where if re.search(rf"\b{re.escape(n)}\b", e.formula)]
         if used:
             lines.append(Text("and " + ", ".join(f"{n} = {t}" for n, t in used), style="dim"))
-    lines.append(Text(f"and ∂²{out}/∂{e.second}∂{e.first} = {fmt.number(e.transposed)}",
-                      style="dim"))
+    if e.first != e.second:
+        lines.append(Text(f"and ∂²{out}/∂{e.second}∂{e.first} = {fmt.number(e.transposed)}",
+                          style="dim"))
     return section(f"Entry ({e.first}, {e.second})", "", Group(*lines))

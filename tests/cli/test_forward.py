@@ -98,3 +98,23 @@ def test_what_eval_refuses_forward_refuses(cli):
 def test_a_tangent_that_is_not_finite_is_exit_1(cli):
     code, _, err = cli("forward", "g = sqrt(x) + x", "--x", "0", "--wrt", "x")
     assert code == 1 and "not finite" in err
+
+
+def test_a_constant_output_is_refused_as_check_refuses_it(cli):
+    code, _, err = cli("forward", "g = 2 + 3")
+    assert code == 2 and "depends on no input" in err and "no tangent to carry" in err
+
+
+def test_an_array_output_sums_as_eval_does(cli):
+    args = ["h = W @ x", "--W", "[[1, 2], [3, 4]]", "--x", "[1, 1]"]
+    code, out, err = cli("forward", *args, "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert doc["forward"]["gradient"] == doc["gradients"] and doc["forward"]["agrees"]
+
+
+def test_many_sweeps_show_a_few_columns_and_count_the_rest(cli):
+    code, out, _ = cli("forward", "g = sum(w*w)", "--w", "[1, 2, 3, 4, 5, 6, 7, 8]")
+    assert code == 0 and "2 more tangent columns not shown" in out
+    code, _, err = cli("forward", "g = sum(w*w)", "--w", str([1.0] * 1001))
+    assert code == 2 and "--wrt" in err

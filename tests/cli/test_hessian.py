@@ -76,3 +76,27 @@ def test_a_second_derivative_that_is_not_finite_is_exit_1_naming_the_op(cli):
     assert code == 1 and "pow" in err and "second derivative" in err
     code, out, _ = cli("hessian", "g = x^1.5", "--x", "0", "--json")
     assert code == 1 and json.loads(out)["error"]["kind"] == "math"
+
+
+def test_nothing_to_differentiate_is_exit_2(cli):
+    code, _, err = cli("hessian", "g = 2 + 3")
+    assert code == 2 and "no second derivative to take" in err
+    code, _, err = cli(*WORKED, "--freeze", "x,y,z")
+    assert code == 2 and "every input is frozen" in err
+
+
+def test_a_diagonal_entry_and_an_array_element(cli):
+    code, out, _ = cli("hessian", "g = x*y*y", "--x", "1", "--y", "2", "--explain", "y,y")
+    assert code == 0 and "∂²g/∂y² = ∂(∂g/∂y)/∂y = ∂(y · x + t1)/∂y = 2" in out
+    args = ["g = sum(W*W) * x", "--W", "[[1, 2], [3, 4]]", "--x", "2"]
+    code, out, _ = cli("hessian", *args, "--explain", "W[0, 1],x")
+    assert code == 0 and "∂²g/∂W[0, 1]∂x = ∂(∂g/∂W[0, 1])/∂x = 4" in out
+    code, _, err = cli("hessian", *args, "--explain", "W,x")
+    assert code == 2 and "W[0, 0]" in err
+
+
+def test_a_piped_document_is_gone_on_from(cli):
+    _, out, _ = cli("eval", "g = x*y*y", "--x", "1", "--y", "2", "--json")
+    code, doc, err = cli("hessian", "--json", stdin=out)
+    assert code == 0, err
+    assert json.loads(doc)["hessian"]["matrix"] == [[0.0, 4.0], [4.0, 2.0]]
