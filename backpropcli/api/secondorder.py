@@ -135,9 +135,6 @@ def _unknown(name: str, names: Sequence[str], what: str, kind: str) -> UsageErro
                       hint=f"did you mean {near}?" if near else f"name one of: {listed}")
 
 
-_ITEM = re.compile(r"\s*([^=,\s]*)\s*=\s*(\[[^=]*?\](?=\s*(?:,|$))|[^,]*)\s*(?:,|$)")
-
-
 def read_direction(direction: object, inputs: Mapping[str, Any], names: Sequence[str],
                    what: str) -> tuple[dict[str, Any], list[str]]:
     """A direction in the named inputs, each tangent of its input's shape (a number is
@@ -161,22 +158,28 @@ def read_direction(direction: object, inputs: Mapping[str, Any], names: Sequence
 
 
 def _parsed(text: str, what: str) -> dict[str, object]:
+    """NAME=VALUE items, comma-separated; a VALUE may be an array in brackets, whose
+    own commas do not separate items (W=[[1, 0], [0, 1]],b=0)."""
     example = "x=1,y=0.5"
     if not text.strip():
         raise UsageError(f"{param(what)} is empty", hint=f"give NAME=NUMBER pairs: {example}")
+    items, depth, start = [], 0, 0
+    for k, c in enumerate(text):
+        depth += (c == "[") - (c == "]")
+        if c == "," and depth == 0:
+            items.append(text[start:k])
+            start = k + 1
+    items.append(text[start:])
     given: dict[str, object] = {}
-    pos = 0
-    while pos < len(text):
-        m = _ITEM.match(text, pos)
-        if m is None or m.end() == pos or not m.group(1):
-            bad = text[pos:].split(",")[0].strip()
-            raise UsageError(f"{param(what)}: {bad!r} is not NAME=NUMBER",
+    for item in items:
+        name, eq, raw = item.partition("=")
+        name = name.strip()
+        if not eq or not checks.NAME.match(name):
+            raise UsageError(f"{param(what)}: {item.strip()!r} is not NAME=NUMBER",
                              hint=f"write NAME=NUMBER pairs, comma-separated: {example}")
-        name, raw = m.group(1), m.group(2).strip()
         if name in given:
             raise UsageError(f"{param(what)}: {name} is given twice")
-        given[name] = raw
-        pos = m.end()
+        given[name] = raw.strip()
     return given
 
 

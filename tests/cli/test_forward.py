@@ -78,6 +78,8 @@ def test_arrays_and_the_session(cli):
     (["--direction", "x=abc"], "x=abc is not a number"),
     (["--direction", "x"], "is not NAME=NUMBER"),
     (["--direction", ""], "--direction is empty"),
+    (["--direction", "x=1,,y=2"], "is not NAME=NUMBER"),
+    (["--direction", "x=inf"], "not a finite number"),
     (["--direction", "x=1", "--wrt", "x"], "ask for different sweeps"),
     (["--direction", "x=[1, 2]"], "has shape"),
 ])
@@ -118,3 +120,10 @@ def test_many_sweeps_show_a_few_columns_and_count_the_rest(cli):
     assert code == 0 and "2 more tangent columns not shown" in out
     code, _, err = cli("forward", "g = sum(w*w)", "--w", str([1.0] * 1001))
     assert code == 2 and "--wrt" in err
+
+
+def test_a_direction_in_matrices_keeps_their_commas(cli):
+    code, out, err = cli("forward", "g = sum(W @ x)", "--W", "[[1, 2], [3, 4]]", "--x",
+                         "[1, 1]", "--direction", "W=[[1, 0], [0, 1]],x=[0, 1]", "--json")
+    assert code == 0, err
+    assert json.loads(out)["forward"]["jvp"] == 8.0  # sum(Ẇ x) + sum(W ẋ) = 2 + 6
