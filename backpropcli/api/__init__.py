@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from .quizzing import AnswerLines, Grades, Sheet, grade, quiz, sheet
     from .replaying import Replay, replay
     from .results import ComputedNode, Result
+    from .secondorder import Forward, Hessian, forward, hessian
     from .sessions import History, Session, history
     from .source import Document, Typed, save_file
 
@@ -78,6 +79,8 @@ _WHERE = {
     "AnswerLines": "quizzing", "KINDS": "quizzing",
     "precision": "numbers",
     "replay": "replaying", "Replay": "replaying",
+    "forward": "secondorder", "hessian": "secondorder", "Forward": "secondorder",
+    "Hessian": "secondorder",
 }
 
 __all__ = [
@@ -95,7 +98,9 @@ __all__ = [
     "ComputedNode",
     "Document",
     "Explanation",
+    "Forward",
     "Grades",
+    "Hessian",
     "History",
     "LimitError",
     "MathError",
@@ -119,8 +124,10 @@ __all__ = [
     "evaluate",
     "explain",
     "export",
+    "forward",
     "grade",
     "graph",
+    "hessian",
     "history",
     "max_bytes",
     "max_elements",

@@ -4,7 +4,9 @@ Each kernel keeps a scalar a scalar (a numpy float64 in, a float64 out), so that
 program of numbers stays on numpy's fast scalar path. The rules in ops.py are text
 over these names, made into functions by the engine and pasted into code by the
 compiler; a new op whose rule needs more than numpy adds its kernel here and its name
-to NAMESPACE.
+to NAMESPACE. A kernel also takes dual numbers (core/dual.py: forward mode and second
+derivatives) when it uses the numpy functions that module knows; one that makes a
+new array makes it like its argument (zeros_like), so that a Dual stays a Dual.
 """
 
 from __future__ import annotations
@@ -48,7 +50,8 @@ def reduce_sum(a: Value, s: Statics) -> Value:
 
 
 def reduce_mean(a: Value, s: Statics) -> Value:
-    return np.float64(np.mean(a)) if not s else np.mean(a, axis=s[0])
+    # not float64(np.mean(a)): a Dual (forward mode) must stay a Dual
+    return np.mean(a, axis=_axis(s, None))  # type: ignore[return-value]  # float64 here
 
 
 def count(a: Value, s: Statics) -> int:
@@ -119,7 +122,8 @@ def outer(a: Value, b: Value) -> Value:
 
 def scatter(g: Value, a: Value, s: Statics) -> Value:
     """The gradient of a[s]: g at the indexed place, zero everywhere else."""
-    z = np.zeros(np.shape(a))
+    # zeros *like g*: of g's kind, so that a Dual g (second derivatives) keeps its tangent
+    z = np.zeros_like(g, dtype=np.float64, shape=np.shape(a))
     z[s] = g
     return z
 

@@ -15,7 +15,10 @@ module's own text, never user input.
 
 Conventions at kinks and ties (the same everywhere, and the same as PyTorch):
 relu'(0) = 0; abs'(0) = sign(0) = 0; max(a, b) and min(a, b) at a == b send half
-of the gradient to each operand, so max(x, x) has derivative 1.
+of the gradient to each operand, so max(x, x) has derivative 1. Forward mode and second
+derivatives (core/dual.py, core/jvp.py: the engine's passes on dual numbers, from these
+same rules) keep them: sign' = 0, so relu'' = 0 and abs'' = 0 everywhere, the kink
+included; at a tie, each operand's tangent counts half (PyTorch's double backward).
 
 Each row also says how a framework writes its forward pass (the `torch` and `jax`
 columns), for `backprop export`, whose scripts then leave the gradient to the

@@ -28,7 +28,9 @@ if TYPE_CHECKING:  # what each command's document is made from, loaded with that
     from ..tasks.check import Check
     from ..tasks.derivation import Explanation, Factor, Path
     from ..tasks.descend import Run, Settings
+    from ..tasks.forward import Forward
     from ..tasks.grading import QuizResult, Tally
+    from ..tasks.hessian import Hessian
     from ..tasks.quiz import Question, Quiz
     from ..tasks.replay import Replay
 
@@ -115,6 +117,46 @@ def descend_fields(run: Run, settings: Settings) -> dict:
         "last": last.value if last else None,
         "best_step": run.best_step,
         "history": _history(run, settings),
+    }}
+
+
+def forward_fields(f: Forward) -> dict:
+    """The `forward` document's own key: the sweeps, every row's tangents, and the
+    gradient from forward mode beside the reverse pass's (or the directional derivative)."""
+    return {"forward": {
+        "mode": f.mode,
+        "sweeps": [{"label": s.label, "direction": Finite((k, jsonable(v))
+                                                           for k, v in s.direction.items())}
+                   for s in f.sweeps],
+        "rows": FiniteList({"name": r.name, "expr": r.expr, "value": jsonable(r.value),
+                            "rule": r.rule,
+                            "tangents": [jsonable(s.tangents[r.index]) for s in f.sweeps],
+                            "numbers": list(r.numbers)} for r in f.rows),
+        "gradient": None if f.gradient is None else Finite(
+            (k, jsonable(v)) for k, v in f.gradient.items()),
+        "agrees": None if f.mode == "direction" else f.agrees,
+        "difference": f.difference,
+        "jvp": jsonable(f.jvp) if f.mode == "direction" else None,
+        "missing": list(f.missing),
+    }}
+
+
+def hessian_fields(h: Hessian) -> dict:
+    """The `hessian` document's own key: the matrix over the params' elements and its
+    asymmetry, or H·v; an entry explained."""
+    e = h.entry
+    return {"hessian": {
+        "params": h.labels,
+        "matrix": None if h.matrix is None else jsonable(h.matrix),
+        "asymmetry": h.asymmetry,
+        "symmetric": h.symmetric,
+        "hvp": None if h.product is None or h.direction is None else {
+            "direction": Finite((k, jsonable(v)) for k, v in h.direction.items()),
+            "product": Finite((k, jsonable(v)) for k, v in h.product.items())},
+        "missing": list(h.missing),
+        "explain": None if e is None else {
+            "first": e.first, "second": e.second, "text": e.said(h.output),
+            "formula": e.formula, "value": e.value, "transposed": e.transposed},
     }}
 
 

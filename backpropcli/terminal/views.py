@@ -21,13 +21,15 @@ from .check import check_report
 from .descend import descend_report
 from .evaluation import evaluation
 from .explain import explanation
+from .forward import forward_report, hessian_report
 from .graph import graph_tree
 from .messages import command_help, error
 from .step import history_table, step_report
 from .widgets import Clean
 
 __all__ = ["check_report", "command_help", "descend_report", "error", "evaluation",
-           "explanation", "graph_tree", "history_table", "step_report"]
+           "explanation", "forward_report", "graph_tree", "hessian_report", "history_table",
+           "step_report"]
 
 WIDTH = 100  # columns of a result's text and HTML (a notebook cell is about as wide)
 

@@ -109,7 +109,7 @@ def test_completion_of_a_list_and_of_values_typed(backprop, tmp_path):
     (tmp_path / "net.bp").write_text("g = x")
     assert completions(backprop, "backprop descend --lr ", 3, cwd=tmp_path) == []
     assert completions(backprop, "backprop eval --json ", 3, cwd=tmp_path) == ["net.bp"]
-    assert completions(backprop, "backprop he", 1) == ["help"]
+    assert completions(backprop, "backprop hel", 1) == ["help"]  # he: hessian, help
 
 
 def test_install_completion_writes_the_script_and_sources_it(backprop, tmp_path):

@@ -166,7 +166,8 @@ def test_errors_are_documents_too(cli, args, stdin, code, kind):
 # strict where the documents are fixed
 
 # Objects keyed by the program's names (or by question ids): any key, but not any value.
-BY_NAME = {"inputs", "gradients", "data", "where", "given", "answers", "by_node", "by_kind"}
+BY_NAME = {"inputs", "gradients", "data", "where", "given", "answers", "by_node", "by_kind",
+           "direction", "gradient", "product"}
 OPTIONAL = {"base", "data", "hint", "elided", "error", "dot", "mermaid", "svg", "png"}
 
 
@@ -210,6 +211,12 @@ def documents_of_every_kind(cli) -> dict[str, dict]:
         "reset": document(cli, "reset"),
         "error": document(cli, "eval", "g = 2x", code=2),
         "export": document(cli, "export", *WORKED, "--to", "jax", "--descend", "--steps", "3"),
+        "forward": document(cli, "forward", *WORKED),
+        "forward wrt arrays": document(cli, "forward", "h = sum(tanh(W @ x))", "--W",
+                                       "[[1, 2], [3, 4]]", "--x", "[0.1, -0.2]", "--wrt", "x"),
+        "forward direction": document(cli, "forward", *WORKED, "--direction", "x=1"),
+        "hessian": document(cli, "hessian", *WORKED, "--explain", "x,y"),
+        "hessian hvp": document(cli, "hessian", *WORKED, "--hvp", "x=1,y=0.5"),
     }
     reuse = document(cli, "replay", "b = a * a", "--a", "3")
     # from the seed on: a list keeps its first and last two frames when trimmed, and the

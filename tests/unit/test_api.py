@@ -503,3 +503,28 @@ def test_a_wrong_keyword_of_a_function_without_inputs_names_the_valid_ones(call,
     with pytest.raises(TypeError) as caught:
         call()
     assert repr(wrong) in str(caught.value) and str(caught.value).endswith(f"it takes {valid}")
+
+
+# ---------------------------------------------------------------------------
+# forward and hessian
+
+def test_forward_and_hessian_from_a_result(r):
+    f = bp.forward(r)
+    assert f.gradient == {"x": -4.0, "y": 3.0, "z": 1.0} and f.agrees
+    assert bp.forward(r, direction={"x": 1, "y": 0.5}).jvp == -2.5
+    assert bp.forward(r, wrt="y").gradient == {"y": 3.0}
+    h = bp.hessian(r, explain="x,y")
+    assert h.matrix.tolist() == [[0, 1, 0], [1, 0, 0], [0, 0, 0]] and h.symmetric
+    assert h.entry is not None and h.entry.formula == "y"
+    assert bp.hessian(r, hvp={"y": 2}).product == {"x": 2.0, "y": 0.0, "z": 0.0}
+    assert "Hessian of g" in repr(h) and "Forward mode" in repr(f)
+
+
+@pytest.mark.parametrize(("call", "said"), [
+    (lambda r: bp.forward(r, wrt="q"), "wrt: q is not an input"),
+    (lambda r: bp.forward(r, direction=3), "direction takes NAME=NUMBER pairs"),
+    (lambda r: bp.hessian(r, hvp="x=nope"), "hvp: x=nope is not a number"),
+])
+def test_forward_and_hessian_errors_name_the_parameter(r, call, said):
+    with pytest.raises(BackpropError, match=said):
+        call(r)
