@@ -202,6 +202,11 @@ def latex(exp: Explanation, standalone: bool = False) -> str:
     an article's text: a long equation gets a row per stage, a long product a row per
     few factors."""
     lines: list[str] = []
+    if exp.symbolic is not None:  # explain --symbolic: the formulas instead of the paths
+        from .formulas import latex as formulas  # noqa: PLC0415  (it imports this module)
+
+        lines = formulas(exp.symbolic)
+        return (_document(exp, lines) if standalone else _fragment(exp, lines)) + "\n"
     for der in exp.derivations:
         blocks = _tex_derivation(exp, der)
         lines += [r"\begin{align*}", _joined(blocks), r"\end{align*}"]
@@ -237,7 +242,8 @@ def _document(exp: Explanation, body: list[str]) -> str:
              # a line of notes with a long formula stretches rather than runs over
              r"\setlength{\emergencystretch}{3em}", r"\begin{document}",
              rf"\section*{{The chain rule, from the output ${tex_name(exp.output)}$ down to "
-             "each input}"]
+             "each input}" if exp.symbolic is None else
+             rf"\section*{{The gradient of ${tex_name(exp.output)}$ as formulas}}"]
     if at_text(exp):  # the point, where it is short (scalars, a few)
         point = ", ".join(f"${tex_name(n)} = {tex_number(fmt.number(v))}$"
                           for n, v in exp.inputs)
