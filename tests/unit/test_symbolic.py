@@ -14,8 +14,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import backpropcli as bp
-from backpropcli.core.errors import BackpropError, LimitError, UsageError
 from backpropcli.core.engine import forward
+from backpropcli.core.errors import BackpropError, LimitError, UsageError
 from backpropcli.lang.parse import parse
 from backpropcli.tasks import symbolic
 from backpropcli.tasks.values import bind
@@ -68,7 +68,7 @@ def test_neuron_reads_as_the_chain_rule():
     assert w.where == (("z", "b + w * x"),)
     issue = "z = w*x + b; 2 * (sigmoid(z) - t) * sigmoid(z) * (1 - sigmoid(z)) * x"
     for seed in range(5):
-        point = dict(zip(values, np.random.default_rng(seed).normal(size=4)))
+        point = dict(zip(values, np.random.default_rng(seed).normal(size=4), strict=True))
         assert bp.evaluate(w.program, **point).value == pytest.approx(
             bp.evaluate(issue, **point).value, rel=RTOL)
     agrees(program, values)
