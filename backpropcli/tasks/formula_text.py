@@ -86,7 +86,8 @@ def _fraction(e: Any, sympy: Any) -> tuple[list[Any], list[Any]]:
     den: list[Any] = []
     coeff, rest = e.as_coeff_Mul()
     coeff = abs(coeff)
-    if coeff.is_Rational and coeff.q != 1:
+    # x / 2 reads better than 0.5 * x, but 1e-300 * x better than x / 1000...0 (300 zeros)
+    if coeff.is_Rational and 1 < coeff.q <= 1000:
         if coeff.p != 1:
             num.append(sympy.Integer(coeff.p))
         den.append(sympy.Integer(coeff.q))
@@ -163,6 +164,6 @@ def _rational(r: Fraction) -> str:
     if r.denominator == 1:
         return str(r.numerator)
     text = repr(float(r))
-    if "e" not in text and "inf" not in text and Fraction(text) == r:
+    if "inf" not in text and Fraction(text) == r:  # 1e-300 reads back as itself too
         return text
     return f"{r.numerator}/{r.denominator}"

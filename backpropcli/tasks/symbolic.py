@@ -143,10 +143,17 @@ def _simplest(expr: Any, sympy: Any) -> Any:
     taken out of the sums (which keeps the chain rule's factors, 2 * p * (1 - p) * x),
     or SymPy's simplify, which also cancels and combines (only on a formula of at most
     SIMPLIFY nodes: its time grows much faster than the formula); the first at a tie."""
-    forms = [sympy.factor_terms(expr)]
-    if count(expr) <= SIMPLIFY:
-        forms.append(sympy.simplify(expr))
-    return min(forms, key=score)
+    forms = [expr]
+    for way in (sympy.factor_terms, sympy.simplify):
+        if way is sympy.simplify and count(expr) > SIMPLIFY:
+            continue
+        try:
+            forms.append(way(expr))
+        except RecursionError:
+            raise
+        except Exception:
+            continue
+    return min(forms[1:] or forms, key=score)
 
 
 @contextmanager
@@ -178,9 +185,12 @@ class _Built:
         self.functions: dict[str, Any] = {}
         nodes = graph.nodes
         # a node the program names stands for itself (an earlier binding c#1 does not:
-        # its name is no name of the language, nor is the output's needed)
+        # its name is no name of the language; nor does a node made of constants alone,
+        # whose definition, k = 6, would read as an input)
+        needs = graph.requires_grad()
         self.named = {i for i, n in enumerate(nodes) if n.computed and i != graph.output
-                      and graph.names.get(n.name) == i and n.name.isidentifier()}
+                      and needs[i] and graph.names.get(n.name) == i
+                      and n.name.isidentifier()}
         self.symbols: dict[Any, int] = {}  # a named node's symbol → the node
         self.defined: list[Any] = [None] * len(nodes)  # each node from its operands
         self.expr: list[Any] = [None] * len(nodes)  # each node as its users see it

@@ -85,9 +85,15 @@ def test_neuron_reads_as_the_chain_rule():
     ("a = x * y; b = a * a + x; c = tanh(b) * b", {"x": 0.3, "y": 0.2}),
     ("c = x; c = c * c; c = c + x", {"x": 1.5}),  # c#1 is inlined, not named
     ("y = x", {"x": 4.0}),
+    ("k = 2 * 3; y = k * x + 1e-300 * x^2", {"x": 2.0}),  # k, made of constants, inlined
 ])
 def test_formulas_evaluate_to_the_gradient(program, values):
     agrees(program, values)
+
+
+def test_a_named_node_of_constants_is_inlined():
+    f = formulas("k = 2 * 3; y = k * x * x", x=2.0)
+    assert f.formulas[0].expression == "12 * x" and f.formulas[0].where == ()
 
 
 def test_elementwise_arrays_get_elementwise_formulas():
