@@ -37,20 +37,26 @@ def rule_text(op: str, k: int) -> str:
     return text.replace("**", "^")
 
 
-@lru_cache(maxsize=256)
 def rule_graph(op: str, k: int) -> Graph | None:
     """The rule for operand k parsed by the program's own parser, over the names a, b
     and out; None for an op that is not elementwise or whose rule the language cannot
     read (a kernel of its own)."""
     if not OPS[op].elementwise:
         return None
+    return _parsed(rule_text(op, k))
+
+
+@lru_cache(maxsize=256)
+def _parsed(text: str) -> Graph | None:
+    """A rule parsed once, by its text (not by the op's name: ops.register may give a
+    name another row after unregister)."""
     try:
-        return parse(rule_text(op, k))
+        return parse(text)
     except ProgramError:
         return None
 
 
-def elementwise_inputs(graph: Graph, values) -> dict[int, str]:
+def no_formula(graph: Graph, values) -> dict[int, str]:
     """Why an input gets no elementwise formula, for each input that gets none: a node
     on a path from the output down to it is not elementwise (a matrix product, a sum,
     an index, ...), or has another shape than the input, so that its gradient sums over
@@ -68,7 +74,8 @@ def elementwise_inputs(graph: Graph, values) -> dict[int, str]:
         why = blocked[i]
         if not why:
             if not OPS[node.op].elementwise:
-                why = f"{node.name} = {node.text} needs matrix calculus ({node.op})"
+                why = (f"its gradient passes through {node.name} = {node.text}, which is not "
+                       f"elementwise ({node.op}): a formula would need matrix calculus")
             elif any(rule_graph(node.op, k) is None for k in range(len(node.args))):
                 why = f"the rule of {node.op} is not written in the language"
         for j in node.args:
@@ -78,8 +85,8 @@ def elementwise_inputs(graph: Graph, values) -> dict[int, str]:
             if not reason and np.shape(values[j]) != np.shape(values[i]):
                 reason = (f"{node.name} = {node.text} broadcasts {nodes[j].name}: its "
                           "gradient is a sum over the elements")
-            if not reached[j] or (reason and not blocked[j]):
-                blocked[j] = blocked[j] or reason
+            if reason and not blocked[j]:
+                blocked[j] = reason
             reached[j] = True
     return {i: blocked[i] for i in graph.inputs if blocked[i]}
 

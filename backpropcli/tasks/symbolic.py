@@ -41,7 +41,7 @@ from ..core.errors import LimitError, UsageError, param
 from ..core.graph import Graph
 from ..core.ops import FWD, OPS
 from .formula_text import UNWRITABLE, Unwritable, count, score, written
-from .swell import elementwise_inputs, rule_graph, swell
+from .swell import no_formula, rule_graph, swell
 
 LIMIT = 2000  # nodes of the expanded formulas, all inputs together
 SECONDS = 4.0  # for building and simplifying every formula
@@ -109,7 +109,7 @@ def formulas(ev: Evaluation, limit: int = LIMIT, seconds: float | None = SECONDS
             f"the gradient written out in full would have {counted.total:,} nodes, over the "
             f"limit of {limit:,} for {param('symbolic')}: too large to simplify in a few "
             "seconds", hint=HINT)
-    blocked = elementwise_inputs(graph, ev.values)
+    blocked = no_formula(graph, ev.values)
     reached = 0
     try:
         with _deadline(seconds):
@@ -234,7 +234,7 @@ class _Built:
         """∂node_i/∂operand_k: the op's rule with the operands' expressions put in."""
         node = self.graph.nodes[i]
         rule = rule_graph(node.op, k)
-        assert rule is not None  # elementwise_inputs has refused the inputs below it
+        assert rule is not None  # no_formula has refused the inputs below it
         leaves = {"out": self.expr[i], "a": self.expr[node.args[0]],
                   "b": self.expr[node.args[1]] if len(node.args) > 1 else None}
         made: list[Any] = [None] * len(rule.nodes)
