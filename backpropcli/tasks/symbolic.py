@@ -15,10 +15,12 @@ How the formula is made, with the op table's rules and SymPy (imported here only
    writes numbers into, read by the program's own parser) with the operands put in.
    The kinks keep eval's conventions because the rules are eval's: relu'(a) is
    sign(relu(a)), 0 at 0; max's is ½(1 + sign(a - b)), ½ at a tie.
-3. SymPy's simplify, with a budget on time (SECONDS, by a timer that interrupts it)
-   and, before any of it, on the size of the expanded formulas (LIMIT): past either
-   the command stops with a LimitError (exit 2: the program is too large for this
-   option, as for the other limits), saying the size it reached.
+3. SymPy's simplify, with a budget on time (SECONDS, by a timer that interrupts it),
+   before any of it on the size of the expanded formulas (LIMIT), and after it on the
+   size of each simplified formula (LONGEST: past it no one reads it, and 60 nested
+   tanh give 60 factors each up to 60 tanh deep): past any of them the command stops
+   with a LimitError (exit 2: the program is too large for this option, as for the
+   other limits, not a failure of the mathematics), saying the size it reached.
 
 Nothing here recurses; SymPy does, on deep expressions, and a RecursionError it
 raises is reported as the program being too large, like the budgets.
@@ -43,7 +45,8 @@ from ..core.ops import FWD, OPS
 from .formula_text import UNWRITABLE, Unwritable, count, score, written
 from .swell import no_formula, rule_graph, swell
 
-LIMIT = 2000  # nodes of the expanded formulas, all inputs together
+LIMIT = 20_000  # nodes of the expanded formulas, all inputs together (micrograd's: 7 821)
+LONGEST = 1000  # nodes of one simplified formula
 SECONDS = 4.0  # for building and simplifying every formula
 SIMPLIFY = 300  # nodes of a formula past which SymPy's simplify is not tried
 ARRAY = 32  # a constant array of at most this many elements is written out in a formula
@@ -82,6 +85,7 @@ class Formulas:
     products: int  # edges of the backward pass: back-propagation's shared products
     expanded: int  # nodes of every expanded formula together
     limit: int = LIMIT
+    longest: int = LONGEST
 
 
 class _OutOfTime(BaseException):
@@ -99,7 +103,8 @@ def sympy_module() -> Any:
     return sympy
 
 
-def formulas(ev: Evaluation, limit: int = LIMIT, seconds: float | None = SECONDS) -> Formulas:
+def formulas(ev: Evaluation, limit: int = LIMIT, seconds: float | None = SECONDS,
+             longest: int = LONGEST) -> Formulas:
     """The gradient of the evaluated program as formulas, one per input."""
     sympy = sympy_module()
     graph = ev.graph
@@ -124,6 +129,13 @@ def formulas(ev: Evaluation, limit: int = LIMIT, seconds: float | None = SECONDS
                     continue
                 reached = max(reached, count(grads[x]))
                 simple = _simplest(grads[x], sympy)
+                size = count(simple)
+                if size > longest:
+                    raise LimitError(
+                        f"∂{graph.nodes[graph.output].name}/∂{name} has {size:,} nodes even "
+                        f"simplified (written out in full, {counted.expanded[x]:,}), over the "
+                        f"limit of {longest:,} for {param('symbolic')}: too large to read",
+                        hint=HINT)
                 out.append(built.formula(name, simple, counted.expanded[x], counted.paths[x]))
     except _OutOfTime:
         raise LimitError(
@@ -135,7 +147,7 @@ def formulas(ev: Evaluation, limit: int = LIMIT, seconds: float | None = SECONDS
             f"the gradient's formulas are too deeply nested for SymPy (written out in full, "
             f"{counted.total:,} nodes)", hint=HINT) from None
     return Formulas(graph.nodes[graph.output].name, tuple(out), counted.products,
-                    counted.total, limit)
+                    counted.total, limit, longest)
 
 
 def _simplest(expr: Any, sympy: Any) -> Any:

@@ -17,6 +17,13 @@ pytest.importorskip("sympy")
 WORKED = ["explain", "f = x*y; g = f + z", "--x", "3", "--y", "-4", "--z", "2", "--symbolic"]
 
 
+def test_micrograd_shows_the_swell(cli):
+    code, out, _ = cli("explain", str(SAMPLES / "micrograd.bp"), "--symbolic", "--json")
+    f = json.loads(out)["symbolic"]
+    assert code == 0 and f["expanded_size"] == 7821
+    assert all(x["size"] < 40 for x in f["formulas"])
+
+
 def test_worked_example(cli):
     code, out, err = cli(*WORKED)
     assert code == 0 and err == ""
@@ -87,7 +94,8 @@ def test_too_large_stops_with_its_size(cli):
     deep = "tanh(" * 60 + "x" + ")" * 60
     code, out, err = cli("explain", deep, "--x", "0.5", "--symbolic")
     assert code == 2 and out == ""
-    assert "2,189 nodes" in err and "--symbolic" in err and "drop --symbolic" in err
+    assert "written out in full, 2,189" in err and "nodes even simplified" in err
+    assert "for --symbolic: too large" in err and "drop --symbolic" in err
     code, out, _ = cli("explain", deep, "--x", "0.5", "--symbolic", "--json")
     error = json.loads(out)["error"]
     assert code == 2 and error["kind"] == "limit" and "2,189" in error["message"]
@@ -97,7 +105,7 @@ def test_a_two_thousand_node_program_is_refused(cli):
     program = "\n".join(f"a{i} = sin(a{i - 1}) * x" for i in range(1, 2000)).replace(
         "a0", "x")
     code, _, err = cli("explain", program, "--x", "0.5", "--symbolic")
-    assert code == 2 and "over the limit of 2,000" in err
+    assert code == 2 and "over the limit of 20,000" in err
 
 
 def test_without_sympy(backprop, tmp_path):
