@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from ..core.engine import Evaluation
-from ..core.errors import LimitError, UsageError, param
+from ..core.errors import LimitError, UsageError, give, param
 from ..core.graph import Graph
 from ..core.ops import FWD, OPS
 from .formula_text import UNWRITABLE, Unwritable, count, score, written
@@ -51,8 +51,9 @@ SECONDS = 4.0  # for building and simplifying every formula
 SIMPLIFY = 300  # nodes of a formula past which SymPy's simplify is not tried
 ARRAY = 32  # a constant array of at most this many elements is written out in a formula
 INSTALL = "pip install 'backpropcli[symbolic]'"
-HINT = ("ask for fewer inputs' worth (a smaller --output, --params), or drop --symbolic: "
-        "the path-by-path explanation has no such limit")
+HINT = (f"explain a smaller part of the program ({give('output', 'NAME')}, a node nearer the "
+        f"inputs), or drop {param('symbolic')}: the path-by-path explanation has no such "
+        "limit")
 
 
 @dataclass(frozen=True)
@@ -138,10 +139,10 @@ def formulas(ev: Evaluation, limit: int = LIMIT, seconds: float | None = SECONDS
                         hint=HINT)
                 out.append(built.formula(name, simple, counted.expanded[x], counted.paths[x]))
     except _OutOfTime:
+        where = f"a formula had reached {reached:,} nodes before simplifying; " if reached else ""
         raise LimitError(
-            f"simplifying the gradient took more than {seconds:g} s (a formula had reached "
-            f"{reached:,} nodes before simplifying; written out in full, {counted.total:,})",
-            hint=HINT) from None
+            f"making and simplifying the gradient's formulas took more than {seconds:g} s "
+            f"({where}written out in full, {counted.total:,} nodes)", hint=HINT) from None
     except RecursionError:
         raise LimitError(
             f"the gradient's formulas are too deeply nested for SymPy (written out in full, "
