@@ -214,7 +214,12 @@ class _Built:
                 e = self._constant(node, values[i])
             elif OPS[node.op].elementwise:
                 e = self._apply(node.op, [self.expr[j] for j in node.args])
-            else:  # a matrix op: a formula that needs it is refused (Unwritable)
+            elif OPS[node.op].called:
+                # sum(x * v, 1): its value is a call the language writes (an input whose
+                # gradient passes through it is refused, by no_formula, not here)
+                e = self._apply(node.op, [*(self.expr[j] for j in node.args),
+                                          *map(sympy.Integer, node.static)])
+            else:  # W @ x, x[0]: a formula that needs its value is refused (Unwritable)
                 e = sympy.Symbol(UNWRITABLE + f"{node.name} = {node.text}")
             self.defined[i] = e
             if i in self.named:
