@@ -1,7 +1,8 @@
-"""`backprop explain --symbolic` as words, Markdown and LaTeX: each gradient as a formula,
-and the lesson of expression swell. Pure text over tasks/symbolic.py's data (no SymPy
-here: the formulas arrive written in the program's language); the terminal's view
-(terminal/explain.py) and the JSON (output/document.py) use the same words.
+"""`backprop explain --symbolic` as words and Markdown: each gradient as a formula, and
+the lesson of expression swell. Pure text over tasks/symbolic.py's data (no SymPy here:
+the formulas arrive written in the program's language); the terminal's view
+(terminal/explain.py), the LaTeX (output/latex.py: symbolic_latex) and the JSON
+(output/document.py) use the same words.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import re
 
 from ..tasks.symbolic import Formula, Formulas
-from .latex import tex_formula, tex_name, tex_partial, tex_text
 
 
 def heading(f: Formulas) -> str:
@@ -81,29 +81,3 @@ def markdown(f: Formulas) -> list[str]:
 
 def _md(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text)
-
-
-# LaTeX
-
-def latex(f: Formulas) -> list[str]:
-    """An align* of the formulas (names escaped: x_1 is \\mathit{x\\_1}), the
-    definitions they use, a table of the sizes, and the lesson."""
-    rows = []
-    for formula in f.formulas:
-        lhs = tex_partial(f.output, formula.input)
-        if formula.expression is None:
-            rows.append(rf"{lhs} &: \text{{no formula: {tex_text(formula.reason)}}}")
-        else:
-            rows.append(f"{lhs} &= {tex_formula(formula.expression)}")
-    lines = [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
-    pairs = where(f)
-    if pairs:
-        lines.append("where " + ", ".join(f"${tex_name(n)} = {tex_formula(t)}$"
-                                          for n, t in pairs) + ".")
-        lines.append("")
-    lines += [r"\begin{tabular}{lrrr}",
-              " & ".join(tex_text(h) for h in SIZES) + r" \\ \hline"]
-    lines += [f"${tex_name(row[0])}$ & " + " & ".join(tex_text(c) for c in row[1:]) + r" \\"
-              for row in sizes(f)]
-    lines += [r"\end{tabular}", "", tex_text(lesson(f)), ""]
-    return lines
