@@ -79,16 +79,24 @@ def check(program: Program, values: Mapping[str, object] | None = None, /, *,
 def explain(program: Program, values: Mapping[str, object] | None = None, /, *,
             paths: int = explaining.PATHS, full: bool = False, output: str | None = None,
             seed: int | None = None, base: str | os.PathLike[str] | None = None,
-            **inputs: object) -> Explanation:
+            symbolic: bool = False, **inputs: object) -> Explanation:
     """The chain rule for every input, path by path: per input the number of paths, the
     first `paths` of them (a whole number from 0, default 16) with their factors, and
     the gradient (the sum over all). `full` keeps every factor of a long path (else its
-    first and last few) and walks further. The program and the rest as for evaluate();
-    a bad argument raises BackpropError."""
+    first and last few) and walks further. `symbolic` adds each gradient as a formula
+    (`.symbolic`, tasks/symbolic.py; it needs SymPy) and the sizes of expression swell;
+    the views then show the formulas instead of the paths. The program and the rest as
+    for evaluate(); a bad argument raises BackpropError, a program too large for
+    formulas a LimitError."""
     paths = checks.whole(paths, "paths", least=0)
     full = checks.flag(full, "full")
+    symbolic = checks.flag(symbolic, "symbolic")
     result = evaluate(program, merged(values, inputs), output=output, seed=seed, base=base)
     done = explaining.explain(
         result.evaluation, paths, factors=None if full else explaining.FACTORS,
         budget=explaining.FULL_BUDGET if full else explaining.BUDGET)
+    if symbolic:
+        from ..tasks.symbolic import formulas  # SymPy with this option only
+
+        done = replace(done, symbolic=formulas(result.evaluation))
     return replace(shown_as(Explanation, done), result=result)

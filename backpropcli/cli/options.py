@@ -85,6 +85,10 @@ STANDALONE = Option("standalone", None, "with --format latex: a whole document t
                     "compiles alone (article and amsmath) instead of a fragment")
 EXPLAIN_FULL = Option("full", None, "every input, every factor of a long path, every digit, "
                       "and a budget half as large again for the walk over the paths")
+SYMBOLIC = Option("symbolic", None, "each gradient as one simplified formula in the "
+                  "program's language (needs SymPy, the package's symbolic extra), "
+                  "and how large it is written out in full against back-propagation's "
+                  "products")
 EPS = Option("eps", "EPS", "the step of the central differences, relative to |x| above 1 "
              "(default 1e-6)")
 CHECK_TOL = Option("tol", "TOL", "the largest relative error that passes (default 1e-5); "

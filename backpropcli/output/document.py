@@ -33,6 +33,7 @@ if TYPE_CHECKING:  # what each command's document is made from, loaded with that
     from ..tasks.hessian import Hessian
     from ..tasks.quiz import Question, Quiz
     from ..tasks.replay import Replay
+    from ..tasks.symbolic import Formulas
 
 __all__ = ["SCHEMA", "dumps", "dumps_bytes", "jsonable"]
 
@@ -224,6 +225,25 @@ def explain_fields(exp: Explanation) -> dict:
                    for r in exp.reuses],
         "where": dict(exp.where),
         "paths_limit": exp.paths,
+        **({} if exp.symbolic is None else {"symbolic": symbolic_fields(exp.symbolic)}),
+    }
+
+
+def symbolic_fields(f: Formulas) -> dict:
+    """explain --symbolic: each input's formula (a program backprop reads back), and the
+    counts of expression swell."""
+    from .formulas import lesson
+
+    return {
+        "formulas": [{
+            "input": x.input, "formula": x.program, "expression": x.expression,
+            "where": dict(x.where), "inputs": list(x.inputs), "reason": x.reason or None,
+            "paths": count_json(x.paths), "expanded_size": x.expanded, "size": x.size,
+        } for x in f.formulas],
+        "expanded_size": f.expanded,
+        "backward_products": f.products,
+        "limit": f.limit,
+        "lesson": lesson(f),
     }
 
 

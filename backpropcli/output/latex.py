@@ -18,6 +18,8 @@ import numpy as np
 from ..core import checkable, fmt
 from ..core.ops import OPS
 from ..tasks.derivation import Derivation, Explanation, Factor, Path
+from ..tasks.symbolic import Formulas
+from . import formulas as swell_words
 from .texrows import BUDGET, Layout, Stage, pack, width
 from .text import (
     JACOBIANS,
@@ -202,6 +204,9 @@ def latex(exp: Explanation, standalone: bool = False) -> str:
     an article's text: a long equation gets a row per stage, a long product a row per
     few factors."""
     lines: list[str] = []
+    if exp.symbolic is not None:  # explain --symbolic: the formulas instead of the paths
+        lines = symbolic_latex(exp.symbolic)
+        return (_document(exp, lines) if standalone else _fragment(exp, lines)) + "\n"
     for der in exp.derivations:
         blocks = _tex_derivation(exp, der)
         lines += [r"\begin{align*}", _joined(blocks), r"\end{align*}"]
@@ -237,7 +242,8 @@ def _document(exp: Explanation, body: list[str]) -> str:
              # a line of notes with a long formula stretches rather than runs over
              r"\setlength{\emergencystretch}{3em}", r"\begin{document}",
              rf"\section*{{The chain rule, from the output ${tex_name(exp.output)}$ down to "
-             "each input}"]
+             "each input}" if exp.symbolic is None else
+             rf"\section*{{The gradient of ${tex_name(exp.output)}$ as formulas}}"]
     if at_text(exp):  # the point, where it is short (scalars, a few)
         point = ", ".join(f"${tex_name(n)} = {tex_number(fmt.number(v))}$"
                           for n, v in exp.inputs)
@@ -363,3 +369,29 @@ def _tex_total(der: Derivation) -> list[Stage]:
     what = "the sum over its path" if der.count == 1 else \
         f"the sum over all {count_text(der.count)} paths"
     return [Stage((r"\text{" + tex_text(what) + "}",)), Stage((tex_value(der.gradient),))]
+
+
+# explain --symbolic
+
+def symbolic_latex(f: Formulas) -> list[str]:
+    """An align* of the formulas (names escaped: x_1 is \\mathit{x\\_1}), the
+    definitions they use, a table of the sizes, and the lesson."""
+    rows = []
+    for formula in f.formulas:
+        lhs = tex_partial(f.output, formula.input)
+        if formula.expression is None:
+            rows.append(rf"{lhs} &: \text{{no formula: {tex_text(formula.reason)}}}")
+        else:
+            rows.append(f"{lhs} &= {tex_formula(formula.expression)}")
+    lines = [r"\begin{align*}", " \\\\\n".join(rows), r"\end{align*}"]
+    pairs = swell_words.where(f)
+    if pairs:
+        lines.append("where " + ", ".join(f"${tex_name(n)} = {tex_formula(t)}$"
+                                          for n, t in pairs) + ".")
+        lines.append("")
+    lines += [r"\begin{tabular}{lrrr}",
+              " & ".join(tex_text(h) for h in swell_words.SIZES) + r" \\ \hline"]
+    lines += [f"${tex_name(row[0])}$ & " + " & ".join(tex_text(c) for c in row[1:]) + r" \\"
+              for row in swell_words.sizes(f)]
+    lines += [r"\end{tabular}", "", tex_text(swell_words.lesson(f)), ""]
+    return lines

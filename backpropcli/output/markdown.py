@@ -9,6 +9,7 @@ import re
 
 from ..core import fmt
 from ..tasks.derivation import Explanation
+from .formulas import markdown as formulas
 from .text import (
     JACOBIANS,
     also_text,
@@ -27,6 +28,8 @@ from .text import (
 
 def markdown(exp: Explanation) -> str:
     """The derivation for notes: a list with one equation per input (or per path)."""
+    if exp.symbolic is not None:  # explain --symbolic: the formulas instead of the paths
+        return "\n".join(formulas(exp.symbolic)).rstrip("\n") + "\n"
     at = at_text(exp)
     lines = [f"## Chain rule, from the output {exp.output} down to each input", ""]
     if at:

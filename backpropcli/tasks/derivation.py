@@ -9,10 +9,14 @@ output/markdown.py, output/latex.py, output/document.py) only read them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..core.graph import Value
+
+if TYPE_CHECKING:
+    from .symbolic import Formulas
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,7 @@ class Explanation:
     where: tuple[tuple[str, str], ...]  # unnamed nodes on the written paths: ("t1", "x * y")
     more_where: int
     paths: int  # the limit of paths written per input
+    symbolic: Formulas | None = None  # each gradient as a formula (explain --symbolic)
 
     @property
     def has_jacobians(self) -> bool:

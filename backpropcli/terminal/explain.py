@@ -9,13 +9,16 @@ from rich.padding import Padding
 from rich.text import Text
 
 from ..core.plural import counted
-from ..output import text
+from ..output import formulas, text
 from ..tasks.derivation import Explanation
+from ..tasks.symbolic import Formulas
 from .widgets import elide, new_table, section
 
 # explain: the chain rule path by path
 
 def explanation(exp: Explanation, full: bool = False) -> RenderableType:
+    if exp.symbolic is not None:  # explain --symbolic: the formulas instead of the paths
+        return _formulas(exp.symbolic)
     at = text.at_text(exp)
     head = Text(f"Chain rule, from the output {exp.output} down to each input", style="bold")
     if at:
@@ -118,3 +121,22 @@ def _notes(exp: Explanation) -> RenderableType | None:
         table.add_row(Text(""), Text(f"… and {text.more_reuses(exp.more_reuses)}",
                                      style="dim"))
     return section("Gates on these paths", "", table)
+
+
+# explain --symbolic: each gradient as a formula, and expression swell
+
+def _formulas(f: Formulas) -> RenderableType:
+    lines = [_line(Text(formulas.equation(f, x), style="" if x.expression else "dim"))
+             for x in f.formulas]
+    where = formulas.where_text(f)
+    if where:
+        lines.append(_line(Text(where, style="dim")))
+    table = new_table(*formulas.SIZES, right=(1, 2, 3))
+    for row in formulas.sizes(f):
+        table.add_row(*map(Text, row))
+    return Group(
+        Text(formulas.heading(f), style="bold"),
+        Padding(Group(*lines), (0, 0, 1, 2), expand=False),
+        section("Expression swell", f"back-propagation: {counted(f.products, 'product')}",
+                table),
+        Text(formulas.lesson(f), style="dim"))

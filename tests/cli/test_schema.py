@@ -168,7 +168,8 @@ def test_errors_are_documents_too(cli, args, stdin, code, kind):
 # Objects keyed by the program's names (or by question ids): any key, but not any value.
 BY_NAME = {"inputs", "gradients", "data", "where", "given", "answers", "by_node", "by_kind",
            "direction", "gradient", "product"}
-OPTIONAL = {"base", "data", "hint", "elided", "error", "dot", "mermaid", "svg", "png"}
+# (symbolic: explain --symbolic only)
+OPTIONAL = {"base", "data", "hint", "elided", "error", "dot", "mermaid", "svg", "png", "symbolic"}
 
 
 def places(doc, path=()):
@@ -192,6 +193,8 @@ def documents_of_every_kind(cli) -> dict[str, dict]:
         "step": document(cli, "step", "--lr", "0.1"),
         "history": document(cli, "history"),
         "explain": document(cli, "explain", "b = a + a; c = b + b", "--a", "1"),
+        "explain symbolic": document(cli, "explain", "L = sum(x * v) + y * y", "--x", "1",
+                                     "--v", "[1, 2]", "--y", "2", "--symbolic"),
         "explain arrays": document(cli, "explain", "h = sum(tanh(W @ x))",
                                    "--W", "[[1, 2], [3, 4]]", "--x", "[0.1, -0.2]"),
         "check failed": document(cli, "check", "g = abs(x)", "--x", "1e-7", code=1),

@@ -20,7 +20,8 @@ def run_explain(line: CommandLine, env: Env) -> Outcome:
     if line.flag("standalone") and form != "latex":
         raise UsageError("--standalone writes a whole LaTeX document: add --format latex")
     given = options(line, "paths", *PROGRAM_OPTIONS)
-    exp = api.explain(program(line, env), line.values, full=line.flag("full"), **given)
+    exp = api.explain(program(line, env), line.values, full=line.flag("full"),
+                      symbolic=line.flag("symbolic"), **given)
     row = EXPLAIN[form]
     whole = {"standalone": line.flag("standalone")} if form == "latex" else {}
     text = None if row.writer is None else str(row.write(exp, **whole))
@@ -42,10 +43,17 @@ SPEC = Spec(
     "routes it to the larger input).\nPaths are counted, however many (2^40 is fine), "
     "and at most --paths of them are written out per input. PROGRAM and values as for "
     "eval; without PROGRAM, explain goes on from the JSON document on stdin, or else "
-    "from the session (which it leaves as it is).",
+    "from the session (which it leaves as it is).\nWith --symbolic, each gradient as one "
+    "formula instead, simplified by SymPy and written in the program's own language (so "
+    "that backprop reads it back), and the lesson of expression swell: the size of the "
+    "formula written out with nothing shared against the products back-propagation "
+    "computes.",
     ('backprop explain "f = x*y; g = f + z" --x 3 --y -4 --z 2',
      'backprop explain "b = a + a; c = b + b" --a 1',
      "backprop explain samples/neuron.bp --format latex --standalone > neuron.tex",
-     "backprop eval samples/reuse.bp && backprop explain --format markdown"),
-    (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.PATHS, o.EXPLAIN_FORMAT, o.STANDALONE,
+     "backprop eval samples/reuse.bp && backprop explain --format markdown",
+     'backprop explain "f = x*y; g = f + z" --x 3 --y -4 --z 2 --symbolic',
+     "backprop explain samples/neuron.bp --symbolic --format latex"),
+    (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.PATHS, o.SYMBOLIC, o.EXPLAIN_FORMAT,
+     o.STANDALONE,
      o.DIGITS, o.EXPLAIN_FULL, o.IGNORE_STDIN, o.JSON), run_explain, rank=4)
