@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .graph import CONST, INPUT
-from .kernels import NAMESPACE
+from .kernels import NAMESPACE, scaled_normal
 from .written import SLOTS, fill, substitute
 
 
@@ -298,6 +298,10 @@ INITIALIZERS: dict[str, Initializer] = {init.name: init for init in (
                 "uniform on [-1, 1]"),
     Initializer("randn", lambda rng, shape: rng.standard_normal(size=shape), "standard normal"),
     Initializer("zeros", lambda rng, shape: np.zeros(shape), "zeros"),
+    Initializer("xavier", lambda rng, shape: scaled_normal(rng, shape, 2),
+                "normal, variance 2/(rows + columns) (Xavier/Glorot)"),
+    Initializer("he", lambda rng, shape: scaled_normal(rng, shape, 1),
+                "normal, variance 2/rows (He/Kaiming, for relu)"),
 )}
 
 # The one call that reads data from a file rather than making a node or a starting
