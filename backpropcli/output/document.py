@@ -116,6 +116,8 @@ def descend_fields(run: Run, settings: Settings) -> dict:
         "last": last.value if last else None,
         "best_step": run.best_step,
         "history": _history(run, settings),
+        **({"warnings": [{"kind": w.kind, "message": w.message, "names": list(w.names)}
+                         for w in run.warnings]} if run.warnings else {}),
     }}
 
 
