@@ -167,7 +167,8 @@ def test_errors_are_documents_too(cli, args, stdin, code, kind):
 
 # Objects keyed by the program's names (or by question ids): any key, but not any value.
 BY_NAME = {"inputs", "gradients", "data", "where", "given", "answers", "by_node", "by_kind"}
-OPTIONAL = {"base", "data", "hint", "elided", "error", "dot", "mermaid", "svg", "png"}
+OPTIONAL = {"base", "data", "hint", "elided", "error", "dot", "mermaid", "svg", "png",
+            "warnings"}
 
 
 def places(doc, path=()):
@@ -210,6 +211,9 @@ def documents_of_every_kind(cli) -> dict[str, dict]:
         "reset": document(cli, "reset"),
         "error": document(cli, "eval", "g = 2x", code=2),
         "export": document(cli, "export", *WORKED, "--to", "jax", "--descend", "--steps", "3"),
+        "depth": document(cli, "depth", "--layers", "3", "--width", "4"),
+        "descend warned": document(cli, "descend", "X = 1*[[1, 2], [3, -1]]; W = [[1, -1], "
+                                   "[1, -2]]; L = mean(relu(X @ W)^2)", "--steps", "2"),
     }
     Path("d.csv").write_text("x1,x2\n1,2\n3,4\n")
     docs["eval with data"] = document(cli, "eval", 'X = load("d.csv", "x1", "x2"); '
@@ -266,6 +270,7 @@ def test_documents_of_every_kind_are_there(kinds):
     assert kinds["check failed"]["error"]["kind"] == "check"
     assert kinds["descend ran away"]["descend"]["stopped"] == "unbounded"
     assert kinds["eval with data"]["data"]
+    assert kinds["descend warned"]["descend"]["warnings"][0]["kind"] == "dead_units"
 
 
 def test_documents_where_they_vary(cli, tmp_path):
