@@ -44,9 +44,8 @@ def render(d: Depth, form: str = "svg") -> bytes:
                       np.unique(np.linspace(1, len(index), 10).round().astype(int)))
         ax.grid(True, axis="y", which="major", color="0.9")
         fig.suptitle(title, fontweight="bold", fontsize=12)
-        ax.set_title(f"{summary(d)}\n(seed {net.seed}; factor: "
-                     f"{'none' if d.factor is None else fmt.rough(d.factor, 3)} per layer)",
-                     fontsize=9, color="0.3")
+        ax.set_title(f"{summary(d)}\n(seed {net.seed}, {net.examples} examples, "
+                     f"L = {fmt.rough(d.loss)})", fontsize=9, color="0.3")
         out = io.BytesIO()
         date = {"svg": "Date", "pdf": "CreationDate"}.get(form)
         fig.savefig(out, format=form,
