@@ -12,6 +12,7 @@ result (a value object that prints nothing, but shows itself).
     bp.explain(r)                # the chain rule, path by path
     bp.graph(r, format="dot").data                        # Graphviz text
     bp.replay(r).frames                                   # back-propagation frame by frame
+    bp.depth(act="sigmoid", layers=20).norms              # ‖∂L/∂W‖ layer by layer
     bp.export(r, to="torch").text                         # a PyTorch script
     bp.sheet(r).questions, bp.grade({"answers": {"grad:x": -4}}, r).score
     bp.history(), bp.Session().reset()                    # the session of the command
@@ -55,6 +56,7 @@ from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
 
 if TYPE_CHECKING:
     from .analysis import Check, Explanation, check, explain
+    from .deep import Depth, depth
     from .evaluating import descend, evaluate, step
     from .exporting import Script, export
     from .pictures import Picture, graph
@@ -81,6 +83,7 @@ _WHERE = {
     "replay": "replaying", "Replay": "replaying",
     "forward": "secondorder", "hessian": "secondorder", "Forward": "secondorder",
     "Hessian": "secondorder",
+    "depth": "deep", "Depth": "deep",
 }
 
 __all__ = [
@@ -96,6 +99,7 @@ __all__ = [
     "BackpropError",
     "Check",
     "ComputedNode",
+    "Depth",
     "Document",
     "Explanation",
     "Forward",
@@ -120,6 +124,7 @@ __all__ = [
     "check",
     "check_bytes",
     "closest",
+    "depth",
     "descend",
     "evaluate",
     "explain",

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ..core.engine import evaluate as evaluate_graph
@@ -95,6 +96,7 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
     The rest as for evaluate(); a bad argument raises BackpropError."""
     from ..core.compiled import compile_graph  # with a descent only, not at every start
     from ..tasks import descend as descending
+    from ..tasks import learning
 
     settings = descent_settings(lr, steps, optimizer, schedule, tol, ascend)
     every = checks.whole(every, "every", least=1)
@@ -104,7 +106,9 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
     compiled = compile_graph(graph, point.inputs, nodes)
     run = descending.run(compiled, point.inputs, point.params, settings, on_step, every)
     final = Point(point.program, point.output, run.inputs, point.params, point.base)
-    return Result(evaluate_graph(graph, final.inputs), final, run=run, settings=settings,
+    end = evaluate_graph(graph, final.inputs)
+    said = learning.warnings(graph, point.inputs, end, point.params)
+    return Result(end, final, run=replace(run, warnings=said), settings=settings,
                   start=point)
 
 

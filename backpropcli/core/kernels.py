@@ -36,6 +36,17 @@ def unbroadcast(x: Value, shape: tuple[int, ...]) -> Value:
     return x
 
 
+def scaled_normal(rng: np.random.Generator, shape: tuple[int, ...], fans: int) -> np.ndarray:
+    """A normal start with the variance that keeps a layer's signal its size: 2/fan_in
+    (He, for relu, which zeroes half of it) when `fans` is 1, else 2/(fan_in + fan_out)
+    (Xavier/Glorot). A weight W is used as `X @ W`: its rows are the inputs (fan_in) and
+    its columns the outputs; a vector or a number has one output."""
+    fan_in = shape[0] if shape else 1
+    fan_out = shape[1] if len(shape) > 1 else 1
+    scale = math.sqrt(2 / (fan_in + (fans - 1) * fan_out))
+    return np.asarray(rng.standard_normal(size=shape) * scale)
+
+
 def xlogy(x: Value, y: Value) -> Value:
     """x·log(y), taken as 0 where x is 0 (d(a^b)/db at a = 0, where a^b is flat in b)."""
     return np.where(x == 0, 0.0, x * np.log(y))[()]

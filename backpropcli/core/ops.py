@@ -36,9 +36,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .graph import CONST, INPUT
+from .initializers import INITIALIZERS
 from .kernels import NAMESPACE
 from .written import SLOTS, fill, substitute
 
@@ -154,16 +153,6 @@ class Op:
         names = {"out": out, "g": upstream, "s": ", ".join(map(str, static)),
                  **dict(zip("ab", operands, strict=False))}
         return substitute(self.shown(k, ranks), names)
-
-
-@dataclass(frozen=True)
-class Initializer:
-    """A call that makes an input's starting value, `W = uniform(2, 3)`, rather than a
-    node: the numpy call that makes a value of a shape from a random generator."""
-
-    name: str
-    make: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
-    doc: str
 
 
 # ---------------------------------------------------------------------------
@@ -294,14 +283,6 @@ def called(name: str) -> str:
             return op.name
     return name
 
-
-# Calls that make a starting value for an input rather than a node.
-INITIALIZERS: dict[str, Initializer] = {init.name: init for init in (
-    Initializer("uniform", lambda rng, shape: rng.uniform(-1.0, 1.0, size=shape),
-                "uniform on [-1, 1]"),
-    Initializer("randn", lambda rng, shape: rng.standard_normal(size=shape), "standard normal"),
-    Initializer("zeros", lambda rng, shape: np.zeros(shape), "zeros"),
-)}
 
 # The one call that reads data from a file rather than making a node or a starting
 # value: X = load("data.csv", "x1"), a constant (the only call that takes strings).

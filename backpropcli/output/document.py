@@ -26,6 +26,7 @@ from .text import count_text
 
 if TYPE_CHECKING:  # what each command's document is made from, loaded with that command
     from ..tasks.check import Check
+    from ..tasks.depth import Depth
     from ..tasks.derivation import Explanation, Factor, Path
     from ..tasks.descend import Run, Settings
     from ..tasks.forward import Forward
@@ -118,6 +119,8 @@ def descend_fields(run: Run, settings: Settings) -> dict:
         "last": last.value if last else None,
         "best_step": run.best_step,
         "history": _history(run, settings),
+        **({"warnings": [{"kind": w.kind, "message": w.message, "names": list(w.names)}
+                         for w in run.warnings]} if run.warnings else {}),
     }}
 
 
@@ -378,6 +381,23 @@ def _question(quiz: Quiz, q: Question, known: Mapping[str, object]) -> dict:
 def _tally(t: Tally) -> dict:
     return {"asked": t.asked, "right": t.right, "second_try": t.second, "wrong": t.wrong,
             "unanswered": t.unanswered}
+
+
+def depth_document(d: Depth) -> dict:
+    """`backprop depth`: the net, the gradient's norm at each layer (from the data's layer
+    up), the factor per layer and why, and the program that was evaluated (`source`)."""
+    net = d.net
+    return {
+        "schema": SCHEMA, "command": "depth",
+        "net": {"act": net.act, "layers": net.layers, "init": net.init, "width": net.width,
+                "examples": net.examples, "seed": net.seed},
+        "loss": d.loss,
+        "layers": [{"layer": k.index, "param": k.param, "norm": k.norm, "factor": k.factor,
+                    "rms": k.rms, "slope": k.slope} for k in d.layers],
+        "factor": d.factor,
+        "reason": d.reason,
+        "source": d.program,
+    }
 
 
 def history_document(point: Point, entries: list[dict]) -> dict:

@@ -56,6 +56,7 @@ class Run:
     stopped: str = "steps"  # "steps" | "converged" | "diverged"
     reason: str = ""  # why it stopped, for people
     best_step: int = 0
+    warnings: tuple = ()  # learning.Warning: dead units, a vanishing layer (api.descend adds them)
 
     @property
     def steps(self) -> int:

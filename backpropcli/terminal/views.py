@@ -132,6 +132,13 @@ def sheet_view(quiz, full: bool = False) -> RenderableType:
     return view(quiz, full)
 
 
+def depth(d) -> RenderableType:
+    """The gradient's norm layer by layer, the bars and the reason (terminal/depth.py)."""
+    from .depth import depth_report
+
+    return depth_report(d)
+
+
 def results_view(result, every: bool, full: bool = False) -> RenderableType:
     """The quiz's end: the score, what was missed, what to practise (terminal/quiz.py)."""
     from .quiz import results_view as view

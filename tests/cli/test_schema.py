@@ -168,8 +168,9 @@ def test_errors_are_documents_too(cli, args, stdin, code, kind):
 # Objects keyed by the program's names (or by question ids): any key, but not any value.
 BY_NAME = {"inputs", "gradients", "data", "where", "given", "answers", "by_node", "by_kind",
            "direction", "gradient", "product"}
-# (symbolic: explain --symbolic only)
-OPTIONAL = {"base", "data", "hint", "elided", "error", "dot", "mermaid", "svg", "png", "symbolic"}
+# (symbolic: explain --symbolic only; warnings: a descend that has some)
+OPTIONAL = {"base", "data", "hint", "elided", "error", "dot", "mermaid", "svg", "png", "symbolic",
+            "warnings"}
 
 
 def places(doc, path=()):
@@ -220,6 +221,9 @@ def documents_of_every_kind(cli) -> dict[str, dict]:
         "forward direction": document(cli, "forward", *WORKED, "--direction", "x=1"),
         "hessian": document(cli, "hessian", *WORKED, "--explain", "x,y"),
         "hessian hvp": document(cli, "hessian", *WORKED, "--hvp", "x=1,y=0.5"),
+        "depth": document(cli, "depth", "--layers", "3", "--width", "4"),
+        "descend warned": document(cli, "descend", "X = 1*[[1, 2], [3, -1]]; W = [[1, -1], "
+                                   "[1, -2]]; L = mean(relu(X @ W)^2)", "--steps", "2"),
     }
     reuse = document(cli, "replay", "b = a * a", "--a", "3")
     # from the seed on: a list keeps its first and last two frames when trimmed, and the
@@ -282,6 +286,7 @@ def test_documents_of_every_kind_are_there(kinds):
     assert kinds["check failed"]["error"]["kind"] == "check"
     assert kinds["descend ran away"]["descend"]["stopped"] == "unbounded"
     assert kinds["eval with data"]["data"]
+    assert kinds["descend warned"]["descend"]["warnings"][0]["kind"] == "dead_units"
 
 
 def test_documents_where_they_vary(cli, tmp_path):

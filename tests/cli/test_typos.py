@@ -94,7 +94,8 @@ def completions(backprop, words: str, cword: int, cwd=None) -> list[str]:
 
 def test_shell_completion(backprop, tmp_path):
     # what bash asks for when TAB is pressed: commands, options, program files
-    assert completions(backprop, "backprop de", 1) == ["descend"]
+    assert completions(backprop, "backprop de", 1) == ["descend", "depth"]
+    assert completions(backprop, "backprop des", 1) == ["descend"]
     assert "--output" in completions(backprop, "backprop eval --ou", 2)
     assert completions(backprop, "backprop step --l", 2) == ["--lr"]
     (tmp_path / "net.bp").write_text("g = x")

@@ -36,7 +36,8 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
     from_file = line.program not in (None, "-") and api.Typed(line.program).names_file
     note = None if plot is None else _save_plot(plot, r, line.program, from_file)
     frozen = frozen_note(line, r)
-    note = "\n".join(n for n in (frozen, note) if n) or None
+    warned = [f"warning: {w.message}" for w in run.warnings]  # dead units, a vanishing layer
+    note = "\n".join(n for n in (frozen, note, *warned) if n) or None
     failure = r.failure(data=fields)
     return Outcome(
         document=None if failure else (lambda: doc.document("descend", r.evaluation, r.point,

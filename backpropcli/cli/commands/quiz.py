@@ -115,4 +115,4 @@ SPEC = Spec(
      "backprop quiz samples/seed.bp --key   (the answers to the same sheet)",
      "backprop quiz --answers sheet.json --json | jq .quiz.score"),
     o.QUIZ, run_quiz,
-    usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]", rank=10)
+    usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]", rank=11)
