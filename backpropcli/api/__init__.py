@@ -63,6 +63,7 @@ if TYPE_CHECKING:
     from .results import ComputedNode, Result
     from .sessions import History, Session, history
     from .source import Document, Typed, save_file
+    from .surfaces import boundary, descents, surface, surface_params
 
 # name → the module of this package that defines it
 _WHERE = {
@@ -78,6 +79,8 @@ _WHERE = {
     "AnswerLines": "quizzing", "KINDS": "quizzing",
     "precision": "numbers",
     "replay": "replaying", "Replay": "replaying",
+    "descents": "surfaces", "surface": "surfaces", "surface_params": "surfaces",
+    "boundary": "surfaces",
 }
 
 __all__ = [
@@ -112,10 +115,12 @@ __all__ = [
     "UnknownNames",
     "UsageError",
     "ValueProblem",
+    "boundary",
     "check",
     "check_bytes",
     "closest",
     "descend",
+    "descents",
     "evaluate",
     "explain",
     "export",
@@ -134,6 +139,8 @@ __all__ = [
     "slip",
     "spell",
     "step",
+    "surface",
+    "surface_params",
 ]
 
 

@@ -118,6 +118,20 @@ def descend_fields(run: Run, settings: Settings) -> dict:
     }}
 
 
+def compared(runs: list[tuple[Run, Settings]]) -> list[dict]:
+    """Descents compared (`descend --compare`): each optimizer's run, as descend_fields
+    says it without the history, and the params where it ended."""
+    out = []
+    for run, settings in runs:
+        first, last = run.trace.points()[:1], run.trace.last
+        out.append({"optimizer": settings.optimizer, "steps": run.steps,
+                    "stopped": run.stopped, "reason": run.reason,
+                    "first": first[0].value if first else None,
+                    "last": last.value if last else None, "best_step": run.best_step,
+                    "inputs": {k: jsonable(v) for k, v in run.inputs.items()}})
+    return out
+
+
 def check_fields(check: Check) -> dict:
     """The `check` document's own key: every row and the cost of each method."""
     return {

@@ -56,6 +56,9 @@ class Run:
     stopped: str = "steps"  # "steps" | "converged" | "diverged"
     reason: str = ""  # why it stopped, for people
     best_step: int = 0
+    # where the followed params went (run(follow=...)): a trace whose watched values are
+    # theirs, step by step, bounded as the trace is; None when nothing was followed
+    path: Trace | None = None
 
     @property
     def steps(self) -> int:
@@ -180,11 +183,13 @@ def run(
     on_step: Callable[[int, float], None] | None = None,
     every: int = 1,
     limit: int = LIMIT,
+    follow: Sequence[str] = (),
 ) -> Run:
     """Descend from `inputs`; `on_step(k, value)` is told of every evaluated step.
     The run's history keeps the multiples of `every`; both it and the trace keep at
     most `limit` points evenly spread, the first and the last (and, once thinned,
-    the best)."""
+    the best). `follow` names number inputs whose values at each step the run's `path`
+    keeps (a picture of the descent on its loss surface draws them)."""
     refuse_constant(compiled.graph, "a descent has nothing to move")
     refuse_frozen(compiled.graph, list(params), "a descent has nothing to move")
     f = compiled.value_and_grad
@@ -197,6 +202,8 @@ def run(
     watch = tuple(compiled.watch)
     trace = Trace(watch, limit=limit)
     history = trace if every == 1 else Trace(watch, every=every, limit=limit)
+    followed = [names.index(n) for n in follow]
+    path = Trace(tuple(follow), limit=limit) if followed else None
     rules = Stopping.of(settings, compiled.graph.nodes[compiled.graph.output].name)
     judge = rules.judge  # looked up once: a scalar step takes a few µs
     stop: Stop | None = None
@@ -229,6 +236,8 @@ def run(
             trace.add(point, best)
             if history is not trace:
                 history.add(point, best)
+            if path is not None:
+                path.add(point._replace(watched=tuple(float(xs[j]) for j in followed)), best)
             if stop is not None or k == settings.steps:
                 break
             before_xs = list(xs)
@@ -250,6 +259,7 @@ def run(
         stopped=stop.stopped,
         reason=stop.reason,
         best_step=rules.best_step,
+        path=path,
     )
 
 
