@@ -56,7 +56,10 @@ def render(scene: Scene, form: str = "svg") -> bytes:
         raise UsageError(f"a plot is {', '.join(FORMATS)}, not {form!r}")
     from matplotlib.figure import Figure
 
-    panels = int(scene.surface is not None) + int(scene.boundary is not None) + 1
+    panels = int(scene.surface is not None) + int(scene.boundary is not None) + \
+        int(bool(scene.curves))
+    if not panels:
+        raise UsageError("there is nothing to draw")
     with _style():
         fig = Figure(figsize=(PANEL[0] * panels, PANEL[1]), dpi=plot.DPI, layout="constrained")
         axes = fig.subplots(1, panels, squeeze=False)[0]
@@ -67,7 +70,8 @@ def render(scene: Scene, form: str = "svg") -> bytes:
         if scene.boundary is not None:
             _boundary(axes[k], scene.boundary)
             k += 1
-        _curves(axes[k], scene.curves)
+        if scene.curves:
+            _curves(axes[k], scene.curves)
         if scene.title:
             fig.suptitle(_plain(scene.title), fontweight="bold", fontsize=12)
         out = io.BytesIO()

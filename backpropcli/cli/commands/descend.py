@@ -14,6 +14,7 @@ from ...output.text import number
 from .. import options as o
 from ..handling import PROGRAM_OPTIONS, frozen_note, options, program, views
 from ..options import CommandLine
+from ..spelling import spelled
 from ..spec import Env, Outcome, Spec
 
 SETTINGS = ("lr", "steps", "optimizer", "schedule", "tol", "every", "watch")
@@ -88,7 +89,8 @@ def _surface(results: list[api.Result], demanded: bool) -> tuple[object, str | N
     except UsageError as e:
         if demanded:
             raise
-        return None, f"no loss surface: {e.message}" + (f" ({e.hint})" if e.hint else "")
+        spelled(e)  # --params, not the API's params=
+        return None, f"no loss surface drawn: {e.message}" + (f" ({e.hint})" if e.hint else "")
     return api.surface(results), None
 
 
