@@ -8,9 +8,9 @@ sample's names:
 - the prediction: the node the user names (--predict), or else the last named node
   computed from the features but not from the labels with one value per row (moons.bp's
   `score`; a logistic regression's `p`), the labels being what it is trained against.
-The class threshold: halfway between the two labels (0 for −1/+1; 0.5 for 0/1 labels and
-a prediction that stays within 0 to 1, a probability); for 0/1 labels and a prediction
-that leaves 0 to 1 (a logit), 0, whose sign is the class.
+The class threshold: 0.5 for a prediction that stays within 0 to 1 on the data (a
+probability); 0 for one that does not against 0/1 labels (a logit, whose sign is the
+class); else halfway between the two labels (0 for a score against −1/+1).
 
 The grid is worked out by substituting it for the data: the part of the graph the
 prediction depends on, with the features' node holding the grid's points as rows,
@@ -114,13 +114,24 @@ def boundary(graph: Graph, values: tuple, inputs: Mapping[str, Value],
     predicted = _predict(graph, f, p, inputs, grid, len(points)).reshape(X.shape)
     on_data = np.asarray(values[p], dtype=float).reshape(-1)
     classes = (float(labels.min()), float(labels.max()))
-    threshold = (classes[0] + classes[1]) / 2
-    if classes == (0.0, 1.0) and (on_data.min() < 0 or on_data.max() > 1):
-        threshold = 0.0  # a logit: its sign is the class
+    threshold = _threshold(on_data, classes)
     columns = graph.nodes[f].data[1] if graph.nodes[f].data else ("x1", "x2")
     return Boundary((str(columns[0]), str(columns[1])), graph.nodes[p].name, xs, ys,
                     np.where(np.isfinite(predicted), predicted, np.nan), threshold,
                     points, labels, classes, on_data)
+
+
+def _threshold(on_data: np.ndarray, classes: tuple[float, float]) -> float:
+    """Where the prediction changes class: 0.5 for a probability (every value on the data
+    within 0 to 1, as a sigmoid gives, whatever the labels: 0/1, or −1/+1 mapped to
+    them); 0 for a logit against 0/1 labels (its sign is the class); else halfway
+    between the two labels (0 for a score against −1/+1)."""
+    finite = on_data[np.isfinite(on_data)]
+    if finite.size and finite.min() >= 0 and finite.max() <= 1:
+        return 0.5
+    if classes == (0.0, 1.0):
+        return 0.0
+    return (classes[0] + classes[1]) / 2
 
 
 def _predict(graph: Graph, f: int, p: int, inputs: Mapping[str, Value],
