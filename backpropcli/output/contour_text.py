@@ -10,6 +10,7 @@ centres and the paths are placed on the cells: no program is evaluated.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -52,18 +53,18 @@ def picture(surface: Surface, cols: int, height: int = HEIGHT) -> Picture:
     def cell(x: float, y: float) -> tuple[int, int] | None:
         if not (np.isfinite(x) and np.isfinite(y)):
             return None
-        c = int(round((x - x0) / (x1 - x0) * (cols - 1)))
-        r = int(round((y1 - y) / (y1 - y0) * (height - 1)))
+        c = round((x - x0) / (x1 - x0) * (cols - 1))
+        r = round((y1 - y) / (y1 - y0) * (height - 1))
         return (r, c) if 0 <= r < height and 0 <= c < cols else None
 
     for k, path in enumerate(surface.paths):
         pts = [cell(x, y) for x, y in path.points]
-        for a, b in zip(pts, pts[1:], strict=False):
+        for a, b in itertools.pairwise(pts):
             if a is None or b is None:
                 continue
             n = max(abs(b[0] - a[0]), abs(b[1] - a[1])) + 1
             for t in np.linspace(0, 1, n):
-                r, c = int(round(a[0] + t * (b[0] - a[0]))), int(round(a[1] + t * (b[1] - a[1])))
+                r, c = round(a[0] + t * (b[0] - a[0])), round(a[1] + t * (b[1] - a[1]))
                 rows[r][c] = (marks[k], f"path:{k}")
         if len(pts) == 1 and pts[0] is not None:
             rows[pts[0][0]][pts[0][1]] = (marks[k], f"path:{k}")

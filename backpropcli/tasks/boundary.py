@@ -28,7 +28,7 @@ import numpy as np
 
 from ..core.engine import forward
 from ..core.errors import BackpropError, UsageError
-from ..core.graph import Graph, Value
+from ..core.graph import Graph, Node, Value
 
 GRID = 100  # points a side: 10 000 rows through the network, one pass
 MARGIN = 0.1  # of the data's span, each side
@@ -115,7 +115,8 @@ def boundary(graph: Graph, values: tuple, inputs: Mapping[str, Value],
     on_data = np.asarray(values[p], dtype=float).reshape(-1)
     classes = (float(labels.min()), float(labels.max()))
     threshold = _threshold(on_data, classes)
-    columns = graph.nodes[f].data[1] if graph.nodes[f].data else ("x1", "x2")
+    data = graph.nodes[f].data
+    columns = data[1] if data is not None and len(data[1]) == 2 else ("x1", "x2")
     return Boundary((str(columns[0]), str(columns[1])), graph.nodes[p].name, xs, ys,
                     np.where(np.isfinite(predicted), predicted, np.nan), threshold,
                     points, labels, classes, on_data)
@@ -168,7 +169,7 @@ def subgraph(graph: Graph, root: int, replace: Mapping[int, Value]) -> Graph:
     `root`; a constant in `replace` holds the value given there instead of its own."""
     keep = graph.ancestors(root)
     index: dict[int, int] = {}
-    nodes = []
+    nodes: list[Node] = []
     for i, node in enumerate(graph.nodes):
         if not keep[i]:
             continue

@@ -234,10 +234,9 @@ def run(
                 best_xs, rules.best_step = before_xs, k - 1
             point = TraceEntry(k, total, rules.change, tuple(map(_mean, extra)))
             trace.add(point, best)
-            if history is not trace:
-                history.add(point, best)
-            if path is not None:
-                path.add(point._replace(watched=tuple(float(xs[j]) for j in followed)), best)
+            if history is not trace or path is not None:
+                _record(history if history is not trace else None, path, point, best,
+                        [xs[j] for j in followed])
             if stop is not None or k == settings.steps:
                 break
             before_xs = list(xs)
@@ -261,6 +260,16 @@ def run(
         best_step=rules.best_step,
         path=path,
     )
+
+
+def _record(history: Trace | None, path: Trace | None, point: TraceEntry, best: bool,
+            followed: list) -> None:
+    """A step into the --every history (when it is not the trace itself) and into the
+    path, whose entries hold the followed params' values in place of the watched ones."""
+    if history is not None:
+        history.add(point, best)
+    if path is not None:
+        path.add(point._replace(watched=tuple(map(float, followed))), best)
 
 
 _sum = np.add.reduce

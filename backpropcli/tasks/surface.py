@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.compiled import compile_graph
 from ..core.engine import forward
 from ..core.errors import BackpropError
 from ..core.graph import Graph, Value
@@ -118,7 +119,7 @@ def _elementwise(graph: Graph, inputs: Mapping[str, Value], names: tuple[str, st
     for node in graph.nodes:
         if node.computed and not OPS[node.op].elementwise:
             return False
-        if node.is_const and np.ndim(node.value) != 0:
+        if node.is_const and np.ndim(np.asarray(node.value)) != 0:
             return False
         if node.is_input and node.name not in names and np.ndim(inputs[node.name]) != 0:
             return False
@@ -140,8 +141,6 @@ def _one_by_one(graph: Graph, inputs: Mapping[str, Value], names: tuple[str, str
                 X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """The compiled forward pass at each grid point in turn (a program that sums or
     multiplies matrices: its shapes hold for numbers only)."""
-    from ..core.compiled import compile_graph
-
     compiled = compile_graph(graph, inputs)
     f = compiled.value
     args = compiled.args(inputs)

@@ -60,7 +60,7 @@ def test_compare_table_and_picture(cli, tmp_path):
     assert "paths and the loss curves" in err and (tmp_path / "c.svg").stat().st_size > 10000
 
 
-@pytest.mark.parametrize("args,said", [
+@pytest.mark.parametrize(("args", "said"), [
     (["--compare", "sgd,adm"], "did you mean --compare adam?"),
     (["--compare", "sgd", "--optimizer", "adam"], "takes no --optimizer"),
     (["--predict", "score"], "add --plot"),

@@ -33,7 +33,7 @@ def summed():
     return bp.descend(SUMMED, DATA, w=0, b=0, lr=0.01, steps=80, params="w,b", path=True)
 
 
-@pytest.mark.parametrize("make,program,extra", [(bowl, BOWL, {}), (summed, SUMMED, DATA)])
+@pytest.mark.parametrize(("make", "program", "extra"), [(bowl, BOWL, {}), (summed, SUMMED, DATA)])
 def test_grid_values_are_eval_at_the_grid_points(make, program, extra):
     r = make()
     s = bp.surface(r)
@@ -110,7 +110,7 @@ def test_compare_runs_equal_separate_descents():
     assert _png_size(drawing.render(_scene(runs), "png"))[0] > 1000
 
 
-@pytest.mark.parametrize("names,said", [("sgd,adm", "did you mean compare=adam?"),
+@pytest.mark.parametrize(("names", "said"), [("sgd,adm", "did you mean compare=adam?"),
                                         ("sgd,sgd", "names sgd twice"), ("", "names optimizers")])
 def test_compare_refuses_unknown_or_repeated_optimizers(names, said):
     with pytest.raises(bp.UsageError) as e:
@@ -118,7 +118,7 @@ def test_compare_refuses_unknown_or_repeated_optimizers(names, said):
     assert said in f"{e.value.message} {e.value.hint}"
 
 
-@pytest.mark.parametrize("program,values,params,said,hint", [
+@pytest.mark.parametrize(("program", "values", "params", "said", "hint"), [
     ("g = x*y + z", {"x": 1, "y": 2, "z": 3}, None, "g has 3 params: x, y, z", "params=x,y"),
     ("g = (a - 1)^2", {"a": 0}, None, "g has 1 param: a", "params=x,y"),
     ("g = sum(w^2) + b^2", {"w": "[1, 2]", "b": 1}, None, "w (an array), b", "1 number param"),

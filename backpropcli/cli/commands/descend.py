@@ -14,8 +14,8 @@ from ...output.text import number
 from .. import options as o
 from ..handling import PROGRAM_OPTIONS, frozen_note, options, program, views
 from ..options import CommandLine
-from ..spelling import spelled
 from ..spec import Env, Outcome, Spec
+from ..spelling import spelled
 
 SETTINGS = ("lr", "steps", "optimizer", "schedule", "tol", "every", "watch")
 
@@ -44,7 +44,8 @@ def run_descend(line: CommandLine, env: Env) -> Outcome:
     assert run is not None and settings is not None and start is not None
     fields = doc.descend_fields(run, settings)
     if compare is not None:
-        fields["descend"]["compare"] = doc.compared([(x.run, x.settings) for x in results])
+        fields["descend"]["compare"] = doc.compared([(x.run, x.settings) for x in results
+                                                     if x.run and x.settings])
     surface, no_surface = _surface(results, line.flag("surface"))
     from_file = line.program not in (None, "-") and api.Typed(line.program).names_file
     note = None if plot is None else _save_plot(plot, results, surface, predict, no_surface,
@@ -165,5 +166,5 @@ SPEC = Spec(
      'backprop descend "g = (x-1)^2 + 10*(y+2)^2" --x -2 --y 1 --compare sgd,momentum,adam',
      "backprop descend samples/neuron.bp --freeze x0,x1 --json --every 10 | jq .descend"),
     (o.LR, o.STEPS, o.OPTIMIZER, o.SCHEDULE, o.STOP, o.ASCEND, o.WATCH, o.EVERY, o.PLOT_FILE,
-     o.COMPARE, o.SURFACE, o.PREDICT, *o.PROGRAM, o.DIGITS, o.FULL, o.IGNORE_STDIN, o.JSON), run_descend, changes_session=True,
-    rank=3)
+     o.COMPARE, o.SURFACE, o.PREDICT, *o.PROGRAM, o.DIGITS, o.FULL, o.IGNORE_STDIN, o.JSON),
+    run_descend, changes_session=True, rank=3)
