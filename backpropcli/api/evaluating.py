@@ -94,8 +94,8 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
     raise. `watch` names nodes to record besides the output (default: named nodes the
     output does not use, such as an accuracy), `every` records every k-th step in the
     history (a whole number from 1), `on_step(k, value)` is called as the run goes;
-    `path` keeps where the params that are numbers went, step by step, in `.run.path`
-    (what a picture of the descent on its loss surface draws; surface() uses it).
+    `path` keeps where the params went, step by step, in `.run.path`, for a program with
+    exactly two params that are numbers (what surface() draws on its loss surface).
     The rest as for evaluate(); a bad argument raises BackpropError."""
     from ..core.compiled import compile_graph  # with a descent only, not at every start
     from ..tasks import descend as descending
@@ -106,10 +106,13 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
                                 params=params, freeze=freeze, seed=seed, base=base)
     nodes = watched(graph, watch)
     compiled = compile_graph(graph, point.inputs, nodes)
-    follow = [p for p in point.params if np.ndim(point.inputs[p]) == 0] \
-        if checks.flag(path, "path") else []
+    # Only a program with two number params has a surface to draw a path on: the others
+    # record nothing more than they ever did.
+    numbers = [p for p in point.params if np.ndim(point.inputs[p]) == 0]
+    follow = numbers if checks.flag(path, "path") and len(numbers) == len(point.params) == 2 \
+        else []
     run = descending.run(compiled, point.inputs, point.params, settings, on_step, every,
-                         follow=follow)
+                         **({"follow": follow} if follow else {}))
     final = Point(point.program, point.output, run.inputs, point.params, point.base)
     return Result(evaluate_graph(graph, final.inputs), final, run=run, settings=settings,
                   start=point)
