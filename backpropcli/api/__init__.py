@@ -66,6 +66,7 @@ if TYPE_CHECKING:
     from .secondorder import Forward, Hessian, forward, hessian
     from .sessions import History, Session, history
     from .source import Document, Typed, save_file
+    from .surfaces import boundary, descents, surface, surface_params
 
 # name → the module of this package that defines it
 _WHERE = {
@@ -84,6 +85,8 @@ _WHERE = {
     "forward": "secondorder", "hessian": "secondorder", "Forward": "secondorder",
     "Hessian": "secondorder",
     "depth": "deep", "Depth": "deep",
+    "descents": "surfaces", "surface": "surfaces", "surface_params": "surfaces",
+    "boundary": "surfaces",
 }
 
 __all__ = [
@@ -121,11 +124,13 @@ __all__ = [
     "UnknownNames",
     "UsageError",
     "ValueProblem",
+    "boundary",
     "check",
     "check_bytes",
     "closest",
     "depth",
     "descend",
+    "descents",
     "evaluate",
     "explain",
     "export",
@@ -146,6 +151,8 @@ __all__ = [
     "slip",
     "spell",
     "step",
+    "surface",
+    "surface_params",
 ]
 
 

@@ -9,6 +9,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from ..core.engine import evaluate as evaluate_graph
 from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
 from ..tasks.point import Point
@@ -74,7 +76,7 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
             watch: checks.Names = None, every: int = 1, output: str | None = None,
             params: checks.Names = None, freeze: checks.Names = None, seed: int | None = None,
             base: str | os.PathLike[str] | None = None,
-            on_step: Callable[[int, float], None] | None = None,
+            on_step: Callable[[int, float], None] | None = None, path: bool = False,
             **inputs: object) -> Result:
     """Gradient descent to an optimum: up to `steps` steps (default 1000) of `optimizer`
     ("sgd", "momentum" with μ = 0.9, or "adam") at learning rate `lr` (default 0.1),
@@ -92,7 +94,9 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
     A run that diverges or is unbounded ends at the best point it saw; it does not
     raise. `watch` names nodes to record besides the output (default: named nodes the
     output does not use, such as an accuracy), `every` records every k-th step in the
-    history (a whole number from 1), `on_step(k, value)` is called as the run goes.
+    history (a whole number from 1), `on_step(k, value)` is called as the run goes;
+    `path` keeps where the params went, step by step, in `.run.path`, for a program with
+    exactly two params that are numbers (what surface() draws on its loss surface).
     The rest as for evaluate(); a bad argument raises BackpropError."""
     from ..core.compiled import compile_graph  # with a descent only, not at every start
     from ..tasks import descend as descending
@@ -104,7 +108,13 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
                                 params=params, freeze=freeze, seed=seed, base=base)
     nodes = watched(graph, watch)
     compiled = compile_graph(graph, point.inputs, nodes)
-    run = descending.run(compiled, point.inputs, point.params, settings, on_step, every)
+    # Only a program with two number params has a surface to draw a path on: the others
+    # record nothing more than they ever did.
+    numbers = [p for p in point.params if np.ndim(point.inputs[p]) == 0]
+    follow = numbers if checks.flag(path, "path") and len(numbers) == len(point.params) == 2 \
+        else []
+    run = descending.run(compiled, point.inputs, point.params, settings, on_step, every,
+                         follow=follow)
     final = Point(point.program, point.output, run.inputs, point.params, point.base)
     end = evaluate_graph(graph, final.inputs)
     said = learning.warnings(graph, point.inputs, end, point.params)

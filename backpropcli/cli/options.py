@@ -74,7 +74,16 @@ EVERY = Option("every", "K", "with --json, the value history every K steps (defa
                "thinned to at most 10 000 entries evenly spread for long runs, with the "
                "first, the best and the last")
 PLOT_FILE = Option("plot", "FILE", f"save the loss curve as a picture, {PLOT.said()} (drawn "
-                   "by matplotlib; the watched values on a second axis)")
+                   "by matplotlib; the watched values on a second axis); beside it the loss "
+                   "surface with the path for two number params, the decision boundary for "
+                   "a classifier of two data columns")
+COMPARE = Option("compare", "A,B", "run once per optimizer (sgd,momentum,adam) from the same "
+                 "start; a table of each, their paths on one surface; the session keeps the "
+                 "first", choices=OPTIMIZERS, many=True)
+SURFACE = Option("surface", None, "insist on the loss surface (with --plot, and in the "
+                 "terminal): an error names the params when there are not exactly two numbers")
+PREDICT = Option("predict", "NODE", "the node whose value is the predicted class, for the "
+                 "decision boundary (default: found from the data)")
 
 # explain, check, graph
 PATHS = Option("paths", "N", "paths written out per input (default 16); the rest are counted, "

@@ -29,11 +29,8 @@ if TYPE_CHECKING:  # what each command's document is made from, loaded with that
     from ..tasks.depth import Depth
     from ..tasks.derivation import Explanation, Factor, Path
     from ..tasks.descend import Run, Settings
-    from ..tasks.forward import Forward
     from ..tasks.grading import QuizResult, Tally
-    from ..tasks.hessian import Hessian
     from ..tasks.quiz import Question, Quiz
-    from ..tasks.replay import Replay
     from ..tasks.symbolic import Formulas
 
 __all__ = ["SCHEMA", "dumps", "dumps_bytes", "jsonable"]
@@ -124,44 +121,18 @@ def descend_fields(run: Run, settings: Settings) -> dict:
     }}
 
 
-def forward_fields(f: Forward) -> dict:
-    """The `forward` document's own key: the sweeps, every row's tangents, and the
-    gradient from forward mode beside the reverse pass's (or the directional derivative)."""
-    return {"forward": {
-        "mode": f.mode,
-        "sweeps": [{"label": s.label, "direction": Finite((k, jsonable(v))
-                                                           for k, v in s.direction.items())}
-                   for s in f.sweeps],
-        "rows": FiniteList({"name": r.name, "expr": r.expr, "value": jsonable(r.value),
-                            "rule": r.rule,
-                            "tangents": [jsonable(s.tangents[r.index]) for s in f.sweeps],
-                            "numbers": list(r.numbers)} for r in f.rows),
-        "gradient": None if f.gradient is None else Finite(
-            (k, jsonable(v)) for k, v in f.gradient.items()),
-        "agrees": None if f.mode == "direction" else f.agrees,
-        "difference": f.difference,
-        "jvp": jsonable(f.jvp) if f.mode == "direction" else None,
-        "missing": list(f.missing),
-    }}
-
-
-def hessian_fields(h: Hessian) -> dict:
-    """The `hessian` document's own key: the matrix over the params' elements and its
-    asymmetry, or H·v; an entry explained."""
-    e = h.entry
-    return {"hessian": {
-        "params": h.labels,
-        "matrix": None if h.matrix is None else jsonable(h.matrix),
-        "asymmetry": h.asymmetry,
-        "symmetric": h.symmetric,
-        "hvp": None if h.product is None or h.direction is None else {
-            "direction": Finite((k, jsonable(v)) for k, v in h.direction.items()),
-            "product": Finite((k, jsonable(v)) for k, v in h.product.items())},
-        "missing": list(h.missing),
-        "explain": None if e is None else {
-            "first": e.first, "second": e.second, "text": e.said(h.output),
-            "formula": e.formula, "value": e.value, "transposed": e.transposed},
-    }}
+def compared(runs: list[tuple[Run, Settings]]) -> list[dict]:
+    """Descents compared (`descend --compare`): each optimizer's run, as descend_fields
+    says it without the history, and the params where it ended."""
+    out = []
+    for run, settings in runs:
+        first, last = run.trace.points()[:1], run.trace.last
+        out.append({"optimizer": settings.optimizer, "steps": run.steps,
+                    "stopped": run.stopped, "reason": run.reason,
+                    "first": first[0].value if first else None,
+                    "last": last.value if last else None, "best_step": run.best_step,
+                    "inputs": {k: jsonable(v) for k, v in run.inputs.items()}})
+    return out
 
 
 def check_fields(check: Check) -> dict:
@@ -272,37 +243,6 @@ def graph_fields(ev: Evaluation) -> dict:
                   "local": None if e.local is None else jsonable(e.local)}
                  for e in edges(ev)]
     return {"nodes": out_nodes, "edges": out_edges}
-
-
-def replay_fields(rp: Replay) -> dict:
-    """The `replay` document's own key: every frame, in order, with its numbers and the
-    lines the views show."""
-    from ..tasks.replay import lines, title  # with replay only
-
-    nodes = rp.evaluation.graph.nodes
-    frames = []
-    for n, f in enumerate(rp.frames):
-        frame: dict = {"kind": f.kind, "node": nodes[f.node].name, "title": title(rp, n),
-                       "text": lines(rp, n)}
-        if f.kind == "forward":
-            frame["value"] = jsonable(f.value)
-            frame["shape"] = list(np.shape(f.value))  # type: ignore[arg-type]
-        elif f.kind == "seed":
-            frame["after"] = jsonable(f.after)
-        elif f.kind == "backward":
-            frame.update({
-                "user": nodes[f.user].name, "slot": f.slot, "use": f.use or None,
-                "upstream": jsonable(f.upstream),
-                "local": None if f.local is None else jsonable(f.local),
-                "formula": f.formula, "contribution": jsonable(f.value),
-                "summed": f.summed or None,
-                "before": None if f.before is None else jsonable(f.before),
-                "after": jsonable(f.after),
-                "shape": list(np.shape(f.after))})  # type: ignore[arg-type]
-        else:
-            frame["gradients"] = Finite((k, jsonable(v)) for k, v in f.gradients)
-        frames.append(frame)
-    return {"frames": FiniteList(frames)}
 
 
 def quiz_sheet(quiz: Quiz, key: bool = False) -> dict:

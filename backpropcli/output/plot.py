@@ -188,41 +188,48 @@ def draw(curve: Curve, log: bool | None = None) -> Figure:
     """The picture as a matplotlib Figure: the loss by step, on a log y axis as `log` says
     or (None) as use_log decides; the watched values on a second y axis, on the right;
     the title, the run's settings and its early stop above."""
+    from matplotlib.figure import Figure
+
+    with _style():
+        fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
+        ax = fig.add_subplot()
+        curve_on(ax, curve, log)
+        _words(fig, ax, curve)
+    return fig
+
+
+def curve_on(ax, curve: Curve, log: bool | None = None) -> None:
+    """The loss curve (and the watched values) drawn on matplotlib axes `ax`, without the
+    words above it: draw's picture, or one panel of a larger one (output/surface.py)."""
+    from matplotlib.ticker import MaxNLocator
+
     v = as_values(curve.values)
     at = as_steps(curve.steps, len(v)).astype(float)
     if log and not np.all(v > 0):
         raise UsageError(f"a log scale needs values above 0; the smallest is "
                          f"{fmt.number(v.min())}")
-    from matplotlib.figure import Figure
-    from matplotlib.ticker import MaxNLocator
-
-    with _style():
-        fig = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
-        ax = fig.add_subplot()
-        drawn, ylabel, on_log = _drawable(v, use_log(v) if log is None else log, curve.name)
-        lines = [_series(ax, at, drawn, _plain(curve.name), LOSS)]
-        if on_log:
-            ax.set_yscale("log")
-            ax.grid(True, which="minor", color="0.96")
-        ax.grid(True, which="major", color="0.9")
-        ax.set_xlabel("step")
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
-        ax.ticklabel_format(axis="x", style="plain", useOffset=False)
-        if len(at) == 1:  # one point: in the middle
-            ax.set_xlim(at[0] - 1, at[0] + 1)
-        else:  # the first step to the last, a little inside the frame (more for marks):
-            # a loss that falls steeply at first would otherwise run down the y axis.
-            pad = (at[-1] - at[0]) * (0.03 if len(at) <= MARKED else 0.01)
-            ax.set_xlim(at[0] - pad, at[-1] + pad)
-        lines += _watched(ax, at, curve.watched)
-        # With a second axis, each axis's label takes its line's colour, and a legend
-        # under the plot names the lines (outside it: it covers no part of a curve).
-        ax.set_ylabel(_plain(ylabel), color=LOSS if len(lines) > 1 else "black")
-        if len(lines) > 1:
-            ax.legend(handles=lines, loc="upper center", bbox_to_anchor=(0.5, -0.12),
-                      ncols=len(lines), frameon=False)
-        _words(fig, ax, curve)
-    return fig
+    drawn, ylabel, on_log = _drawable(v, use_log(v) if log is None else log, curve.name)
+    lines = [_series(ax, at, drawn, _plain(curve.name), LOSS)]
+    if on_log:
+        ax.set_yscale("log")
+        ax.grid(True, which="minor", color="0.96")
+    ax.grid(True, which="major", color="0.9")
+    ax.set_xlabel("step")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+    ax.ticklabel_format(axis="x", style="plain", useOffset=False)
+    if len(at) == 1:  # one point: in the middle
+        ax.set_xlim(at[0] - 1, at[0] + 1)
+    else:  # the first step to the last, a little inside the frame (more for marks):
+        # a loss that falls steeply at first would otherwise run down the y axis.
+        pad = (at[-1] - at[0]) * (0.03 if len(at) <= MARKED else 0.01)
+        ax.set_xlim(at[0] - pad, at[-1] + pad)
+    lines += _watched(ax, at, curve.watched)
+    # With a second axis, each axis's label takes its line's colour, and a legend
+    # under the plot names the lines (outside it: it covers no part of a curve).
+    ax.set_ylabel(_plain(ylabel), color=LOSS if len(lines) > 1 else "black")
+    if len(lines) > 1:
+        ax.legend(handles=lines, loc="upper center", bbox_to_anchor=(0.5, -0.12),
+                  ncols=len(lines), frameon=False)
 
 
 def _watched(ax, at: np.ndarray, watched: Mapping[str, Sequence[float]]) -> list:

@@ -25,7 +25,7 @@ import numpy as np
 
 from ..tasks.jsontext import dumps
 from ..tasks.replay import Replay, lines, title
-from .document import replay_fields
+from .passes import replay_fields
 from .replay_scene import BOX_H, LINE, PAD, Scene, clean, scene
 
 INTERVAL = 1100  # ms between frames when playing

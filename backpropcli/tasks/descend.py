@@ -57,6 +57,9 @@ class Run:
     reason: str = ""  # why it stopped, for people
     best_step: int = 0
     warnings: tuple = ()  # learning.Warning: dead units, a vanishing layer (api.descend adds them)
+    # where the followed params went (run(follow=...)): a trace whose watched values are
+    # theirs, step by step, bounded as the trace is; None when nothing was followed
+    path: Trace | None = None
 
     @property
     def steps(self) -> int:
@@ -181,11 +184,13 @@ def run(
     on_step: Callable[[int, float], None] | None = None,
     every: int = 1,
     limit: int = LIMIT,
+    follow: Sequence[str] = (),
 ) -> Run:
     """Descend from `inputs`; `on_step(k, value)` is told of every evaluated step.
     The run's history keeps the multiples of `every`; both it and the trace keep at
     most `limit` points evenly spread, the first and the last (and, once thinned,
-    the best)."""
+    the best). `follow` names number inputs whose values at each step the run's `path`
+    keeps (a picture of the descent on its loss surface draws them)."""
     refuse_constant(compiled.graph, "a descent has nothing to move")
     refuse_frozen(compiled.graph, list(params), "a descent has nothing to move")
     f = compiled.value_and_grad
@@ -198,6 +203,8 @@ def run(
     watch = tuple(compiled.watch)
     trace = Trace(watch, limit=limit)
     history = trace if every == 1 else Trace(watch, every=every, limit=limit)
+    followed = [names.index(n) for n in follow]
+    path = Trace(tuple(follow), limit=limit) if followed else None
     rules = Stopping.of(settings, compiled.graph.nodes[compiled.graph.output].name)
     judge = rules.judge  # looked up once: a scalar step takes a few µs
     stop: Stop | None = None
@@ -228,8 +235,9 @@ def run(
                 best_xs, rules.best_step = before_xs, k - 1
             point = TraceEntry(k, total, rules.change, tuple(map(_mean, extra)))
             trace.add(point, best)
-            if history is not trace:
-                history.add(point, best)
+            if history is not trace or path is not None:
+                _record(history if history is not trace else None, path, point, best,
+                        [xs[j] for j in followed])
             if stop is not None or k == settings.steps:
                 break
             before_xs = list(xs)
@@ -251,7 +259,18 @@ def run(
         stopped=stop.stopped,
         reason=stop.reason,
         best_step=rules.best_step,
+        path=path,
     )
+
+
+def _record(history: Trace | None, path: Trace | None, point: TraceEntry, best: bool,
+            followed: list) -> None:
+    """A step into the --every history (when it is not the trace itself) and into the
+    path, whose entries hold the followed params' values in place of the watched ones."""
+    if history is not None:
+        history.add(point, best)
+    if path is not None:
+        path.add(point._replace(watched=tuple(map(float, followed))), best)
 
 
 _sum = np.add.reduce

@@ -25,11 +25,12 @@ from .forward import forward_report, hessian_report
 from .graph import graph_tree
 from .messages import command_help, error
 from .step import history_table, step_report
+from .surface import compare_table, surface_picture
 from .widgets import Clean
 
-__all__ = ["check_report", "command_help", "descend_report", "error", "evaluation",
-           "explanation", "forward_report", "graph_tree", "hessian_report", "history_table",
-           "step_report"]
+__all__ = ["check_report", "command_help", "compare_table", "descend_report", "error",
+           "evaluation", "explanation", "forward_report", "graph_tree", "hessian_report",
+           "history_table", "step_report", "surface_picture"]
 
 WIDTH = 100  # columns of a result's text and HTML (a notebook cell is about as wide)
 

@@ -234,13 +234,13 @@ from backpropcli.tasks import descend as d
 from backpropcli.cli.app import run_app
 
 real = d.run
-def run(compiled, inputs, params, settings, on_step=None, *rest):
+def run(compiled, inputs, params, settings, on_step=None, *rest, **named):
     def told(k, value):
         if k == 50:
             os.kill(os.getpid(), signal.SIGINT)
         if on_step is not None:
             on_step(k, value)
-    return real(compiled, inputs, params, settings, told, *rest)
+    return real(compiled, inputs, params, settings, told, *rest, **named)
 d.run = run
 sys.argv = ["backprop", "descend", "--steps", "10000000", *sys.argv[1:]]
 sys.exit(run_app())

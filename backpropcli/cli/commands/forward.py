@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from ... import api
 from ...output import document as doc
+from ...output import passes
 from .. import options as o
 from ..handling import options, program, views
 from ..options import CommandLine, Option
@@ -29,7 +30,7 @@ def run_forward(line: CommandLine, env: Env) -> Outcome:
                 f"{result.missing[0]}=N to move along it)")
 
     def document() -> dict:
-        return doc.document("forward", r.evaluation, r.point, **doc.forward_fields(result))
+        return doc.document("forward", r.evaluation, r.point, **passes.forward_fields(result))
 
     return Outcome(document=document,
                    view=lambda: views().forward_report(result, line.flag("full")), note=note)

@@ -8,6 +8,7 @@ import contextlib
 
 from ... import api
 from ...output import document as doc
+from ...output import passes
 from .. import options as o
 from ..handling import options, program, views
 from ..options import CommandLine, Option
@@ -39,7 +40,7 @@ def run_hessian(line: CommandLine, env: Env) -> Outcome:
                 f"{result.missing[0]}=N to move along it)")
 
     def document() -> dict:
-        return doc.document("hessian", r.evaluation, r.point, **doc.hessian_fields(result))
+        return doc.document("hessian", r.evaluation, r.point, **passes.hessian_fields(result))
 
     return Outcome(document=document,
                    view=lambda: views().hessian_report(result, line.flag("full")), note=note)

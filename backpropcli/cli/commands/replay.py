@@ -8,6 +8,7 @@ import os
 from ... import api
 from ...api import UsageError
 from ...output import document as doc
+from ...output import passes
 from .. import options as o
 from ..handling import options, program
 from ..options import CommandLine
@@ -32,7 +33,7 @@ def run_replay(line: CommandLine, env: Env) -> Outcome:
 
     def document() -> dict:
         return doc.document("replay", r.result.evaluation, r.result.point,
-                            **doc.replay_fields(r.replay))
+                            **passes.replay_fields(r.replay))
 
     if notes:  # the files are the output; stdout stays empty (or holds the --json document)
         return Outcome(document=document, text="", note="\n".join(notes))
