@@ -49,13 +49,14 @@ from ..core.errors import (
     ValueProblem,
     spell,
 )
-from ..core.limits import BYTES_ENV, check_bytes, max_bytes, max_elements, size_text
+from ..core.limits import BYTES_ENV, MAX_VARIANTS, check_bytes, max_bytes, max_elements, size_text
 from ..core.near import closest, nearest_choice, slip
 from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
 
 if TYPE_CHECKING:
     from .analysis import Check, Explanation, check, explain
     from .evaluating import descend, evaluate, step
+    from .exams import Exam, exam
     from .exporting import Script, export
     from .pictures import Picture, graph
     from .quizzing import AnswerLines, Grades, Sheet, grade, quiz, sheet
@@ -78,6 +79,7 @@ _WHERE = {
     "AnswerLines": "quizzing", "KINDS": "quizzing",
     "precision": "numbers",
     "replay": "replaying", "Replay": "replaying",
+    "exam": "exams", "Exam": "exams",
 }
 
 __all__ = [
@@ -85,6 +87,7 @@ __all__ = [
     "KINDS",
     "LR",
     "MAX_STEPS",
+    "MAX_VARIANTS",
     "OPTIMIZERS",
     "PYTHON",
     "SCHEDULES",
@@ -94,6 +97,7 @@ __all__ = [
     "Check",
     "ComputedNode",
     "Document",
+    "Exam",
     "Explanation",
     "Grades",
     "History",
@@ -117,6 +121,7 @@ __all__ = [
     "closest",
     "descend",
     "evaluate",
+    "exam",
     "explain",
     "export",
     "grade",

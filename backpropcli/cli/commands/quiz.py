@@ -18,11 +18,15 @@ from ..handling import options, program
 from ..options import CommandLine
 from ..spec import Env, Outcome, Spec
 from ..spelling import OPTIONS
+from ._exam import EXAM_OPTIONS, run_exam
 
 SETTINGS = ("ask", "lr", "tol", "level", "seed", "output", "params", "freeze")
 
 
 def run_quiz(line: CommandLine, env: Env) -> Outcome:
+    if any(n in line.options for n in EXAM_OPTIONS) and line.text("answers") is None:
+        return run_exam(line, env, _program(line, env, line.flag("random")),
+                        options(line, *SETTINGS))
     modes = [f"--{m}" for m in ("sheet", "key") if line.flag(m)]
     modes += ["--answers"] * (line.text("answers") is not None)
     if len(modes) > 1:
@@ -39,7 +43,7 @@ def run_quiz(line: CommandLine, env: Env) -> Outcome:
         answers, origin = _answer_sheet(line, env)
         on = None if line.program is None else program(line, env, stdin_document=False)
         graded = api.grade(answers, on, line.values, origin=origin, random=random,
-                           session=env.session, **given)
+                           session=env.session, **given, **options(line, "variants"))
         return _ended(graded, line, every=True,
                       note=None if graded.note is None else api.spell(graded.note, OPTIONS))
     piped = piped_answers(line, env)  # stdin: the answers, a line at a time
