@@ -20,11 +20,14 @@ EXAM_OPTIONS = ("variants", "format", "save", "pdf")
 
 def run_exam(line: CommandLine, env: Env, on: Any, given: dict) -> Outcome:
     """The sheets of an exam: written to -o FILE and its key, or to stdout."""
-    if line.flag("sheet"):
-        raise UsageError("--sheet and --variants: --variants writes the sheets itself (and "
-                         "with -o FILE their key): leave out --sheet")
     save = line.text("save")
     form = _format(line, save)
+    if line.flag("sheet"):
+        given = ", ".join(f"--{n}" for n in EXAM_OPTIONS if n in line.options)
+        raise UsageError(f"--sheet and {given}: exam sheets (--variants, --format, -o) are "
+                         "written without --sheet: leave it out",
+                         hint="--sheet alone writes one sheet's questions as a table or "
+                              "--json")
     if line.flag("pdf"):
         _can_pdf(save, form)
     exam = api.exam(on, line.values, random=line.flag("random"), **given,
@@ -87,6 +90,11 @@ def _write(exam: api.Exam, save: str, form: str, as_pdf: bool) -> list[str]:
     if len(set(names)) != len(names) or any(Path(n).suffix == ".pdf" for n in names[:2]):
         raise UsageError(f"-o {save}: the sheets, the key and their PDFs need names of "
                          "their own", hint="-o exam.tex")
+    for path in names:  # a folder or a device where a file goes: refused before any write
+        there = Path(path).expanduser()
+        if there.exists() and not there.is_file():
+            raise UsageError(f"-o: cannot write {path}: it is not a regular file, and is "
+                             "never replaced", hint="-o a file's name, such as exam.tex")
     for path, data in made:
         api.save_file(path, data, "-o: ")
     return names

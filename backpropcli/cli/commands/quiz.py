@@ -24,7 +24,13 @@ SETTINGS = ("ask", "lr", "tol", "level", "seed", "output", "params", "freeze")
 
 
 def run_quiz(line: CommandLine, env: Env) -> Outcome:
-    if any(n in line.options for n in EXAM_OPTIONS) and line.text("answers") is None:
+    exam = [f"--{n}" for n in EXAM_OPTIONS if n in line.options]
+    if line.text("answers") is not None and set(exam) - {"--variants"}:
+        raise UsageError(f"--answers grades a sheet of answers; {', '.join(exam)} write "
+                         "exam sheets: give one or the other",
+                         hint="grading a variant takes the exam's --random --level "
+                              "--seed (and --variants), not its files")
+    if exam and line.text("answers") is None:
         return run_exam(line, env, _program(line, env, line.flag("random")),
                         options(line, *SETTINGS))
     modes = [f"--{m}" for m in ("sheet", "key") if line.flag(m)]
@@ -109,7 +115,14 @@ SPEC = Spec(
     "(-4, 1*3, -2/3; [1, 2] for an array), typed, or one per line on stdin. --random "
     "makes up a problem (--level 1 to 5, --seed N). --sheet writes the questions "
     "without the answers, --key (for a teacher) the same questions with their answers; "
-    "--answers FILE grades a sheet of answers. PROGRAM and values "
+    "--answers FILE grades a sheet of answers.\nExam sheets: --random --variants N "
+    "writes N different variants of the made-up problem (variant K drawn from --seed and "
+    "K), each on a page of its own with a line for the name; -o FILE writes them and, "
+    "to FILE-key, their key (each answer, its derivation and the chain rule as explain "
+    "writes it), as --format markdown or latex (a whole document; --pdf runs pdflatex "
+    "too). --key --variants N shows every variant's answers; --answers grades "
+    "{\"variant\": K, \"answers\": {...}} given the exam's --random --level --seed. "
+    "PROGRAM and values "
     "as for eval; without PROGRAM, the session (which the quiz leaves as it is).",
     ('backprop quiz "f = x*y; g = f + z" --x 3 --y -4 --z 2',
      "backprop quiz --random --level 3 --seed 7",
@@ -117,6 +130,8 @@ SPEC = Spec(
      "backprop quiz samples/reuse.bp --ask value,local,grad,step --lr 0.1",
      "backprop quiz samples/seed.bp --sheet --json > sheet.json   (fill in its answers)",
      "backprop quiz samples/seed.bp --key   (the answers to the same sheet)",
-     "backprop quiz --answers sheet.json --json | jq .quiz.score"),
+     "backprop quiz --answers sheet.json --json | jq .quiz.score",
+     "backprop quiz --random --level 3 --variants 30 --seed 7 --format latex -o exam.tex",
+     "backprop quiz --random --level 3 --seed 7 --answers a7.json   (variant 7's answers)"),
     o.QUIZ, run_quiz,
     usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]", rank=8)
