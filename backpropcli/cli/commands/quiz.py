@@ -14,17 +14,17 @@ from ...api import UsageError
 from ...output import document as doc
 from .. import options as o
 from ..conversation import piped_answers, talk
+from ..exam import EXAM_OPTIONS, run_exam
 from ..handling import options, program
 from ..options import CommandLine
 from ..spec import Env, Outcome, Spec
 from ..spelling import OPTIONS
-from ._exam import EXAM_OPTIONS, run_exam
 
 SETTINGS = ("ask", "lr", "tol", "level", "seed", "output", "params", "freeze")
 
 
 def run_quiz(line: CommandLine, env: Env) -> Outcome:
-    exam = [f"--{n}" for n in EXAM_OPTIONS if n in line.options]
+    exam = ["-o" if n == "save" else f"--{n}" for n in EXAM_OPTIONS if n in line.options]
     if line.text("answers") is not None and set(exam) - {"--variants"}:
         raise UsageError(f"--answers grades a sheet of answers; {', '.join(exam)} write "
                          "exam sheets: give one or the other",

@@ -1,19 +1,19 @@
 """`backprop quiz --variants N`: exam sheets, a variant per student, and their key, to
 stdout or to files (-o FILE and FILE-key, as PDFs too with --pdf); `quiz --key
---variants N` shows every variant's answers. A part of `quiz` (its SPEC is in quiz.py)."""
+--variants N` shows every variant's answers. A part of `quiz` (its SPEC is in commands/quiz.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
 
-from ... import api
-from ...api import UsageError
-from ...output.formats import EXAM
-from .. import options as o
-from ..handling import options
-from ..options import CommandLine
-from ..spec import Env, Outcome
+from .. import api
+from ..api import UsageError
+from ..output.formats import EXAM
+from . import options as o
+from .handling import options
+from .options import CommandLine
+from .spec import Env, Outcome
 
 EXAM_OPTIONS = ("variants", "format", "save", "pdf")
 
@@ -23,7 +23,8 @@ def run_exam(line: CommandLine, env: Env, on: Any, given: dict) -> Outcome:
     save = line.text("save")
     form = _format(line, save)
     if line.flag("sheet"):
-        given = ", ".join(f"--{n}" for n in EXAM_OPTIONS if n in line.options)
+        given = ", ".join("-o" if n == "save" else f"--{n}" for n in EXAM_OPTIONS
+                          if n in line.options)
         raise UsageError(f"--sheet and {given}: exam sheets (--variants, --format, -o) are "
                          "written without --sheet: leave it out",
                          hint="--sheet alone writes one sheet's questions as a table or "
@@ -60,7 +61,7 @@ def _format(line: CommandLine, save: str | None) -> str:
 
 
 def _can_pdf(save: str | None, form: str) -> None:
-    from ...output import pdf
+    from ..output import pdf
 
     if save is None:
         raise UsageError("--pdf makes PDF files beside the sheets: add -o exam.tex")
@@ -75,14 +76,14 @@ def _write(exam: api.Exam, save: str, form: str, as_pdf: bool) -> list[str]:
     """The sheets at `save`, the key beside it (-key before the suffix), and with
     `as_pdf` their PDFs: every file made before the first is written, so that a failed
     pdflatex leaves nothing half done."""
-    from ...api.exams import key_path
+    from ..api.exams import key_path
 
     key = key_path(save)
     texts = [str(EXAM[form].write(exam, key=False)), str(EXAM[form].write(exam, key=True))]
     made: list[tuple[str, bytes]] = [(save, texts[0].encode("utf-8")),
                                      (key, texts[1].encode("utf-8"))]
     if as_pdf:
-        from ...output import pdf
+        from ..output import pdf
 
         made += [(str(Path(path).with_suffix(".pdf")), pdf.pdf(tex, path))
                  for path, tex in ((save, texts[0]), (key, texts[1]))]
@@ -106,12 +107,12 @@ def _count(exam: api.Exam) -> str:
 
 
 def _document(exam: api.Exam, key: bool, files: list[str]) -> dict:
-    from ...output.exam import exam_document
+    from ..output.exam import exam_document
 
     return exam_document(exam, key, files)
 
 
 def _views():
-    from ...terminal import views  # Rich: only where something is drawn
+    from ..terminal import views  # Rich: only where something is drawn
 
     return views
