@@ -31,7 +31,7 @@ def test_a_document_becomes_a_pdf_and_leaves_nothing_behind(tmp_path):
 
 def test_a_document_that_does_not_compile_says_why():
     needs_pdflatex()
-    with pytest.raises(UsageError, match="pdflatex could not compile exam.tex: Undefined"):
+    with pytest.raises(UsageError, match=r"pdflatex could not compile exam\.tex: Undefined"):
         pdf.pdf(DOC.replace("Hello.", "\\nosuchcommand"), "exam.tex")
 
 
