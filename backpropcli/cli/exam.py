@@ -23,9 +23,9 @@ def run_exam(line: CommandLine, env: Env, on: Any, given: dict) -> Outcome:
     save = line.text("save")
     form = _format(line, save)
     if line.flag("sheet"):
-        given = ", ".join("-o" if n == "save" else f"--{n}" for n in EXAM_OPTIONS
+        named = ", ".join("-o" if n == "save" else f"--{n}" for n in EXAM_OPTIONS
                           if n in line.options)
-        raise UsageError(f"--sheet and {given}: exam sheets (--variants, --format, -o) are "
+        raise UsageError(f"--sheet and {named}: exam sheets (--variants, --format, -o) are "
                          "written without --sheet: leave it out",
                          hint="--sheet alone writes one sheet's questions as a table or "
                               "--json")
@@ -89,8 +89,9 @@ def _write(exam: api.Exam, save: str, form: str, as_pdf: bool) -> list[str]:
                  for path, tex in ((save, texts[0]), (key, texts[1]))]
     names = [path for path, _ in made]
     if len(set(names)) != len(names) or any(Path(n).suffix == ".pdf" for n in names[:2]):
-        raise UsageError(f"-o {save}: the sheets, the key and their PDFs need names of "
-                         "their own", hint="-o exam.tex")
+        raise UsageError(f"-o {save}: -o names the sheets' own file (.tex or .md); the "
+                         "key and, with --pdf, the PDFs are written beside it",
+                         hint="-o exam.tex")
     for path in names:  # a folder or a device where a file goes: refused before any write
         there = Path(path).expanduser()
         if there.exists() and not there.is_file():
