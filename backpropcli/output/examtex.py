@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from ..core import fmt
 from ..core.plural import ordinal
 from ..tasks.exam import Exam, Variant
@@ -19,7 +21,8 @@ from ..tasks.quiz import Question, Quiz
 from . import hints, quiztext
 from .exam import INSTRUCTIONS, TITLE
 from .latex import latex as explain_latex
-from .latex import tex_formula, tex_name, tex_partial, tex_text, tex_value
+from .latex import tex_formula, tex_name, tex_number, tex_partial, tex_text, tex_value
+from .text import SMALL
 
 BLANK = r"\rule{3.5cm}{0.4pt}"  # where a student writes an answer
 NAME = r"\rule{0.6\textwidth}{0.4pt}"
@@ -84,7 +87,13 @@ def symbol(quiz: Quiz, q: Question) -> str:
 def _given(quiz: Quiz, qid: str, value) -> str:
     kind, _, name = qid.partition(":")
     left = tex_partial(quiz.evaluation.output.name, name) if kind == "grad" else tex_name(name)
-    return f"${left} = {tex_value(value)}$"
+    v = np.asarray(value, dtype=float)
+    if v.size <= SMALL:
+        return f"${left} = {tex_value(value)}$"
+    # a large array in words, outside math, so that the line may break between them
+    size = " x ".join(str(n) for n in v.shape)
+    return (f"${left}$: a {size} array, entries from ${tex_number(fmt.number(v.min()))}$ "
+            f"to ${tex_number(fmt.number(v.max()))}$")
 
 
 def _head(v: Variant, title: str, name: bool) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 
@@ -16,6 +17,8 @@ import numpy as np
 import pytest
 
 from backpropcli.core.limits import MAX_VARIANTS
+
+from ..helpers import SAMPLES
 
 ENGINE = shutil.which("pdflatex")
 EXAM = ["quiz", "--random", "--level", "3", "--variants", "6", "--seed", "7"]
@@ -121,6 +124,19 @@ def test_the_sheets_and_key_compile_with_pdflatex(cli, tmp_path):
         for name in (f"l{level}.tex", f"l{level}-key.tex"):
             log = compiles(tmp_path / name)
             assert "Output written" in log and "Overfull \\hbox" not in log
+
+
+@pytest.mark.parametrize("sample", ["micrograd.bp", "moons.bp", "twolayer.bp"])
+def test_one_sheet_of_a_large_program_fits_its_pages(cli, tmp_path, sample):
+    """Large arrays given (moons' 100 × 16 data) are said in words that break between
+    lines; long derivations break across pages: nothing runs off a page."""
+    needs_pdflatex()
+    code, _, err = cli("quiz", str(SAMPLES / sample), "--format", "latex", "-o", "s.tex")
+    assert code == 0, err
+    for name in ("s.tex", "s-key.tex"):
+        log = compiles(tmp_path / name)
+        over = [float(m) for m in re.findall(r"Overfull \\[hv]box \((\d+(?:\.\d+)?)pt", log)]
+        assert all(pt <= 5.0 for pt in over), (name, over)
 
 
 def test_pdf_writes_both_pdfs_and_no_litter(cli, tmp_path):
