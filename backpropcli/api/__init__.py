@@ -50,7 +50,7 @@ from ..core.errors import (
     ValueProblem,
     spell,
 )
-from ..core.limits import BYTES_ENV, check_bytes, max_bytes, max_elements, size_text
+from ..core.limits import BYTES_ENV, MAX_VARIANTS, check_bytes, max_bytes, max_elements, size_text
 from ..core.near import closest, nearest_choice, slip
 from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
 
@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from .analysis import Check, Explanation, check, explain
     from .deep import Depth, depth
     from .evaluating import descend, evaluate, step
+    from .exams import Exam, exam
     from .exporting import Script, export
     from .pictures import Picture, graph
     from .quizzing import AnswerLines, Grades, Sheet, grade, quiz, sheet
@@ -87,6 +88,7 @@ _WHERE = {
     "depth": "deep", "Depth": "deep",
     "descents": "surfaces", "surface": "surfaces", "surface_params": "surfaces",
     "boundary": "surfaces",
+    "exam": "exams", "Exam": "exams",
 }
 
 __all__ = [
@@ -94,6 +96,7 @@ __all__ = [
     "KINDS",
     "LR",
     "MAX_STEPS",
+    "MAX_VARIANTS",
     "OPTIMIZERS",
     "PYTHON",
     "SCHEDULES",
@@ -104,6 +107,7 @@ __all__ = [
     "ComputedNode",
     "Depth",
     "Document",
+    "Exam",
     "Explanation",
     "Forward",
     "Grades",
@@ -132,6 +136,7 @@ __all__ = [
     "descend",
     "descents",
     "evaluate",
+    "exam",
     "explain",
     "export",
     "forward",

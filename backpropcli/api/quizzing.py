@@ -175,7 +175,8 @@ def _open_sheet(answers: AnswerSheet, origin: str, **opened) -> tuple[Result, Pr
     level, seed = answers.problem.get("level"), answers.problem.get("seed")
     problem = None
     if isinstance(level, int) and isinstance(seed, int):
-        problem = Problem(level, seed, result.point.program, dict(result.point.inputs))
+        problem = Problem(level, seed, result.point.program, dict(result.point.inputs),
+                          answers.variant)
     return result, problem
 
 
@@ -235,8 +236,14 @@ def grade(answers: str | os.PathLike[str] | Mapping[str, object],
           tol: float | None = None, random: bool = False, level: int | None = None,
           seed: int | None = None, output: str | None = None, params: checks.Names = None,
           freeze: checks.Names = None, base: str | os.PathLike[str] | None = None,
-          session: Program | None = None, **inputs: object) -> Grades:
+          session: Program | None = None, variants: int | None = None,
+          **inputs: object) -> Grades:
     sheet_of, origin = _answers(answers, origin)
+    if variants is not None and sheet_of.variant is None:
+        raise UsageError(f"{param('variants')}: {origin} does not say which variant it "
+                         "answers", hint='write {"variant": K, "answers": {...}}')
+    if sheet_of.variant is not None and sheet_of.point is None:
+        seed = _variant_seed(sheet_of.variant, origin, program, random, level, seed, variants)
     if program is None and not random and sheet_of.point is None:
         if session is None:
             raise UsageError("the answers do not say what they are for: give the program",
@@ -247,6 +254,8 @@ def grade(answers: str | os.PathLike[str] | Mapping[str, object],
     made = _make(program, merged(values, inputs), ask=ask, lr=lr, tol=tol, random=random,
                  level=level, seed=seed, output=output, params=params, freeze=freeze,
                  base=base, answers=sheet_of, origin=origin)
+    if made.problem is not None and sheet_of.variant is not None:
+        made = replace(made, problem=replace(made.problem, variant=sheet_of.variant))
     graded = shown_as(Grades, grading.grade(made, grading.read_answers(made, sheet_of, origin)))
     return replace(graded, note=_note(sheet_of, made, given, bool(random), tol, lr))
 
@@ -257,6 +266,28 @@ grade.__doc__ = ("Grade a sheet of answers: `answers` is its JSON text, a path t
                  "own program, values and settings); `origin` names it in errors. A bare "
                  "sheet of answers is for `program`, else for `session` (a Session)."
                  + _COMMON)
+
+
+def _variant_seed(number: int, origin: str, program: object, random: object, level: object,
+                  seed: object, variants: object) -> int:
+    """The seed of the made-up problem of an exam's variant `number`, made again from
+    the exam's level and seed (tasks/exam.py): its sheet is graded as that problem's."""
+    from ..tasks import exam
+
+    exam_options = f"{param('random')} {param('level')} N {param('seed')} N"
+    if program is not None or not checks.flag(random, "random"):
+        raise UsageError(f"{origin} answers variant {number} of an exam: give the exam's "
+                         f"{exam_options}, not a program")
+    if seed is None:
+        raise UsageError(f"{origin} answers variant {number} of an exam: give the exam's "
+                         f"{param('seed')}", hint=f"the options that made it: {exam_options}")
+    if variants is not None:
+        count = checks.whole(variants, "variants", least=1, most=exam.MAX_VARIANTS)
+        if number > count:
+            raise UsageError(f"{origin} answers variant {number}, but the exam has "
+                             f"{count} variants")
+    level = problems.LEVEL if level is None else checks.whole(level, "level")
+    return exam.variant(level, checks.seed(seed), number).seed
 
 
 def _answers(answers: object, origin: str | None) -> tuple[AnswerSheet, str]:

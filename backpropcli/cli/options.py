@@ -15,10 +15,10 @@ import re
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from ..api import KINDS, MAX_STEPS, OPTIMIZERS, SCHEDULES, UsageError, closest
+from ..api import KINDS, MAX_STEPS, MAX_VARIANTS, OPTIMIZERS, SCHEDULES, UsageError, closest
 from ..api import LR as DEFAULT_LR
 from ..api import STEPS as DEFAULT_STEPS
-from ..output.formats import EXPLAIN, GRAPH, PLOT, Registry
+from ..output.formats import EXAM, EXPLAIN, GRAPH, PLOT, Registry
 from ..output.formats import EXPORT as TARGETS
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -138,7 +138,20 @@ SHEET = Option("sheet", None, "write the questions without asking them (never th
 KEY = Option("key", None, "for a teacher: the same questions as --sheet, each with its right "
              "answer (--json: the sheet filled in, which --answers grades all right)")
 ANSWERS = Option("answers", "FILE", "grade the answers in FILE (JSON: {\"answers\": "
-                 "{\"grad:x\": -4, ...}}; - for stdin) instead of asking")
+                 "{\"grad:x\": -4, ...}}; - for stdin) instead of asking; {\"variant\": K, "
+                 "\"answers\": ...} is variant K of the exam that --random --level --seed "
+                 "made")
+VARIANTS = Option("variants", "N", f"exam sheets: N different variants (1 to {MAX_VARIANTS}) "
+                  "of the made-up problem, variant K drawn from --seed and K; with -o FILE, "
+                  "the sheets and their key (FILE-key)")
+EXAM_FORMAT = Option("format", "FORMAT", f"of the exam sheets: {EXAM.helped()}",
+                     choices=EXAM.names)
+EXAM_SAVE = Option("save", "FILE", "write the exam sheets to FILE and their key, with each "
+                   "answer and its derivation, to FILE with -key before the suffix "
+                   "(exam.tex: exam-key.tex); the format from the suffix or --format",
+                   short="o")
+PDF = Option("pdf", None, "with -o FILE and LaTeX: also FILE.pdf and FILE-key.pdf, made by "
+             "pdflatex (which must be installed)")
 
 
 @dataclass
@@ -278,8 +291,9 @@ EXPORT = (TO, DESCEND, LR, STEPS, OPTIMIZER, SCHEDULE, ASCEND, WATCH, EMBED, SCR
           IGNORE_STDIN, JSON)
 
 # The quiz's options, in the order its help lists them.
-QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, KEY, ANSWERS, VALUE, SET, OUTPUT, PARAMS,
-        FREEZE, QUIZ_SEED, STATE, DIGITS, FULL, IGNORE_STDIN, JSON)
+QUIZ = (ASK, QUIZ_LR, QUIZ_TOL, RANDOM, LEVEL, SHEET, KEY, ANSWERS, VARIANTS, EXAM_FORMAT,
+        EXAM_SAVE, PDF, VALUE, SET, OUTPUT, PARAMS, FREEZE, QUIZ_SEED, STATE, DIGITS, FULL,
+        IGNORE_STDIN, JSON)
 
 # replay
 HTML = Option("html", "FILE", "write the player as one self-contained web page (the graph as "

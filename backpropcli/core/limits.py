@@ -20,6 +20,9 @@ ELEMENTS_ENV = "BACKPROP_MAX_ELEMENTS"
 MAX_BYTES = 1 << 30  # 1 GiB: a file, a document on stdin, a session
 MAX_ELEMENTS = 10**8  # elements of one array: 800 MB of float64
 MAX_DIMS = 32  # axes of one array (numpy itself stops at 64)
+# variants of one exam (quiz --variants): a class's worth and more; each is a page or
+# two of sheet and of key, and pdflatex sets 200 of them in well under a minute
+MAX_VARIANTS = 200
 
 
 def _setting(env: str, default: int) -> int:

@@ -302,9 +302,12 @@ def quiz_fields(result: QuizResult) -> dict:
 
 def _settings(quiz: Quiz) -> dict:
     problem = quiz.problem
-    return {"ask": list(quiz.kinds), "lr": quiz.lr, "tol": quiz.tol,
-            "random": None if problem is None else {"level": problem.level,
-                                                    "seed": problem.seed}}
+    settings = {"ask": list(quiz.kinds), "lr": quiz.lr, "tol": quiz.tol,
+                "random": None if problem is None else {"level": problem.level,
+                                                        "seed": problem.seed}}
+    if problem is not None and problem.variant is not None:  # a sheet of an exam
+        settings["variant"] = problem.variant
+    return settings
 
 
 def _question(quiz: Quiz, q: Question, known: Mapping[str, object]) -> dict:

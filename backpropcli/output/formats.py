@@ -100,3 +100,9 @@ PLOT = Registry("suffix", (
     Format(".png", "plot:save", "PNG", (".png",), binary=True),
     Format(".pdf", "plot:save", "PDF", (".pdf",), binary=True),
 ))
+
+EXAM = Registry("format", (
+    Format("markdown", "exam:markdown", "for handouts and notes", (".md", ".markdown")),
+    Format("latex", "examtex:latex", "a whole document that pdflatex compiles alone",
+           (".tex",)),
+))

@@ -149,7 +149,8 @@ def problem_line(quiz: Quiz) -> str | None:
     p = quiz.problem
     if p is None:
         return None
-    return f"made-up problem, level {p.level}, seed {p.seed}; again:"
+    of = f" (variant {p.variant} of an exam)" if p.variant is not None else ""
+    return f"made-up problem, level {p.level}, seed {p.seed}{of}; again:"
 
 
 def problem_command(quiz: Quiz) -> str | None:

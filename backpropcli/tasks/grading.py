@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from ..core.errors import BackpropError, ValueProblem
+from ..core.limits import MAX_VARIANTS
 from ..core.ops import OPS
 from ..core.plural import counted
 from .answers import NotANumber, agrees, from_json
@@ -183,6 +184,7 @@ class AnswerSheet:
     lr: float | None = None
     tol: float | None = None
     problem: dict = field(default_factory=dict)  # a made-up problem's level and seed
+    variant: int | None = None  # its number among an exam's variants (quiz --variants)
 
 
 def read_answer_sheet(text: str, origin: str) -> AnswerSheet:
@@ -217,7 +219,24 @@ def read_answer_sheet(text: str, origin: str) -> AnswerSheet:
                                 f"most {MAX_TOL}, as --tol is")
     kinds = tuple(k for k in KINDS if k in ask) if ask else None
     return AnswerSheet(dict(doc["answers"]), point, kinds, lr, tol,
-                       _problem(settings.get("random"), origin))
+                       _problem(settings.get("random"), origin), _variant(doc, settings, origin))
+
+
+def _variant(doc: dict, settings: dict, origin: str) -> int | None:
+    """The variant a sheet is of: {"variant": k, ...} as a grader writes it, or the
+    quiz.variant of a sheet that `quiz --variants N --json` wrote; where both are
+    there, they agree."""
+    said = [(where, v) for where, v in (("variant", doc.get("variant")),
+                                        ("quiz.variant", settings.get("variant")))
+            if v is not None]
+    for where, v in said:
+        if not (_whole(v) and 1 <= v <= MAX_VARIANTS):
+            raise ValueProblem(f"{origin}: {where} must be a whole number from 1 to "
+                               f"{MAX_VARIANTS}, not {_said(v)}")
+    if len({v for _, v in said}) > 1:
+        raise ValueProblem(f"{origin}: variant {said[0][1]} and quiz.variant {said[1][1]} "
+                           "disagree", hint="leave one of them out")
+    return said[0][1] if said else None
 
 
 def _number(value, what: str, origin: str) -> float | None:

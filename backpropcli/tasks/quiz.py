@@ -75,6 +75,7 @@ class Problem:
     seed: int
     program: str
     values: dict[str, object]
+    variant: int | None = None  # its number among an exam's variants (tasks/exam.py)
 
 
 @dataclass(frozen=True)

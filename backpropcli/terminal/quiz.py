@@ -130,3 +130,17 @@ def _missed(result: QuizResult, full: bool) -> RenderableType:
 
     return section("Missed", "with the right answers",
                    fill(table, list(result.missed), row, full, "questions"))
+
+
+def exam_key_view(exam, full: bool = False) -> RenderableType:
+    """`quiz --key --variants N`: every variant's answers, each under its number, as
+    `quiz --key` shows one sheet's."""
+    parts: list[RenderableType] = []
+    command = exam.command()
+    if command:
+        parts += [Text.assemble(("Exam: ", "bold"), f"{len(exam.variants)} variants; again:"),
+                  command_line(command, indent=2), Text("")]
+    for v in exam.variants:
+        parts += [Text(f"Variant {v.number}", style="bold reverse"),
+                  sheet_view(v.quiz, full, key=True), Text("")]
+    return Group(*parts)

@@ -145,3 +145,10 @@ def results_view(result, every: bool, full: bool = False) -> RenderableType:
     from .quiz import results_view as view
 
     return view(result, every, full)
+
+
+def exam_key_view(exam, full: bool = False) -> RenderableType:
+    """The key of every variant of an exam."""
+    from .quiz import exam_key_view as view
+
+    return view(exam, full)

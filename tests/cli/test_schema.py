@@ -168,9 +168,9 @@ def test_errors_are_documents_too(cli, args, stdin, code, kind):
 # Objects keyed by the program's names (or by question ids): any key, but not any value.
 BY_NAME = {"inputs", "gradients", "data", "where", "given", "answers", "by_node", "by_kind",
            "direction", "gradient", "product"}
-# (symbolic: explain --symbolic only; warnings: a descend that has some)
+# (symbolic: explain --symbolic only; warnings: a descend that has some; variant: an exam's)
 OPTIONAL = {"base", "data", "hint", "elided", "error", "dot", "mermaid", "svg", "png", "symbolic",
-            "warnings"}
+            "warnings", "variant"}
 
 
 def places(doc, path=()):
@@ -207,6 +207,11 @@ def documents_of_every_kind(cli) -> dict[str, dict]:
                                "--ask", "value,local,grad,step", "--lr", "0.1"),
         "quiz key": document(cli, "quiz", "b = a * a; c = b + a", "--a", "2", "--key",
                              "--ask", "value,local,grad,step", "--lr", "0.1"),
+        "quiz exam key": document(cli, "quiz", "--random", "--level", "5", "--variants", "3",
+                                  "--seed", "7", "--key", "--ask", "value,local,grad,step"),
+        "quiz exam variant graded": document(
+            cli, "quiz", "--random", "--seed", "7", "--variants", "3", "--answers", "-",
+            stdin='{"variant": 2, "answers": {"grad:x": -4}}', code=1),
         "step ascent": document(cli, "step", "--ascend"),
         "history with an ascent": document(cli, "history"),
         "quiz": document(cli, "quiz", "f = x*y; g = f + z", "--x", "3", "--y", "-4",

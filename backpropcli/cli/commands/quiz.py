@@ -14,6 +14,7 @@ from ...api import UsageError
 from ...output import document as doc
 from .. import options as o
 from ..conversation import piped_answers, talk
+from ..exam import EXAM_OPTIONS, run_exam
 from ..handling import options, program
 from ..options import CommandLine
 from ..spec import Env, Outcome, Spec
@@ -23,6 +24,15 @@ SETTINGS = ("ask", "lr", "tol", "level", "seed", "output", "params", "freeze")
 
 
 def run_quiz(line: CommandLine, env: Env) -> Outcome:
+    exam = ["-o" if n == "save" else f"--{n}" for n in EXAM_OPTIONS if n in line.options]
+    if line.text("answers") is not None and set(exam) - {"--variants"}:
+        raise UsageError(f"--answers grades a sheet of answers; {', '.join(exam)} write "
+                         "exam sheets: give one or the other",
+                         hint="grading a variant takes the exam's --random --level "
+                              "--seed (and --variants), not its files")
+    if exam and line.text("answers") is None:
+        return run_exam(line, env, _program(line, env, line.flag("random")),
+                        options(line, *SETTINGS))
     modes = [f"--{m}" for m in ("sheet", "key") if line.flag(m)]
     modes += ["--answers"] * (line.text("answers") is not None)
     if len(modes) > 1:
@@ -39,7 +49,7 @@ def run_quiz(line: CommandLine, env: Env) -> Outcome:
         answers, origin = _answer_sheet(line, env)
         on = None if line.program is None else program(line, env, stdin_document=False)
         graded = api.grade(answers, on, line.values, origin=origin, random=random,
-                           session=env.session, **given)
+                           session=env.session, **given, **options(line, "variants"))
         return _ended(graded, line, every=True,
                       note=None if graded.note is None else api.spell(graded.note, OPTIONS))
     piped = piped_answers(line, env)  # stdin: the answers, a line at a time
@@ -105,7 +115,14 @@ SPEC = Spec(
     "(-4, 1*3, -2/3; [1, 2] for an array), typed, or one per line on stdin. --random "
     "makes up a problem (--level 1 to 5, --seed N). --sheet writes the questions "
     "without the answers, --key (for a teacher) the same questions with their answers; "
-    "--answers FILE grades a sheet of answers. PROGRAM and values "
+    "--answers FILE grades a sheet of answers.\nExam sheets: --random --variants N "
+    "writes N different variants of the made-up problem (variant K drawn from --seed and "
+    "K), each on a page of its own with a line for the name; -o FILE writes them and, "
+    "to FILE-key, their key (each answer, its derivation and the chain rule as explain "
+    "writes it), as --format markdown or latex (a whole document; --pdf runs pdflatex "
+    "too). --key --variants N shows every variant's answers; --answers grades "
+    "{\"variant\": K, \"answers\": {...}} given the exam's --random --level --seed. "
+    "PROGRAM and values "
     "as for eval; without PROGRAM, the session (which the quiz leaves as it is).",
     ('backprop quiz "f = x*y; g = f + z" --x 3 --y -4 --z 2',
      "backprop quiz --random --level 3 --seed 7",
@@ -113,6 +130,8 @@ SPEC = Spec(
      "backprop quiz samples/reuse.bp --ask value,local,grad,step --lr 0.1",
      "backprop quiz samples/seed.bp --sheet --json > sheet.json   (fill in its answers)",
      "backprop quiz samples/seed.bp --key   (the answers to the same sheet)",
-     "backprop quiz --answers sheet.json --json | jq .quiz.score"),
+     "backprop quiz --answers sheet.json --json | jq .quiz.score",
+     "backprop quiz --random --level 3 --variants 30 --seed 7 --format latex -o exam.tex",
+     "backprop quiz --random --level 3 --seed 7 --answers a7.json   (variant 7's answers)"),
     o.QUIZ, run_quiz,
     usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]", rank=11)
