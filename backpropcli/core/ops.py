@@ -15,7 +15,8 @@ module's own text, never user input.
 
 Conventions at kinks and ties (the same everywhere, and the same as PyTorch):
 relu'(0) = 0; abs'(0) = sign(0) = 0; max(a, b) and min(a, b) at a == b send half
-of the gradient to each operand, so max(x, x) has derivative 1.
+of the gradient to each operand, so max(x, x) has derivative 1; amax(a), the largest
+element, shares it equally among the elements tied for largest (as torch.amax does).
 
 Each row also says how a framework writes its forward pass (the `torch` and `jax`
 columns), for `backprop export`, whose scripts then leave the gradient to the
@@ -33,9 +34,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from .graph import CONST, INPUT
+from .initializers import INITIALIZERS
 from .kernels import NAMESPACE
 from .written import SLOTS, fill, substitute
 
@@ -153,16 +153,6 @@ class Op:
         return substitute(self.shown(k, ranks), names)
 
 
-@dataclass(frozen=True)
-class Initializer:
-    """A call that makes an input's starting value, `W = uniform(2, 3)`, rather than a
-    node: the numpy call that makes a value of a shape from a random generator."""
-
-    name: str
-    make: Callable[[np.random.Generator, tuple[int, ...]], np.ndarray]
-    doc: str
-
-
 # ---------------------------------------------------------------------------
 # The table. Reading a row: value = fwd; ∂value/∂operand = local (or vjp given g).
 
@@ -276,6 +266,12 @@ _ROWS = (
        doc="log(sum(exp(a))) along the last axis or the one given, computed stably",
        level=4,
        torch="torch.logsumexp(a, *s)", jax="jax.scipy.special.logsumexp(a, *s)", implied=(-1,)),
+    # the largest element; at a tie, the elements tied for largest share g equally
+    Op("amax", 1, "amax(a, s)", vjp=("amax_vjp(g, out, a, s)",), statics=(0, 1),
+       static_kind="axis",
+       shows=("g at the largest element of a (shared if several tie), 0 elsewhere",),
+       doc="the largest element, or the largest along one axis (numpy's amax)",
+       level=4, torch="torch.amax(a, *s)", jax="jnp.max(a, *s)"),
 )
 
 OPS: dict[str, Op] = {op.name: op for op in _ROWS}
@@ -291,14 +287,6 @@ def called(name: str) -> str:
             return op.name
     return name
 
-
-# Calls that make a starting value for an input rather than a node.
-INITIALIZERS: dict[str, Initializer] = {init.name: init for init in (
-    Initializer("uniform", lambda rng, shape: rng.uniform(-1.0, 1.0, size=shape),
-                "uniform on [-1, 1]"),
-    Initializer("randn", lambda rng, shape: rng.standard_normal(size=shape), "standard normal"),
-    Initializer("zeros", lambda rng, shape: np.zeros(shape), "zeros"),
-)}
 
 # The one call that reads data from a file rather than making a node or a starting
 # value: X = load("data.csv", "x1"), a constant (the only call that takes strings).
