@@ -44,16 +44,8 @@ def broken_words(cli, monkeypatch, *args: str, ok=(0,)) -> dict[int, set[str]]:
             for w in WIDTHS}
 
 
-# eval's tables fold a name or a file name longer than their column at 40 and 50
-# columns (test_accurac|y, digits_tra|in_images.csv): a limit of those views, not yet
-# lifted, that digits.bp is the first sample to reach.
-FOLDED = pytest.mark.xfail(strict=True, reason="eval folds names longer than its column")
-
-
 def marks(command: list[str], sample: str) -> list:
-    if sample in HEAVY and command[0] == "check":
-        return [pytest.mark.slow]
-    return [FOLDED] if sample == "digits.bp" and command[0] == "eval" else []
+    return [pytest.mark.slow] if sample in HEAVY and command[0] == "check" else []
 
 
 @pytest.mark.parametrize(("command", "sample"), [
