@@ -318,7 +318,7 @@ def _operand(graph: Graph, j: int) -> str:
     """An operand as the program wrote it: its name, the expression of an unnamed one
     ("Xt / 16", never t11), and the file of data read by load(...)."""
     node = graph.nodes[j]
-    if node.is_data:
+    if node.data is not None:  # read by load(...)
         return f"{node.name} (from {node.data[0]})"
     return node.name if graph.find(node.name) == j and not _unnamed(graph, j) \
         else f"({node.text})"
