@@ -10,6 +10,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 GOLDEN = Path(__file__).resolve().parent / "golden"
+# Samples on which a command takes a minute (digits.bp: `check` takes a finite difference
+# for each of its 2 410 weights over 1 347 images): tests that run every sample run
+# these in the slow tier (samples() marks them).
+HEAVY = frozenset({"digits.bp"})
+
+
+def samples(heavy: frozenset[str] = HEAVY, ids=lambda p: p.name) -> list:
+    """Every sample program as a pytest parameter, those named in `heavy` marked slow."""
+    import pytest
+
+    return [pytest.param(p, id=ids(p), marks=[pytest.mark.slow] if p.name in heavy else [])
+            for p in sorted(SAMPLES.glob("*.bp"))]
 
 
 def command() -> list[str]:

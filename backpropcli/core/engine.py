@@ -289,12 +289,17 @@ def _shape_error(graph: Graph, node: Node, values: list, e: Exception | None) ->
     elif op.static_kind == "axis":
         what, hint = _axis_problem(op.name, first, shapes[0], node.static)
     elif op.contracts:
+        left, right = (_operand(graph, j) for j in node.args)
         what = f"shapes {said[0]} @ {said[1]} do not fit"
         if all(shapes):
             inner = shapes[1][-2] if len(shapes[1]) > 1 else shapes[1][0]
             which = "second-to-last" if len(shapes[1]) > 2 else "first"
-            hint = (f"the last axis of the left operand ({shapes[0][-1]}) must equal the "
-                    f"{which} axis of the right one ({inner})")
+            # say the shape the left operand was expected to have (data read with a column
+            # too few, say), and what the right one would need instead
+            hint = (f"to fit {right}, {left} of shape {said[0]} would need shape "
+                    f"{fmt.shape((*shapes[0][:-1], inner))}: the last axis of the left "
+                    f"operand ({shapes[0][-1]}) must equal the {which} axis of the right "
+                    f"one ({inner})")
         else:
             hint = "@ needs vectors or matrices on both sides; use * for numbers"
     elif op.spreads:
@@ -307,6 +312,20 @@ def _shape_error(graph: Graph, node: Node, values: list, e: Exception | None) ->
         what = f"not possible for shape {said[0]} ({str(e).splitlines()[0]})"
     return ShapeError(f"{node.name} = {node.text}: {what}", line=node.line,
                       column=node.column, source=graph.source, hint=hint)
+
+
+def _operand(graph: Graph, j: int) -> str:
+    """An operand as the program wrote it: its name, the expression of an unnamed one
+    ("Xt / 16", never t11), and the file of data read by load(...)."""
+    node = graph.nodes[j]
+    if node.data is not None:  # read by load(...)
+        return f"{node.name} (from {node.data[0]})"
+    return node.name if graph.find(node.name) == j and not _unnamed(graph, j) \
+        else f"({node.text})"
+
+
+def _unnamed(graph: Graph, j: int) -> bool:
+    return j not in graph.names.values()
 
 
 def _axes(n: int) -> str:

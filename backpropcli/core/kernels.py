@@ -100,6 +100,18 @@ def logsumexp_vjp(g: Value, out: Value, a: Value, s: Statics) -> Value:
     return np.expand_dims(g, axis) * np.exp(a - np.expand_dims(out, axis))
 
 
+def amax(a: Value, s: Statics) -> Value:
+    return np.max(a, axis=_axis(s, None))
+
+
+def amax_vjp(g: Value, out: Value, a: Value, s: Statics) -> Value:
+    # g goes to the largest element along the axis, shared equally where several tie.
+    if s:
+        g, out = np.expand_dims(g, s[0]), np.expand_dims(out, s[0])
+    top = a == out
+    return (g * top / np.sum(top, axis=_axis(s, None), keepdims=True))[()]
+
+
 def _as_matrices(g, a, b):
     # numpy treats a vector as a row (left) or a column (right) and drops that axis
     # from the product; put the axes back so both cases are matrix products.
@@ -236,7 +248,7 @@ NAMESPACE: dict[str, object] = {
     "minimum": np.minimum, "transpose": np.transpose,
     "xlogy": xlogy, "reduce_sum": reduce_sum, "reduce_mean": reduce_mean, "count": count,
     "expand": expand, "softmax": softmax, "softmax_vjp": softmax_vjp,
-    "logsumexp": logsumexp, "logsumexp_vjp": logsumexp_vjp,
+    "logsumexp": logsumexp, "logsumexp_vjp": logsumexp_vjp, "amax": amax, "amax_vjp": amax_vjp,
     "matmul_da": matmul_da, "matmul_db": matmul_db, "outer": outer, "scatter": scatter,
     "unbroadcast": unbroadcast, "broadcast_to": np.broadcast_to, "add_reduce": np.add.reduce,
 }

@@ -15,10 +15,12 @@ module's own text, never user input.
 
 Conventions at kinks and ties (the same everywhere, and the same as PyTorch):
 relu'(0) = 0; abs'(0) = sign(0) = 0; max(a, b) and min(a, b) at a == b send half
-of the gradient to each operand, so max(x, x) has derivative 1. Forward mode and second
-derivatives (core/dual.py, core/jvp.py: the engine's passes on dual numbers, from these
-same rules) keep them: sign' = 0, so relu'' = 0 and abs'' = 0 everywhere, the kink
-included; at a tie, each operand's tangent counts half (PyTorch's double backward).
+of the gradient to each operand, so max(x, x) has derivative 1; amax(a), the largest
+element, shares it equally among the elements tied for largest (as torch.amax does).
+Forward mode and second derivatives (core/jvp.py: the engine's passes on dual numbers,
+from these same rules) keep them: sign' = 0, so relu'' = 0 and abs'' = 0 everywhere,
+the kink included; at a tie, each operand's tangent counts half (PyTorch's double
+backward).
 
 Each row also says how a framework writes its forward pass (the `torch` and `jax`
 columns), for `backprop export`, whose scripts then leave the gradient to the
@@ -268,6 +270,12 @@ _ROWS = (
        doc="log(sum(exp(a))) along the last axis or the one given, computed stably",
        level=4,
        torch="torch.logsumexp(a, *s)", jax="jax.scipy.special.logsumexp(a, *s)", implied=(-1,)),
+    # the largest element; at a tie, the elements tied for largest share g equally
+    Op("amax", 1, "amax(a, s)", vjp=("amax_vjp(g, out, a, s)",), statics=(0, 1),
+       static_kind="axis",
+       shows=("g at the largest element of a (shared if several tie), 0 elsewhere",),
+       doc="the largest element, or the largest along one axis (numpy's amax)",
+       level=4, torch="torch.amax(a, *s)", jax="jnp.max(a, *s)"),
 )
 
 OPS: dict[str, Op] = {op.name: op for op in _ROWS}

@@ -115,6 +115,7 @@ def descend_fields(run: Run, settings: Settings) -> dict:
         "first": first[0].value if first else None,
         "last": last.value if last else None,
         "best_step": run.best_step,
+        "plateau": run.plateau or None,
         "history": _history(run, settings),
         **({"warnings": [{"kind": w.kind, "message": w.message, "names": list(w.names)}
                          for w in run.warnings]} if run.warnings else {}),

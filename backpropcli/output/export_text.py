@@ -51,6 +51,7 @@ def descend(xs, data):
     """Run the descent from xs; the final point, its value and gradients, and the run."""
     state = start(xs)
     history, previous, best, best_step, best_xs = [], None, None, 0, xs
+    flat = 0  # steps in a row that changed the value by at most 1e-9 of it (tasks/descend.py)
     stopped, reason = "steps", f"ran {STEPS} step{'s' if STEPS != 1 else ''}"
     final = None
     for k in range(STEPS + 1):
@@ -71,6 +72,8 @@ def descend(xs, data):
                         "watched": {name: float(np.mean(plain(w)))
                                     for name, w in zip(WATCH, watched)},
                         **({"ascend": True} if ASCEND and k else {})})
+        if previous is not None:
+            flat = flat + 1 if abs(total - previous) <= 1e-9 * abs(previous) else 0
         previous = total
         final = (value, grads)
         if k == STEPS:
@@ -84,6 +87,9 @@ def descend(xs, data):
            "steps": history[-1]["step"] if history else -1, "stopped": stopped,
            "reason": reason, "first": history[0]["value"] if history else None,
            "last": history[-1]["value"] if history else None, "best_step": best_step,
+           "plateau": None if flat < 100 or stopped != "steps" else (
+               f"{OUTPUT} has not changed by more than 1e-09 relative in the last {flat} "
+               "steps: learning has stopped (a plateau, or the optimum)"),
            "history": history}
     return xs, value, grads, run
 

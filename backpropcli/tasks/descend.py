@@ -60,6 +60,7 @@ class Run:
     # where the followed params went (run(follow=...)): a trace whose watched values are
     # theirs, step by step, bounded as the trace is; None when nothing was followed
     path: Trace | None = None
+    plateau: str = ""  # that learning has stopped, when the value has been flat (FLAT)
 
     @property
     def steps(self) -> int:
@@ -77,6 +78,11 @@ class Run:
 
 
 RUNAWAY = 1e6  # a fall this many times the start's size past it is no approach to a minimum
+# Flat: the value changed by at most FLAT relative (|change| <= FLAT · |value before|, or
+# exactly not at all at 0) at each of the last FLAT_WINDOW steps. A run ending flat has
+# stopped learning: stuck on a plateau, or at its optimum (the value alone cannot tell).
+FLAT = 1e-9
+FLAT_WINDOW = 100
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,7 @@ class Stopping:
     _best: float | None = field(default=None, init=False, repr=False)  # the lowest score
     _rising: int = field(default=0, init=False, repr=False)  # steps in a row that were worse
     _falling: int = field(default=0, init=False, repr=False)  # ... that were better
+    flat: int = field(default=0, init=False)  # steps in a row whose change was flat (FLAT)
 
     @classmethod
     def of(cls, settings: Settings, output: str = "the value") -> Stopping:
@@ -134,6 +141,7 @@ class Stopping:
             self._previous, self._start = value, score
             return None
         change = self.change = value - self._previous
+        self.flat = self.flat + 1 if abs(change) <= FLAT * abs(self._previous) else 0
         self._previous = value
         worse = change < 0 if self.ascend else change > 0
         self._rising = self._rising + 1 if worse else 0
@@ -251,6 +259,9 @@ def run(
                     xs[j] = optimizer.update(j, xs[j], grads[j], lr, k + 1)
 
     stop = stop or Stop("steps", f"ran {counted(settings.steps, 'step')}")
+    plateau = "" if rules.flat < FLAT_WINDOW or stop.stopped in ("diverged", "unbounded") \
+        else (f"{rules.output} has not changed by more than {FLAT:g} relative in the last "
+              f"{counted(rules.flat, 'step')}: learning has stopped (a plateau, or the optimum)")
     final = best_xs if stop.stopped in ("diverged", "unbounded") else xs
     return Run(
         inputs=dict(zip(names, final, strict=True)),
@@ -260,6 +271,7 @@ def run(
         reason=stop.reason,
         best_step=rules.best_step,
         path=path,
+        plateau=plateau,
     )
 
 

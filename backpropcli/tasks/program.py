@@ -47,9 +47,13 @@ def find_node(graph: Graph, name: str, what: str) -> int:
     parameter `what`: output, watch), worded here once."""
     index = graph.find(name)
     if index is None:
+        import difflib  # noqa: PLC0415  (only for a name that is not there)
+
+        close = difflib.get_close_matches(name, sorted(graph.names), n=1)
         names = ", ".join(sorted(graph.names)) or "none"
         raise UsageError(f"{param(what)} {name}: the program has no {name!r}",
-                         hint=f"names: {names}")
+                         hint=(f"did you mean {close[0]}? " if close else "")
+                         + f"the values it can {what}: {names}")
     return index
 
 

@@ -14,7 +14,7 @@ from rich.text import Text
 from ..core import fmt
 from ..core.engine import Evaluation
 from ..output import axes
-from .lines import Flow
+from .lines import Flow, Prose
 from .widgets import SHAPE, fill, new_table, value_cell
 
 # the report after a descent
@@ -54,6 +54,8 @@ def descend_report(ev: Evaluation, start: dict, run, settings, full: bool = Fals
         for j, name in enumerate(run.trace.names):
             parts.append(Text.assemble((f"{name}: ", "bold"), f"{fmt.number(first.watched[j])} "
                                        f"→ {fmt.number(last.watched[j])}"))
+    if run.plateau:
+        parts.append(Prose(Text(run.plateau, style="yellow")))
     if len(points) > 1:
         parts += [Text(""), curve([p.value for p in points], steps=[p.step for p in points],
                                   width=72, title=f"{out} by step")]

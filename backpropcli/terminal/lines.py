@@ -125,10 +125,12 @@ class ProgressLine:
 # Where a word may break when its column is narrower than it: after a hyphen between
 # letters (back-/propagation), between the two halves of a derivative (∂loss/∂t5 as
 # ∂loss/ and ∂t5), after a function's parenthesis (transpose(/h2)) and after a folder
-# of a path (.backprop/session.json); never inside a
-# name or a number (1e-5, -0.19).
+# of a path (.backprop/session.json), and after an underscore between the words of a
+# name (test_/accuracy, digits_/train_/images.csv); never inside a word of a name or
+# inside a number (1e-5, -0.19).
 _HYPHEN = re.compile(r"(?<=[A-Za-z]-)(?=[A-Za-z])|(?<=/)(?=∂)|(?<=[A-Za-z]\()(?=\w)"
-                     r"|(?<=[\w.]/)(?=[\w.])")  # and a path after a folder: .backprop/
+                     r"|(?<=[\w.]/)(?=[\w.])"  # and a path after a folder: .backprop/
+                     r"|(?<=[A-Za-z]_)(?=[A-Za-z])")
 
 
 def least_word(text: str) -> int:

@@ -9,7 +9,7 @@ import pytest
 
 from backpropcli.core import ops
 from backpropcli.tasks import check
-from tests.helpers import SAMPLES
+from tests.helpers import SAMPLES, samples
 
 WORKED = ["check", "f = x*y; g = f + z", "--x", "3", "--y", "-4", "--z", "2"]
 
@@ -34,7 +34,7 @@ def test_worked_example_passes(cli):
     assert "relative error = |bp − fd| / max(|bp|, |fd|, 1)" in out
 
 
-@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.bp")), ids=lambda p: p.name)
+@pytest.mark.parametrize("sample", samples())
 def test_every_sample_passes(cli, sample):
     code, out, err = cli("check", str(sample), "--json", "--seed", "0")  # a fixed random start
     assert code == 0, err

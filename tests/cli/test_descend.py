@@ -264,3 +264,20 @@ def test_ctrl_c_leaves_the_session_as_it_was(cli, tmp_path, json_flag):
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before  # nothing left over
     code, out, _ = cli("eval", "--json")
     assert json.loads(out)["inputs"] == {"a": 0.0}
+
+
+def test_a_flat_run_says_learning_has_stopped_and_a_falling_one_does_not(cli):
+    # L = (x - 3)^2 from 0 at lr 0.1 reaches x's float nearest 3 and stays: flat for the
+    # last 100 steps and more (each change at most 1e-9 of the value before it)
+    flat = ("descend", "L = (x - 3)^2", "--x", "0", "--lr", "0.1", "--steps", "400")
+    code, out, err = cli(*flat)
+    assert code == 0, err
+    said = " ".join(out.split())
+    assert "L has not changed by more than 1e-09 relative in the last" in said
+    assert "learning has stopped (a plateau, or the optimum)" in said
+    code, out, err = cli(*flat, "--json")
+    assert code == 0 and "learning has stopped" in json.loads(out)["descend"]["plateau"]
+    code, out, err = cli(*flat[:-1], "50", "--json")  # still falling at step 50
+    assert code == 0 and json.loads(out)["descend"]["plateau"] is None
+    code, out, err = cli(*flat[:-1], "50")
+    assert "learning has stopped" not in out

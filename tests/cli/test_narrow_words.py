@@ -12,7 +12,7 @@ import re
 import pytest
 
 from backpropcli.cli.commands import SPECS
-from tests.helpers import ROOT, SAMPLES
+from tests.helpers import HEAVY, ROOT, SAMPLES
 
 WIDTHS = (40, 50, 80)
 SAMPLE_NAMES = sorted(p.name for p in SAMPLES.glob("*.bp"))
@@ -44,8 +44,13 @@ def broken_words(cli, monkeypatch, *args: str, ok=(0,)) -> dict[int, set[str]]:
             for w in WIDTHS}
 
 
-@pytest.mark.parametrize("sample", SAMPLE_NAMES)
-@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def marks(command: list[str], sample: str) -> list:
+    return [pytest.mark.slow] if sample in HEAVY and command[0] == "check" else []
+
+
+@pytest.mark.parametrize(("command", "sample"), [
+    pytest.param(c, s, id=f"{c[0]}-{s}", marks=marks(c, s))
+    for c in COMMANDS for s in SAMPLE_NAMES])
 def test_no_word_is_broken(cli, monkeypatch, sample, command):
     ok = (0, 1) if command[0] == "check" else (0,)  # moons.bp has kinks (relu at 0)
     broken = broken_words(cli, monkeypatch, command[0], str(SAMPLES / sample), *command[1:],

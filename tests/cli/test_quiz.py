@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from backpropcli.core import fmt
-from tests.helpers import SAMPLES, command
+from tests.helpers import HEAVY, SAMPLES, command
 from tests.quizfill import answers_from, filled, nudged
 
 WORKED = ("f = x*y; g = f + z", "--x", "3", "--y", "-4", "--z", "2")
@@ -273,7 +273,7 @@ def test_a_malformed_sheet_is_exit_2(cli, answers, said):
 
 
 # The two big samples take 7 and 15 s: the slow tier.
-BIG = ("moons.bp", "micrograd.bp")
+BIG = ("moons.bp", "micrograd.bp", *HEAVY)
 
 
 @pytest.mark.parametrize("sample", [

@@ -20,15 +20,14 @@ from hypothesis import strategies as st
 from backpropcli import schemas
 from backpropcli.cli.commands import SPECS
 from backpropcli.core.ops import FWD
-from tests.helpers import SAMPLES
+from tests.helpers import HEAVY, SAMPLES, samples
 from tests.schemacheck import assert_valid, schema, trimmed, validator
 from tests.unit import test_ops
 from tests.unit.test_engine_random import Oracle, points, programs
 
 WORKED = ["g = x*y + z", "--x", "3", "--y", "-4", "--z", "2"]
 # moons.bp's documents are large (its nodes hold 100×16 arrays): seconds to validate each
-SAMPLE_FILES = [pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.stem == "moons" else [])
-                for p in sorted(SAMPLES.glob("*.bp"))]
+SAMPLE_FILES = samples(HEAVY | {"moons.bp"}, ids=lambda p: p.stem)
 
 
 def examples(n: int) -> settings:

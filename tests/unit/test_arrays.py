@@ -310,7 +310,8 @@ def test_big_matrix_from_a_file(cli, tmp_path):
 # errors
 
 @pytest.mark.parametrize(("program", "words"), [
-    ("y = W @ x", ["y = W @ x", "shapes (2, 3) @ (2,) do not fit", "last axis", "(3)"]),
+    ("y = W @ x", ["y = W @ x", "shapes (2, 3) @ (2,) do not fit", "last axis", "(3)",
+                   "to fit x, W of shape (2, 3) would need shape (2, 2)"]),
     ("y = x @ 3", ["(2,) @ ()", "use * for numbers"]),
     ("y = 2 @ x", ["() @ (2,)", "use * for numbers"]),
     ("y = W + x", ["y = W + x", "shapes (2, 3) and (2,) do not broadcast", "from the right"]),

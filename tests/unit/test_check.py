@@ -10,7 +10,7 @@ from backpropcli.lang.parse import parse
 from backpropcli.output import document
 from backpropcli.tasks import check as c
 from backpropcli.tasks.values import bind
-from tests.helpers import SAMPLES
+from tests.helpers import samples
 
 
 def point(text: str, **values):
@@ -25,7 +25,7 @@ def checked(text: str, **values) -> c.Check:
     return c.gradient_check(graph, inputs)
 
 
-@pytest.mark.parametrize("sample", sorted(SAMPLES.glob("*.bp")), ids=lambda p: p.name)
+@pytest.mark.parametrize("sample", samples())
 def test_every_sample_agrees(sample):
     from backpropcli.tasks.program import start
 

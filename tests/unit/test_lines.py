@@ -81,3 +81,11 @@ def test_a_progress_line_never_cuts_its_count():
         "12345/100000 value 0.0123")
     assert shown(ProgressLine("finite differences", 3, 1000), 30)[0].startswith(
         "finite differences")
+
+
+def test_a_name_breaks_after_an_underscore_between_its_words():
+    from backpropcli.terminal.lines import hyphenated, least_word
+
+    assert hyphenated("test_accuracy", 10).plain.splitlines() == ["test_", "accuracy"]
+    assert least_word("digits_train_images.csv") == len("images.csv")
+    assert hyphenated("t_1", 2) == "t_1"  # a letter must follow: never t_/1

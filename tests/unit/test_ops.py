@@ -122,6 +122,13 @@ def index_case(draw) -> Case:
     return Case((value(draw, shape, MODERATE),), static)
 
 
+def apart_at_the_top(case: Case) -> bool:
+    """No two elements within 1e-2 of each other, so that no nudge of the central
+    difference moves which one is the largest (amax's ties have a test of their own)."""
+    flat = np.sort(np.ravel(case.operands[0]))
+    return bool(np.all(np.diff(flat) > 1e-2))
+
+
 SAMPLERS: dict[str, st.SearchStrategy[Case]] = {
     "add": elementwise(MODERATE, MODERATE),
     "sub": elementwise(MODERATE, MODERATE),
@@ -149,6 +156,7 @@ SAMPLERS: dict[str, st.SearchStrategy[Case]] = {
     "index": index_case(),
     "softmax": reduction_case(shapes=((3,), (2, 3))),
     "logsumexp": reduction_case(shapes=((3,), (2, 3))),
+    "amax": reduction_case().filter(apart_at_the_top),
 }
 
 
@@ -281,6 +289,18 @@ def test_op_of_a_node_with_itself_has_derivative_one(op):
 def test_a_tie_against_a_constant_still_gives_half():
     assert gradients("L = max(x, 2)", x=2.0)["x"] == 0.5
     assert gradients("L = min(x, 2)", x=2.0)["x"] == 0.5
+
+
+@pytest.mark.parametrize(("values", "axis", "expected"), [
+    ([1, 3, 3], "", [0, 0.5, 0.5]),
+    ([[2, 2, 2], [5, 1, 0]], ", 1", [[1 / 3, 1 / 3, 1 / 3], [1, 0, 0]]),
+    ([[2, 2], [2, 1]], ", 0", [[0.5, 1], [0.5, 0]]),
+    (4, "", 1),
+])
+def test_amax_shares_the_gradient_among_the_tied_largest(values, axis, expected):
+    # the convention of ops.py (and torch.amax): each tied element gets an equal share
+    grads = gradients(f"m = sum(amax(x{axis}))", x=values)
+    np.testing.assert_allclose(grads["x"], expected)
 
 
 def test_pow_derivative_in_the_exponent_at_base_zero_is_zero():

@@ -141,7 +141,7 @@ def test_the_documents_of_export_and_of_its_scripts():
     assert problem(script) is None
     run = {"optimizer": "sgd", "lr": 0.1, "schedule": "constant", "steps": 1,
            "stopped": "steps", "reason": "ran 1 step", "first": -10.0, "last": -12.72,
-           "best_step": 1, "history": [
+           "best_step": 1, "plateau": None, "history": [
                {"step": 0, "value": -10.0, "lr": None, "change": None, "watched": {}},
                {"step": 1, "value": -12.72, "lr": 0.1, "change": -2.72, "watched": {"f": 1.0}}]}
     assert problem({**script, "command": "descend", "descend": run}) is None

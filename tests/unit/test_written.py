@@ -143,6 +143,7 @@ SHAPES = {  # operand shapes per op, every case a label reads differently for
     "transpose": [((2, 3),), ((3,),)],
     "softmax": [((3,),), ((2, 3),)],
     "logsumexp": [((3,),), ((2, 3),)],
+    "amax": [((3,),), ((2, 3),)],
     "sum": [((3,),), ((2, 3),)],
     "mean": [((3,),)],
     "index": [((4,),)],
