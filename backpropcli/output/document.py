@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # what each command's document is made from, loaded with that
     from ..tasks.forward import Forward
     from ..tasks.grading import QuizResult, Tally
     from ..tasks.hessian import Hessian
+    from ..tasks.newton import Newton
     from ..tasks.quiz import Question, Quiz
 
 __all__ = ["SCHEMA", "dumps", "dumps_bytes", "jsonable"]
@@ -90,13 +91,27 @@ def _grad(ev: Evaluation, i: int):
     return None if g is None else jsonable(g)
 
 
-def step_fields(before: Evaluation, lr: float, ascend: bool, change: float) -> dict:
+def step_fields(before: Evaluation, lr: float, ascend: bool, change: float,
+                newton: Newton | None = None) -> dict:
     """The `step` document's own key: where the step came from (the document's value,
-    inputs and gradients are those after it)."""
+    inputs and gradients are those after it); for Newton's step, the Hessian, its
+    eigenvalues and the gradient step at lr beside it."""
+    update = "param + lr * gradient" if ascend else "param - lr * gradient"
     return {"step": {
         "lr": lr,
         "ascend": ascend,
-        "update": "param + lr * gradient" if ascend else "param - lr * gradient",
+        "update": "param - (H + damping * I)^-1 gradient" if newton is not None else update,
+        "newton": None if newton is None else {
+            "damping": newton.damping,
+            "params": newton.labels,
+            "hessian": jsonable(newton.matrix),
+            "eigenvalues": jsonable(newton.eigenvalues),
+            "move": jsonable(newton.move),
+            "gradient_step": {
+                "value": jsonable(newton.gradient.value),
+                "inputs": Finite((k, jsonable(v)) for k, v in newton.gradient.inputs().items()),
+            },
+        },
         "previous": {
             "value": jsonable(before.value),
             "inputs": {k: jsonable(v) for k, v in before.inputs().items()},
