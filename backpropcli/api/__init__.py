@@ -77,7 +77,7 @@ _WHERE = {
     "AnswerLines": "quizzing", "KINDS": "quizzing",
     "precision": "numbers",
     "forward": "secondorder", "hessian": "secondorder", "Forward": "secondorder",
-    "Hessian": "secondorder",
+    "Hessian": "secondorder", "cost": "secondorder", "Cost": "secondorder",
 }
 
 __all__ = [
@@ -93,6 +93,7 @@ __all__ = [
     "BackpropError",
     "Check",
     "ComputedNode",
+    "Cost",
     "Document",
     "Explanation",
     "Forward",
@@ -116,6 +117,7 @@ __all__ = [
     "check",
     "check_bytes",
     "closest",
+    "cost",
     "descend",
     "evaluate",
     "explain",

@@ -35,9 +35,10 @@ class Tally:
     tangents: int = 0
     locals: int = 0
     vjps: int = 0
+    terms: int = 0  # the backward pass's terms, added from its record (tasks/cost.py)
 
     def clear(self) -> None:
-        self.values = self.tangents = self.locals = self.vjps = 0
+        self.values = self.tangents = self.locals = self.vjps = self.terms = 0
 
 
 class _Counted(Mapping):

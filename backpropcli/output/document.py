@@ -26,6 +26,7 @@ from .text import count_text
 
 if TYPE_CHECKING:  # what each command's document is made from, loaded with that command
     from ..tasks.check import Check
+    from ..tasks.cost import Cost, Method
     from ..tasks.derivation import Explanation, Factor, Path
     from ..tasks.descend import Run, Settings
     from ..tasks.forward import Forward
@@ -152,6 +153,32 @@ def forward_fields(f: Forward) -> dict:
         "difference": f.difference,
         "jvp": jsonable(f.jvp) if f.mode == "direction" else None,
         "missing": list(f.missing),
+    }}
+
+
+def cost_fields(c: Cost) -> dict:
+    """The `cost` document's own key: the three methods' passes, op evaluations (counted)
+    and times, what reverse mode keeps, and the verdict."""
+
+    def method(m: Method) -> dict:
+        return {"passes": {"forward": m.forward_passes, "backward": m.backward_passes},
+                "evaluations": m.evaluations, "values": m.values, "tangents": m.tangents,
+                "local_derivatives": m.locals, "backward_terms": m.terms, "vjps": m.vjps,
+                "seconds": m.seconds, "spread": m.spread}
+
+    return {"cost": {
+        "compares": "jacobian" if c.jacobian else "gradient",
+        "input_elements": len(c.inputs),
+        "output_elements": c.outputs,
+        "methods": {m.name: method(m) for m in c.methods},
+        "reverse_keeps": {"values": c.saved_values, "local_derivatives": c.saved_locals,
+                          "bytes": c.saved_bytes},
+        "ratios": {"forward": c.ratio(c.forward), "numerical": c.ratio(c.numerical)},
+        "cheapest": c.cheapest.name,
+        "repeats": c.repeats,
+        "noise": c.noise,
+        "failed": c.failed,
+        "sentence": c.sentence(),
     }}
 
 

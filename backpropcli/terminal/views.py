@@ -19,6 +19,7 @@ from ..tasks.descend import Run, Settings
 from ..tasks.newton import Newton
 from ..tasks.point import Point
 from .check import check_report
+from .cost import cost_report
 from .descend import descend_report
 from .evaluation import evaluation
 from .explain import explanation
@@ -29,7 +30,7 @@ from .newton import newton_report
 from .step import history_table, step_report
 from .widgets import Clean
 
-__all__ = ["check_report", "command_help", "descend_report", "error", "evaluation",
+__all__ = ["check_report", "command_help", "cost_report", "descend_report", "error", "evaluation",
            "explanation", "forward_report", "graph_tree", "hessian_report", "history_table",
            "newton_report", "step_report"]
 
