@@ -360,6 +360,8 @@ def _question(quiz: Quiz, q: Question, known: Mapping[str, object]) -> dict:
     doc: dict[str, object] = {"id": q.id, "kind": q.kind, "node": quiz.name(q.node)}
     if q.kind == "local":
         doc.update({"wrt": quiz.name(q.operand), "use": q.use})
+    elif q.kind == "tangent":
+        doc["wrt"] = quiz.name(q.operand)  # the input the tangent is along
     doc.update({"asks": quiztext.symbol(quiz, q), "prompt": quiztext.prompt(quiz, q, known),
                 "uses": list(q.uses), "shape": list(q.shape)})
     return doc
