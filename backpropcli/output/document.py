@@ -344,7 +344,8 @@ def _tally(t: Tally) -> dict:
 
 def depth_document(d: Depth) -> dict:
     """`backprop depth`: the net, the gradient's norm at each layer (from the data's layer
-    up), the factor per layer and why, and the program that was evaluated (`source`)."""
+    up), the factor per layer and why, the program that was evaluated (`source`) and its
+    starting weights and biases (`inputs`)."""
     net = d.net
     return {
         "schema": SCHEMA, "command": "depth",
@@ -356,6 +357,7 @@ def depth_document(d: Depth) -> dict:
         "factor": d.factor,
         "reason": d.reason,
         "source": d.program,
+        "inputs": Finite((k, jsonable(v)) for k, v in d.inputs.items()),
     }
 
 
