@@ -27,6 +27,7 @@ from functools import cached_property
 
 import numpy as np
 
+from . import buffers
 from .engine import forward
 from .graph import CONST, Graph, Value
 from .kernels import INLINE, NAMESPACE, unbroadcast_text
@@ -76,8 +77,13 @@ def compile_graph(
     gradients = ", ".join(_input_gradients(inputs, grad, values, env))
     gradients += "," if gradients else ""  # (a,) for one; () for a program of constants alone
     watched = "".join(f"{_var(nodes, env, held, w)}, " for w in watch)
-    body = (*fwd, *bwd, f"return {result}, ({gradients}), ({watched})")
     params = ", ".join(f"v{i}" for i in inputs)
+    if any(type(v) is np.ndarray and v.size >= buffers.BIG for v in values):
+        returned = set(re.findall(r"\w+", f"{result} {gradients} {watched}"))
+        lines = buffers.with_buffers([*fwd, *bwd], env,
+                                     {f"v{i}": values[i] for i in inputs}, returned)
+        fwd, bwd = lines[:len(fwd)], lines[len(fwd):]
+    body = (*fwd, *bwd, f"return {result}, ({gradients}), ({watched})")
     env.pop("__builtins__", None)  # (put there by folding's eval; the functions get their own)
     return Compiled(
         graph=graph,
