@@ -23,7 +23,7 @@ from ..core import fmt
 from ..core.compiled import Compiled
 from ..core.errors import MathError, param
 from ..core.graph import Graph, Value
-from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS, Optimizer
+from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS, Flat, Optimizer
 from ..core.optim import learning_rate as scheduled
 from ..core.plural import counted
 from .program import refuse_constant, refuse_frozen
@@ -220,15 +220,17 @@ def run(
     before_xs = best_xs  # the point of the step before this one
 
     # The loop is the whole cost of a step besides the compiled function, so it keeps
-    # to Python floats and plain SGD inline; a constant learning rate is worked out once.
-    sgd = settings.optimizer == "sgd"
+    # to Python floats, moves the params in place all at once (optim.Flat) and works a
+    # constant learning rate out once.
+    flat = Flat(xs, moving, optimizer)
+    xs = flat.xs()
     constant = settings.schedule == "constant"
     lr = settings.lr * direction
     with np.errstate(all="ignore"):
         for k in range(settings.steps + 1):
             value, grads, extra = f(*xs)
             total = float(value) if type(value) is np.float64 else float(np.sum(value))
-            if not (math.isfinite(total) and all(_finite(grads[j]) for j in moving)):
+            if not (math.isfinite(total) and flat.gradients_finite(grads)):
                 stop = rules.not_finite(k, total)
                 break
             stop = judge(k, total)
@@ -237,10 +239,12 @@ def run(
             best = rules.improved
             if best:
                 best_xs = list(xs)
+                flat.keep_best()
             if stop is not None and stop.stopped == "unbounded" and k > 0:
                 # this step ran away: the run keeps the one before, the last that had not
                 # (as the verdict says); one that ran away to infinity is not kept anyway
                 best_xs, rules.best_step = before_xs, k - 1
+                flat.best_is_before()
             point = TraceEntry(k, total, rules.change, tuple(map(_mean, extra)))
             trace.add(point, best)
             if history is not trace or path is not None:
@@ -251,12 +255,7 @@ def run(
             before_xs = list(xs)
             if not constant:
                 lr = learning_rate(settings, k) * direction
-            if sgd:
-                for j in moving:
-                    xs[j] = xs[j] - lr * grads[j]  # optim.sgd, written out
-            else:
-                for j in moving:
-                    xs[j] = optimizer.update(j, xs[j], grads[j], lr, k + 1)
+            xs = flat.step(lr, k + 1)
 
     stop = stop or Stop("steps", f"ran {counted(settings.steps, 'step')}")
     plateau = "" if rules.flat < FLAT_WINDOW or stop.stopped in ("diverged", "unbounded") \
@@ -283,17 +282,6 @@ def _record(history: Trace | None, path: Trace | None, point: TraceEntry, best: 
         history.add(point, best)
     if path is not None:
         path.add(point._replace(watched=tuple(map(float, followed))), best)
-
-
-_sum = np.add.reduce
-
-
-def _finite(g) -> bool:
-    """Whether every element of a gradient is finite. The sum is not finite when an
-    element is not; only when the sum is not (or overflows) are the elements looked at."""
-    if type(g) is np.float64:
-        return math.isfinite(g)
-    return math.isfinite(_sum(g, None)) or bool(np.isfinite(g).all())
 
 
 def _mean(v) -> float:
