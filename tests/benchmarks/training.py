@@ -1,14 +1,15 @@
 """Training speed: backprop's descent step beside references measured in the same run.
 
     python tests/benchmarks/training.py [--quick] [--nets moons,digits] [--rounds N]
-    python tests/benchmarks/training.py --batches   # the digits step at batch 256 ... 4096
+    python tests/benchmarks/training.py --batches   # the digits step at batch 256 ... 16 384
 
 1. One descent step of samples/moons.bp (2-16-16-1 ReLU, 100 points, SGD) and of
    samples/digits.bp (64-32-10 tanh, softmax cross-entropy, 1 347 images full batch,
    Adam), each as `backprop descend` runs it (`tasks.descend.run`: value, gradient,
    stopping rules, trace, the update, the watched accuracies), against the same step
    on the same data from the same starting weights written (steps.py):
-   - in numpy by hand (float64), the floor;
+   - in numpy by hand (float64), the floor; and again with glibc keeping the memory it
+     frees (see KEEP), which saves that step its page faults;
    - under `jax.jit` (float64, CPU), when jax is installed;
    - in PyTorch eager (float64, CPU, its own optimizer), when torch is installed.
    Every side runs in a fresh process per turn, as its users run it: the garbage
@@ -51,7 +52,12 @@ from _bench import alternate, chain_program, us
 HERE = Path(__file__).resolve().parent
 STEPS = {"moons": 200, "digits": 20}  # steps per timed run (the digits step is ~1 ms)
 RUNS = 5  # timed runs per turn, after one to warm up; the turn's figure is their median
-SIDES = ("backprop", "numpy", "jax", "torch")
+SIDES = ("backprop", "numpy", "numpy-kept", "jax", "torch")
+# glibc hands a freed block of 128 KB or more back to the system and takes fresh pages
+# (a page fault each) for the next: the numpy step by hand makes such temporaries at
+# every step. "numpy-kept" is that step again with glibc told to keep freed memory, to
+# state how much of its time the page faults are (a user does not run it so).
+KEEP = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
 # One thread for every library, set before any of them is imported (in the child).
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
               "JAX_PLATFORMS": "cpu",
@@ -67,6 +73,7 @@ def child_step(net: str, side: str, batch: int | None) -> float:
     import steps
 
     n = STEPS[net]
+    side = side.removesuffix("-kept")
     if side == "backprop":
         run = steps.make_backprop(net, n, batch)
     else:
@@ -90,7 +97,7 @@ def child_step(net: str, side: str, batch: int | None) -> float:
 
 
 def installed(side: str) -> bool:
-    if side in ("backprop", "numpy"):
+    if side in ("backprop", "numpy", "numpy-kept"):
         return True
     code = f"import {side}"
     return subprocess.run([sys.executable, "-c", code], capture_output=True,
@@ -102,7 +109,8 @@ def side_turn(net: str, side: str, batch: int | None = None) -> float:
     code = (f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import training; "
             f"print(json.dumps(training.child_step({net!r}, {side!r}, {batch!r})))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**os.environ, **ONE_THREAD})
+                         env={**os.environ, **ONE_THREAD,
+                              **(KEEP if side.endswith("-kept") else {})})
     if out.returncode:
         sys.exit(f"{net}/{side} failed:\n{out.stderr[-2000:]}")
     return json.loads(out.stdout)
@@ -128,7 +136,9 @@ def digits(rounds: int) -> dict[str, tuple[float, float, float]]:
     return net_steps("digits", rounds)
 
 
-LABELS = {"numpy": "numpy by hand (float64)", "jax": "jax.jit (float64, CPU)",
+LABELS = {"numpy": "numpy by hand (float64)",
+          "numpy-kept": "numpy by hand, glibc keeping freed memory",
+          "jax": "jax.jit (float64, CPU)",
           "torch": "PyTorch eager (float64, 1 thread)"}
 
 
@@ -139,11 +149,11 @@ def show(net: str, t: dict[str, tuple[float, float, float]], rounds: int) -> Non
     for side in SIDES:
         label = "backprop descend (compiled)" if side == "backprop" else LABELS[side]
         if side not in t:
-            print(f"   {label:<36} not installed")
+            print(f"   {label:<41} not installed")
             continue
         med, lo, hi = t[side]
         ratio = "" if side == "backprop" else f"   backprop / it {ours / med:5.2f}"
-        print(f"   {label:<36} {us(med):>9} [{us(lo)}–{us(hi)}]{ratio}")
+        print(f"   {label:<41} {us(med):>9} [{us(lo)}–{us(hi)}]{ratio}")
 
 
 # ---------------------------------------------------------------------------
@@ -228,7 +238,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, help="turns of each side")
     ap.add_argument("--nets", default="moons,digits,chain")
     ap.add_argument("--batches", action="store_true",
-                    help="backprop's digits step at batches 256 to 4096 (linear growth)")
+                    help="backprop's digits step at batches 256 to 16 384 (linear growth)")
     args = ap.parse_args()
     gc.enable()
     rounds = args.rounds or (3 if args.quick else 9)
@@ -254,7 +264,7 @@ def main() -> None:
     print(f"   micrograd / backprop, both GC off      {c['micrograd (GC off)'] / ours:9.1f}×")
 
 
-BATCHES = (256, 1024, 4096)
+BATCHES = (256, 1024, 4096, 16384)
 
 
 def batch_steps(rounds: int) -> dict[int, float]:
