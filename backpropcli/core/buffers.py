@@ -39,16 +39,20 @@ def with_buffers(lines: Sequence[str], env: dict, args: dict[str, object],
     """`lines` (`name = expression`, in order) with the large arrays written into
     buffers bound in `env`. The lines are run once on `args` (the example inputs, by
     parameter name) to learn every value's shape; `keep` names the values returned."""
+    env.update(UFUNCS)
     scope = {**env, **args}
-    out = []
+    out: list[str] = []
     for k, line in enumerate(lines):
         name, expr = line.split(" = ", 1)
         written = None
         if name not in keep:
             written = _rewrite(expr, scope, env, f"b{k}_{name}")
-        exec(f"{name} = {expr}", scope)  # safe: generated code (see compiled.py)
+        try:
+            with np.errstate(all="ignore"):  # (as the run: its loop ignores them too)
+                exec(f"{name} = {expr}", scope)  # safe: generated code (see compiled.py)
+        except Exception:  # the run raises here too, where it did: the rest stays as it is
+            return [*out, *lines[k:]]
         out.append(line if written is None else f"{name} = {written}")
-    env.update(UFUNCS)
     return out
 
 

@@ -189,3 +189,17 @@ def test_max_along_a_short_axis_is_numpys(shape):
         for keep in (False, True):
             assert np.array_equal(_max(a, axis, keep), np.max(a, axis=axis, keepdims=keep),
                                   equal_nan=True)
+
+
+def test_a_line_that_raises_is_left_to_raise_at_run_time():
+    # with_buffers runs the lines once to learn shapes; a line that raises stops the
+    # rewriting there (the run raises at it as before), and what was rewritten still runs
+    from backpropcli.core.buffers import BIG, with_buffers
+
+    env: dict = {"tanh": np.tanh}
+    lines = ["v1 = v0 * 2.0", "v2 = v1 @ v0[:3]", "v3 = tanh(v1)"]  # v2: shapes differ
+    out = with_buffers(lines, env, {"v0": np.ones(BIG)}, keep=set())
+    assert out[0].startswith("v1 = _multiply(v0, 2.0, out=") and out[1:] == lines[1:]
+    scope = {**env, "v0": np.ones(BIG)}
+    exec(out[0], scope)
+    assert np.array_equal(scope["v1"], np.full(BIG, 2.0))
