@@ -6,8 +6,9 @@ Left: CPU time and peak memory of `backprop eval chain.bp --json` for the scalar
 program of 1 000, 10 000 and 100 000 statements (documents.scaling: fresh processes,
 the sizes taking turns, medians). Right: one descent step of samples/digits.bp at batch
 256 to 16 384 (training.batch_steps: the training rows cut or repeated to the batch, a
-fresh process per turn). A dashed line of slope 1 through the largest point shows what
-linear growth looks like; a cost that grows faster than the work would bend above it.
+fresh process per turn), beside numpy's step by hand at the same batches. A dotted line
+of slope 1 through the largest point shows what linear growth looks like; a cost that
+grows faster than the work would bend above it.
 Prints the figures it draws. Needs matplotlib (`pip install matplotlib`).
 """
 
@@ -24,7 +25,8 @@ import training
 from _bench import ROOT
 
 
-def draw(evals: dict[int, tuple[float, int]], steps: dict[int, float], out: Path) -> None:
+def draw(evals: dict[int, tuple[float, int]], steps: dict[str, dict[int, float]],
+         out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -35,8 +37,12 @@ def draw(evals: dict[int, tuple[float, int]], steps: dict[int, float], out: Path
     series = ((left, sizes, [evals[n][0] for n in sizes], "CPU time (s)", "o-"),
               (left, sizes, [evals[n][1] / 2**20 / 100 for n in sizes],
                "peak memory (100 MB)", "s-"),
-              (right, sorted(steps), [steps[b] * 1e3 for b in sorted(steps)],
-               "one step (ms)", "o-"))
+              (right, sorted(steps["backprop"]),
+               [steps["backprop"][b] * 1e3 for b in sorted(steps["backprop"])],
+               "one step (ms)", "o-"),
+              (right, sorted(steps["numpy"]),
+               [steps["numpy"][b] * 1e3 for b in sorted(steps["numpy"])],
+               "numpy by hand (ms)", "s--"))
     for ax, xs, ys, label, style in series:
         ax.plot(xs, ys, style, label=label)
         ax.plot(xs, [ys[-1] * x / xs[-1] for x in xs], ":", color="grey")  # slope 1
@@ -60,8 +66,9 @@ def main() -> None:
     print("eval --json of the chain program (medians of fresh processes):")
     documents.show_scaling(evals)
     steps = training.batch_steps(rounds)
-    for b, t in steps.items():
-        print(f"digits descent step, batch {b:6}: {t * 1e6:8.0f} µs")
+    for b in training.BATCHES:
+        print(f"digits descent step, batch {b:6}: {steps['backprop'][b] * 1e6:8.0f} µs, "
+              f"numpy by hand {steps['numpy'][b] * 1e6:8.0f} µs")
     draw(evals, steps, args.out)
     print(f"wrote {args.out}")
 

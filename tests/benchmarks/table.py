@@ -11,6 +11,7 @@ Paste it in by hand (no test compares them).
 
 from __future__ import annotations
 
+import itertools
 import platform
 import sys
 from pathlib import Path
@@ -72,11 +73,14 @@ def main() -> None:
                  f"{t2 / t1:.2f}× ({(t2 - t0) / (t1 - t0):.2f}× net of the start, {t0:.2f} s)"))
     rows.append(("growth: the same, peak memory", f"{mb(m2)} / {mb(m1)}", "linear: 10×",
                  f"{m2 / m1:.2f}× ({(m2 - m0) / (m1 - m0):.2f}× net of the start, {mb(m0)})"))
-    b = training.batch_steps(3)
-    small, large = min(b), max(b)
-    rows.append((f"growth: a descent step of samples/digits.bp, batch {large} against {small}",
-                 f"{us(b[large])} / {us(b[small])}", f"linear: {large // small}×",
-                 f"{b[large] / b[small]:.2f}×"))
+    bs = training.batch_steps(3)
+    b, hand = bs["backprop"], bs["numpy"]
+    for small, large in itertools.pairwise(sorted(b)):
+        rows.append((f"growth: a descent step of samples/digits.bp, batch {large} against "
+                     f"{small}", f"{us(b[large])} / {us(b[small])}: {b[large] / b[small]:.2f}×",
+                     f"numpy by hand: {us(hand[large])} / {us(hand[small])}: "
+                     f"{hand[large] / hand[small]:.2f}×; linear: {large // small}×",
+                     f"{b[large] / b[small]:.2f}×"))
     print(f"Python {platform.python_version()}, numpy {np.__version__}, "
           f"{platform.machine()}\n")
     print("| what | backprop | reference | ratio |")

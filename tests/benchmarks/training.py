@@ -243,8 +243,10 @@ def main() -> None:
     gc.enable()
     rounds = args.rounds or (3 if args.quick else 9)
     if args.batches:
-        for b, t in batch_steps(rounds).items():
-            print(f"digits, batch {b:5}: {us(t)} a step")
+        bs = batch_steps(rounds)
+        for b in BATCHES:
+            print(f"digits, batch {b:5}: backprop {us(bs['backprop'][b]):>9} a step, "
+                  f"numpy by hand {us(bs['numpy'][b]):>9}")
         return
     for net in ("moons", "digits"):
         if net in args.nets:
@@ -267,13 +269,15 @@ def main() -> None:
 BATCHES = (256, 1024, 4096, 16384)
 
 
-def batch_steps(rounds: int) -> dict[int, float]:
-    """backprop's digits step (median seconds) at each of BATCHES, alternating."""
-    seen = {b: [] for b in BATCHES}
+def batch_steps(rounds: int) -> dict[str, dict[int, float]]:
+    """The digits step (median seconds) at each of BATCHES, backprop's and numpy's by
+    hand (the same net and data: how the machine's caches and BLAS grow), alternating."""
+    seen = {s: {b: [] for b in BATCHES} for s in ("backprop", "numpy")}
     for _ in range(rounds):
         for b in BATCHES:
-            seen[b].append(side_turn("digits", "backprop", b))
-    return {b: statistics.median(v) for b, v in seen.items()}
+            for s in seen:
+                seen[s][b].append(side_turn("digits", s, b))
+    return {s: {b: statistics.median(v) for b, v in d.items()} for s, d in seen.items()}
 
 
 if __name__ == "__main__":
