@@ -9,10 +9,13 @@ import copy
 import numpy as np
 
 
-def answers_from(sheet: dict, evaluated: dict, stepped: dict | None = None) -> dict:
+def answers_from(sheet: dict, evaluated: dict, stepped: dict | None = None,
+                 forwarded: dict | None = None) -> dict:
     """Every question of `sheet` answered from an `eval --json` document (and a `step
-    --json` document at the sheet's lr, for step questions)."""
+    --json` document at the sheet's lr, for step questions; a `forward --direction X=1
+    --json` document along the swept input, for tangent questions)."""
     nodes = {n["name"]: n for n in evaluated["nodes"]}
+    rows = {r["name"]: r for r in (forwarded or {"forward": {"rows": []}})["forward"]["rows"]}
     out = {}
     for q in sheet["quiz"]["questions"]:
         kind, _, rest = q["id"].partition(":")
@@ -24,6 +27,9 @@ def answers_from(sheet: dict, evaluated: dict, stepped: dict | None = None) -> d
         elif kind == "step":
             assert stepped is not None, "step questions need a step document"
             out[q["id"]] = stepped["inputs"][rest]
+        elif kind == "tangent":
+            assert forwarded is not None, "tangent questions need a forward document"
+            out[q["id"]] = rows[parts[0]]["tangents"][0]
         else:
             node = nodes[parts[0]]
             use = int(parts[2]) if len(parts) > 2 else 1

@@ -89,6 +89,7 @@ _WHERE = {
     "descents": "surfaces", "surface": "surfaces", "surface_params": "surfaces",
     "boundary": "surfaces",
     "exam": "exams", "Exam": "exams",
+    "cost": "secondorder", "Cost": "secondorder",
 }
 
 __all__ = [
@@ -105,6 +106,7 @@ __all__ = [
     "BackpropError",
     "Check",
     "ComputedNode",
+    "Cost",
     "Depth",
     "Document",
     "Exam",
@@ -132,6 +134,7 @@ __all__ = [
     "check",
     "check_bytes",
     "closest",
+    "cost",
     "depth",
     "descend",
     "descents",

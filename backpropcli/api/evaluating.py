@@ -11,8 +11,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..core import fmt
 from ..core.engine import evaluate as evaluate_graph
-from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
+from ..core.errors import UsageError, param
+from ..core.optim import LR, MAX_STEPS, NEWTON, OPTIMIZERS, SCHEDULES, STEPS
 from ..tasks.point import Point
 from ..tasks.program import change, find_node, take_step
 from . import checks
@@ -49,21 +51,36 @@ def evaluate(program: Program, values: Mapping[str, object] | None = None, /, *,
 
 @checks.keywords
 def step(program: Program, values: Mapping[str, object] | None = None, /, *,
-         lr: float = LR, ascend: bool = False, output: str | None = None,
-         params: checks.Names = None, freeze: checks.Names = None, seed: int | None = None,
+         lr: float = LR, ascend: bool = False, newton: bool = False, damping: float = 0.0,
+         output: str | None = None, params: checks.Names = None,
+         freeze: checks.Names = None, seed: int | None = None,
          base: str | os.PathLike[str] | None = None, **inputs: object) -> Result:
     """One gradient-descent step: every param moves by −lr·∂output/∂param (+ with
     `ascend`), `lr` a positive number (default 0.1). From a result, or from a program
     and values as for evaluate(). The new result's `.previous` is the point it came
     from, `.change` how far the output moved (summed, for an array).
 
+    With `newton`, Newton's step x ← x − (H + λI)⁻¹∇g instead (`damping` λ ≥ 0, default
+    0), over at most 400 param elements: the result is its point, and `.newton` holds
+    the Hessian, its eigenvalues and the gradient step at `lr` from the same start,
+    for comparison. (A keyword of step, not a function of its own: a Newton step starts
+    where a step starts and gives what a step gives, a point to go on from.)
+
     Raises BackpropError as evaluate() does (and when every input is frozen: a result or
     point keeps its `params`/`freeze` until new ones are given; `freeze=""` frees them),
     and a MathError (exit code 1 on the command line) when the step moves a param beyond
-    what a number can hold."""
+    what a number can hold, or, for Newton's step, when H + λI is singular or not
+    positive definite (named with its eigenvalues)."""
     lr, ascend = checks.positive(lr, "lr"), checks.flag(ascend, "ascend")
+    newton, damping = _newton_options(newton, damping, ascend)
     graph, point = open_program(program, merged(values, inputs), output=output,
                                 params=params, freeze=freeze, seed=seed, base=base)
+    if newton:
+        from ..tasks import newton as newtons  # with a Newton step only
+
+        done, moved = newtons.step(graph, point, lr, damping)
+        return Result(done.after, moved, previous=Result(done.before, point),
+                      change=change(done.before, done.after), lr=lr, newton=done)
     before, after, moved = take_step(graph, point, -lr if ascend else lr)
     return Result(after, moved, previous=Result(before, point), change=change(before, after),
                   lr=lr, ascend=ascend)
@@ -71,8 +88,9 @@ def step(program: Program, values: Mapping[str, object] | None = None, /, *,
 
 @checks.keywords
 def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
-            lr: float = LR, steps: int = STEPS, optimizer: str = "sgd",
+            lr: float | None = None, steps: int = STEPS, optimizer: str = "sgd",
             schedule: str = "constant", tol: float = 0.0, ascend: bool = False,
+            damping: float = 0.0,
             watch: checks.Names = None, every: int = 1, output: str | None = None,
             params: checks.Names = None, freeze: checks.Names = None, seed: int | None = None,
             base: str | os.PathLike[str] | None = None,
@@ -81,6 +99,9 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
     """Gradient descent to an optimum: up to `steps` steps (default 1000) of `optimizer`
     ("sgd", "momentum" with μ = 0.9, or "adam") at learning rate `lr` (default 0.1),
     under `schedule` ("constant", or "linear": lr·(1 − 0.9·k/steps)); `ascend` climbs.
+    "newton" takes Newton's step x ← x − lr·(H + λI)⁻¹∇g (`damping` λ, default 0; lr
+    default 1, the whole step) over at most 400 param elements, and stops (stopped
+    "hessian", a MathError from `.failure()`) where H + λI is not positive definite.
 
     Returns the final result, with `.history` (the value at each step from 0, thinned
     for long runs) and `.run`, whose `.stopped` says why the run ended and `.reason`
@@ -102,10 +123,22 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
     from ..tasks import descend as descending
     from ..tasks import learning
 
-    settings = descent_settings(lr, steps, optimizer, schedule, tol, ascend)
+    newton = optimizer == NEWTON
+    settings = descent_settings((1.0 if newton else LR) if lr is None else lr, steps,
+                                optimizer, schedule, tol, ascend, (*OPTIMIZERS, NEWTON))
+    if newton:
+        _, damping = _newton_options(True, damping, settings.ascend)
+        settings = replace(settings, damping=damping)
+    elif not _zero(damping):
+        raise UsageError(f"{param('damping')} damps Newton's step: it goes with "
+                         f"{param('optimizer')} newton")
     every = checks.whole(every, "every", least=1)
     graph, point = open_program(program, merged(values, inputs), output=output,
                                 params=params, freeze=freeze, seed=seed, base=base)
+    if newton:  # before the run: the Hessian's cap, and a refusal that is no failed run
+        from ..core.jvp import check_hessian_size, elements
+
+        check_hessian_size(len(elements(point.inputs, point.params)))
     nodes = watched(graph, watch)
     compiled = compile_graph(graph, point.inputs, nodes)
     # Only a program with two number params has a surface to draw a path on: the others
@@ -123,15 +156,17 @@ def descend(program: Program, values: Mapping[str, object] | None = None, /, *,
 
 
 def descent_settings(lr: object, steps: object, optimizer: object, schedule: object,
-                     tol: object, ascend: object) -> descending.Settings:
-    """A descent's settings, each checked (descend's and export's)."""
+                     tol: object, ascend: object,
+                     optimizers: tuple[str, ...] = OPTIMIZERS) -> descending.Settings:
+    """A descent's settings, each checked (descend's and export's: an exported script
+    has no Newton step, so `optimizers` is descend's own choice)."""
     from ..tasks import descend as descending
 
     lr = checks.positive(lr, "lr")  # in the order the command line has always said them
     steps = checks.whole(steps, "steps", least=0, most=MAX_STEPS,
                          why="the most one descent runs; a longer run is several, each going "
                              "on from where the last stopped")
-    optimizer = checks.choice(optimizer, "optimizer", OPTIMIZERS)
+    optimizer = checks.choice(optimizer, "optimizer", optimizers)
     schedule = checks.choice(schedule, "schedule", SCHEDULES)
     tol = checks.positive(tol, "tol") if tol else 0.0
     return descending.Settings(lr=lr, steps=steps, optimizer=optimizer, schedule=schedule,
@@ -146,3 +181,27 @@ def watched(graph, watch: checks.Names) -> list[int]:
     if names is None:
         return default_watch(graph)
     return [find_node(graph, name, "watch") for name in names]
+
+
+def _newton_options(newton: object, damping: object, ascend: bool) -> tuple[bool, float]:
+    """newton and damping, checked: damping belongs to Newton's step, which seeks a
+    minimum (an ascent's Newton step would be the same step: it is refused)."""
+    newton = checks.flag(newton, "newton")
+    damping = 0.0 if _zero(damping) else checks.positive(damping, "damping")
+    if damping and not newton:
+        raise UsageError(f"{param('damping')} damps Newton's step: give {param('newton')} too",
+                         hint=f"{param('newton')} {param('damping')} "
+                              f"{fmt.number(damping)}, or leave {param('damping')} out")
+    if newton and ascend:
+        raise UsageError(f"{param('newton')} and {param('ascend')}: Newton's step goes to "
+                         "where the gradient is 0 and is refused unless that is a minimum",
+                         hint="to maximise g, step on its negative: L = -g")
+    return newton, damping
+
+
+def _zero(value: object) -> bool:
+    """0 (no damping, the default) as a number or as typed; anything else is checked."""
+    try:
+        return not isinstance(value, bool) and float(value) == 0.0  # type: ignore[arg-type]
+    except (TypeError, ValueError, OverflowError):
+        return False

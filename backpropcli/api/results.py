@@ -16,6 +16,7 @@ from ..tasks.point import Point
 
 if TYPE_CHECKING:
     from ..tasks import descend as descending
+    from ..tasks.newton import Newton
 
 # What a view is: a Rich renderable (rich.console.RenderableType: a ConsoleRenderable,
 # a RichCast or a str), named here without importing Rich, which only the views import.
@@ -75,6 +76,7 @@ class Result(Shown):
     run: descending.Run | None = None  # a descent: its trace, why it stopped
     settings: descending.Settings | None = None  # a descent's settings
     start: Point | None = None  # a descent's starting point
+    newton: Newton | None = None  # a Newton step: the Hessian, its eigenvalues, the gradient step
 
     @property
     def program(self) -> str:

@@ -1,7 +1,8 @@
-"""forward and hessian: forward-mode tables beside the reverse pass, and second
-derivatives by forward-over-reverse. Every default and check of their arguments is
-here (a direction's names and numbers, --wrt, --explain); the work is the tasks'
-(tasks/forward.py, tasks/hessian.py) over core/jvp.py."""
+"""forward, cost and hessian: forward-mode tables beside the reverse pass, what each
+method to the derivatives costs, and second derivatives by forward-over-reverse. Every
+default and check of their arguments is here (a direction's names and numbers, --wrt,
+--explain); the work is the tasks' (tasks/forward.py, tasks/cost.py, tasks/hessian.py)
+over core/jvp.py."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import numpy as np
 from ..core.errors import UsageError, param
 from ..core.jvp import Element, check_hessian_size, elements
 from ..core.near import closest
+from ..tasks import cost as costing
 from ..tasks import forward as forwarding
 from ..tasks import hessian as second
 from . import checks
@@ -57,6 +59,38 @@ class Hessian(Shown, second.Hessian):
         from ..terminal import views
 
         return views.hessian_report(self, full)
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Cost(Shown, costing.Cost):
+    """The three methods on one program (tasks/cost.py): `.numerical`, `.forward` and
+    `.reverse`, each with its passes, its op evaluations by kind (`.evaluations` in all)
+    and its median time; what reverse mode keeps (`.saved_values`, `.saved_locals`,
+    `.saved_bytes`); `.jacobian` (an array output: compared on the whole Jacobian);
+    `.sentence()` the verdict; shown as `backprop cost`."""
+
+    result: Result | None = None
+
+    def view(self, full: bool = False) -> Renderable:
+        from ..terminal import views
+
+        return views.cost_report(self, full)
+
+
+@checks.keywords
+def cost(program: Program, values: Mapping[str, object] | None = None, /, *,
+         repeats: int = costing.REPEATS, output: str | None = None, seed: int | None = None,
+         base: str | os.PathLike[str] | None = None, **inputs: object) -> Cost:
+    """Numerical differences, forward mode and reverse mode side by side on the program:
+    each one's passes, its op evaluations (counted as the engine runs them) and its
+    time (the median of `repeats` runs, a whole number from 1 to 100), over every input
+    element (at most 1000). For an array output the three are compared on the whole
+    Jacobian (reverse mode: a backward sweep per output element). The program and the
+    rest as for evaluate(); a bad argument raises BackpropError."""
+    repeats = checks.whole(repeats, "repeats", least=1, most=100)
+    result = evaluate(program, merged(values, inputs), output=output, seed=seed, base=base)
+    done = costing.cost(result.evaluation, repeats)
+    return replace(shown_as(Cost, done), result=result)
 
 
 @checks.keywords

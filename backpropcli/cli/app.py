@@ -140,10 +140,11 @@ def _verdict(spec: Spec, outcome: Outcome, as_json: bool) -> None:
 
 def _session(line: options.CommandLine, spec: Spec) -> api.Session:
     """The session file; one found in a folder above is named (on stderr, relative to
-    here), and a command that starts a new session there says so: it replaces the
-    session of the folder above rather than starting one here."""
+    here) where the command uses it, and a command that starts a new session there says
+    so: it replaces the session of the folder above rather than starting one here."""
     found = api.Session(line.text("state"))
-    if found.path.is_absolute() and not found.named \
+    used = spec.changes_session or line.program is None  # (reading PROGRAM: never opened)
+    if used and found.path.is_absolute() and not found.named \
             and any(o.name == "state" for o in spec.options):
         try:
             shown = os.path.relpath(found.path)

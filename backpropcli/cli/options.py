@@ -61,10 +61,17 @@ PROGRAM = (VALUE, SET, OUTPUT, PARAMS, FREEZE, SEED, STATE)
 LR = Option("lr", "RATE", f"learning rate: each param moves by -lr·gradient (default "
             f"{DEFAULT_LR:g})")
 ASCEND = Option("ascend", None, "climb the gradient instead: maximise the output")
+NEWTON = Option("newton", None, "Newton's step x ← x − (H + λI)⁻¹∇g instead, beside the "
+                "gradient step, with the Hessian's eigenvalues (at most 400 param elements)")
+DAMPING = Option("damping", "λ", "Newton's damping: H + λI for a Hessian that is singular or "
+                 "indefinite (default 0)")
 STEPS = Option("steps", "N", f"how many steps at most (default {DEFAULT_STEPS}; "
                f"{MAX_STEPS:,} at most)")
 OPTIMIZER = Option("optimizer", "NAME", "sgd (default), momentum (μ = 0.9) or adam",
                    choices=OPTIMIZERS)
+DESCEND_OPTIMIZER = Option("optimizer", "NAME", "sgd (default), momentum (μ = 0.9), adam, or "
+                           "newton: x − lr·(H + λI)⁻¹∇g, lr 1 unless given (at most 400 "
+                           "param elements)", choices=(*OPTIMIZERS, "newton"))
 SCHEDULE = Option("schedule", "NAME", "constant (default), or linear: lr·(1 − 0.9·k/steps)",
                   choices=SCHEDULES)
 STOP = Option("tol", "T", "stop when a step changes the value by less than T (default: never)")

@@ -15,7 +15,7 @@ with a MathError that names the node.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -27,6 +27,19 @@ from .graph import CONST, INPUT, Graph, Node, Value
 from .kernels import unbroadcast
 from .limits import check_shape
 from .ops import FWD, LOCAL, OPS, VJP
+
+
+class Rules(NamedTuple):
+    """The rule tables a pass calls: the op table's own, or (for `backprop cost`, which
+    counts what each method evaluates) the same rules wrapped by core/counting.py. A
+    pass looks them up once, before its loop, so the plain run pays nothing for it."""
+
+    fwd: Mapping[str, Callable]
+    local: Mapping[str, tuple[Callable, ...]]
+    vjp: Mapping[str, tuple[Callable, ...]]
+
+
+RULES = Rules(FWD, LOCAL, VJP)
 
 
 class Term(NamedTuple):
@@ -129,10 +142,11 @@ def evaluate(graph: Graph, inputs: Mapping[str, Value]) -> Evaluation:
 
 
 def forward(graph: Graph, inputs: Mapping[str, Value],
-            needs: list[bool] | None = None) -> tuple[list, list]:
+            needs: list[bool] | None = None, rules: Rules = RULES) -> tuple[list, list]:
     """Every node's value, and each elementwise node's local derivatives with respect to
     the operands that depend on an input (`needs`; None for the others: no gradient
     flows there, so their rule is not asked for). Without `needs`, values only."""
+    fwd, local_rules = rules.fwd, rules.local
     n = len(graph.nodes)
     values: list = [None] * n
     local: list = [None] * n
@@ -155,7 +169,7 @@ def forward(graph: Graph, inputs: Mapping[str, Value],
             if type(a) is np.ndarray or type(b) is np.ndarray:
                 _check_size(graph, node, a, b)
             try:
-                out = FWD[node.op](a, b, node.static)
+                out = fwd[node.op](a, b, node.static)
             except (ValueError, IndexError, TypeError) as e:
                 raise _shape_error(graph, node, values, e) from None
             except MemoryError:
@@ -170,25 +184,29 @@ def forward(graph: Graph, inputs: Mapping[str, Value],
             values[i] = out
             if needs is not None and OPS[node.op].elementwise:
                 local[i] = tuple(rule(out, a, b, node.static) if needs[j] else None
-                                 for rule, j in zip(LOCAL[node.op], node.args, strict=True))
+                                 for rule, j in zip(local_rules[node.op], node.args, strict=True))
     return values, local
 
 
 def backward(graph: Graph, values: list, local: list,
-             needs: list[bool] | None = None, record: bool = True,
-             trail: list | None = None) -> tuple[list, list]:
+             needs: list[bool] | None = None, record: bool = True, rules: Rules = RULES,
+             seed: Value | None = None, trail: list | None = None) -> tuple[list, list]:
     """Gradients of the output by the chain rule, one reverse sweep over the nodes,
-    and (if `record`) the terms summed into each. `trail`, if given, receives every
-    term as the sweep makes it (with `record`), (operand, term, the operand's gradient
-    so far): the
-    backward pass edge by edge, in its own order, for `backprop replay`. (Every
-    gradient has the shape of a value the forward pass made: no new limits.)"""
+    and (if `record`) the terms summed into each. The sweep starts from ∂out/∂out =
+    ones (the gradient of the output's sum), or from `seed`, of the output's shape (one
+    row of an array output's Jacobian: a unit at one element). `trail`, if given,
+    receives every term as the sweep makes it (with `record`): (operand, term, the
+    operand's gradient so far), the backward pass edge by edge in its own order, for
+    `backprop replay`. (Every gradient has the shape of a value the forward pass made:
+    no new limits.)"""
+    vjp = rules.vjp
     nodes = graph.nodes
     needs = graph.requires_grad() if needs is None else needs
     grads: list = [None] * len(nodes)
     terms: list = [()] * len(nodes)  # a node's terms become a list at its first term
     out_index = graph.output
-    grads[out_index] = np.ones_like(values[out_index])[()]  # [()]: a scalar stays a scalar
+    grads[out_index] = np.ones_like(values[out_index])[()] if seed is None \
+        else seed  # [()]: a scalar stays a scalar
     with np.errstate(all="ignore"):
         for i in range(out_index, -1, -1):
             g, node = grads[i], nodes[i]
@@ -204,7 +222,7 @@ def backward(graph: Graph, values: list, local: list,
                     c = unbroadcast(g * loc, getattr(values[j], "shape", ()))
                 else:
                     loc = None
-                    c = VJP[node.op][k](g, values[i], a, b, node.static)
+                    c = vjp[node.op][k](g, values[i], a, b, node.static)
                 if not finite(c):
                     raise _gradient_error(graph, i, k, loc, values)
                 if record:

@@ -28,7 +28,7 @@ import numpy as np
 
 from . import fmt
 from .dual import Dual, finite_tangent, seed
-from .engine import backward, forward
+from .engine import RULES, Rules, backward, forward
 from .errors import LimitError, MathError, param
 from .graph import Graph, Value
 from .ops import OPS
@@ -64,13 +64,14 @@ def unit(inputs: Mapping[str, Value], e: Element) -> dict[str, Value]:
 
 
 def jvp(graph: Graph, inputs: Mapping[str, Value],
-        direction: Mapping[str, Value]) -> tuple[list, list]:
+        direction: Mapping[str, Value], rules: Rules = RULES) -> tuple[list, list]:
     """One forward sweep along `direction` (input name → tangent of the input's shape, or
     a number spread over it; an input not named is a constant): every node's value and
     tangent (ṅode = ∂node/∂direction; 0 for a node that does not move along it).
-    Raises MathError naming the first node whose tangent is not finite."""
+    Raises MathError naming the first node whose tangent is not finite. (`rules`: the
+    op table's, or counting ones: core/counting.py.)"""
     duals = _seeded(inputs, direction)
-    values, _ = forward(graph, duals)
+    values, _ = forward(graph, duals, rules=rules)
     out_values = [_primal(v) for v in values]
     bad = next((i for i, v in enumerate(values) if not finite_tangent(v)), None)
     if bad is not None:

@@ -8,6 +8,13 @@ rate over a run. One rule per optimizer, written as the update it is:
 
 A negative lr climbs (gradient ascent). The schedule is constant, or decays linearly
 to a tenth of lr over the run (lr·(1 − 0.9·k/steps), micrograd's demo schedule).
+
+Newton's method is not a rule per param: its step x ← x − (H + λI)⁻¹∇g takes every
+param element at once, through the Hessian H (core/jvp.py), so it is `newton_move`
+here and not a row of OPTIMIZERS; tasks/newton.py takes the step and tasks/descend.py
+runs it. It goes where the quadratic model of the output has its stationary point,
+which is a minimum only when H + λI is positive definite: a singular or indefinite
+matrix is refused by name (a MathError), never solved into NaN or toward a saddle.
 """
 
 from __future__ import annotations
@@ -19,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from . import fmt
+from .errors import MathError, param
 from .graph import Value
 
 LR = 0.1  # the learning rate of a step, a descent and the quiz's step questions by default
@@ -29,6 +38,11 @@ STEPS = 1000  # a descent's steps at most, by default
 MAX_STEPS = 10**7
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
+NEWTON = "newton"  # descend's optimizer beside OPTIMIZERS (small programs: core/jvp.py's cap)
+# An eigenvalue of H + λI this small relative to the largest in size counts as 0: the
+# Hessian comes from forward-over-reverse, exact but for rounding near 1e-16.
+SINGULAR = 1e-10
+SHOWN = 6  # eigenvalues named in a message; more are summarised by the smallest and largest
 SCHEDULES = ("constant", "linear")
 
 
@@ -168,3 +182,65 @@ class Flat:
 
 
 _sum = np.add.reduce
+
+
+class CurvatureError(MathError):
+    """H + λI cannot be stepped by: `problem` and `advice` as raised (parameters marked,
+    so that a descent can say them again under its own words)."""
+
+    def __init__(self, problem: str, advice: str) -> None:
+        super().__init__(problem, hint=advice)
+        self.problem, self.advice = problem, advice
+
+
+def newton_move(h: np.ndarray, g: np.ndarray, damping: float = 0.0,
+                instead: str = "step without NEWTON") -> tuple[np.ndarray, np.ndarray]:
+    """Newton's move −(H + λI)⁻¹g over the flattened param elements, and H's eigenvalues
+    (ascending). Raises MathError, naming the eigenvalues, where H + λI is singular
+    (no unique step), indefinite (the step heads for a saddle) or negative definite
+    (for a maximum). `instead` names the gradient step ("NEWTON": the parameter)."""
+    sym = (h + h.T) / 2  # H is symmetric up to rounding; eigvalsh reads one triangle
+    eig = np.linalg.eigvalsh(sym) if sym.size else np.zeros(0)
+    damped = eig + damping
+    refuse_curvature(damped, damping, instead)
+    move = -np.linalg.solve(sym + damping * np.eye(len(g)), g)
+    return move, eig
+
+
+def refuse_curvature(eig: np.ndarray, damping: float = 0.0,
+                     instead: str = "step without NEWTON") -> None:
+    """Raise the MathError that names what is wrong with eigenvalues of H + λI that are
+    not all clearly positive; return for a positive definite matrix."""
+    scale = float(np.max(np.abs(eig), initial=0.0))
+    zero = np.abs(eig) <= SINGULAR * scale if scale else np.ones(len(eig), bool)
+    negative = (eig < 0) & ~zero
+    positive = (eig > 0) & ~zero
+    if not zero.any() and not negative.any():
+        return
+    what = "the Hessian" if not damping else f"the Hessian plus λI (λ = {fmt.number(damping)})"
+    if negative.any() and positive.any():
+        kind = (f"is indefinite ({_eigenvalues(eig, zero)}): Newton's step would climb "
+                "toward a saddle")
+    elif negative.any() and not zero.any():
+        kind = (f"is negative definite ({_eigenvalues(eig, zero)}): Newton's step would "
+                "climb toward a maximum")
+    else:
+        kind = f"is singular ({_eigenvalues(eig, zero)}): Newton's step is not defined"
+    lowest = float(eig.min(initial=0.0))
+    suggested = max(1.0, float(np.ceil(abs(lowest - damping))) + 1.0) if negative.any() \
+        else max(damping * 10, 1e-3 * scale, 1.0)
+    raise CurvatureError(f"{what} {kind}",
+                         f"damp it with {param('damping')} {fmt.number(suggested)} (any λ "
+                         f"above {fmt.number(max(0.0, -(lowest - damping)))} makes H + λI "
+                         "positive definite), or take a gradient step instead ("
+                         + instead.replace("NEWTON", param("newton")) + ")")
+
+
+def _eigenvalues(eig: np.ndarray, zero: np.ndarray) -> str:
+    shown = [0.0 if z else float(e) for e, z in zip(eig, zero, strict=True)]
+    if len(shown) > SHOWN:
+        half = SHOWN // 2
+        return ("eigenvalues " + ", ".join(map(fmt.number, shown[:half])) + ", …, "
+                + ", ".join(map(fmt.number, shown[-half:])))
+    one = len(shown) == 1
+    return f"eigenvalue{'' if one else 's'} " + ", ".join(map(fmt.number, shown))

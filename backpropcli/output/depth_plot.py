@@ -13,9 +13,8 @@ import numpy as np
 from ..core import fmt
 from ..core.errors import UsageError
 from ..tasks.depth import Depth
-from ..tasks.files import write_atomic
 from .depth_text import summary
-from .plot import DPI, FORMATS, LOSS, RC, SIZE
+from .plot import DPI, FORMATS, LOSS, RC, SIZE, metadata, write_picture
 
 __all__ = ["FORMATS", "render", "save"]
 
@@ -47,17 +46,10 @@ def render(d: Depth, form: str = "svg") -> bytes:
         ax.set_title(f"{summary(d)}\n(seed {net.seed}, {net.examples} examples, "
                      f"L = {fmt.rough(d.loss)})", fontsize=9, color="0.3")
         out = io.BytesIO()
-        date = {"svg": "Date", "pdf": "CreationDate"}.get(form)
-        fig.savefig(out, format=form,
-                    metadata={"Title": title, **({date: None} if date else {})})
+        fig.savefig(out, format=form, metadata=metadata(form, title))
     return out.getvalue()
 
 
 def save(path: str | os.PathLike, d: Depth) -> Path:
     """Write the picture to path, as SVG, PNG or PDF by its suffix."""
-    path = Path(path)
-    form = path.suffix.lower().lstrip(".")
-    if form not in FORMATS:
-        raise UsageError(f"--plot takes a .svg, .png or .pdf file, not {path.name!r}")
-    write_atomic(path, render(d, form), label="--plot: ", error=UsageError)
-    return path
+    return write_picture(path, lambda form: render(d, form))

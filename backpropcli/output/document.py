@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # what each command's document is made from, loaded with that
     from ..tasks.derivation import Explanation, Factor, Path
     from ..tasks.descend import Run, Settings
     from ..tasks.grading import QuizResult, Tally
+    from ..tasks.newton import Newton
     from ..tasks.quiz import Question, Quiz
     from ..tasks.symbolic import Formulas
 
@@ -90,13 +91,27 @@ def _grad(ev: Evaluation, i: int):
     return None if g is None else jsonable(g)
 
 
-def step_fields(before: Evaluation, lr: float, ascend: bool, change: float) -> dict:
+def step_fields(before: Evaluation, lr: float, ascend: bool, change: float,
+                newton: Newton | None = None) -> dict:
     """The `step` document's own key: where the step came from (the document's value,
-    inputs and gradients are those after it)."""
+    inputs and gradients are those after it); for Newton's step, the Hessian, its
+    eigenvalues and the gradient step at lr beside it."""
+    update = "param + lr * gradient" if ascend else "param - lr * gradient"
     return {"step": {
         "lr": lr,
         "ascend": ascend,
-        "update": "param + lr * gradient" if ascend else "param - lr * gradient",
+        "update": "param - (H + damping * I)^-1 gradient" if newton is not None else update,
+        "newton": None if newton is None else {
+            "damping": newton.damping,
+            "params": newton.labels,
+            "hessian": jsonable(newton.matrix),
+            "eigenvalues": jsonable(newton.eigenvalues),
+            "move": jsonable(newton.move),
+            "gradient_step": {
+                "value": jsonable(newton.gradient.value),
+                "inputs": Finite((k, jsonable(v)) for k, v in newton.gradient.inputs().items()),
+            },
+        },
         "previous": {
             "value": jsonable(before.value),
             "inputs": {k: jsonable(v) for k, v in before.inputs().items()},
@@ -134,8 +149,6 @@ def compared(runs: list[tuple[Run, Settings]]) -> list[dict]:
                     "last": last.value if last else None, "best_step": run.best_step,
                     "inputs": {k: jsonable(v) for k, v in run.inputs.items()}})
     return out
-
-
 def check_fields(check: Check) -> dict:
     """The `check` document's own key: every row and the cost of each method."""
     return {
@@ -317,6 +330,8 @@ def _question(quiz: Quiz, q: Question, known: Mapping[str, object]) -> dict:
     doc: dict[str, object] = {"id": q.id, "kind": q.kind, "node": quiz.name(q.node)}
     if q.kind == "local":
         doc.update({"wrt": quiz.name(q.operand), "use": q.use})
+    elif q.kind == "tangent":
+        doc["wrt"] = quiz.name(q.operand)  # the input the tangent is along
     doc.update({"asks": quiztext.symbol(quiz, q), "prompt": quiztext.prompt(quiz, q, known),
                 "uses": list(q.uses), "shape": list(q.shape)})
     return doc
@@ -329,7 +344,8 @@ def _tally(t: Tally) -> dict:
 
 def depth_document(d: Depth) -> dict:
     """`backprop depth`: the net, the gradient's norm at each layer (from the data's layer
-    up), the factor per layer and why, and the program that was evaluated (`source`)."""
+    up), the factor per layer and why, the program that was evaluated (`source`) and its
+    starting weights and biases (`inputs`)."""
     net = d.net
     return {
         "schema": SCHEMA, "command": "depth",
@@ -341,6 +357,7 @@ def depth_document(d: Depth) -> dict:
         "factor": d.factor,
         "reason": d.reason,
         "source": d.program,
+        "inputs": Finite((k, jsonable(v)) for k, v in d.inputs.items()),
     }
 
 

@@ -17,6 +17,8 @@ from ..core.ops import OPS, substitute
 from ..core.plural import counted
 from ..tasks.derivation import Factor, Path
 from ..tasks.explain import local_formula
+from ..tasks.forward import Row
+from ..tasks.forward import along as along_direction
 from ..tasks.grading import Practice
 from ..tasks.quiz import Question, Quiz
 from .quiztext import TERMS, number, ordinal, symbol
@@ -32,8 +34,8 @@ def _terms(terms, text) -> str:
 
 def hint(quiz: Quiz, q: Question) -> str:
     """Which rule applies, said after a wrong try (never the number itself)."""
-    return {"value": _value_hint, "local": _local_hint, "grad": _grad_hint,
-            "step": _step_hint}[q.kind](quiz, q)
+    return {"value": _value_hint, "local": _local_hint, "tangent": _tangent_hint,
+            "grad": _grad_hint, "step": _step_hint}[q.kind](quiz, q)
 
 
 def _value_hint(quiz: Quiz, q: Question) -> str:
@@ -88,6 +90,27 @@ def _grad_hint(quiz: Quiz, q: Question) -> str:
     return "; ".join(parts)
 
 
+def _row(quiz: Quiz, q: Question) -> Row:
+    """The node's row of forward mode along the swept input (tasks/forward.py's table)."""
+    ev = quiz.evaluation
+    along = quiz.name(q.operand)
+    done = along_direction(ev, {along: np.ones_like(ev.values[q.operand])}, ())
+    return next(r for r in done.rows if r.index == q.node)
+
+
+def _tangent_hint(quiz: Quiz, q: Question) -> str:
+    return (f"forward mode: a node's tangent is the sum over its operands of ∂node/∂operand "
+            f"times the operand's tangent: {_row(quiz, q).rule}")
+
+
+def _tangent_stages(quiz: Quiz, q: Question) -> list:
+    row = _row(quiz, q)
+    symbols, _, formula = row.rule.partition(" = ")
+    numbers_ = row.numbers[0]
+    worked = numbers_.rsplit(" = ", 1)[0] if " = " in numbers_ else None
+    return [symbols, formula, worked, _result(q.right)]
+
+
 def _step_hint(quiz: Quiz, q: Question) -> str:
     name = quiz.name(q.node)
     return (f"a step moves {name} against its gradient: new {name} = {name} − lr · "
@@ -99,8 +122,8 @@ def _step_hint(quiz: Quiz, q: Question) -> str:
 
 def derivation(quiz: Quiz, q: Question) -> str:
     """How the right answer comes about, one line: symbols, formulas, numbers, result."""
-    stages = {"value": _value_stages, "local": _local_stages, "grad": _grad_stages,
-              "step": _step_stages}[q.kind](quiz, q)
+    stages = {"value": _value_stages, "local": _local_stages, "tangent": _tangent_stages,
+              "grad": _grad_stages, "step": _step_stages}[q.kind](quiz, q)
     parts: list[str] = []
     for stage in stages:
         if stage is not None and (not parts or stage != parts[-1]):
@@ -191,6 +214,7 @@ TOPICS = {
     "chain": "the chain rule: each gradient is the upstream gradient times the local one",
     "reuse": "nodes used more than once: their gradient is the sum over every use",
     "step": "the step: new x = x − lr · ∂output/∂x",
+    "tangent": "forward mode: each tangent is Σ ∂node/∂operand · (the operand's tangent)",
 }
 
 

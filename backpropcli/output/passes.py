@@ -1,6 +1,7 @@
 """The JSON keys of the commands that show a pass itself, step by step: `replay` (the
 frames of the forward and the reverse pass), `forward` (forward mode's sweeps) and
-`hessian` (forward-over-reverse). The rest of each document is document.document's."""
+`hessian` (forward-over-reverse), and `cost` (what each way of differentiating costs,
+counted). The rest of each document is document.document's."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from ..tasks.jsontext import Finite, FiniteList, jsonable
 from ..tasks.replay import Replay, lines, title
 
 if TYPE_CHECKING:  # loaded with that command
+    from ..tasks.cost import Cost, Method
     from ..tasks.forward import Forward
     from ..tasks.hessian import Hessian
 
@@ -83,3 +85,29 @@ def replay_fields(rp: Replay) -> dict:
             frame["gradients"] = Finite((k, jsonable(v)) for k, v in f.gradients)
         frames.append(frame)
     return {"frames": FiniteList(frames)}
+
+
+def cost_fields(c: Cost) -> dict:
+    """The `cost` document's own key: the three methods' passes, op evaluations (counted)
+    and times, what reverse mode keeps, and the verdict."""
+
+    def method(m: Method) -> dict:
+        return {"passes": {"forward": m.forward_passes, "backward": m.backward_passes},
+                "evaluations": m.evaluations, "values": m.values, "tangents": m.tangents,
+                "local_derivatives": m.locals, "backward_terms": m.terms, "vjps": m.vjps,
+                "seconds": m.seconds, "spread": m.spread}
+
+    return {"cost": {
+        "compares": "jacobian" if c.jacobian else "gradient",
+        "input_elements": len(c.inputs),
+        "output_elements": c.outputs,
+        "methods": {m.name: method(m) for m in c.methods},
+        "reverse_keeps": {"values": c.saved_values, "local_derivatives": c.saved_locals,
+                          "bytes": c.saved_bytes},
+        "ratios": {"forward": c.ratio(c.forward), "numerical": c.ratio(c.numerical)},
+        "cheapest": c.cheapest.name,
+        "repeats": c.repeats,
+        "noise": c.noise,
+        "failed": c.failed,
+        "sentence": c.sentence(),
+    }}

@@ -20,7 +20,7 @@ import os
 import re
 import textwrap
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,7 +169,7 @@ def render(curve: Curve, form: str = "svg", log: bool | None = None) -> bytes:
     fig = draw(curve, log)
     out = io.BytesIO()
     with _style():
-        fig.savefig(out, format=form, metadata=_metadata(form, curve.title))
+        fig.savefig(out, format=form, metadata=metadata(form, curve.title))
     return out.getvalue()
 
 
@@ -268,7 +268,7 @@ def _words(fig, ax, curve: Curve) -> None:
                      color=ALARM if curve.alarm else "0.3")
 
 
-def _metadata(form: str, title: str) -> dict:
+def metadata(form: str, title: str) -> dict:
     """No date, so that the same run gives the same file; the title, for file browsers."""
     date = {"svg": "Date", "pdf": "CreationDate"}.get(form)
     return {"Title": _CONTROL.sub("", title), **({date: None} if date else {})}
@@ -278,12 +278,17 @@ def _metadata(form: str, title: str) -> dict:
 # files
 
 def save(path: str | os.PathLike, curve: Curve, log: bool | None = None) -> Path:
-    """Write the picture to path, as SVG, PNG or PDF by its suffix (cli/options.py has
-    checked it, before the run); a file that cannot be written is a usage error that
-    says why."""
+    """Write the loss curve to path, as SVG, PNG or PDF by its suffix."""
+    return write_picture(path, lambda form: render(curve, form, log))
+
+
+def write_picture(path: str | os.PathLike, render: Callable[[str], bytes]) -> Path:
+    """Write a picture (`render(form)`: the bytes of an svg, png or pdf file) to path, as
+    its suffix says (the command line has checked it, before the run); a file that cannot
+    be written is a usage error that says why. Every --plot picture is saved by this."""
     path = Path(path)
     form = path.suffix.lower().lstrip(".")
     if form not in FORMATS:
         raise UsageError(f"--plot takes a .svg, .png or .pdf file, not {path.name!r}")
-    write_atomic(path, render(curve, form, log), label="--plot: ", error=UsageError)
+    write_atomic(path, render(form), label="--plot: ", error=UsageError)
     return path

@@ -13,6 +13,7 @@ import numpy as np
 
 from ..core import fmt
 from ..core.plural import counted, ordinal
+from ..tasks.forward import dot
 from ..tasks.grading import QuizResult
 from ..tasks.quiz import Question, Quiz
 from .text import d
@@ -20,6 +21,7 @@ from .text import d
 TERMS = 4  # chain-rule terms (and users, and known numbers) written out, as in eval's table
 LONG = 120  # characters of a program said on one line
 KIND_NAMES = {"value": "values (the forward pass)", "local": "local gradients",
+              "tangent": "tangents (forward mode)",
               "grad": "gradients (the backward pass)", "step": "one step"}
 
 
@@ -38,6 +40,8 @@ def symbol(quiz: Quiz, q: Question) -> str:
         return d(name, operand) + (f" (its {ordinal(q.use)} {operand})" if q.use else "")
     if q.kind == "grad":
         return d(quiz.evaluation.output.name, name)
+    if q.kind == "tangent":
+        return f"{dot(name)} along {quiz.name(q.operand)}"
     return f"new {name}"
 
 
@@ -47,6 +51,9 @@ def about(quiz: Quiz, q: Question) -> str:
     node = nodes[q.node]
     if q.kind in ("value", "local"):
         return f"{node.name} = {node.text}"
+    if q.kind == "tangent":
+        along = quiz.name(q.operand)
+        return f"{node.name} = {node.text}, forward mode along {along} ({dot(along)} = 1)"
     if q.kind == "step":
         return (f"one step down the gradient, lr = {fmt.number(quiz.lr)}: "
                 f"new {node.name} = {node.name} − lr · {d(quiz.evaluation.output.name, node.name)}")
@@ -70,7 +77,7 @@ def known_text(quiz: Quiz, q: Question, known: Mapping[str, object]) -> str:
         if q.kind == "local":
             wanted.append(f"value:{nodes[q.node].name}")
         return _listed(quiz, wanted, known)
-    if q.kind == "step":
+    if q.kind in ("step", "tangent"):
         return _listed(quiz, q.uses, known)
     groups = [("upstream ", [u for u in q.uses if u.startswith("grad:")]),
               ("local ", [u for u in q.uses if u.startswith("local:")]),
@@ -105,6 +112,8 @@ def said(quiz: Quiz, qid: str) -> str:
     if kind == "local":
         return d(parts[0], parts[1]) + (f" ({ordinal(int(parts[2]))} {parts[1]})"
                                         if len(parts) > 2 else "")
+    if kind == "tangent":
+        return dot(parts[0])
     return f"new {rest}"
 
 
@@ -124,6 +133,8 @@ def kind_title(quiz: Quiz, kind: str) -> str:
     out = quiz.evaluation.output.name
     return {"value": "The forward pass: each node's value",
             "local": "Local gradients: ∂node/∂operand, known once the values are",
+            "tangent": "Forward mode: each node's tangent along one input, the sum of its "
+                       "local derivatives times its operands' tangents",
             "grad": f"The backward pass: {d(out, 'node')} from the output down, starting "
                     f"at {d(out, out)} = 1",
             "step": f"One step down the gradient, lr = {fmt.number(quiz.lr or 0)}"}[kind]

@@ -73,17 +73,33 @@ _ASCII = {"∂": "d", "·": "*", "…": "...", "→": "->", "←": "<-", "−": 
           "—": "--", "–": "-", "±": "+-", "≤": "<=", "≥": ">=", "≈": "~", "≠": "!=",
           "σ": "sigma", "µ": "u", "μ": "u", "↑": "^", "↓": "v", "✓": "ok", "✗": "x",
           "•": "*", "“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " ",
-          "▶": ">", "▼": "v", "⋮": ":"}  # the replay player's marks
+          "▶": ">", "▼": "v", "⋮": ":",  # the replay player's marks
+          "‖": "||", "′": "'", "⁻": "^-", "√": "sqrt",  # norms, σ′, H⁻¹, √n
+          "λ": "lambda", "Σ": "sum", "∑": "sum", "∇": "grad ", "∞": "inf", "⁄": "/",
+          "÷": "/", "∕": "/", "∗": "*", "⋅": "*", "⊙": "(*)", "◀": "<", "❚": "|",
+          "⟨": "<", "⟩": ">", "«": "<<", "»": ">>", "₋": "-", "\u0307": "dot", "\u0302": "hat"}
 
 
 def ascii_of(char: str) -> str:
     """A character as ASCII a reader understands, or its escape."""
     if char in _ASCII:
         return _ASCII[char]
-    plain = unicodedata.normalize("NFKD", char)
+    # its compatibility form, each part as the table says: ² → 2, ¼ → 1/4
+    plain = "".join(_ASCII.get(c, c) for c in unicodedata.normalize("NFKD", char))
     if plain.isascii() and plain.isprintable():
         return plain
+    # a letter with marks: forward mode's tangents (ẋ, ḟ) keep their dot as a word;
+    # other accents are dropped (é → e)
+    base = "".join(c for c in plain if not unicodedata.combining(c))
+    if base and base.isascii() and base.isprintable():
+        return base + ("dot" if "\u0307" in plain else "")
     name = unicodedata.name(char, "")
+    if name.startswith("GREEK"):  # β as beta, Λ as Lambda
+        word = name.split()[-1].lower()
+        return word.capitalize() if "CAPITAL" in name else word
+    digit = unicodedata.digit(char, None)
+    if digit is not None:  # a digit of another script, as typed in a program (١ → 1)
+        return str(digit)
     if name.startswith("BOX DRAWINGS"):  # ─ ━ │ as lines, corners and joints as +
         return "-" if name.endswith("HORIZONTAL") else "|" if name.endswith("VERTICAL") \
             else "+"

@@ -28,10 +28,9 @@ import numpy as np
 from ..core import fmt
 from ..core.errors import UsageError
 from ..tasks.boundary import Boundary
-from ..tasks.files import write_atomic
 from ..tasks.surface import Surface, levels
 from . import plot
-from .plot import FORMATS, Curve, _metadata, _plain, _style
+from .plot import FORMATS, Curve, _plain, _style, metadata, write_picture
 
 PANEL = (5.2, 4.6)  # inches a panel: PNG 624 × 552 pixels at plot.DPI
 PATHS = ("#e8000b", "#ff9f1c", "#ff4fd8", "#00d7ff")  # bright on viridis, seen on white
@@ -75,18 +74,13 @@ def render(scene: Scene, form: str = "svg") -> bytes:
         if scene.title:
             fig.suptitle(_plain(scene.title), fontweight="bold", fontsize=12)
         out = io.BytesIO()
-        fig.savefig(out, format=form, metadata=_metadata(form, scene.title))
+        fig.savefig(out, format=form, metadata=metadata(form, scene.title))
     return out.getvalue()
 
 
 def save(path: str | os.PathLike, scene: Scene) -> Path:
     """Write the picture to path, as SVG, PNG or PDF by its suffix."""
-    path = Path(path)
-    form = path.suffix.lower().lstrip(".")
-    if form not in FORMATS:
-        raise UsageError(f"--plot takes a .svg, .png or .pdf file, not {path.name!r}")
-    write_atomic(path, render(scene, form), label="--plot: ", error=UsageError)
-    return path
+    return write_picture(path, lambda form: render(scene, form))
 
 
 def _surface(fig, ax, s: Surface) -> None:

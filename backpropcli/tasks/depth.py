@@ -18,7 +18,7 @@ tanh′ = 1 − tanh² is near 0 where the units saturate; relu′ is 0 or 1.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -91,6 +91,9 @@ class Depth:
     layers: tuple[Layer, ...]  # from layer 1 (the data's) to L (the loss's)
     factor: float | None  # the geometric mean of the factors (None: one layer, or a zero)
     reason: str  # why, in one sentence
+    # the weights and biases the engine evaluated (drawn from `seed`), so that the norms
+    # can be checked by any other computation of the same net
+    inputs: dict = field(default_factory=dict)
 
 
 def _matrix(a: np.ndarray) -> str:
@@ -157,7 +160,8 @@ def measure(net: Net) -> Depth:
                          norms[k] / norms[k + 1] if k + 1 < len(norms) and norms[k + 1] else None,
                          rms[k], slopes[k]) for k in range(net.layers))
     factor = mean_factor(norms)
-    return Depth(net, text, float(ev.value), layers, factor, reason(net, layers, factor))
+    return Depth(net, text, float(ev.value), layers, factor, reason(net, layers, factor),
+                 dict(ev.inputs()))
 
 
 def _index(graph, name: str) -> int:

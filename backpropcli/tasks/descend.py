@@ -23,9 +23,20 @@ from ..core import fmt
 from ..core.compiled import Compiled
 from ..core.errors import MathError, param
 from ..core.graph import Graph, Value
-from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS, Flat, Optimizer
+from ..core.optim import (
+    LR,
+    MAX_STEPS,
+    NEWTON,
+    OPTIMIZERS,
+    SCHEDULES,
+    STEPS,
+    CurvatureError,
+    Flat,
+    Optimizer,
+)
 from ..core.optim import learning_rate as scheduled
 from ..core.plural import counted
+from .newton import newton_point
 from .program import refuse_constant, refuse_frozen
 from .trace import LIMIT, Trace, TraceEntry
 
@@ -46,6 +57,7 @@ class Settings:
     beta2: float = 0.999
     eps: float = 1e-8
     patience: int = 50  # rising steps in a row that count as diverging
+    damping: float = 0.0  # newton: the λ of H + λI
 
 
 @dataclass(frozen=True)
@@ -53,7 +65,7 @@ class Run:
     inputs: dict[str, Value]  # where the run ended (the best point, if it diverged)
     trace: Trace  # the output's value (and the watched nodes') at steps 0 ... as far as it went
     history: Trace  # the same at multiples of --every K (the trace itself when K = 1)
-    stopped: str = "steps"  # "steps" | "converged" | "diverged"
+    stopped: str = "steps"  # "steps" | "converged" | "diverged" | "unbounded" | "hessian"
     reason: str = ""  # why it stopped, for people
     best_step: int = 0
     warnings: tuple = ()  # learning.Warning: dead units, a vanishing layer (api.descend adds them)
@@ -61,6 +73,7 @@ class Run:
     # theirs, step by step, bounded as the trace is; None when nothing was followed
     path: Trace | None = None
     plateau: str = ""  # that learning has stopped, when the value has been flat (FLAT)
+    hint: str = ""  # what to do about it ("hessian": the damping to give)
 
     @property
     def steps(self) -> int:
@@ -92,6 +105,7 @@ class Stop:
 
     stopped: str
     reason: str
+    hint: str = ""
 
 
 @dataclass(slots=True)
@@ -206,8 +220,6 @@ def run(
     xs = compiled.args(inputs)
     moving = [k for k, n in enumerate(names) if n in params]
     direction = -1.0 if settings.ascend else 1.0
-    optimizer = Optimizer(settings.optimizer, settings.momentum, settings.beta1,
-                          settings.beta2, settings.eps)
     watch = tuple(compiled.watch)
     trace = Trace(watch, limit=limit)
     history = trace if every == 1 else Trace(watch, every=every, limit=limit)
@@ -220,10 +232,13 @@ def run(
     before_xs = best_xs  # the point of the step before this one
 
     # The loop is the whole cost of a step besides the compiled function, so it keeps
-    # to Python floats, moves the params in place all at once (optim.Flat) and works a
-    # constant learning rate out once.
-    flat = Flat(xs, moving, optimizer)
+    # to Python floats, moves the params in place all at once (optim.Flat; Newton's
+    # step its own way) and works a constant learning rate out once.
+    flat = Flat(xs, moving, Optimizer(settings.optimizer, settings.momentum, settings.beta1,
+                                      settings.beta2, settings.eps))
     xs = flat.xs()
+    newton = _newton(compiled, params, settings.damping) if settings.optimizer == NEWTON \
+        else None
     constant = settings.schedule == "constant"
     lr = settings.lr * direction
     with np.errstate(all="ignore"):
@@ -255,7 +270,12 @@ def run(
             before_xs = list(xs)
             if not constant:
                 lr = learning_rate(settings, k) * direction
-            xs = flat.step(lr, k + 1)
+            if newton is None:
+                xs = flat.step(lr, k + 1)
+            else:
+                stop = newton(xs, grads, lr, k)
+                if stop is not None:
+                    break
 
     stop = stop or Stop("steps", f"ran {counted(settings.steps, 'step')}")
     plateau = "" if rules.flat < FLAT_WINDOW or stop.stopped in ("diverged", "unbounded") \
@@ -271,6 +291,7 @@ def run(
         best_step=rules.best_step,
         path=path,
         plateau=plateau,
+        hint=stop.hint,
     )
 
 
@@ -282,6 +303,27 @@ def _record(history: Trace | None, path: Trace | None, point: TraceEntry, best: 
         history.add(point, best)
     if path is not None:
         path.add(point._replace(watched=tuple(map(float, followed))), best)
+
+
+Update = Callable[[list, list, float, int], "Stop | None"]
+
+
+def _newton(compiled: Compiled, params: Sequence[str], damping: float) -> Update:
+    """lr times Newton's step (tasks/newton.py), in place; the verdict on a Hessian it
+    cannot step by (exit code 1, the eigenvalues named)."""
+    names = compiled.inputs
+
+    def update(xs: list, grads: list, lr: float, k: int) -> Stop | None:
+        try:
+            new, _ = newton_point(compiled.graph, dict(zip(names, xs, strict=True)), params,
+                                  dict(zip(names, grads, strict=True)), damping, lr,
+                                  instead=f"{param('optimizer')} sgd or adam")
+        except CurvatureError as e:
+            return Stop("hessian", f"at step {k}, {e.problem}", e.advice)
+        xs[:] = [new[n] for n in names]
+        return None
+
+    return update
 
 
 def _mean(v) -> float:
@@ -302,12 +344,16 @@ def history(result: Run, settings: Settings) -> list[dict]:
         "change": p.change,
         "watched": dict(zip(names, p.watched, strict=True)),
         **({"ascend": True} if settings.ascend and p.step else {}),  # a step up, not down
+        **({"newton": True} if settings.optimizer == NEWTON and p.step else {}),
     } for p in result.history.points()]
 
 
 def failure(result: Run, settings: Settings, data: dict | None = None) -> MathError | None:
     """The error a diverged run ends with (after its report), or None. The session keeps
     the best point, which the hint says; `data` goes into the JSON error document."""
+    if result.stopped == "hessian":
+        return MathError(f"the descent stopped: {result.reason}", hint=result.hint or None,
+                         data=data)
     if result.stopped == "unbounded":
         return MathError(
             result.reason,

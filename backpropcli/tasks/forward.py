@@ -173,6 +173,12 @@ def _rule(ev: Evaluation, i: int) -> tuple[str, list[tuple[int, str]]]:
     return f"{dot(node.name)} = {text}", terms
 
 
+def rule_terms(ev: Evaluation, i: int) -> list[tuple[int, str]]:
+    """The terms of node i's tangent rule: (operand slot, ∂node/∂operand as a formula;
+    "" where the op is not elementwise), for a writer that sets them its own way."""
+    return _rule(ev, i)[1]
+
+
 def _term(tangent: str, d: str) -> str:
     if d == "1":
         return tangent

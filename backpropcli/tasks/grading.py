@@ -148,6 +148,8 @@ def practice(result: QuizResult) -> Practice:
         return Practice("forward", level, ("value",))
     if first == "step":
         return Practice("step", level, ("grad", "step"))
+    if first == "tangent":
+        return Practice("tangent", level, ("local", "tangent"))
     if first == "local":
         ops = [graph.nodes[q.node].op for q in mine]
         op = max(dict.fromkeys(ops), key=ops.count)  # the most missed, first on a tie

@@ -4,13 +4,17 @@ By hand one goes forward first (each node's value), then writes down the local
 gradients (each ∂node/∂operand, known as soon as the values are), then walks back
 from the output (each ∂output/∂node, the upstream gradient times the local one,
 summed over the node's uses), and last moves each param one step (x − lr·∂output/∂x).
+Forward mode is asked too (`tangent`, after the local gradients it is made of): each
+node's tangent along the first param (ẋ = 1 in each of its elements, every other
+input's tangent 0), the sum of its local derivatives times its operands' tangents.
 A quiz asks the kinds chosen, in that order, one question per quantity, and every
 question knows its right answer (the engine's number: the same as `eval --json`) and
 what it is worked out from.
 
 A question's id is stable, built from the node names of the eval tables and JSON
 (t1, c#1 included): `value:f`, `local:f:x` (∂f/∂x; `local:b:a:1` and `local:b:a:2`
-where b takes a twice, one question per use), `grad:x` (∂output/∂x) and `step:x`.
+where b takes a twice, one question per use), `tangent:f:x` (ḟ along x), `grad:x`
+(∂output/∂x) and `step:x`.
 The output's own gradient (1) is where the backward pass starts: given, not asked.
 Ops that are not elementwise (@, sum, ...) have no local gradient to write down (a
 Jacobian; the backward pass multiplies by it without forming it): no local question.
@@ -32,13 +36,14 @@ import numpy as np
 from ..core.engine import Evaluation
 from ..core.errors import UsageError, give, param
 from ..core.graph import Graph
+from ..core.jvp import jvp
 from ..core.near import nearest_choice
 from ..core.ops import OPS
 from ..core.optim import LR, step
 from .point import Point
 from .program import refuse_constant
 
-KINDS = ("value", "local", "grad", "step")  # in the order a person works by hand
+KINDS = ("value", "local", "tangent", "grad", "step")  # in the order a person works by hand
 DEFAULT_KINDS = ("local", "grad")
 TOL = 1e-3  # relative: students round (|answer − right| ≤ tol·max(1, |right|))
 # The loosest tolerance a quiz takes, from --tol or from a sheet: an answer 10 % off is
@@ -52,13 +57,14 @@ _RULE_VARS = re.compile(r"\b(a|b|out)\b")
 
 @dataclass(frozen=True)
 class Question:
-    id: str  # value:f, local:f:x, local:b:a:2, grad:x, step:x
+    id: str  # value:f, local:f:x, local:b:a:2, tangent:f:x, grad:x, step:x
     kind: str  # one of KINDS
     node: int  # the node asked about; for a local gradient, the node differentiated
     right: Any  # the right answer: a float64 or an array
     uses: tuple[str, ...] = ()  # ids of what it is worked out from (value:x of an input
     # is given; the rest are questions of the scheme, asked or not)
-    operand: int = -1  # local: the operand differentiated by (-1: not a local question)
+    operand: int = -1  # local: the operand differentiated by; tangent: the input swept
+    # along (-1: neither)
     slot: int = -1  # local: which operand of `node` it is
     use: int | None = None  # local: 1, 2, ... where `node` takes the operand more than once
 
@@ -116,6 +122,11 @@ class Quiz:
                         if n.computed})
         if "grad" in self.kinds:
             out[f"grad:{ev.output.name}"] = ev.grads[self.graph.output]
+        if "tangent" in self.kinds:  # the seed: ẋ = 1 along the input swept, 0 elsewhere
+            along = _swept(self.graph, self.point)
+            out.update({f"tangent:{nodes[i].name}:{along}":
+                        np.ones_like(ev.values[i]) * float(nodes[i].name == along)
+                        for i in self.graph.inputs})
         if "step" in self.kinds and "grad" not in self.kinds:
             out.update({f"grad:{p}": ev.gradients()[p] for p in self.point.params})
         return out
@@ -193,7 +204,8 @@ def make(ev: Evaluation, point: Point, kinds: tuple[str, ...], lr: float | None 
         raise UsageError(f"the tolerance must be above 0 and at most {MAX_TOL}, not {tol}")
     if "step" in kinds and lr is None:
         lr = LR
-    makers = {"value": _values, "local": _locals, "grad": _grads, "step": _steps}
+    makers = {"value": _values, "local": _locals, "tangent": _tangents, "grad": _grads,
+              "step": _steps}
     questions: list[Question] = []
     for kind in KINDS:
         if kind in kinds:
@@ -249,6 +261,41 @@ def _locals(ev: Evaluation, point: Point, lr) -> list[Question]:
             out.append(Question(qid, "local", i, local,
                                 uses=_unique(_rule_uses(graph, i, OPS[node.op].local[k])),
                                 operand=j, slot=k, use=use))
+    return out
+
+
+def _swept(graph: Graph, point: Point) -> str:
+    """The input the tangent questions sweep along: the first param (else input)."""
+    return (point.params or graph.input_names)[0]
+
+
+def _tangents(ev: Evaluation, point: Point, lr) -> list[Question]:
+    """Forward mode along one input: every computed node that moves along it (the
+    others' tangent is 0, as a constant's local gradient is not asked)."""
+    graph = ev.graph
+    if not graph.input_names:
+        return []
+    along = _swept(graph, point)
+    x = graph.inputs[graph.input_names.index(along)]
+    _, tangents = jvp(graph, ev.inputs(), {along: np.ones_like(ev.values[x])})
+    moves = [i == x for i in range(len(graph.nodes))]
+    out = []
+    for i, node in enumerate(graph.nodes):
+        if not node.computed:
+            continue
+        moves[i] = any(moves[j] for j in node.args)
+        if not moves[i]:
+            continue
+        uses = [f"tangent:{graph.nodes[j].name}:{along}" for j in node.args if moves[j]]
+        if OPS[node.op].elementwise:  # the local derivatives, and the values they read
+            uses += [local_id(graph, i, k) for k, j in enumerate(node.args) if moves[j]]
+            uses += [u for k, j in enumerate(node.args) if moves[j]
+                     for u in _rule_uses(graph, i, OPS[node.op].local[k])]
+        else:
+            uses += [f"value:{graph.nodes[j].name}" for j in node.args
+                     if not graph.nodes[j].is_const]
+        out.append(Question(f"tangent:{node.name}:{along}", "tangent", i, tangents[i],
+                            uses=_unique(uses), operand=x))
     return out
 
 

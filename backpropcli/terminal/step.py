@@ -117,9 +117,10 @@ def history_table(history: list[dict], output: str, full: bool = False) -> Rende
 
     def row(h: dict) -> tuple:
         value, seen = h.get("value"), h.get("watched", {})
+        lr = "" if h.get("lr") is None else fmt.number(h["lr"])
         return (str(h.get("step", "")),
-                "" if h.get("lr") is None else
-                fmt.number(h["lr"]) + (" ascent" if h.get("ascend") else ""),
+                " ".join(w for w in (lr, "ascent" if h.get("ascend") and lr else "",
+                                     "newton" if h.get("newton") else "") if w),
                 "" if value is None else  # (an entry a hand left without one)
                 fmt.number(value) if isinstance(value, (int, float)) else "array",
                 "" if h.get("change") is None else fmt.signed(h["change"]),

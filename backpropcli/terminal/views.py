@@ -16,21 +16,24 @@ from rich.text import Text
 from ..core.engine import Evaluation
 from ..output import screen
 from ..tasks.descend import Run, Settings
+from ..tasks.newton import Newton
 from ..tasks.point import Point
 from .check import check_report
+from .cost import cost_report
 from .descend import descend_report
 from .evaluation import evaluation
 from .explain import explanation
 from .forward import forward_report, hessian_report
 from .graph import graph_tree
 from .messages import command_help, error
+from .newton import newton_report
 from .step import history_table, step_report
 from .surface import compare_table, surface_picture
 from .widgets import Clean
 
-__all__ = ["check_report", "command_help", "compare_table", "descend_report", "error",
-           "evaluation", "explanation", "forward_report", "graph_tree", "hessian_report",
-           "history_table", "step_report", "surface_picture"]
+__all__ = ["check_report", "command_help", "compare_table", "cost_report", "descend_report",
+           "error", "evaluation", "explanation", "forward_report", "graph_tree",
+           "hessian_report", "history_table", "newton_report", "step_report", "surface_picture"]
 
 WIDTH = 100  # columns of a result's text and HTML (a notebook cell is about as wide)
 
@@ -54,12 +57,16 @@ class Shown(Protocol):
     def settings(self) -> Settings | None: ...
     @property
     def start(self) -> Point | None: ...
+    @property
+    def newton(self) -> Newton | None: ...
 
 
 def result(r: Shown, full: bool = False, state: str | None = None) -> RenderableType:
     """The view of an API result: a descent's report, a step's table, or the eval tables."""
     if r.run is not None and r.settings is not None and r.start is not None:
         return descend_report(r.evaluation, r.start.inputs, r.run, r.settings, full)
+    if r.newton is not None:
+        return newton_report(r.newton, full)
     if r.previous is not None and r.lr is not None:
         return step_report(r.previous.evaluation, r.evaluation, r.point.params,
                            -r.lr if r.ascend else r.lr, full)

@@ -105,3 +105,34 @@ def test_json_is_one_document(cli):
     assert doc["layers"][-1]["factor"] is None
     assert doc["factor"] == pytest.approx(
         (doc["layers"][0]["norm"] / doc["layers"][-1]["norm"]) ** 0.5)
+
+
+@pytest.mark.parametrize(("act", "init"), [("sigmoid", "normal"), ("tanh", "xavier"),
+                                           ("relu", "he")])
+def test_the_document_alone_lets_numpy_check_the_norms(cli, act, init):
+    # everything the net is made of is in the document: X and Y in `source`, the starting
+    # weights and biases in `inputs`; a plain NumPy forward and backward pass of the same
+    # net must find the same norms
+    code, out, err = cli("depth", "--act", act, "--init", init, "--layers", "4", "--width", "5",
+                         "--json")
+    assert code == 0, err
+    doc = json.loads(out)
+    given = {line.split(" = ")[0]: np.array(json.loads(line.split(" = 1 * ")[1]))
+             for line in " ".join(doc["source"].split("\n     ")).splitlines()
+             if " = 1 * [" in line}
+    w = {k: np.array(v, dtype=float) for k, v in doc["inputs"].items()}
+    fn = {"sigmoid": lambda z: 1 / (1 + np.exp(-z)), "tanh": np.tanh,
+          "relu": lambda z: np.maximum(z, 0)}[act]
+    slope = {"sigmoid": lambda h: h * (1 - h), "tanh": lambda h: 1 - h**2,
+             "relu": lambda h: (h > 0).astype(float)}[act]
+    hs = [given["X"]]
+    for k in range(1, 5):
+        hs.append(fn(hs[-1] @ w[f"W{k}"] + w[f"b{k}"]))
+    g = 2 * (hs[-1] - given["Y"]) / hs[-1].size  # ∂mean((h - Y)²)/∂h
+    norms = {}
+    for k in range(4, 0, -1):
+        gz = g * slope(hs[k])
+        norms[k] = np.linalg.norm(hs[k - 1].T @ gz)
+        g = gz @ w[f"W{k}"].T
+    for layer in doc["layers"]:
+        assert layer["norm"] == pytest.approx(norms[layer["layer"]], rel=1e-9)

@@ -45,7 +45,7 @@ def test_divergence_exits_1_and_keeps_the_best_point(cli, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "words"), [
-    (["--optimizer", "rmsprop"], "choose sgd, momentum or adam"),
+    (["--optimizer", "rmsprop"], "choose sgd, momentum, adam or newton"),
     (["--schedule", "cosine"], "choose constant or linear"),
     (["--lr", "-1"], "positive"),
     (["--steps", "many"], "whole number"),

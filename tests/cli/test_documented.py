@@ -66,6 +66,11 @@ def test_a_session_found_above_is_named_and_eval_says_it_replaces_it(cli, tmp_pa
     assert code == 0
     assert "session: ../../.backprop/session.json" in err and "eval replaces it" in err
     assert not (deeper / ".backprop").exists()
+    for command in ("graph", "replay", "check", "explain"):  # PROGRAM given: never opened
+        code, out, err = cli(command, "g = x + 1", "--x", "1")
+        assert code == 0 and "session:" not in err, command
+    code, out, err = cli("graph")  # without it, the session above is what it draws
+    assert code == 0 and "session: ../../.backprop/session.json (found above)" in err
     monkeypatch.chdir(tmp_path)
     code, out, err = cli("history")
     assert code == 0 and "session:" not in err  # here: nothing to say

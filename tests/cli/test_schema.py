@@ -235,6 +235,17 @@ def documents_of_every_kind(cli) -> dict[str, dict]:
     docs["replay"] = {**reuse, "frames": reuse["frames"][2:]}
     docs["replay arrays"] = document(cli, "replay", "L = sum(W * x)", "--W", "[[1, 2], [3, 4]]",
                                      "--x", "[1, -1]")
+    docs["cost"] = document(cli, "cost", *WORKED, "--repeats", "1")
+    docs["cost jacobian"] = document(cli, "cost", "y = [1, 2] * x", "--x", "3", "--repeats", "1")
+    document(cli, "eval", "g = (x-1)^2 + 10*(y+2)^2", "--x", "5", "--y", "7")
+    docs["step newton"] = document(cli, "step", "--newton", "--damping", "0.5")
+    docs["history with a newton step"] = document(cli, "history")
+    docs["step newton indefinite"] = document(cli, "step", "--newton", stdin=json.dumps(
+        docs["eval"]), code=1)
+    docs["descend newton"] = document(cli, "descend", "L = (a - 3)^2", "--a", "0", "--steps",
+                                      "2", "--optimizer", "newton")
+    docs["descend newton hessian"] = document(cli, "descend", "L = a*b", "--a", "1", "--b",
+                                              "1", "--optimizer", "newton", code=1)
     Path("d.csv").write_text("x1,x2\n1,2\n3,4\n")
     docs["eval with data"] = document(cli, "eval", 'X = load("d.csv", "x1", "x2"); '
                                       "g = sum(X @ w)", "--w", "[1, -1]")
@@ -274,7 +285,7 @@ def test_a_required_key_taken_away_is_missed(kinds):
                           if isinstance(parent[key], dict) and key not in BY_NAME]
         for path in objects:
             for key in at(doc, path):
-                ascent = key == "ascend" and path[-2:-1] == ("history",)  # a mark, when so
+                ascent = key in ("ascend", "newton") and path[-2:-1] == ("history",)  # marks
                 if key in OPTIONAL or ascent or \
                         ((path, key) == ((), "descend") and "program" not in doc):
                     continue  # a run that diverged says how it went; other errors do not

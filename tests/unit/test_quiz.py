@@ -14,6 +14,7 @@ from backpropcli import api
 from backpropcli.core.errors import BackpropError, UsageError
 from backpropcli.lang.parse import parse
 from backpropcli.output import document as doc
+from backpropcli.output import passes
 from backpropcli.tasks import answers, grading, problems
 from backpropcli.tasks import quiz as quizzing
 from tests.quizfill import answers_from, nudged
@@ -33,12 +34,14 @@ def test_worked_example_questions_in_the_order_worked_by_hand():
     assert [q.id for q in quiz.questions] == [
         "value:f", "value:g",
         "local:f:x", "local:f:y", "local:g:f", "local:g:z",
+        "tangent:f:x", "tangent:g:x",  # forward mode along the first param
         "grad:z", "grad:f", "grad:y", "grad:x",  # from the output down, as eval's table
         "step:x", "step:y", "step:z"]
     right = {q.id: float(q.right) for q in quiz.questions}
     assert right == pytest.approx({
         "value:f": -12, "value:g": -10, "local:f:x": -4, "local:f:y": 3, "local:g:f": 1,
-        "local:g:z": 1, "grad:z": 1, "grad:f": 1, "grad:y": 3, "grad:x": -4,
+        "local:g:z": 1, "tangent:f:x": -4, "tangent:g:x": -4,
+        "grad:z": 1, "grad:f": 1, "grad:y": 3, "grad:x": -4,
         "step:x": 3.4, "step:y": -4.3, "step:z": 1.9})
     assert quiz.lr == 0.1  # step questions without --lr: the step command's default
     assert quiz.find("grad:x").uses == ("grad:f", "local:f:x")
@@ -275,8 +278,11 @@ def _documents(program: str, values: dict):
     def back(d: dict) -> dict:
         return json.loads(doc.dumps(d))
 
+    along = (r.point.params or r.evaluation.graph.input_names)[0]
+    f = api.forward(r, direction={along: 1.0})
     return (quiz, back(doc.quiz_sheet(quiz)), back(doc.document("eval", r.evaluation, r.point)),
-            back(doc.document("step", s.evaluation, s.point)))
+            back(doc.document("step", s.evaluation, s.point)),
+            back(doc.document("forward", r.evaluation, r.point, **passes.forward_fields(f))))
 
 
 def _graded(quiz, answers_: dict):
@@ -287,8 +293,8 @@ def _graded(quiz, answers_: dict):
 def check_agreement(program: str, values: dict, every: bool = True) -> None:
     """A sheet filled with the documents' numbers is all right; any one answer moved
     past the tolerance is wrong, and alone; moved within it, still right."""
-    quiz, sheet, evaluated, stepped = _documents(program, values)
-    right = answers_from(sheet, evaluated, stepped)
+    quiz, sheet, evaluated, stepped, forwarded = _documents(program, values)
+    right = answers_from(sheet, evaluated, stepped, forwarded)
     assert set(right) == {q.id for q in quiz.questions}
     assert _graded(quiz, right).all_right, program
     ids = list(right) if every else list(right)[:: max(1, len(right) // 12)]

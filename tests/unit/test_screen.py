@@ -58,7 +58,7 @@ def test_text_in_an_encoding_without_the_symbols(encoding):
     stream.flush()
     text = raw.getvalue().decode(encoding)
     assert "dg/dx = dg/df" in text and "->" in text and "-4" in text
-    assert "\\u03bb" in text and "\\ud800" in text  # no ASCII for λ: its escape
+    assert " lambda" in text and "\\ud800" in text  # a lone surrogate has no ASCII: its escape
 
 
 @pytest.mark.parametrize("encoding", ["ascii", "latin-1", "utf-8"])
@@ -83,3 +83,18 @@ def test_no_progress_bar_without_stderr(monkeypatch):
     with streams.progress("steps", 10_000) as tell:
         assert tell is None
     streams.say("nowhere to go")  # no talk, no failure
+
+
+def test_every_symbol_the_package_writes_has_an_ascii_spelling():
+    # Whatever the tool may say (help, tables, the schema's descriptions, the player's
+    # marks, what a program may hold and an error echoes), an ASCII terminal gets words,
+    # never an escape such as \u2202: the table, compatibility forms, Greek names, digits.
+    from pathlib import Path
+
+    package = Path(screen.__file__).resolve().parents[1]
+    chars = {c for path in package.rglob("*") if path.suffix in (".py", ".json", ".js",
+                                                                  ".css", ".lark")
+             for c in path.read_text(encoding="utf-8") if not c.isascii()}
+    escaped = sorted(c for c in chars if "\\" in screen.ascii_of(c))
+    assert not escaped, escaped
+    assert [screen.ascii_of(c) for c in "∂ẋ¼βλ١"] == ["d", "xdot", "1/4", "beta", "lambda", "1"]

@@ -68,4 +68,4 @@ SPEC = Spec(
      "backprop depth --act sigmoid --layers 5 --emit deep.bp && backprop descend deep.bp "
      "--seed 0",
      "backprop depth --json | jq '.layers[] | [.param, .norm]'"),
-    (ACT, LAYERS, INIT, WIDTH, SEED, PLOT_FILE, EMIT, JSON), run_depth, program=False, rank=10)
+    (ACT, LAYERS, INIT, WIDTH, SEED, PLOT_FILE, EMIT, JSON), run_depth, program=False, rank=11)

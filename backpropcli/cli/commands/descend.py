@@ -17,7 +17,7 @@ from ..options import CommandLine
 from ..spec import Env, Outcome, Spec
 from ..spelling import spelled
 
-SETTINGS = ("lr", "steps", "optimizer", "schedule", "tol", "every", "watch")
+SETTINGS = ("lr", "steps", "optimizer", "schedule", "tol", "every", "watch", "damping")
 
 
 def run_descend(line: CommandLine, env: Env) -> Outcome:
@@ -159,13 +159,19 @@ SPEC = Spec(
     "progress bar on stderr; stop after --steps, when the value settles (--tol) or when "
     "it diverges (exit 1; the session keeps the best point). Ends with the params, the "
     "first and last value and the loss curve, and saves the session so that step, eval "
-    "and the other commands go on from the result.",
+    "and the other commands go on from the result.\n--optimizer newton takes Newton's "
+    "steps x ← x − lr·(H + λI)⁻¹∇g (lr 1 unless given; --damping λ) for programs of at "
+    "most 400 param elements, and stops with exit code 1 where the Hessian is singular "
+    "or indefinite.",
     ('backprop descend "L = (a - 3)^2" --a 0 --steps 100',
      "backprop descend samples/moons.bp",
      "backprop descend samples/moons.bp --optimizer adam --lr 0.01 --plot loss.svg",
      'backprop descend "g = (x-1)^2 + 10*(y+2)^2" --x -2 --y 1 --lr 0.04 --plot path.png',
      'backprop descend "g = (x-1)^2 + 10*(y+2)^2" --x -2 --y 1 --compare sgd,momentum,adam',
+     'backprop descend "L = exp(a) - 2*a + (b + 1)^2" --a 3 --b 2 --optimizer newton '
+     "--steps 10",
      "backprop descend samples/neuron.bp --freeze x0,x1 --json --every 10 | jq .descend"),
-    (o.LR, o.STEPS, o.OPTIMIZER, o.SCHEDULE, o.STOP, o.ASCEND, o.WATCH, o.EVERY, o.PLOT_FILE,
-     o.COMPARE, o.SURFACE, o.PREDICT, *o.PROGRAM, o.DIGITS, o.FULL, o.IGNORE_STDIN, o.JSON),
+    (o.LR, o.STEPS, o.DESCEND_OPTIMIZER, o.DAMPING, o.SCHEDULE, o.STOP, o.ASCEND, o.WATCH,
+     o.EVERY, o.PLOT_FILE, o.COMPARE, o.SURFACE, o.PREDICT, *o.PROGRAM, o.DIGITS, o.FULL,
+     o.IGNORE_STDIN, o.JSON),
     run_descend, changes_session=True, rank=3)

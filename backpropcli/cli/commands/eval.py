@@ -14,12 +14,14 @@ from ..spec import Env, Outcome, Spec
 
 
 def entry(result: api.Result, lr: float | None = None, change: float | None = None,
-          ascend: bool = False) -> dict:
+          ascend: bool = False, newton: bool = False) -> dict:
     """The history's entry of a result: its value (None for an array), lr and change, and
-    the mark of a step up the gradient (an ascent's lr is not a descent's)."""
+    the mark of a step up the gradient (an ascent's lr is not a descent's) or of a
+    Newton step (whose length is the Hessian's: no lr)."""
     value = result.evaluation.value
-    return {"value": float(value) if value.ndim == 0 else None, "lr": lr, "change": change,
-            "watched": {}, **({"ascend": True} if ascend else {})}
+    return {"value": float(value) if value.ndim == 0 else None, "lr": None if newton else lr,
+            "change": change, "watched": {}, **({"ascend": True} if ascend else {}),
+            **({"newton": True} if newton else {})}
 
 
 def _same(a: dict, b: dict) -> bool:

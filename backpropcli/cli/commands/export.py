@@ -42,4 +42,4 @@ SPEC = Spec(
     ('backprop export "g = x*y + z" --x 3 --y -4 --z 2 > g.py && python g.py',
      "backprop export samples/seed.bp --to torch | python - | jq .gradients",
      "backprop export samples/moons.bp --to jax --descend --seed 1 -o moons_jax.py"),
-    o.EXPORT, run_export, rank=12)
+    o.EXPORT, run_export, rank=13)

@@ -78,4 +78,4 @@ SPEC = Spec(
      'backprop graph "g = x*y + z" --x 3 --y -4 --z 2 --format mermaid',
      "backprop graph samples/micrograd.bp --format dot | dot -Tpng > micrograd.png"),
     (*o.PROGRAM, o.GRAPH_FORMAT, o.SAVE, o.DIGITS, o.GRAPH_FULL, o.IGNORE_STDIN, o.JSON),
-    run_graph, rank=8)
+    run_graph, rank=9)

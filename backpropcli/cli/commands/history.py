@@ -23,4 +23,4 @@ SPEC = Spec(
     "The session's history: the output's value at the evaluation and after each step "
     "(a long descent's thinned to an even spread).",
     ("backprop history", "backprop history --json | jq '.history[-1]'"),
-    (o.STATE, o.DIGITS, o.HISTORY_FULL, o.JSON), run_history, program=False, rank=13)
+    (o.STATE, o.DIGITS, o.HISTORY_FULL, o.JSON), run_history, program=False, rank=14)

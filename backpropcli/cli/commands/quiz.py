@@ -134,4 +134,4 @@ SPEC = Spec(
      "backprop quiz --random --level 3 --variants 30 --seed 7 --format latex -o exam.tex",
      "backprop quiz --random --level 3 --seed 7 --answers a7.json   (variant 7's answers)"),
     o.QUIZ, run_quiz,
-    usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]", rank=11)
+    usage="backprop quiz [PROGRAM [--NAME VALUE ...] | --random] [OPTIONS]", rank=12)

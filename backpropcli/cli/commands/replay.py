@@ -75,4 +75,4 @@ SPEC = Spec(
      "backprop replay samples/seed.bp --json | jq '.frames[] | select(.kind == \"backward\")'"),
     (o.VALUE, o.SET, o.OUTPUT, o.SEED, o.STATE, o.HTML, o.GIF, o.MAX_FRAMES, o.DIGITS, o.FULL,
      o.IGNORE_STDIN, o.JSON),
-    run_replay, rank=9)
+    run_replay, rank=10)

@@ -28,4 +28,4 @@ SPEC = Spec(
     "Forget the session: remove its file. Only a backprop session, or what is left of "
     "one, is removed; any other file given with --state is left alone.",
     ("backprop reset", "backprop reset --state other.json"),
-    (o.STATE, o.JSON), run_reset, program=False, rank=14)
+    (o.STATE, o.JSON), run_reset, program=False, rank=15)

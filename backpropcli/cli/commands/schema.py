@@ -23,4 +23,4 @@ SPEC = Spec(
     f"same file ships inside the package, as backpropcli/schemas/{schemas.FILE}.",
     ("backprop schema > backprop-1.schema.json",
      "backprop schema | jq '.\"$defs\".node'   (what a node of eval's nodes holds)"),
-    (JSON,), run_schema, program=False, rank=15)
+    (JSON,), run_schema, program=False, rank=16)
