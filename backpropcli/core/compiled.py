@@ -27,6 +27,7 @@ from functools import cached_property
 
 import numpy as np
 
+from . import buffers
 from .engine import forward
 from .graph import CONST, Graph, Value
 from .kernels import INLINE, NAMESPACE, unbroadcast_text
@@ -69,14 +70,21 @@ def compile_graph(
     nodes = graph.nodes
     inputs = list(graph.inputs)
     env: dict[str, object] = dict(NAMESPACE)  # the generated code's globals
-    fwd = _forward_lines(graph, graph.ancestors(graph.output, *watch), values, env)
-    bwd, grad = _backward_lines(graph, values, env)
-    result = _var(nodes, env, graph.output)
+    held: dict[int, str] = {}  # nodes whose value is in another variable than v{i}
+    fwd = _forward_lines(graph, graph.ancestors(graph.output, *watch), values, env, held)
+    bwd, grad = _backward_lines(graph, values, env, held)
+    result = _var(nodes, env, held, graph.output)
     gradients = ", ".join(_input_gradients(inputs, grad, values, env))
     gradients += "," if gradients else ""  # (a,) for one; () for a program of constants alone
-    watched = "".join(f"{_var(nodes, env, w)}, " for w in watch)
-    body = (*fwd, *bwd, f"return {result}, ({gradients}), ({watched})")
+    watched = "".join(f"{_var(nodes, env, held, w)}, " for w in watch)
     params = ", ".join(f"v{i}" for i in inputs)
+    if any(type(v) is np.ndarray and v.size >= buffers.BIG for v in values):
+        returned = set(re.findall(r"\w+", f"{result} {gradients} {watched}"))
+        lines = buffers.with_buffers([*fwd, *bwd], env,
+                                     {f"v{i}": values[i] for i in inputs}, returned)
+        fwd, bwd = lines[:len(fwd)], lines[len(fwd):]
+    body = (*fwd, *bwd, f"return {result}, ({gradients}), ({watched})")
+    env.pop("__builtins__", None)  # (put there by folding's eval; the functions get their own)
     return Compiled(
         graph=graph,
         inputs=tuple(nodes[i].name for i in inputs),
@@ -89,20 +97,56 @@ def compile_graph(
     )
 
 
+# A variable of the run: a node's value (v12) or a gradient (g7). Names of anything else
+# in the generated code (c3, h40, k41, g_seed, the kernels) are bound before it runs.
+_RUNTIME = re.compile(r"\b[vg]\d+\b")
+
+
+def _fold(expr: str, env: dict) -> str | None:
+    """Constant folding: an expression that reads no variable of the run has the same
+    value at every call; it is worked out once, now, by the same text on the same
+    operands (so the same numbers, bit for bit), and bound by name. None if it reads a
+    variable, or raises (then it stays in the code, to raise where it did)."""
+    if _RUNTIME.search(expr):
+        return None
+    try:
+        with np.errstate(all="ignore"):
+            value = eval(expr, env)  # safe: generated from rule texts and names, no user text
+    except Exception:  # any error is the run's to raise, where it did before
+        return None
+    name = f"k{len(env)}"  # the namespace only grows: a fresh name
+    env[name] = value
+    return name
+
+
 def _forward_lines(graph: Graph, needed: Sequence[bool], values: Sequence,
-                   env: dict) -> list[str]:
+                   env: dict, held: dict[int, str]) -> list[str]:
     """A line per computed node that the output or a watched node needs, in node order
-    (which is topological): `v{i} = ` the op's forward rule on its operands."""
+    (which is topological): `v{i} = ` the op's forward rule on its operands. A node
+    whose operands are all constants is worked out now (_fold); a node whose line would
+    read as an earlier one's (the same op on the same operands: `c1 * v14` twice) is
+    that node's value, with no line: ops are pure, so it is the same value."""
     nodes = graph.nodes
-    return [f"v{i} = {_rule(OPS[node.op].fwd, nodes, node, i, values, env)}"
-            for i, node in enumerate(nodes) if needed[i] and node.computed]
+    lines = []
+    seen: dict[str, str] = {}
+    for i, node in enumerate(nodes):
+        if not (needed[i] and node.computed):
+            continue
+        expr = _rule(OPS[node.op].fwd, nodes, node, i, values, env, held)
+        name = _fold(expr, env) or seen.get(expr)
+        if name is not None:
+            held[i] = name
+            continue
+        seen[expr] = f"v{i}"
+        lines.append(f"v{i} = {expr}")
+    return lines
 
 
 _CALL = re.compile(r"\b([A-Za-z_]\w*)\(((?:a|b|g|out|s)(?:, (?:a|b|g|out|s))*)\)")
 
 
 def _rule(text: str, nodes, node, i: int, values: Sequence, env: dict,
-          names: dict[str, str] | None = None) -> str:
+          held: dict[int, str], names: dict[str, str] | None = None) -> str:
     """A rule's text at node i: the kernel calls that kernels.INLINE writes out for
     these shapes replaced by their text, then the letters by the variables."""
     shapes = {"g": np.shape(values[i]), "out": np.shape(values[i])}
@@ -119,15 +163,18 @@ def _rule(text: str, nodes, node, i: int, values: Sequence, env: dict,
         made = write(shapes, tuple(node.static), hoist) if write is not None else None
         return m.group(0) if made is None else f"({made})"
 
-    return substitute(_CALL.sub(inline, text), names or _names(nodes, env, node))
+    return substitute(_CALL.sub(inline, text), names or _names(nodes, env, held, node))
 
 
-def _backward_lines(graph: Graph, values: Sequence, env: dict) -> tuple[list[str], dict[int, str]]:
+def _backward_lines(graph: Graph, values: Sequence, env: dict,
+                    held: dict[int, str]) -> tuple[list[str], dict[int, str]]:
     """The chain rule, in the engine's order: users from the output down, operands left
     to right, each contribution added to what the operand has so far (so sums come out
     bit for bit as the engine's). Returns the lines and, for every node the output
     depends on, the variable holding ∂out/∂node. A first contribution that is just the
-    user's gradient passed on (add, sub) only renames it, writing no line."""
+    user's gradient passed on (add, sub) only renames it, writing no line; one that
+    reads no variable of the run (the gradient of a mean of data: constant) is worked
+    out now (_fold)."""
     nodes, out = graph.nodes, graph.output
     needs = graph.requires_grad()
     env["g_seed"] = np.ones_like(values[out])[()]  # ∂out/∂out: ones, as the engine seeds
@@ -138,34 +185,35 @@ def _backward_lines(graph: Graph, values: Sequence, env: dict) -> tuple[list[str
         if i not in grad or not node.computed:
             continue
         op = OPS[node.op]
-        names = {**_names(nodes, env, node), "out": f"v{i}", "g": grad[i]}
+        names = {**_names(nodes, env, held, node), "out": _var(nodes, env, held, i),
+                 "g": grad[i]}
         for k, j in enumerate(node.args):
             if not needs[j]:  # as the engine: no gradient into what no input reaches
                 continue
-            term = _term(op, k, names, nodes, i, values, env)
-            if j in grad:
-                lines.append(f"g{j} = {grad[j]} + {term}")
-                grad[j] = f"g{j}"
-            elif term == grad[i]:
+            term = _term(op, k, names, nodes, i, values, env, held)
+            if j not in grad and term == grad[i]:
                 grad[j] = term
-            else:
-                lines.append(f"g{j} = {term}")
-                grad[j] = f"g{j}"
+                continue
+            expr = f"{grad[j]} + {term}" if j in grad else term
+            folded = _fold(expr, env)
+            if folded is None:
+                lines.append(f"g{j} = {expr}")
+            grad[j] = folded or f"g{j}"
     return lines, grad
 
 
 def _term(op, k: int, names: dict[str, str], nodes, i: int, values: Sequence,
-          env: dict) -> str:
+          env: dict, held: dict[int, str]) -> str:
     """One edge's contribution to ∂out/∂(operand k), as an expression: the upstream
     gradient `g` times the local derivative for an elementwise op (written as `g` or
     `-g` when that is ±1), summed back to the operand's shape where it was broadcast to
     the node's; other ops (matmul, sum, indexing) give their vector-Jacobian product."""
     node = nodes[i]
     if not op.elementwise:
-        return _rule(op.vjp[k], nodes, node, i, values, env, names)
+        return _rule(op.vjp[k], nodes, node, i, values, env, held, names)
     g, rule = names["g"], op.local[k]
     term = {"1": g, "-1": f"-{g}"}.get(rule) or \
-        f"{g} * ({_rule(rule, nodes, node, i, values, env, names)})"
+        f"{g} * ({_rule(rule, nodes, node, i, values, env, held, names)})"
     return unbroadcast_text(term, np.shape(values[i]), np.shape(values[node.args[k]]))
 
 
@@ -181,9 +229,12 @@ def _input_gradients(inputs: Sequence[int], grad: dict[int, str], values: Sequen
     return out
 
 
-def _var(nodes, env: dict, j: int) -> str:
+def _var(nodes, env: dict, held: dict[int, str], j: int) -> str:
     """The variable holding node j's value: `v{j}`; a constant is `c{j}`, bound in the
-    namespace, so that its value enters the code by name and never as text."""
+    namespace, so that its value enters the code by name and never as text; a node
+    worked out at compile time or computed by an earlier line has that name (`held`)."""
+    if j in held:
+        return held[j]
     if nodes[j].op == CONST:
         env[f"c{j}"] = nodes[j].value
         return f"c{j}"
@@ -202,10 +253,10 @@ def _define(name: str, body, env: dict, params: str | None = None) -> Callable:
     return namespace[name]
 
 
-def _names(nodes, env: dict, node) -> dict[str, str]:
+def _names(nodes, env: dict, held: dict[int, str], node) -> dict[str, str]:
     """What a rule's letters stand for at this node: `a`, `b` its operands' variables,
     `s` its static arguments (axes, indices, shapes) as a literal."""
     names = {"s": repr(tuple(node.static))}
     for slot, letter in zip(node.args, "ab", strict=False):
-        names[letter] = _var(nodes, env, slot)
+        names[letter] = _var(nodes, env, held, slot)
     return names

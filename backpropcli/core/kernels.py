@@ -77,9 +77,26 @@ def expand(g: Value, a: Value, s: Statics) -> Value:
     return np.broadcast_to(g, np.shape(a))[()]  # [()]: to a scalar a scalar, not a 0-d array
 
 
+def _max(a: Value, axis: int | None, keepdims: bool = False) -> Value:
+    """np.max(a, axis, keepdims=...), fast along a short axis. numpy reduces along a short
+    axis (10 scores of each of 1 347 images) one short row at a time, at ~30 ns a row; the
+    same maximum taken slice by slice across the axis, moved first and made contiguous, is
+    a few long vectorised passes, five times faster. A maximum is exact whatever the
+    order (at most a tie of 0.0 with -0.0 may come out with the other sign), and the
+    engine and the compiled code both call this, so they still agree bit for bit. (No
+    module names here: an exported numpy script carries this function's text.)"""
+    if type(a) is not np.ndarray or axis is None or a.ndim < 2:  # (a Dual: its own rule)
+        return np.max(a, axis=axis, keepdims=keepdims)
+    n = a.shape[axis]
+    if n > 32 or n * 32 > a.size // n:  # short: 32 or fewer, across 32 times as many
+        return np.max(a, axis=axis, keepdims=keepdims)
+    top = np.maximum.reduce(np.moveaxis(a, axis, 0).copy(), 0)
+    return np.expand_dims(top, axis) if keepdims else top
+
+
 def softmax(a: Value, s: Statics) -> Value:
     axis = _axis(s, -1)
-    e = np.exp(a - np.max(a, axis=axis, keepdims=True))
+    e = np.exp(a - _max(a, axis, keepdims=True))
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
@@ -90,7 +107,7 @@ def softmax_vjp(g: Value, out: Value, s: Statics) -> Value:
 
 def logsumexp(a: Value, s: Statics) -> Value:
     axis = _axis(s, -1)
-    m = np.max(a, axis=axis, keepdims=True)
+    m = _max(a, axis, keepdims=True)
     return np.squeeze(m + np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)), axis=axis)
 
 
@@ -101,7 +118,7 @@ def logsumexp_vjp(g: Value, out: Value, a: Value, s: Statics) -> Value:
 
 
 def amax(a: Value, s: Statics) -> Value:
-    return np.max(a, axis=_axis(s, None))
+    return _max(a, _axis(s, None))
 
 
 def amax_vjp(g: Value, out: Value, a: Value, s: Statics) -> Value:

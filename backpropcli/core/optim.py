@@ -19,6 +19,7 @@ matrix is refused by name (a MathError), never solved into NaN or toward a saddl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -91,6 +92,96 @@ class Optimizer:
         m_hat = m / (1 - self.beta1**t)
         s_hat = s / (1 - self.beta2**t)
         return x - lr * m_hat / (np.sqrt(s_hat) + self.eps)
+
+
+class Flat:
+    """The moving params of a descent as views into one flat float64 array, their
+    gradients copied into another, so that a step is a few whole-array operations in
+    place (sgd two, adam ten) whatever the number of params, and the finiteness check
+    one sum. The numbers are Optimizer.update's, bit for bit: the same operations on
+    the same operands, in the same order (a test holds them to that).
+
+    The loop keeps earlier points (the one before, the best) as lists of the views it
+    was given, so a step never writes where they are: the params live in four arrays
+    in turn, and a step writes into one that holds none of the current, the one before
+    and the best. A param that is a number is given as a float64 (its view's value),
+    keeping numpy's fast scalar path."""
+
+    def __init__(self, xs: list, moving: list[int], optimizer: Optimizer):
+        self.rule = optimizer
+        self.moving = moving
+        shapes = [np.shape(xs[j]) for j in moving]
+        ends = np.cumsum([0, *(int(np.prod(s)) for s in shapes)])
+        size = int(ends[-1])
+        self.arrays = [np.empty(size) for _ in range(4)]
+        spans = list(zip(ends[:-1], ends[1:], shapes, strict=True))
+        self.views = [[a[s:e].reshape(shape) for s, e, shape in spans] for a in self.arrays]
+        self.g = np.empty(size)
+        self.g_views = [self.g[s:e].reshape(shape) for s, e, shape in spans]
+        self.tmp, self.tmp2 = np.empty(size), np.empty(size)
+        self.state = (np.zeros(size), np.zeros(size))  # velocity; or the two moments
+        self.scalar = [shape == () for shape in shapes]
+        self.rest = list(xs)
+        self.current = self.before = self.best = 0
+        for view, j in zip(self.views[0], moving, strict=True):
+            view[...] = xs[j]
+
+    def xs(self) -> list:
+        """The inputs at the current point: the moving ones as views (numbers as float64)."""
+        xs = list(self.rest)
+        for view, j, number in zip(self.views[self.current], self.moving, self.scalar,
+                                   strict=True):
+            xs[j] = view[()] if number else view
+        return xs
+
+    def gradients_finite(self, grads) -> bool:
+        """Copy the moving params' gradients in; whether every element is finite."""
+        for view, j in zip(self.g_views, self.moving, strict=True):
+            view[...] = grads[j]
+        return math.isfinite(_sum(self.g, None)) or bool(np.isfinite(self.g).all())
+
+    def step(self, lr: float, t: int) -> list:
+        """Move every param by the rule with learning rate lr at step t (from 1); the
+        point before is the current one; returns the new point's inputs."""
+        x = self.arrays[self.current]
+        new = next(k for k in range(4) if k not in (self.current, self.before, self.best))
+        out, g, tmp, r = self.arrays[new], self.g, self.tmp, self.rule
+        if r.name == "sgd":  # x − lr·g
+            np.multiply(g, lr, out=tmp)  # (lr·g and g·lr are the same number)
+        elif r.name == "momentum":  # v ← μ·v + g;  x − lr·v
+            v = self.state[0]
+            v *= r.momentum
+            v += g
+            np.multiply(v, lr, out=tmp)
+        else:  # adam: x − lr·m̂ / (√ŝ + ε)
+            m, s = self.state
+            m *= r.beta1
+            np.multiply(g, 1 - r.beta1, out=tmp)
+            m += tmp
+            s *= r.beta2
+            np.multiply(g, 1 - r.beta2, out=tmp)
+            tmp *= g
+            s += tmp
+            np.divide(m, 1 - r.beta1**t, out=tmp)
+            tmp *= lr
+            np.divide(s, 1 - r.beta2**t, out=self.tmp2)
+            np.sqrt(self.tmp2, out=self.tmp2)
+            self.tmp2 += r.eps
+            tmp /= self.tmp2
+        np.subtract(x, tmp, out=out)
+        self.before, self.current = self.current, new
+        return self.xs()
+
+    def keep_best(self) -> None:
+        """The current point is the best so far."""
+        self.best = self.current
+
+    def best_is_before(self) -> None:
+        """The point before the current one is the best (a run that ran away)."""
+        self.best = self.before
+
+
+_sum = np.add.reduce
 
 
 class CurvatureError(MathError):

@@ -31,6 +31,7 @@ from ..core.optim import (
     SCHEDULES,
     STEPS,
     CurvatureError,
+    Flat,
     Optimizer,
 )
 from ..core.optim import learning_rate as scheduled
@@ -231,18 +232,20 @@ def run(
     before_xs = best_xs  # the point of the step before this one
 
     # The loop is the whole cost of a step besides the compiled function, so it keeps
-    # to Python floats and plain SGD inline; a constant learning rate is worked out once.
-    sgd = settings.optimizer == "sgd"
-    update = _newton(compiled, params, settings.damping) if settings.optimizer == NEWTON \
-        else _rule(Optimizer(settings.optimizer, settings.momentum, settings.beta1,
-                             settings.beta2, settings.eps), moving)
+    # to Python floats, moves the params in place all at once (optim.Flat; Newton's
+    # step its own way) and works a constant learning rate out once.
+    flat = Flat(xs, moving, Optimizer(settings.optimizer, settings.momentum, settings.beta1,
+                                      settings.beta2, settings.eps))
+    xs = flat.xs()
+    newton = _newton(compiled, params, settings.damping) if settings.optimizer == NEWTON \
+        else None
     constant = settings.schedule == "constant"
     lr = settings.lr * direction
     with np.errstate(all="ignore"):
         for k in range(settings.steps + 1):
             value, grads, extra = f(*xs)
             total = float(value) if type(value) is np.float64 else float(np.sum(value))
-            if not (math.isfinite(total) and all(_finite(grads[j]) for j in moving)):
+            if not (math.isfinite(total) and flat.gradients_finite(grads)):
                 stop = rules.not_finite(k, total)
                 break
             stop = judge(k, total)
@@ -251,10 +254,12 @@ def run(
             best = rules.improved
             if best:
                 best_xs = list(xs)
+                flat.keep_best()
             if stop is not None and stop.stopped == "unbounded" and k > 0:
                 # this step ran away: the run keeps the one before, the last that had not
                 # (as the verdict says); one that ran away to infinity is not kept anyway
                 best_xs, rules.best_step = before_xs, k - 1
+                flat.best_is_before()
             point = TraceEntry(k, total, rules.change, tuple(map(_mean, extra)))
             trace.add(point, best)
             if history is not trace or path is not None:
@@ -265,11 +270,10 @@ def run(
             before_xs = list(xs)
             if not constant:
                 lr = learning_rate(settings, k) * direction
-            if sgd:
-                for j in moving:
-                    xs[j] = xs[j] - lr * grads[j]  # optim.sgd, written out
+            if newton is None:
+                xs = flat.step(lr, k + 1)
             else:
-                stop = update(xs, grads, lr, k)
+                stop = newton(xs, grads, lr, k)
                 if stop is not None:
                     break
 
@@ -304,17 +308,6 @@ def _record(history: Trace | None, path: Trace | None, point: TraceEntry, best: 
 Update = Callable[[list, list, float, int], "Stop | None"]
 
 
-def _rule(optimizer: Optimizer, moving: list[int]) -> Update:
-    """An optimizer's step (momentum, adam), param by param, in place."""
-
-    def update(xs: list, grads: list, lr: float, k: int) -> Stop | None:
-        for j in moving:
-            xs[j] = optimizer.update(j, xs[j], grads[j], lr, k + 1)
-        return None
-
-    return update
-
-
 def _newton(compiled: Compiled, params: Sequence[str], damping: float) -> Update:
     """lr times Newton's step (tasks/newton.py), in place; the verdict on a Hessian it
     cannot step by (exit code 1, the eigenvalues named)."""
@@ -331,17 +324,6 @@ def _newton(compiled: Compiled, params: Sequence[str], damping: float) -> Update
         return None
 
     return update
-
-
-_sum = np.add.reduce
-
-
-def _finite(g) -> bool:
-    """Whether every element of a gradient is finite. The sum is not finite when an
-    element is not; only when the sum is not (or overflows) are the elements looked at."""
-    if type(g) is np.float64:
-        return math.isfinite(g)
-    return math.isfinite(_sum(g, None)) or bool(np.isfinite(g).all())
 
 
 def _mean(v) -> float:

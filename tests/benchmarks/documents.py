@@ -27,6 +27,8 @@ Run on demand, never in CI; `table.py` prints the README's rows from these figur
 from __future__ import annotations
 
 import argparse
+import itertools
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -102,13 +104,61 @@ def peak_memory(rounds: int) -> tuple[int, int, int]:
     return int(a), int(b), size
 
 
+SIZES = (1_000, 10_000, 100_000)
+
+
+def scaling(rounds: int, sizes: tuple[int, ...] = SIZES) -> dict[int, tuple[float, int]]:
+    """Median CPU seconds and peak bytes of `backprop eval chain.bp --json` at each size
+    of the scalar chain program (5 nodes a statement), fresh processes, the sizes taking
+    turns; each run with no session before it (a run reads the one before, to keep it
+    for a roll-back). Size 0 is the smallest program, `g = x*y + z`: what starting costs."""
+    exe = backprop_exe()
+    with tempfile.TemporaryDirectory() as tmp:
+        state = Path(tmp) / "s.json"
+
+        def run(n: int) -> Usage:
+            state.unlink(missing_ok=True)
+            path = Path(tmp) / f"chain{n}.bp"
+            program = [str(path)] if n else ["g = x*y + z", "--x", "3", "--y", "-4", "--z", "2"]
+            return peak([exe, "eval", *program, "--json", "--state", str(state)], cwd=tmp)
+
+        for n in sizes:
+            (Path(tmp) / f"chain{n}.bp").write_text(chain_program(n))
+        seen: dict[int, list[Usage]] = {n: [] for n in (0, *sizes)}
+        for _ in range(rounds):
+            for n in seen:
+                seen[n].append(run(n))
+    return {n: (statistics.median(u.cpu for u in us_), int(statistics.median(u.peak for u in us_)))
+            for n, us_ in seen.items()}
+
+
+def show_scaling(s: dict[int, tuple[float, int]]) -> None:
+    """The table of sizes and the ratio of each size to the one ten times smaller, as
+    measured and net of the start (size 0 subtracted)."""
+    t0, m0 = s[0]
+    print(f"   start (g = x*y + z): {t0:6.2f} s  {mb(m0):>7}")
+    sizes = sorted(n for n in s if n)
+    for a, b in itertools.pairwise(sizes):
+        (ta, ma), (tb, mb_) = s[a], s[b]
+        print(f"   {b:>7} / {a:<7} statements: time {tb / ta:5.2f}× (net of the start "
+              f"{(tb - t0) / (ta - t0):5.2f}×), peak memory {mb_ / ma:5.2f}× (net "
+              f"{(mb_ - m0) / (ma - m0):5.2f}×)   [{tb:.2f} s {mb(mb_)} / {ta:.2f} s {mb(ma)}]")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds")
     ap.add_argument("--sizes", action="store_true", help="also 1 000 and 10 000 statements")
     ap.add_argument("--statements", type=int, default=100_000, help="the largest size")
+    ap.add_argument("--scaling", action="store_true",
+                    help="only the growth: time and peak memory at 1 000, 10 000, 100 000")
     args = ap.parse_args()
     rounds = 3 if args.quick else 7
+    if args.scaling:
+        print("eval --json of the chain program: CPU time and peak memory, fresh processes, "
+              f"{rounds} turns each, alternating; medians")
+        show_scaling(scaling(rounds))
+        return
     print("1. backprop eval PROGRAM --json against Lark alone parsing it into a tree; CPU "
           f"seconds of fresh processes, {rounds} turns each, alternating; medians")
     for n in ([1_000, 10_000] if args.sizes else []) + [args.statements]:

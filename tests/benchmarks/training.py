@@ -1,16 +1,25 @@
 """Training speed: backprop's descent step beside references measured in the same run.
 
-    python tests/benchmarks/training.py [--quick]
+    python tests/benchmarks/training.py [--quick] [--nets moons,digits] [--rounds N]
+    python tests/benchmarks/training.py --batches   # the digits step at batch 256 ... 16 384
 
-1. The two-moons network of samples/moons.bp (2-16-16-1 ReLU, max-margin loss + L2,
-   100 points, the accuracy watched as `backprop descend` watches it): time per step of
-   `tasks.descend.run` (the loop `backprop descend` runs: value, gradient, stopping
-   rules, trace, SGD update), against, on the same data and the same starting weights:
-   - numpy written by hand (forward, backward, SGD and the accuracy, float64), the floor
-     that the issue asks to come within 1.5× of;
-   - `jax.jit` of the same step (float64, value_and_grad + SGD), when jax is installed;
-   - PyTorch eager (CPU, float64, torch.set_num_threads(1)), when torch is installed.
-   One process, GC as Python ships it (on) for every side, the sides alternating.
+1. One descent step of samples/moons.bp (2-16-16-1 ReLU, 100 points, SGD) and of
+   samples/digits.bp (64-32-10 tanh, softmax cross-entropy, 1 347 images full batch,
+   Adam), each as `backprop descend` runs it (`tasks.descend.run`: value, gradient,
+   stopping rules, trace, the update, the watched accuracies), against the same step
+   on the same data from the same starting weights written (steps.py):
+   - in numpy by hand (float64), the floor; and again with glibc keeping the memory it
+     frees (see KEEP), which saves that step its page faults;
+   - under `jax.jit` (float64, CPU), when jax is installed;
+   - in PyTorch eager (float64, CPU, its own optimizer), when torch is installed.
+   Every side runs in a fresh process per turn, as its users run it: the garbage
+   collector on (as Python ships it; the `backprop` command itself turns it off, so
+   ours is measured the less flattering way), one thread everywhere (OpenBLAS, OpenMP
+   and MKL by their environment variables, torch.set_num_threads(1), XLA's CPU client
+   without its thread pool), float64 everywhere. A turn warms its side up (jax
+   compiles) and times several runs of STEPS steps; the turns of all sides alternate,
+   and each side's figure is the median of its turns, with the spread (lowest and
+   highest turn).
 2. A scalar program of 10 000 statements (100 params): time per descent step against
    micrograd (pip install micrograd), each in its own fresh process, as its users run it:
    micrograd with the garbage collector as Python ships it (on), backprop as the command
@@ -27,6 +36,7 @@ import argparse
 import gc
 import itertools
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -37,147 +47,113 @@ import numpy as np
 
 if __package__ in (None, ""):  # run as a script: make `_bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _bench import ROOT, alternate, chain_program, per_call, us
+from _bench import alternate, chain_program, us
 
-LR = 0.1
-STEPS = 200  # steps per timed descent run (each side runs as many per turn)
+HERE = Path(__file__).resolve().parent
+STEPS = {"moons": 200, "digits": 20}  # steps per timed run (the digits step is ~1 ms)
+RUNS = 5  # timed runs per turn, after one to warm up; the turn's figure is their median
+SIDES = ("backprop", "numpy", "numpy-kept", "jax", "torch")
+# glibc hands a freed block of 128 KB or more back to the system and takes fresh pages
+# (a page fault each) for the next: the numpy step by hand makes such temporaries at
+# every step. "numpy-kept" is that step again with glibc told to keep freed memory, to
+# state how much of its time the page faults are (a user does not run it so).
+KEEP = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 30)}
+# One thread for every library, set before any of them is imported (in the child).
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "JAX_PLATFORMS": "cpu",
+              "XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"}
 
 
 # ---------------------------------------------------------------------------
-# 1. the two-moons network
+# 1. the two nets, each side a fresh process per turn
 
-def moons_setup():
-    """backprop's compiled moons program as `backprop descend samples/moons.bp` makes
-    it (seed 0), and the same data and starting weights as numpy arrays."""
-    from backpropcli.core.compiled import compile_graph
-    from backpropcli.lang.parse import parse
-    from backpropcli.tasks import descend
-    from backpropcli.tasks.values import bind, load_data
+def child_step(net: str, side: str, batch: int | None) -> float:
+    """Seconds per step of one side, in this (fresh) process: one warm-up run of
+    STEPS steps, then the median of RUNS timed runs."""
+    import steps
 
-    samples = ROOT / "samples"
-    graph = load_data(parse((samples / "moons.bp").read_text()), samples)
-    inputs = bind(graph, {}, seed=0)
-    compiled = compile_graph(graph, inputs, descend.default_watch(graph))
-    data = np.loadtxt(samples / "moons.csv", delimiter=",", skiprows=3)
-    start = {n: np.array(inputs[n], dtype=np.float64) for n in compiled.inputs}
-    return compiled, inputs, data[:, :2].copy(), data[:, 2].copy(), start
+    n = STEPS[net]
+    side = side.removesuffix("-kept")
+    if side == "backprop":
+        run = steps.make_backprop(net, n, batch)
+    else:
+        if side == "torch":
+            import torch
 
+            torch.set_num_threads(1)
+        one = steps.SIDES[net, side](batch)
 
-def moons_ours(compiled, inputs):
-    from backpropcli.tasks import descend
-
-    params = list(compiled.inputs)
-    settings = descend.Settings(lr=LR, steps=STEPS)
-
-    def turn() -> float:
-        start = time.perf_counter()
-        descend.run(compiled, dict(inputs), params, settings)
-        return (time.perf_counter() - start) / STEPS
-
-    return turn
-
-
-def moons_numpy(X, y, start):
-    """The step as a person writes it in numpy, from the derivatives on paper."""
-    W1, b1, W2, b2, w3 = (start[n].copy() for n in ("W1", "b1", "W2", "b2", "w3"))
-    b3 = float(start["b3"])
-    n = len(y)
-
-    def step():
-        nonlocal W1, b1, W2, b2, w3, b3  # (-= updates the arrays in place)
-        z1 = X @ W1 + b1
-        h1 = np.maximum(z1, 0)
-        z2 = h1 @ W2 + b2
-        h2 = np.maximum(z2, 0)
-        score = h2 @ w3 + b3
-        margin = 1 - y * score
-        loss = np.maximum(margin, 0).mean() + 1e-4 * (
-            (W1**2).sum() + (b1**2).sum() + (W2**2).sum() + (b2**2).sum() + (w3**2).sum()
-            + b3**2)
-        accuracy = (y * score > 0).mean()
-        dscore = -y * (margin > 0) / n
-        dz2 = np.outer(dscore, w3) * (z2 > 0)
-        dz1 = (dz2 @ W2.T) * (z1 > 0)
-        W1 -= LR * (X.T @ dz1 + 2e-4 * W1)
-        b1 -= LR * (dz1.sum(0) + 2e-4 * b1)
-        W2 -= LR * (h1.T @ dz2 + 2e-4 * W2)
-        b2 -= LR * (dz2.sum(0) + 2e-4 * b2)
-        w3 -= LR * (h2.T @ dscore + 2e-4 * w3)
-        b3 -= LR * (dscore.sum() + 2e-4 * b3)
-        return loss, accuracy
-
-    return lambda: per_call(step, STEPS)
-
-
-def moons_jax(X, y, start):
-    try:
-        import jax
-    except ImportError:
-        return None
-    jax.config.update("jax_enable_x64", True)
-    jnp = jax.numpy
-
-    def loss_fn(p, X, y):
-        h1 = jax.nn.relu(X @ p["W1"] + p["b1"])
-        h2 = jax.nn.relu(h1 @ p["W2"] + p["b2"])
-        score = h2 @ p["w3"] + p["b3"]
-        reg = sum(jnp.sum(v**2) for v in p.values())
-        return jnp.mean(jax.nn.relu(1 - y * score)) + 1e-4 * reg, jnp.mean(y * score > 0)
-
-    @jax.jit
-    def step(p, X, y):
-        (loss, acc), g = jax.value_and_grad(loss_fn, has_aux=True)(p, X, y)
-        return {k: p[k] - LR * g[k] for k in p}, loss, acc
-
-    p = {k: jnp.asarray(v) for k, v in start.items()}
-    Xj, yj = jnp.asarray(X), jnp.asarray(y)
-    state = [p]
-
-    def one():
-        state[0], loss, acc = step(state[0], Xj, yj)
-        loss.block_until_ready()
-
-    one()  # compile before timing
-    return lambda: per_call(one, STEPS)
-
-
-def moons_torch(X, y, start):
-    try:
-        import torch
-    except (ImportError, OSError):  # absent, or a broken install
-        return None
-    torch.set_num_threads(1)
-    p = {k: torch.tensor(v, dtype=torch.float64, requires_grad=True) for k, v in start.items()}
-    Xt, yt = torch.tensor(X), torch.tensor(y)
-
-    def step():
-        h1 = torch.relu(Xt @ p["W1"] + p["b1"])
-        h2 = torch.relu(h1 @ p["W2"] + p["b2"])
-        score = h2 @ p["w3"] + p["b3"]
-        reg = sum((v**2).sum() for v in p.values())
-        loss = torch.relu(1 - yt * score).mean() + 1e-4 * reg
-        for v in p.values():
-            v.grad = None
-        loss.backward()
-        with torch.no_grad():
-            accuracy = (yt * score > 0).double().mean()
-            for v in p.values():
-                v -= LR * v.grad
-        return loss, accuracy
-
-    return lambda: per_call(step, STEPS)
-
-
-def moons(rounds: int) -> dict[str, float]:
-    """Seconds per step of each side that is installed, alternating."""
-    compiled, inputs, X, y, start = moons_setup()
-    sides = {"backprop": moons_ours(compiled, inputs), "numpy": moons_numpy(X, y, start),
-             "jax": moons_jax(X, y, start), "torch": moons_torch(X, y, start)}
-    sides = {k: v for k, v in sides.items() if v is not None}
+        def run() -> None:
+            for _ in range(n):
+                one()
+    times = []
     with np.errstate(all="ignore"):
-        for side in sides.values():  # warm up
-            side()
-        return dict(zip(sides, alternate(list(sides.values()), rounds), strict=True))
+        for k in range(RUNS + 1):
+            start = time.perf_counter()
+            run()
+            if k:
+                times.append((time.perf_counter() - start) / n)
+    return statistics.median(times)
+
+
+def installed(side: str) -> bool:
+    if side in ("backprop", "numpy", "numpy-kept"):
+        return True
+    code = f"import {side}"
+    return subprocess.run([sys.executable, "-c", code], capture_output=True,
+                          env={**os.environ, **ONE_THREAD}).returncode == 0
+
+
+def side_turn(net: str, side: str, batch: int | None = None) -> float:
+    """One turn: seconds per step of `side` on `net`, measured in a fresh process."""
+    code = (f"import json, sys; sys.path.insert(0, {str(HERE)!r}); import training; "
+            f"print(json.dumps(training.child_step({net!r}, {side!r}, {batch!r})))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, **ONE_THREAD,
+                              **(KEEP if side.endswith("-kept") else {})})
+    if out.returncode:
+        sys.exit(f"{net}/{side} failed:\n{out.stderr[-2000:]}")
+    return json.loads(out.stdout)
+
+
+def net_steps(net: str, rounds: int, batch: int | None = None,
+              sides: tuple[str, ...] = SIDES) -> dict[str, tuple[float, float, float]]:
+    """Per side that is installed: (median, lowest, highest) seconds per step over
+    `rounds` turns, the sides' turns alternating."""
+    sides = tuple(s for s in sides if installed(s))
+    seen: dict[str, list[float]] = {s: [] for s in sides}
+    for _ in range(rounds):
+        for s in sides:
+            seen[s].append(side_turn(net, s, batch))
+    return {s: (statistics.median(v), min(v), max(v)) for s, v in seen.items()}
+
+
+def moons(rounds: int) -> dict[str, tuple[float, float, float]]:
+    return net_steps("moons", rounds)
+
+
+def digits(rounds: int) -> dict[str, tuple[float, float, float]]:
+    return net_steps("digits", rounds)
+
+
+LABELS = {"numpy": "numpy by hand (float64)",
+          "numpy-kept": "numpy by hand, glibc keeping freed memory",
+          "jax": "jax.jit (float64, CPU)",
+          "torch": "PyTorch eager (float64, 1 thread)"}
+
+
+def show(net: str, t: dict[str, tuple[float, float, float]], rounds: int) -> None:
+    print(f"{net}: one descent step (fresh process per turn, GC on, one thread, float64; "
+          f"{rounds} turns each, alternating; median [lowest–highest turn])")
+    ours = t["backprop"][0]
+    for side in SIDES:
+        label = "backprop descend (compiled)" if side == "backprop" else LABELS[side]
+        if side not in t:
+            print(f"   {label:<41} not installed")
+            continue
+        med, lo, hi = t[side]
+        ratio = "" if side == "backprop" else f"   backprop / it {ours / med:5.2f}"
+        print(f"   {label:<41} {us(med):>9} [{us(lo)}–{us(hi)}]{ratio}")
 
 
 # ---------------------------------------------------------------------------
@@ -259,22 +235,26 @@ def chain(rounds: int, steps: int = 5) -> dict[str, float] | None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer rounds")
+    ap.add_argument("--rounds", type=int, help="turns of each side")
+    ap.add_argument("--nets", default="moons,digits,chain")
+    ap.add_argument("--batches", action="store_true",
+                    help="backprop's digits step at batches 256 to 16 384 (linear growth)")
     args = ap.parse_args()
     gc.enable()
-    rounds = 3 if args.quick else 9
-    t = moons(rounds)
-    print("1. two-moons network 2-16-16-1, one descent step (one process, GC on, "
-          f"{STEPS} steps a turn, {rounds} turns each, alternating; medians)")
-    print(f"   backprop descend (compiled)            {us(t['backprop']):>9}")
-    for key, label in (("numpy", "numpy by hand (float64)"),
-                       ("jax", "jax.jit (float64, CPU)"),
-                       ("torch", "PyTorch eager (float64, 1 thread)")):
-        if key in t:
-            print(f"   {label:<38} {us(t[key]):>9}   backprop / it {t['backprop'] / t[key]:5.2f}")
-        else:
-            print(f"   {label:<38} not installed")
+    rounds = args.rounds or (3 if args.quick else 9)
+    if args.batches:
+        bs = batch_steps(rounds)
+        for b in BATCHES:
+            print(f"digits, batch {b:5}: backprop {us(bs['backprop'][b]):>9} a step, "
+                  f"numpy by hand {us(bs['numpy'][b]):>9}")
+        return
+    for net in ("moons", "digits"):
+        if net in args.nets:
+            show(net, net_steps(net, rounds), rounds)
+    if "chain" not in args.nets:
+        return
     c = chain(max(1, rounds // 3))
-    print("2. scalar program of 10 000 statements (100 params), one descent step, each "
+    print("scalar program of 10 000 statements (100 params), one descent step, each "
           "side a fresh process per turn; medians")
     if c is None:
         print("   micrograd not installed (pip install micrograd)")
@@ -284,6 +264,20 @@ def main() -> None:
     ours, theirs = c["backprop (GC off, as the CLI runs)"], c["micrograd (GC on, as shipped)"]
     print(f"   micrograd / backprop, each as shipped  {theirs / ours:9.1f}×")
     print(f"   micrograd / backprop, both GC off      {c['micrograd (GC off)'] / ours:9.1f}×")
+
+
+BATCHES = (256, 1024, 4096, 16384)
+
+
+def batch_steps(rounds: int) -> dict[str, dict[int, float]]:
+    """The digits step (median seconds) at each of BATCHES, backprop's and numpy's by
+    hand (the same net and data: how the machine's caches and BLAS grow), alternating."""
+    seen = {s: {b: [] for b in BATCHES} for s in ("backprop", "numpy")}
+    for _ in range(rounds):
+        for b in BATCHES:
+            for s in seen:
+                seen[s][b].append(side_turn("digits", s, b))
+    return {s: {b: statistics.median(v) for b, v in d.items()} for s, d in seen.items()}
 
 
 if __name__ == "__main__":
