@@ -59,9 +59,15 @@ def test_json_path_imports_no_rich(command):
             "from backpropcli.cli.app import run_app\n"
             "run_app()\n"
             "sys.stdout = sys.__stdout__\n"
-            "print(sorted(m for m in ('rich', 'pydantic', 'matplotlib') if m in sys.modules))\n")
+            "print(sorted(m for m in ('rich', 'pydantic', 'matplotlib') if m in sys.modules))\n"
+            # nor the modules of other commands: the quiz, replay, forward mode, exams
+            "print(sorted(m for m in sys.modules if m.startswith('backpropcli.') and\n"
+            "             not m.startswith('backpropcli.cli.commands.') and\n"
+            "             m.rsplit('.', 1)[-1] in ('quiz', 'grading', 'hints', 'replay',\n"
+            "                                      'passes', 'dual', 'jvp', 'forward',\n"
+            "                                      'exams')))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert r.stdout.strip() == "[]", r.stdout + r.stderr
+    assert r.stdout.split("\n")[:2] == ["[]", "[]"], r.stdout + r.stderr
 
 
 @pytest.mark.slow  # a whole mypy run: some 9 s without its cache

@@ -53,6 +53,7 @@ from ..core.errors import (
 from ..core.limits import BYTES_ENV, MAX_VARIANTS, check_bytes, max_bytes, max_elements, size_text
 from ..core.near import closest, nearest_choice, slip
 from ..core.optim import LR, MAX_STEPS, OPTIMIZERS, SCHEDULES, STEPS
+from ..tasks.kinds import KINDS
 
 if TYPE_CHECKING:
     from .analysis import Check, Explanation, check, explain
@@ -80,7 +81,7 @@ _WHERE = {
     "history": "sessions", "History": "sessions", "Session": "sessions",
     "Result": "results", "ComputedNode": "results",
     "Document": "source", "Typed": "source", "save_file": "source",
-    "AnswerLines": "quizzing", "KINDS": "quizzing",
+    "AnswerLines": "quizzing",
     "precision": "numbers",
     "replay": "replaying", "Replay": "replaying",
     "forward": "secondorder", "hessian": "secondorder", "Forward": "secondorder",

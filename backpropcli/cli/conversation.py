@@ -18,12 +18,16 @@ import stat
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..api import AnswerLines, OutputError, UsageError, check_bytes
+from ..api import OutputError, UsageError, check_bytes
 from ..output.text import visible
 from .options import CommandLine
 from .spec import Env
 from .streams import refuse_device
+
+if TYPE_CHECKING:  # the quiz's modules load with a quiz, not at every start
+    from ..api import AnswerLines
 
 
 @dataclass
@@ -38,6 +42,7 @@ class Talk:
 def piped_answers(line: CommandLine, env: Env) -> AnswerLines | None:
     """The piped answers, to be read a line at a time (None: a terminal, read as the quiz
     goes). A regular file over the limit, or a device, is refused before any is read."""
+    from ..api import AnswerLines
     stream = sys.stdin
     if line.flag("ignore-stdin"):  # as with < /dev/null: no answers, each question unanswered
         return AnswerLines(io.BytesIO())

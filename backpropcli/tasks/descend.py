@@ -36,7 +36,6 @@ from ..core.optim import (
 )
 from ..core.optim import learning_rate as scheduled
 from ..core.plural import counted
-from .newton import newton_point
 from .program import refuse_constant, refuse_frozen
 from .trace import LIMIT, Trace, TraceEntry
 
@@ -311,6 +310,8 @@ Update = Callable[[list, list, float, int], "Stop | None"]
 def _newton(compiled: Compiled, params: Sequence[str], damping: float) -> Update:
     """lr times Newton's step (tasks/newton.py), in place; the verdict on a Hessian it
     cannot step by (exit code 1, the eigenvalues named)."""
+    from .newton import newton_point  # the Hessian's machinery, with newton only
+
     names = compiled.inputs
 
     def update(xs: list, grads: list, lr: float, k: int) -> Stop | None:

@@ -40,11 +40,10 @@ from ..core.jvp import jvp
 from ..core.near import nearest_choice
 from ..core.ops import OPS
 from ..core.optim import LR, step
+from .kinds import DEFAULT_KINDS, KINDS
 from .point import Point
 from .program import refuse_constant
 
-KINDS = ("value", "local", "tangent", "grad", "step")  # in the order a person works by hand
-DEFAULT_KINDS = ("local", "grad")
 TOL = 1e-3  # relative: students round (|answer − right| ≤ tol·max(1, |right|))
 # The loosest tolerance a quiz takes, from --tol or from a sheet: an answer 10 % off is
 # right at most; past it, "right" says nothing (a sheet with "tol": 1e308 graded every

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ... import api
 from ...output import document as doc
-from ...output import passes
 from .. import options as o
 from ..handling import options, program, views
 from ..options import CommandLine, Option
@@ -22,6 +21,8 @@ def run_cost(line: CommandLine, env: Env) -> Outcome:
     assert r is not None
 
     def document() -> dict:
+        from ...output import passes  # with this command only
+
         return doc.document("cost", r.evaluation, r.point, **passes.cost_fields(result))
 
     return Outcome(document=document,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ... import api
 from ...output import document as doc
-from ...output import passes
 from .. import options as o
 from ..handling import options, program, views
 from ..options import CommandLine, Option
@@ -30,6 +29,8 @@ def run_forward(line: CommandLine, env: Env) -> Outcome:
                 f"{result.missing[0]}=N to move along it)")
 
     def document() -> dict:
+        from ...output import passes  # with this command only
+
         return doc.document("forward", r.evaluation, r.point, **passes.forward_fields(result))
 
     return Outcome(document=document,

@@ -8,7 +8,6 @@ import contextlib
 
 from ... import api
 from ...output import document as doc
-from ...output import passes
 from .. import options as o
 from ..handling import options, program, views
 from ..options import CommandLine, Option
@@ -40,6 +39,8 @@ def run_hessian(line: CommandLine, env: Env) -> Outcome:
                 f"{result.missing[0]}=N to move along it)")
 
     def document() -> dict:
+        from ...output import passes  # with this command only
+
         return doc.document("hessian", r.evaluation, r.point, **passes.hessian_fields(result))
 
     return Outcome(document=document,

@@ -8,7 +8,6 @@ import os
 from ... import api
 from ...api import UsageError
 from ...output import document as doc
-from ...output import passes
 from .. import options as o
 from ..handling import options, program
 from ..options import CommandLine
@@ -32,6 +31,8 @@ def run_replay(line: CommandLine, env: Env) -> Outcome:
     full = line.flag("full")
 
     def document() -> dict:
+        from ...output import passes  # with this command only
+
         return doc.document("replay", r.result.evaluation, r.result.point,
                             **passes.replay_fields(r.replay))
 
