@@ -5,6 +5,7 @@ where something is drawn."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from .. import api
@@ -59,3 +60,12 @@ def frozen_note(line: CommandLine, r: api.Result) -> str | None:
     return (f"note: {', '.join(frozen)} stayed where {'it was' if one else 'they were'}: the "
             f"point this went on from keeps {them} frozen (an earlier --freeze or --params); "
             f'--freeze "" frees {them}')
+
+
+def left_out_note(option: str, missing: Sequence[str]) -> str | None:
+    """What a direction (--direction, --hvp) that names only some inputs takes the others
+    as: 0, said once, with how to move along one."""
+    if not missing:
+        return None
+    return (f"note: --{option} leaves out {', '.join(missing)}: taken as 0 (give "
+            f"{missing[0]}=N to move along it)")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from ... import api
 from ...output import document as doc
 from .. import options as o
-from ..handling import options, program, views
+from ..handling import left_out_note, options, program, views
 from ..options import CommandLine, Option
 from ..spec import Env, Outcome, Spec
 
@@ -22,11 +22,7 @@ def run_forward(line: CommandLine, env: Env) -> Outcome:
                          **options(line, "wrt", "direction", "output", "seed"))
     r = result.result
     assert r is not None
-    note = None
-    if result.missing:
-        them = ", ".join(result.missing)
-        note = (f"note: --direction leaves out {them}: taken as 0 (give "
-                f"{result.missing[0]}=N to move along it)")
+    note = left_out_note("direction", result.missing)
 
     def document() -> dict:
         from ...output import passes  # with this command only

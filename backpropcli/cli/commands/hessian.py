@@ -9,7 +9,7 @@ import contextlib
 from ... import api
 from ...output import document as doc
 from .. import options as o
-from ..handling import options, program, views
+from ..handling import left_out_note, options, program, views
 from ..options import CommandLine, Option
 from ..spec import Env, Outcome, Spec
 
@@ -33,10 +33,7 @@ def run_hessian(line: CommandLine, env: Env) -> Outcome:
         result = api.hessian(program(line, env), line.values, progress=tell, **given)
     r = result.result
     assert r is not None
-    note = None
-    if result.missing:
-        note = (f"note: --hvp leaves out {', '.join(result.missing)}: taken as 0 (give "
-                f"{result.missing[0]}=N to move along it)")
+    note = left_out_note("hvp", result.missing)
 
     def document() -> dict:
         from ...output import passes  # with this command only
