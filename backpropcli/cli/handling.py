@@ -5,7 +5,8 @@ where something is drawn."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import api
@@ -69,3 +70,18 @@ def left_out_note(option: str, missing: Sequence[str]) -> str | None:
         return None
     return (f"note: --{option} leaves out {', '.join(missing)}: taken as 0 (give "
             f"{missing[0]}=N to move along it)")
+
+
+def late_progress(env: Env, later: contextlib.ExitStack,
+                  what: str) -> Callable[[int, int], None]:
+    """A progress(done, total) for the API that opens the bar at its first call, when
+    the total is known, and leaves it to `later` to close."""
+    bar: list = []
+
+    def tell(done: int, total: int) -> None:
+        if not bar:
+            bar.append(later.enter_context(env.progress(what, total)))
+        if bar[0] is not None:
+            bar[0](done, total)
+
+    return tell

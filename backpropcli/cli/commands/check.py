@@ -8,7 +8,7 @@ import contextlib
 from ... import api
 from ...output import document as doc
 from .. import options as o
-from ..handling import options, program, views
+from ..handling import late_progress, options, program, views
 from ..options import CommandLine
 from ..spec import Env, Outcome, Spec
 
@@ -16,14 +16,7 @@ from ..spec import Env, Outcome, Spec
 def run_check(line: CommandLine, env: Env) -> Outcome:
     given = options(line, "eps", "tol", "output", "seed")
     with contextlib.ExitStack() as later:
-        bar: list = []  # the progress bar, made when the check knows how many elements
-
-        def tell(done: int, total: int) -> None:
-            if not bar:
-                bar.append(later.enter_context(env.progress("finite differences", total)))
-            if bar[0] is not None:
-                bar[0](done, total)
-
+        tell = late_progress(env, later, "finite differences")
         result = api.check(program(line, env), line.values, progress=tell, **given)
     failure = result.failure()
     r = result.result

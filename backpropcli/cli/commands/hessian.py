@@ -9,7 +9,7 @@ import contextlib
 from ... import api
 from ...output import document as doc
 from .. import options as o
-from ..handling import left_out_note, options, program, views
+from ..handling import late_progress, left_out_note, options, program, views
 from ..options import CommandLine, Option
 from ..spec import Env, Outcome, Spec
 
@@ -22,14 +22,7 @@ HVP = Option("hvp", "X=N,Y=N", "the product H·v along v = \"w1=1,w2=0\" in one 
 def run_hessian(line: CommandLine, env: Env) -> Outcome:
     given = options(line, "explain", "hvp", "output", "params", "freeze", "seed")
     with contextlib.ExitStack() as later:
-        bar: list = []
-
-        def tell(done: int, total: int) -> None:
-            if not bar:
-                bar.append(later.enter_context(env.progress("Hessian columns", total)))
-            if bar[0] is not None:
-                bar[0](done, total)
-
+        tell = late_progress(env, later, "Hessian columns")
         result = api.hessian(program(line, env), line.values, progress=tell, **given)
     r = result.result
     assert r is not None
