@@ -16,7 +16,9 @@ never disagree with what `eval` prints.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -66,8 +68,10 @@ class Replay:
     evaluation: Evaluation
     frames: tuple[Frame, ...]
 
-    def count(self, kind: Kind) -> int:
-        return sum(1 for f in self.frames if f.kind == kind)
+    @cached_property
+    def counts(self) -> dict[str, int]:
+        """How many frames of each kind (counted once: every title says "k of n")."""
+        return dict(Counter(f.kind for f in self.frames))
 
 
 def shown_nodes(ev: Evaluation) -> list[int]:
@@ -139,14 +143,14 @@ def title(rp: Replay, n: int) -> str:
     """The frame's place and what happens in it: "backward 3 of 5: f → x"."""
     f = rp.frames[n]
     nodes = rp.evaluation.graph.nodes
-    kinds = [g.kind for g in rp.frames]
-    k = kinds[:n + 1].count(f.kind) if f.kind in ("forward", "backward") else 0
-    of = kinds.count(f.kind)
-    if f.kind == "forward":
-        return f"forward {k} of {of}: {nodes[f.node].name}"
+    counts = rp.counts
+    if f.kind == "forward":  # the forward frames come first, then the seed, then these
+        return f"forward {n + 1} of {counts['forward']}: {nodes[f.node].name}"
     if f.kind == "backward":
+        k = n - counts["forward"] - counts.get("seed", 0) + 1
         use = f" ({ordinal(f.use)} use)" if f.use else ""
-        return f"backward {k} of {of}: {nodes[f.user].name} → {nodes[f.node].name}{use}"
+        return (f"backward {k} of {counts['backward']}: {nodes[f.user].name} → "
+                f"{nodes[f.node].name}{use}")
     if f.kind == "seed":
         return f"backward pass: start at the output {nodes[f.node].name}"
     return f"gradient of {nodes[f.node].name}"

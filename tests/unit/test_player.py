@@ -144,7 +144,7 @@ def test_a_big_tree_scrolls_to_the_current_edge(chain):
 def test_a_big_tree_shows_each_forward_node_as_it_appears(chain):
     rp = chain
     nodes = rp.evaluation.graph.nodes
-    for n in range(0, rp.count("forward"), 41):
+    for n in range(0, rp.counts["forward"], 41):
         lines = plain(screen(rp, n, 50, 16, False))
         hot = [line for line in lines if GETS in line]
         assert len(hot) == 1 and hot[0].split(GETS)[1].split()[0] == nodes[rp.frames[n].node].name
