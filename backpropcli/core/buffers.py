@@ -56,6 +56,28 @@ def with_buffers(lines: Sequence[str], env: dict, args: dict[str, object],
     return out
 
 
+def into(lines: Sequence[str], targets: Sequence[tuple[str, str]]) -> list[str]:
+    """`lines` with each (variable, array) of `targets` (a gradient returned, and where
+    the caller wants it) ending in that array: the variable's last line's outermost
+    operation written `out=` it, or, where there is none (a variable made elsewhere, a
+    constant, one already sent to another array: x + y gives x and y one gradient),
+    copied in at the end. A later line may read the variable (a gradient passed on to
+    an input unchanged): it reads the same numbers, and nothing writes the array again."""
+    out = list(lines)
+    last = {line.split(" = ", 1)[0]: k for k, line in enumerate(out)}
+    copies = []
+    for name, target in targets:
+        k = last.pop(name, None)
+        made = None if k is None else _operation(
+            ast.parse(out[k].split(" = ", 1)[1], mode="eval").body)
+        if made is None:
+            copies.append(f"{target}[...] = {name}")
+            continue
+        ufunc, operands = made
+        out[k] = f"{name} = {ufunc}({', '.join(map(ast.unparse, operands))}, out={target})"
+    return out + copies
+
+
 def _big(value: object) -> bool:
     return type(value) is np.ndarray and value.dtype == np.float64 and value.size >= BIG
 

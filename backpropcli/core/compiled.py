@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
 from . import buffers
 from .engine import forward
+from .folding import fold
 from .graph import CONST, Graph, Value
 from .kernels import INLINE, NAMESPACE, unbroadcast_text
 from .ops import OPS, substitute
@@ -41,14 +42,39 @@ class Compiled:
     shapes: tuple[tuple[int, ...], ...]  # each input's shape, as compiled for
     watch: tuple[str, ...]  # other nodes whose values value_and_grad also returns
     source: str  # the generated value_and_grad, for reading and for tests
-    value_and_grad: Callable  # (*inputs) -> (value, tuple of ∂output/∂input, watched values)
     _forward: tuple[str, ...]  # the forward lines, to build `value` when first asked for
     _env: dict
+    _lines: tuple[str, ...]  # value_and_grad's lines, before its return
+    _returned: tuple[str, tuple[str, ...], str]  # its value, gradients and watched values
+    _into: dict = field(default_factory=dict, compare=False, repr=False)  # by positions
+
+    # Each function is made (Python's compile of the generated text) when first asked
+    # for: a descent asks only for `into`, a check only for these two.
+    @cached_property
+    def value_and_grad(self) -> Callable:
+        """(*inputs) -> (value, tuple of ∂output/∂input, watched values)."""
+        return _define("value_and_grad", (*self._lines, _return(self._returned)), self._env)
 
     @cached_property
     def value(self) -> Callable:
         """(*inputs) -> output value: the forward lines alone, for finite differences."""
         return _define("value", self._forward, self._env)
+
+    def into(self, positions: Sequence[int]) -> Callable:
+        """value_and_grad writing the gradients of the inputs at `positions` into arrays
+        given first: (*outs, *inputs) -> (value, gradients, watched), those gradients
+        being the arrays given (a descent's optimizer reads them where it keeps them:
+        no copy). The same numbers: the last operation of each is written `out=` it."""
+        key = tuple(positions)
+        if key not in self._into:
+            gradients = self._returned[1]
+            lines = buffers.into(self._lines, [(gradients[k], f"o{k}") for k in key])
+            params = ", ".join([*(f"o{k}" for k in key), self._env["__params__"]])
+            self._into[key] = _define(
+                "value_and_grad_into",
+                (*lines, _return(self._returned, {k: f"o{k}" for k in key})),
+                {**self._env, **buffers.UFUNCS}, params)
+        return self._into[key]
 
     def args(self, inputs: Mapping[str, Value]) -> list:
         """Inputs by name → the positional arguments, refusing a shape it was not made for."""
@@ -74,56 +100,42 @@ def compile_graph(
     fwd = _forward_lines(graph, graph.ancestors(graph.output, *watch), values, env, held)
     bwd, grad = _backward_lines(graph, values, env, held)
     result = _var(nodes, env, held, graph.output)
-    gradients = ", ".join(_input_gradients(inputs, grad, values, env))
-    gradients += "," if gradients else ""  # (a,) for one; () for a program of constants alone
+    each = tuple(_input_gradients(inputs, grad, values, env))
     watched = "".join(f"{_var(nodes, env, held, w)}, " for w in watch)
     params = ", ".join(f"v{i}" for i in inputs)
     if any(type(v) is np.ndarray and v.size >= buffers.BIG for v in values):
-        returned = set(re.findall(r"\w+", f"{result} {gradients} {watched}"))
+        returned = set(re.findall(r"\w+", f"{result} {' '.join(each)} {watched}"))
         lines = buffers.with_buffers([*fwd, *bwd], env,
                                      {f"v{i}": values[i] for i in inputs}, returned)
         fwd, bwd = lines[:len(fwd)], lines[len(fwd):]
-    body = (*fwd, *bwd, f"return {result}, ({gradients}), ({watched})")
     env.pop("__builtins__", None)  # (put there by folding's eval; the functions get their own)
     return Compiled(
         graph=graph,
         inputs=tuple(nodes[i].name for i in inputs),
         shapes=tuple(np.shape(values[i]) for i in inputs),
         watch=tuple(nodes[w].name for w in watch),
-        source=_source("value_and_grad", params, body),
-        value_and_grad=_define("value_and_grad", body, env, params),
+        source=_source("value_and_grad", params,
+                       (*fwd, *bwd, _return((result, each, watched)))),
         _forward=(*fwd, f"return {result}"),
         _env={**env, "__params__": params},
+        _lines=(*fwd, *bwd),
+        _returned=(result, each, watched),
     )
 
 
-# A variable of the run: a node's value (v12) or a gradient (g7). Names of anything else
-# in the generated code (c3, h40, k41, g_seed, the kernels) are bound before it runs.
-_RUNTIME = re.compile(r"\b[vg]\d+\b")
-
-
-def _fold(expr: str, env: dict) -> str | None:
-    """Constant folding: an expression that reads no variable of the run has the same
-    value at every call; it is worked out once, now, by the same text on the same
-    operands (so the same numbers, bit for bit), and bound by name. None if it reads a
-    variable, or raises (then it stays in the code, to raise where it did)."""
-    if _RUNTIME.search(expr):
-        return None
-    try:
-        with np.errstate(all="ignore"):
-            value = eval(expr, env)  # safe: generated from rule texts and names, no user text
-    except Exception:  # any error is the run's to raise, where it did before
-        return None
-    name = f"k{len(env)}"  # the namespace only grows: a fresh name
-    env[name] = value
-    return name
+def _return(returned: tuple[str, tuple[str, ...], str],
+            instead: Mapping[int, str] | None = None) -> str:
+    """The return line: the value, the gradients (some by other names), the watched."""
+    value, gradients, watched = returned
+    names = ", ".join((instead or {}).get(k, g) for k, g in enumerate(gradients))
+    return f"return {value}, ({names}{',' if names else ''}), ({watched})"  # (a,) for one
 
 
 def _forward_lines(graph: Graph, needed: Sequence[bool], values: Sequence,
                    env: dict, held: dict[int, str]) -> list[str]:
     """A line per computed node that the output or a watched node needs, in node order
     (which is topological): `v{i} = ` the op's forward rule on its operands. A node
-    whose operands are all constants is worked out now (_fold); a node whose line would
+    whose operands are all constants is worked out now (folding.py); a node whose line would
     read as an earlier one's (the same op on the same operands: `c1 * v14` twice) is
     that node's value, with no line: ops are pure, so it is the same value."""
     nodes = graph.nodes
@@ -132,8 +144,8 @@ def _forward_lines(graph: Graph, needed: Sequence[bool], values: Sequence,
     for i, node in enumerate(nodes):
         if not (needed[i] and node.computed):
             continue
-        expr = _rule(OPS[node.op].fwd, nodes, node, i, values, env, held)
-        name = _fold(expr, env) or seen.get(expr)
+        expr = fold(_rule(OPS[node.op].fwd, nodes, node, i, values, env, held), env)
+        name = expr if expr in env else seen.get(expr)  # folded whole: a name
         if name is not None:
             held[i] = name
             continue
@@ -174,7 +186,7 @@ def _backward_lines(graph: Graph, values: Sequence, env: dict,
     depends on, the variable holding ∂out/∂node. A first contribution that is just the
     user's gradient passed on (add, sub) only renames it, writing no line; one that
     reads no variable of the run (the gradient of a mean of data: constant) is worked
-    out now (_fold)."""
+    out now (folding.py)."""
     nodes, out = graph.nodes, graph.output
     needs = graph.requires_grad()
     env["g_seed"] = np.ones_like(values[out])[()]  # ∂out/∂out: ones, as the engine seeds
@@ -195,10 +207,10 @@ def _backward_lines(graph: Graph, values: Sequence, env: dict,
                 grad[j] = term
                 continue
             expr = f"{grad[j]} + {term}" if j in grad else term
-            folded = _fold(expr, env)
-            if folded is None:
+            expr = fold(expr, env)
+            if expr not in env:  # (folded whole, it is a name in the namespace)
                 lines.append(f"g{j} = {expr}")
-            grad[j] = folded or f"g{j}"
+            grad[j] = expr if expr in env else f"g{j}"
     return lines, grad
 
 

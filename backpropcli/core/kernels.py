@@ -94,6 +94,20 @@ def _max(a: Value, axis: int | None, keepdims: bool = False) -> Value:
     return np.expand_dims(top, axis) if keepdims else top
 
 
+def relu(a: Value) -> Value:
+    """a where a > 0, else 0. An array takes max(a, 0): one pass, where a·(a > 0) is a
+    comparison, a cast of its truth values to numbers and a product; + 0.0 makes the
+    tie max(-0.0, 0.0) the 0.0 it is, whichever operand numpy returns. A number stays
+    on numpy's fast scalar path with the product (maximum() would leave it), and so
+    does a Dual (forward mode), for its tangent: the product's is 0 at the kink
+    (relu'(0) = 0, the table's convention), where maximum's tie would give half. The
+    two agree on every number but -inf (0 and nan), which the engine refuses before
+    any op reads it. The compiler writes the form for the operand's shape (INLINE)."""
+    if type(a) is np.ndarray:
+        return np.maximum(a, 0.0) + 0.0
+    return a * (a > 0) + 0.0
+
+
 def softmax(a: Value, s: Statics) -> Value:
     axis = _axis(s, -1)
     e = np.exp(a - _max(a, axis, keepdims=True))
@@ -142,13 +156,21 @@ def _as_matrices(g, a, b):
 
 
 def matmul_da(g: Value, a: Value, b: Value) -> Value:
-    """∂L/∂a of a @ b is g @ bᵀ (with vectors as rows or columns, as numpy reads them)."""
+    """∂L/∂a of a @ b is g @ bᵀ (with vectors as rows or columns, as numpy reads them).
+    For a vector b that product has an inner axis of length 1: each element is one
+    multiplication, g[i]·b[j], taken as numpy's broadcast product (the same numbers,
+    without a matrix product's setting up)."""
     g2, a2, b2 = _as_matrices(g, a, b)
-    return np.reshape(unbroadcast(g2 @ np.swapaxes(b2, -1, -2), np.shape(a2)), np.shape(a))
+    bt = np.swapaxes(b2, -1, -2)
+    made = g2 * bt if np.ndim(b) == 1 else g2 @ bt
+    return np.reshape(unbroadcast(made, np.shape(a2)), np.shape(a))
 
 
 def matmul_db(g: Value, a: Value, b: Value) -> Value:
-    """∂L/∂b of a @ b is aᵀ @ g."""
+    """∂L/∂b of a @ b is aᵀ @ g; for a matrix a and a vector b, the matrix-vector
+    product aᵀ g."""
+    if np.ndim(a) == 2 and np.ndim(b) == 1:
+        return np.swapaxes(a, -1, -2) @ g
     g2, a2, b2 = _as_matrices(g, a, b)
     return np.reshape(unbroadcast(np.swapaxes(a2, -1, -2) @ g2, np.shape(b2)), np.shape(b))
 
@@ -185,8 +207,8 @@ ONES_LIMIT = 1 << 16  # above this many elements a broadcast view, not a ones ar
 def _inline_matmul_da(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
     if len(sh["a"]) == 2 and len(sh["b"]) == 2:
         return "g @ b.T"  # swapaxes(b, -1, -2) is the view b.T
-    if len(sh["a"]) == 2 and len(sh["b"]) == 1:  # a column on the right: g2 @ b as a row
-        return "g[:, None] @ b[None, :]"
+    if len(sh["a"]) == 2 and len(sh["b"]) == 1:  # a column on the right: g2 times b as a row
+        return "g[:, None] * b[None, :]"
     return None
 
 
@@ -194,7 +216,7 @@ def _inline_matmul_db(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
     if len(sh["a"]) == 2 and len(sh["b"]) == 2:
         return "a.T @ g"
     if len(sh["a"]) == 2 and len(sh["b"]) == 1:
-        return f"(a.T @ g[:, None]).reshape({sh['b']!r})"
+        return "a.T @ g"
     return None
 
 
@@ -212,6 +234,10 @@ def _inline_expand(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
     # ones · g is g in every element, exactly (1.0·x = x in floating point), and one
     # multiplication costs less than broadcast_to's Python
     return f"{hoist(np.ones(shape))} * {g}"
+
+
+def _inline_relu(sh: Shapes, s: Statics, hoist: Hoist) -> str:
+    return "maximum(a, 0.0) + 0.0" if sh["a"] else "a * (a > 0) + 0.0"
 
 
 def _inline_count(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
@@ -237,7 +263,7 @@ def _inline_reduce_mean(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
 
 INLINE: dict[str, Callable[[Shapes, Statics, Hoist], str | None]] = {
     "matmul_da": _inline_matmul_da, "matmul_db": _inline_matmul_db, "expand": _inline_expand,
-    "count": _inline_count, "reduce_sum": _inline_reduce_sum,
+    "count": _inline_count, "reduce_sum": _inline_reduce_sum, "relu": _inline_relu,
     "reduce_mean": _inline_reduce_mean,
 }
 
@@ -264,7 +290,7 @@ NAMESPACE: dict[str, object] = {
     "tanh": np.tanh, "sign": np.sign, "abs": abs, "maximum": np.maximum,
     "minimum": np.minimum, "transpose": np.transpose,
     "xlogy": xlogy, "reduce_sum": reduce_sum, "reduce_mean": reduce_mean, "count": count,
-    "expand": expand, "softmax": softmax, "softmax_vjp": softmax_vjp,
+    "expand": expand, "relu": relu, "softmax": softmax, "softmax_vjp": softmax_vjp,
     "logsumexp": logsumexp, "logsumexp_vjp": logsumexp_vjp, "amax": amax, "amax_vjp": amax_vjp,
     "matmul_da": matmul_da, "matmul_db": matmul_db, "outer": outer, "scatter": scatter,
     "unbroadcast": unbroadcast, "broadcast_to": np.broadcast_to, "add_reduce": np.add.reduce,

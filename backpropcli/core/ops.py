@@ -201,10 +201,9 @@ _ROWS = (
        shows=("sigmoid(a) * (1 - sigmoid(a))",), doc="σ(a) = 1 / (1 + exp(-a))",
        spelled=("σ",),
        level=3, torch="torch.sigmoid(a)", jax="jax.nn.sigmoid(a)"),
-    # relu(a) = a where a > 0, else 0 (the + 0.0 turns -0.0 into 0); relu'(a) = sign(relu(a)),
-    # which is 1 for a > 0 and 0 for a <= 0, kink included. Written so that a numpy scalar
-    # stays on numpy's fast scalar path (maximum() and bool * float leave it).
-    Op("relu", 1, "a * (a > 0) + 0.0", local=("sign(out)",), shows=("(1 if a > 0 else 0)",),
+    # relu(a) = a where a > 0, else 0 (kernels.relu); relu'(a) = sign(relu(a)), which is 1
+    # for a > 0 and 0 for a <= 0, kink included.
+    Op("relu", 1, "relu(a)", local=("sign(out)",), shows=("(1 if a > 0 else 0)",),
        doc="a where a > 0, else 0",
        gate="relu gate: passes the gradient on where its input is positive, blocks it elsewhere",
        numbers=("",), level=5, torch="torch.relu(a)", jax="jax.nn.relu(a)"),

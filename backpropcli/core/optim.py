@@ -135,9 +135,11 @@ class Flat:
         return xs
 
     def gradients_finite(self, grads) -> bool:
-        """Copy the moving params' gradients in; whether every element is finite."""
+        """Copy the moving params' gradients in (unless the compiled code wrote them
+        there: Compiled.into(moving) given g_views); whether every element is finite."""
         for view, j in zip(self.g_views, self.moving, strict=True):
-            view[...] = grads[j]
+            if grads[j] is not view:
+                view[...] = grads[j]
         return math.isfinite(_sum(self.g, None)) or bool(np.isfinite(self.g).all())
 
     def step(self, lr: float, t: int) -> list:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
@@ -238,6 +239,8 @@ def run(
     xs = flat.xs()
     newton = _newton(compiled, params, settings.damping) if settings.optimizer == NEWTON \
         else None
+    if newton is None:  # the gradients written where the optimizer reads them
+        f = partial(compiled.into(moving), *flat.g_views)
     constant = settings.schedule == "constant"
     lr = settings.lr * direction
     with np.errstate(all="ignore"):
