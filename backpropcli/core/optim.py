@@ -120,33 +120,46 @@ class Flat:
         self.g_views = [self.g[s:e].reshape(shape) for s, e, shape in spans]
         self.tmp, self.tmp2 = np.empty(size), np.empty(size)
         self.state = (np.zeros(size), np.zeros(size))  # velocity; or the two moments
-        self.scalar = [shape == () for shape in shapes]
-        self.rest = list(xs)
+        # the inputs at each of the four points, made once: the array params as views;
+        # the number params are read out at every step (a float64 is a copy)
+        self.points = []
+        for views in self.views:
+            point = list(xs)
+            for view, j in zip(views, moving, strict=True):
+                point[j] = view
+            self.points.append(point)
+        self.numbers = [(j, view_at) for view_at, (j, shape) in
+                        enumerate(zip(moving, shapes, strict=True)) if shape == ()]
         self.current = self.before = self.best = 0
         for view, j in zip(self.views[0], moving, strict=True):
             view[...] = xs[j]
 
     def xs(self) -> list:
         """The inputs at the current point: the moving ones as views (numbers as float64)."""
-        xs = list(self.rest)
-        for view, j, number in zip(self.views[self.current], self.moving, self.scalar,
-                                   strict=True):
-            xs[j] = view[()] if number else view
+        xs = list(self.points[self.current])
+        views = self.views[self.current]
+        for j, k in self.numbers:
+            xs[j] = views[k][()]
         return xs
 
     def gradients_finite(self, grads) -> bool:
-        """Copy the moving params' gradients in (unless the compiled code wrote them
-        there: Compiled.into(moving) given g_views); whether every element is finite."""
+        """Copy the moving params' gradients in; whether every element is finite."""
         for view, j in zip(self.g_views, self.moving, strict=True):
-            if grads[j] is not view:
-                view[...] = grads[j]
+            view[...] = grads[j]
+        return self.finite()
+
+    def finite(self) -> bool:
+        """Whether every element of the gradients is finite (written in by
+        gradients_finite, or by the compiled code: Compiled.into(moving) given g_views)."""
         return math.isfinite(_sum(self.g, None)) or bool(np.isfinite(self.g).all())
 
     def step(self, lr: float, t: int) -> list:
         """Move every param by the rule with learning rate lr at step t (from 1); the
         point before is the current one; returns the new point's inputs."""
         x = self.arrays[self.current]
-        new = next(k for k in range(4) if k not in (self.current, self.before, self.best))
+        new = 0
+        while new in (self.current, self.before, self.best):
+            new += 1
         out, g, tmp, r = self.arrays[new], self.g, self.tmp, self.rule
         if r.name == "sgd":  # x − lr·g
             np.multiply(g, lr, out=tmp)  # (lr·g and g·lr are the same number)

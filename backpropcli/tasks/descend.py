@@ -239,7 +239,8 @@ def run(
     xs = flat.xs()
     newton = _newton(compiled, params, settings.damping) if settings.optimizer == NEWTON \
         else None
-    if newton is None:  # the gradients written where the optimizer reads them
+    written = newton is None  # the gradients written where the optimizer reads them
+    if written:
         f = partial(compiled.into(moving), *flat.g_views)
     constant = settings.schedule == "constant"
     lr = settings.lr * direction
@@ -247,7 +248,8 @@ def run(
         for k in range(settings.steps + 1):
             value, grads, extra = f(*xs)
             total = float(value) if type(value) is np.float64 else float(np.sum(value))
-            if not (math.isfinite(total) and flat.gradients_finite(grads)):
+            if not (math.isfinite(total)
+                    and (flat.finite() if written else flat.gradients_finite(grads))):
                 stop = rules.not_finite(k, total)
                 break
             stop = judge(k, total)
