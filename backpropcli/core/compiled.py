@@ -165,14 +165,9 @@ def _rule(text: str, nodes, node, i: int, values: Sequence, env: dict,
     for letter, j in zip("ab", node.args, strict=False):
         shapes[letter] = np.shape(values[j])
 
-    def hoist(value: object) -> str:
-        name = f"h{len(env)}"  # the namespace only grows: a fresh name
-        env[name] = value
-        return name
-
     def inline(m: re.Match) -> str:
         write = INLINE.get(m.group(1))
-        made = write(shapes, tuple(node.static), hoist) if write is not None else None
+        made = write(shapes, tuple(node.static), _hoister(env)) if write is not None else None
         return m.group(0) if made is None else f"({made})"
 
     return substitute(_CALL.sub(inline, text), names or _names(nodes, env, held, node))
@@ -226,7 +221,18 @@ def _term(op, k: int, names: dict[str, str], nodes, i: int, values: Sequence,
     g, rule = names["g"], op.local[k]
     term = {"1": g, "-1": f"-{g}"}.get(rule) or \
         f"{g} * ({_rule(rule, nodes, node, i, values, env, held, names)})"
-    return unbroadcast_text(term, np.shape(values[i]), np.shape(values[node.args[k]]))
+    return unbroadcast_text(term, np.shape(values[i]), np.shape(values[node.args[k]]),
+                            _hoister(env))
+
+
+def _hoister(env: dict) -> Callable[[object], str]:
+    """A function that binds a value made at compile time (a ones array) in the generated
+    code's namespace and returns its name."""
+    def hoist(value: object) -> str:
+        name = f"h{len(env)}"  # the namespace only grows: a fresh name
+        env[name] = value
+        return name
+    return hoist
 
 
 def _input_gradients(inputs: Sequence[int], grad: dict[int, str], values: Sequence,

@@ -29,7 +29,7 @@ def unbroadcast(x: Value, shape: tuple[int, ...]) -> Value:
     if extra < 0:
         return np.broadcast_to(x, shape)
     if extra:
-        x = np.sum(x, axis=tuple(range(extra)))
+        x = sum_along(x, 0) if extra == 1 else np.sum(x, axis=tuple(range(extra)))
     kept = tuple(i for i, n in enumerate(shape) if n == 1 and np.shape(x)[i] != 1)
     if kept:
         x = np.sum(x, axis=kept, keepdims=True)
@@ -56,11 +56,27 @@ def _axis(s: Statics, default: int | None) -> int | None:
     return s[0] if s else default
 
 
+def sum_along(a: Value, axis: int | None) -> Value:
+    """np.sum(a, axis); a matrix's rows or columns summed as a product with ones. numpy
+    reduces down the short columns of a tall matrix (the bias gradient of 1 347 examples
+    × 10 scores) a row at a time, where BLAS's matrix-vector product ones @ a is one
+    pass: 5 to 7 times faster. Each term x·1 is x exactly; the sum is BLAS's, in its
+    order (as precise as numpy's, not always the same last bit: the interpreter and the
+    compiled code both sum this way, so they agree bit for bit)."""
+    if axis is None or np.ndim(a) != 2:
+        return np.sum(a, axis=axis)
+    if axis % 2 == 0:
+        return np.ones(np.shape(a)[0]) @ a
+    return a @ np.ones(np.shape(a)[1])
+
+
 def reduce_sum(a: Value, s: Statics) -> Value:
-    return np.sum(a, axis=_axis(s, None))
+    return sum_along(a, _axis(s, None))
 
 
 def reduce_mean(a: Value, s: Statics) -> Value:
+    if s and np.ndim(a) == 2:  # numpy's mean is its sum over the count: so is this
+        return sum_along(a, s[0]) / np.shape(a)[s[0]]
     # not float64(np.mean(a)): a Dual (forward mode) must stay a Dual
     return np.mean(a, axis=_axis(s, None))  # type: ignore[return-value]  # float64 here
 
@@ -251,14 +267,23 @@ def _inline_count(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
 def _inline_reduce_sum(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
     if not sh["a"]:
         return None
-    return f"add_reduce(a, {s[0] if s else None})"
+    return _sum_text("a", sh["a"], s[0] if s else None, hoist)
 
 
 def _inline_reduce_mean(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
     if not sh["a"]:
         return None
     n = math.prod(sh["a"]) if not s else sh["a"][s[0]]
-    return f"add_reduce(a, {s[0] if s else None}) / {n}"
+    return f"{_sum_text('a', sh['a'], s[0] if s else None, hoist)} / {n}"
+
+
+def _sum_text(a: str, shape: tuple[int, ...], axis: int | None, hoist: Hoist) -> str:
+    """sum_along(a, axis) written out for a's shape: the same calls."""
+    if axis is None or len(shape) != 2:
+        return f"add_reduce({a}, {axis})"
+    if axis % 2 == 0:
+        return f"{hoist(np.ones(shape[0]))} @ {a}"
+    return f"{a} @ {hoist(np.ones(shape[1]))}"
 
 
 INLINE: dict[str, Callable[[Shapes, Statics, Hoist], str | None]] = {
@@ -268,14 +293,17 @@ INLINE: dict[str, Callable[[Shapes, Statics, Hoist], str | None]] = {
 }
 
 
-def unbroadcast_text(term: str, shape: tuple[int, ...], operand: tuple[int, ...]) -> str:
+def unbroadcast_text(term: str, shape: tuple[int, ...], operand: tuple[int, ...],
+                     hoist: Hoist) -> str:
     """unbroadcast(term, operand) for a term of a known shape, written out: the same
     sums over the same axes."""
     extra = len(shape) - len(operand)
     if extra < 0 or shape == operand:
         return f"unbroadcast({term}, {operand!r})" if extra < 0 else term
     text = term
-    if extra:
+    if extra == 1 and len(shape) == 2:
+        text = _sum_text(f"({term})", shape, 0, hoist)
+    elif extra:
         text = f"add_reduce({text}, {tuple(range(extra))!r})"
     after = shape[extra:]
     kept = tuple(i for i, n in enumerate(operand) if n == 1 and after[i] != 1)
