@@ -70,7 +70,7 @@ def into(lines: Sequence[str], targets: Sequence[tuple[str, str]]) -> list[str]:
         k = last.pop(name, None)
         made = None if k is None else _operation(
             ast.parse(out[k].split(" = ", 1)[1], mode="eval").body)
-        if made is None:
+        if k is None or made is None:
             copies.append(f"{target}[...] = {name}")
             continue
         ufunc, operands = made

@@ -93,7 +93,7 @@ def _reassociate(order: list[ast.AST], env: dict) -> bool:
                 name = _value(f"{both[0]} * {both[1]}", env)
                 if name is not None and bool(np.all(np.isfinite(env[name]))):
                     put(ast.BinOp(ast.Name(id=name, ctx=ast.Load()), ast.Mult(),
-                                  part.right.right))  # type: ignore[attr-defined]
+                                  part.right.right))
                     changed = True
     return changed
 
@@ -132,7 +132,7 @@ def _operands(node: ast.AST):
 
 
 def _is_one(value: object) -> bool:
-    return type(value) in (int, float, np.float64) and value == 1  # type: ignore[comparison-overlap]
+    return type(value) in (int, float, np.float64) and value == 1
 
 
 def _value(expr: str, env: dict) -> str | None:
