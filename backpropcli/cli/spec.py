@@ -1,6 +1,6 @@
 """What a command is: its spec (name, summary, help, examples, options, handler), what
 its handler may use of the world (Env), and what it hands back to show and keep
-(Outcome). commands/ holds the specs, a module per command; app.py runs them.
+(Outcome). commands/ holds the specs, a module per command; running.py runs them.
 """
 
 from __future__ import annotations
