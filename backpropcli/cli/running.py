@@ -33,7 +33,6 @@ from ..output import document
 from ..output.text import visible
 from . import options
 from .spec import Env, Outcome, Spec
-from .spelling import elsewhere, meant, spelled
 from .streams import (
     emit,
     emit_bytes,
@@ -85,8 +84,12 @@ def _run(spec: Spec, args: list[str], shown: contextlib.ExitStack) -> None:
         if outcome.failure is not None:
             _verdict(spec, outcome, as_json)
     except UnknownNames as err:
+        from .spelling import meant, spelled  # the words of a mistake, loaded with one
+
         fail(spec.name, as_json, meant(spelled(err), spec))
     except UsageError as err:
+        from .spelling import elsewhere, spelled
+
         fail(spec.name, as_json, elsewhere(spelled(err), args, spec))
     except BackpropError as err:
         fail(spec.name, as_json, stdin_hint(err, spec.name, spec.options))
@@ -107,6 +110,8 @@ def _run(spec: Spec, args: list[str], shown: contextlib.ExitStack) -> None:
 def _verdict(spec: Spec, outcome: Outcome, as_json: bool) -> None:
     """End with the outcome's failure, after its output: the exit code, and the message
     (a verdict, such as a quiz's score, on stdout as a result; an error on stderr)."""
+    from .spelling import spelled
+
     failure = outcome.failure
     assert failure is not None
     spelled(failure)
@@ -189,6 +194,8 @@ def _output(outcome: Outcome, as_json: bool) -> str | bytes:
 def fail(command: str | None, as_json: bool, err: BackpropError):
     """Report an error: one document on stdout with --json, a message on stderr without.
     If stdout cannot take the document, the message goes to stderr after all."""
+    from .spelling import spelled
+
     spelled(err)
     if as_json and not isinstance(err, OutputError):
         try:
