@@ -1,7 +1,7 @@
 """House rules that a test can check: ruff and mypy are clean, the layers import only downwards
 and only the CLI and terminal views import Rich or Typer (import-linter's contracts in
 pyproject.toml), no module hands text to eval/exec but the reviewed ones, and --json
-never loads Rich (nor matplotlib, which only descend --plot needs)."""
+never loads Rich (nor matplotlib, which only descend --plot needs), nor a run Typer."""
 
 from __future__ import annotations
 
@@ -68,6 +68,24 @@ def test_json_path_imports_no_rich(command):
             "                                      'exams')))\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.stdout.split("\n")[:2] == ["[]", "[]"], r.stdout + r.stderr
+
+
+def test_a_run_loads_neither_typer_nor_other_commands():
+    # a command's run goes straight to its handler (cli/app.py): Typer, which builds a
+    # Click command for every command, is for help and completion
+    code = ("import sys, io\n"
+            "sys.argv = ['backprop', 'eval', 'g = x*y', '--x', '1', '--y', '2', '--json']\n"
+            "sys.stdout = io.StringIO()\n"
+            "from backpropcli.cli.app import run_app\n"
+            "code = run_app()\n"
+            "sys.stdout = sys.__stdout__\n"
+            "print(code)\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('typer', 'click')\n"
+            "             or m == 'backpropcli.cli.typerapp'))\n"
+            "print(sorted(m for m in sys.modules if m.startswith('backpropcli.cli.commands.')))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.stdout.split("\n")[:3] == ["0", "[]", "['backpropcli.cli.commands.eval']"], \
+        r.stdout + r.stderr
 
 
 @pytest.mark.slow  # a whole mypy run: some 9 s without its cache

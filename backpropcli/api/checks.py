@@ -1,7 +1,7 @@
 """Every check of a value the API is given, worded once: numbers, whole numbers, names,
 choices and seeds. The errors name the Python parameter (`lr must be a positive number,
 not -1.0`); the command line, which hands its options' text straight to these, spells
-the parameter as its option (`--lr`) where it reports the error (cli/app.py).
+the parameter as its option (`--lr`) where it reports the error (cli/running.py).
 
 Text is read as the command line types it ("0.1", "1000", "a,b"), so that the CLI and
 the API share one set of checks."""

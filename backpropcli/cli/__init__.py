@@ -1,2 +1,3 @@
-"""The command line: the Typer app (app.py), the commands (commands.py), their options
-(options.py). The only layer that touches stdin, stdout and exit codes."""
+"""The command line: the entry point (app.py), a command's run (running.py), the commands
+(commands/), their options (options.py), and the Typer app for help and completion
+(typerapp.py). The only layer that touches stdin, stdout and exit codes."""

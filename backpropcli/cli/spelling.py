@@ -1,6 +1,6 @@
 """The one place where the command line turns the API's words into its own: an error
 names the API's parameters (lr, y=VALUE), and the command line says them as its options
-(--lr, --y VALUE) when it reports the error (app.py); and where an unknown name is
+(--lr, --y VALUE) when it reports the error (running.py); and where an unknown name is
 most likely a mistyped option, or another command's, or a command is mistyped
 (`backprop evl`), it says so."""
 

@@ -4,7 +4,6 @@ of a closed-choice option (--format pgn, --optimizer adm, --ask grd)."""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 
@@ -28,6 +27,8 @@ def closest(word: str, candidates: Iterable[str], cutoff: float = 0.75) -> str |
     slips = [c for c in candidates if slip(word.lower(), c.lower())]
     if slips:
         return slips[0]
+    import difflib  # noqa: PLC0415  (only for a word that is no slip: a mistake's hint)
+
     found = difflib.get_close_matches(word, candidates, n=1, cutoff=cutoff)
     return found[0] if found else None
 

@@ -18,7 +18,6 @@ name in the op table, so adding one needs no change to the grammar.
 
 from __future__ import annotations
 
-import difflib
 import math
 import threading
 from functools import lru_cache
@@ -246,6 +245,8 @@ class _Builder:
             return self.load(items, line, column)
         op = OPS.get(name)
         if op is None or not op.called:
+            import difflib  # noqa: PLC0415  (only for an unknown function: an error's hint)
+
             known = sorted((*FUNCTIONS, *INITIALIZERS, LOAD))
             close = difflib.get_close_matches(name, known, n=1)
             hint = f"did you mean {close[0]}?" if close else "functions: " + ", ".join(known)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..core import checkable, fmt
+from ..core import fmt
 from ..core.fmt import number as number  # the CLI's way to a number as a person writes it
 from ..core.plural import counted
 
@@ -120,6 +120,8 @@ def factor_numbers(path: Path) -> list[str]:
     if path.elided or path.product is None:
         texts = [fmt.number(f.value) for f in path.factors]
     else:
+        from ..core import checkable  # noqa: PLC0415  (explain's rows only, not every start)
+
         texts = checkable.product([f.value for f in path.factors], path.product)
     return [f"({t})" if t.startswith("-") else t for t in texts]
 
@@ -189,6 +191,8 @@ def total(exp: Explanation, der: Derivation) -> str:
     if der.count == 0:
         return f"{lhs} = 0   (no path leads from {exp.output} down to {der.input})"
     if der.complete and der.numeric:
+        from ..core import checkable  # noqa: PLC0415  (explain's rows only, not every start)
+
         texts = checkable.summands([p.product for p in der.paths], der.path_sum)
         terms = [t if k == 0 or not t.startswith("-") else f"({t})"
                  for k, t in enumerate(texts)]

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import secrets
 import stat
 from pathlib import Path
 from typing import BinaryIO
@@ -153,7 +152,7 @@ def write_atomic(path: Path, data: bytes, *, new_mode: int = 0o666, label: str =
     info = refuse_odd(path, label, error)
     folder = path.parent
     remove_stale(path)
-    tmp = folder / f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    tmp = folder / f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp"
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW | _CLOEXEC,
                      new_mode)

@@ -31,7 +31,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -354,7 +353,7 @@ def clear(path: Path, then: Callable[[], None] | None = None) -> bool:
         # Moved aside rather than read into memory to be put back: a session of any
         # size goes. The name is a temporary's, so one left by a crash is swept away
         # by the next save.
-        aside = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+        aside = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
         try:
             os.rename(path, aside)
         except OSError as e:

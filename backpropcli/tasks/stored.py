@@ -9,7 +9,6 @@ history.py).
 
 from __future__ import annotations
 
-import base64
 import math
 
 import numpy as np
@@ -34,6 +33,8 @@ def read_input(name: str, value, where: str):
         raise ValueProblem(f"{name}{where}: a stored array needs dtype float64, a shape and "
                            "base64 data")
     check_shape(shape, f"{name}{where}")
+    import base64  # noqa: PLC0415  (only for a large array: a small one is numbers)
+
     try:
         raw = base64.b64decode(value["base64"], validate=True)
     except ValueError:
@@ -52,6 +53,8 @@ def stored(value):
     """An input for the file: a number, a small array as lists, a large one as bytes."""
     if np.ndim(value) == 0 or np.size(value) <= COMPACT:
         return jsonable(value)
+    import base64  # noqa: PLC0415  (only for a large array: a small one is numbers)
+
     data = memoryview(np.ascontiguousarray(value, dtype="<f8")).cast("B")  # type: ignore[arg-type]  # no copy
     return {"dtype": "float64", "shape": list(np.shape(value)),
             "base64": base64.b64encode(data).decode("ascii")}
