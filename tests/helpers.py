@@ -28,7 +28,8 @@ def command() -> list[str]:
     """The installed `backprop` of the venv running the tests (or the module, if none)."""
     here = str(Path(sys.executable).parent)
     exe = shutil.which("backprop", path=here) or shutil.which("backprop")
-    return [exe] if exe else [sys.executable, "-c", "from backpropcli.cli.app import main; main()"]
+    return [exe] if exe else [sys.executable, "-c",
+                              "from backpropcli.cli.entry import main; main()"]
 
 
 def tiered(values, fast: int = 1) -> list:

@@ -38,7 +38,8 @@ WORKERS = max(2, 2 * (os.cpu_count() or 1))
 def _command() -> list[str]:
     here = str(Path(sys.executable).parent)  # the venv running the tests
     exe = shutil.which("backprop", path=here) or shutil.which("backprop")
-    return [exe] if exe else [sys.executable, "-c", "from backpropcli.cli.app import main; main()"]
+    return [exe] if exe else [sys.executable, "-c",
+                              "from backpropcli.cli.entry import main; main()"]
 
 
 BIN = _command()

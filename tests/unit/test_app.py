@@ -91,3 +91,24 @@ def test_a_shell_asking_for_completions_goes_through_typer(monkeypatch):
                                   ["eval", "g = x", "--set", "help=1"]])
 def test_values_that_look_like_options_are_a_run(args):
     assert cli._direct(args) is not None
+
+
+@pytest.mark.parametrize(("given", "expected"), [
+    ({}, "1"),  # one BLAS thread by default: no thread spins beside a run
+    ({"OPENBLAS_NUM_THREADS": "4"}, "4"),  # what the user sets, they get
+    ({"OMP_NUM_THREADS": "3"}, None),  # OpenBLAS reads this one too: left to it
+])
+def test_the_command_runs_blas_on_one_thread_unless_told(monkeypatch, given, expected):
+    import os
+
+    from backpropcli.cli import app, entry
+
+    for name in entry.THREADS:  # (set, then deleted: so put back as it was after)
+        monkeypatch.setenv(name, "")
+        monkeypatch.delenv(name)
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+    seen = {}
+    monkeypatch.setattr(app, "main", lambda: seen.update(os.environ))
+    entry.main()
+    assert seen.get("OPENBLAS_NUM_THREADS") == expected

@@ -27,7 +27,7 @@ def test_the_distribution_is_backpropcli_with_one_version(cli):
     assert version("backpropcli") == setting("version") == backpropcli.__version__
     code, out, _ = cli("--version")
     assert code == 0 and out == f"backprop {setting('version')}\n"
-    assert "backprop = \"backpropcli.cli.app:main\"" in PYPROJECT  # the command's name
+    assert "backprop = \"backpropcli.cli.entry:main\"" in PYPROJECT  # the command's name
 
 
 def test_the_version_is_read_only_when_asked():
