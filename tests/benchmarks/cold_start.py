@@ -10,6 +10,10 @@ Two references, each `python -c "import ..."` in a fresh process:
     and what they pull in; not rich, which --json never imports, nor typer, which a
     command's run no longer imports). A reference importing more than we need would
     flatter us; this one is the floor: the libraries the run cannot do without.
+(a1) the same imports with OPENBLAS_NUM_THREADS=1, as the command runs numpy's BLAS
+    (cli/entry.py): the floor without the spinning of OpenBLAS's threads, which a
+    plain `import numpy` starts (one per core) and the command does not. Against it the
+    command gains nothing from that setting: the strictest of the three.
 (b) "the stack's start": `import typer, lark, numpy, orjson`, what any Typer command
     line over the project's mandated stack (typer, lark, numpy; orjson for the
     documents) pays before it does anything, had it imported its framework as Typer
@@ -27,6 +31,7 @@ package's modules, which a user's install does not pay). Run on demand, never in
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 from pathlib import Path
@@ -37,6 +42,8 @@ from _bench import Usage, backprop_exe, fresh, install_kind
 
 OURS = ["eval", "g = x*y + z", "--x", "3", "--y", "-4", "--z", "2", "--json"]
 STACK = ["typer", "lark", "numpy", "orjson"]  # reference (b)
+# reference (a1): (a) with numpy's BLAS on one thread, as the command runs it (cli/entry.py)
+ONE_THREAD = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
 
 
 def needed(exe: str, cwd: str) -> list[str]:
@@ -79,17 +86,19 @@ def cold_start(runs: int) -> dict:
 
     exe = backprop_exe()
     with tempfile.TemporaryDirectory() as tmp:
-        sides = {"imports": [sys.executable, "-c", reference_code(exe, tmp)],
-                 "stack": [sys.executable, "-c", "import " + ", ".join(STACK)],
-                 "ours": [exe, *OURS, "--state", str(Path(tmp) / "s.json")]}
+        code = reference_code(exe, tmp)
+        sides = {"imports": ([sys.executable, "-c", code], None),
+                 "imports1": ([sys.executable, "-c", code], ONE_THREAD),
+                 "stack": ([sys.executable, "-c", "import " + ", ".join(STACK)], None),
+                 "ours": ([exe, *OURS, "--state", str(Path(tmp) / "s.json")], None)}
         for _ in range(3):  # warm the file cache
-            for cmd in sides.values():
-                fresh(cmd, cwd=tmp)
+            for cmd, env in sides.values():
+                fresh(cmd, cwd=tmp, env=env)
         turns: dict[str, list[Usage]] = {side: [] for side in sides}
         for _ in range(runs):
-            for side, cmd in sides.items():
-                turns[side].append(fresh(cmd, cwd=tmp))
-    return {"code": {side: cmd[-1] for side, cmd in sides.items() if side != "ours"},
+            for side, (cmd, env) in sides.items():
+                turns[side].append(fresh(cmd, cwd=tmp, env=env))
+    return {"code": {side: cmd[-1] for side, (cmd, _) in sides.items() if side != "ours"},
             **{side: _figures(t) for side, t in turns.items()}}
 
 
@@ -103,11 +112,13 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=60)
     args = ap.parse_args()
     t = cold_start(args.runs)
-    print(f"backprop is installed {install_kind()}; fresh processes, {args.runs} runs each, "
+    print(f"backprop: {install_kind()} install; fresh processes, {args.runs} runs each, "
           "in turn; medians [25th–75th percentile]")
     print(f"backprop         {' '.join(OURS[:2])}... --json")
     print(f"                 wall {_ms(t['ours']['wall'])}  cpu {_ms(t['ours']['cpu'])}")
-    for side, label in (("imports", "(a) what it imports"), ("stack", "(b) the stack's start")):
+    for side, label in (("imports", "(a) what it imports"),
+                        ("imports1", "(a1) the same, 1 thread"),
+                        ("stack", "(b) the stack's start")):
         print(f"{label:<22} python -c '{t['code'][side]}'")
         print(f"                 wall {_ms(t[side]['wall'])}  cpu {_ms(t[side]['cpu'])}")
         print(f"                 ratio: wall {t['ours']['wall'][0] / t[side]['wall'][0]:.2f}×"

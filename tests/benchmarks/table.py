@@ -41,6 +41,7 @@ def main() -> None:
     how = "pip install ., non-editable" if install_kind() == "installed" else "pip install -e"
     ours = c["ours"]["wall"][0]
     for side, label in (("imports", "what it imports"),
+                        ("imports1", "what it imports, OPENBLAS_NUM_THREADS=1 as the command"),
                         ("stack", "the stack's start: a Typer CLI over lark, numpy, orjson")):
         ref = c[side]["wall"][0]
         rows.append(("cold start: `backprop eval \"g = x*y + z\" --x 3 --y -4 --z 2 --json` "
