@@ -112,6 +112,8 @@ def _compose(e: Any, texts: list[str], sympy: Any) -> str:
         return f"{wrap(texts[0], '', '^')}^{wrap(texts[1], '^', '')}"
     if e.func is sympy.exp:  # e^x, which SymPy makes its own exp: the table's exp too
         return f"exp({texts[0]})"
+    if e.func is sympy.log:  # the table's log, given to SymPy as its own (symbolic.py)
+        return f"log({texts[0]})"
     if isinstance(e.func, sympy.core.function.UndefinedFunction):  # an op of the table
         return f"{e.func.__name__}({', '.join(texts)})"
     return _atom(e, sympy)

@@ -243,8 +243,10 @@ class _Built:
         row = OPS[op]
         if row.called:
             f = self.functions.get(op)
-            if f is None:
-                f = self.functions[op] = self.sympy.Function(op)
+            if f is None:  # exp and log are SymPy's own (log(e) is 1, exp(log(x)) is
+                # x); every other function of the table stays opaque, as it defines it
+                f = self.functions[op] = getattr(self.sympy, op) if op in ("exp", "log") \
+                    else self.sympy.Function(op)
             return f(*args)
         return FWD[op](args[0], args[1] if len(args) > 1 else None, ())
 
