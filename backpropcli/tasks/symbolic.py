@@ -155,7 +155,9 @@ def _simplest(expr: Any, sympy: Any) -> Any:
     """The form of the gradient that reads best (formula_text.score): the common factors
     taken out of the sums (which keeps the chain rule's factors, 2 * p * (1 - p) * x),
     or SymPy's simplify, which also cancels and combines (only on a formula of at most
-    SIMPLIFY nodes: its time grows much faster than the formula); the first at a tie."""
+    SIMPLIFY nodes: its time grows much faster than the formula); the first at a tie.
+    A form the language cannot write is passed over (simplify makes sinh(x) of
+    (exp(x) - exp(-x)) / 2), unless no form can be written."""
     forms = [expr]
     for way in (sympy.factor_terms, sympy.simplify):
         if way is sympy.simplify and count(expr) > SIMPLIFY:
@@ -166,7 +168,16 @@ def _simplest(expr: Any, sympy: Any) -> Any:
             raise
         except Exception:
             continue
-    return min(forms[1:] or forms, key=score)
+    said = [f for f in forms[1:] if _writable(f)]
+    return min(said or forms[1:] or forms, key=score)
+
+
+def _writable(expr: Any) -> bool:
+    try:
+        written(expr)
+    except Unwritable:
+        return False
+    return True
 
 
 @contextmanager

@@ -236,3 +236,13 @@ def test_a_registered_op_gets_its_formula_from_its_row():
         agrees("y = softplus(x) * softplus(w)", {"x": 0.3, "w": -1.2})
     finally:
         ops.unregister("softplus")
+
+
+def test_exp_and_log_are_sympys_own_and_a_form_the_language_lacks_is_passed_over():
+    # e^x's derivative is exp(x) (log(e) is 1), exp(log(x)) is x; simplify would make
+    # cosh(x) of the second, which the language cannot write: the other form is kept
+    assert by_input(formulas("y = e^x", x=1))["x"].expression == "exp(x)"
+    assert by_input(formulas("y = exp(log(x)) * 3", x=2))["x"].expression == "3"
+    f = by_input(formulas("y = (exp(x) - exp(-x)) / 2", x=1))["x"]
+    assert f.expression is not None and "cosh" not in f.expression
+    agrees("y = (exp(x) - exp(-x)) / 2 + log(x * e)", {"x": 1.5})
