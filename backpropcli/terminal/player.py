@@ -224,14 +224,15 @@ def play(rp: Replay, full: bool = False) -> bool:
     """Play the replay on the terminal stdout is, reading keys from it, until q or Esc.
     The terminal is left as it was found (its settings, the cursor, the main screen) on
     q, on Ctrl-C (KeyboardInterrupt goes on up), on SIGTERM (SystemExit 143) and on any
-    error. False, having drawn nothing, when no keyboard is at that terminal."""
+    error, and while it is suspended (Ctrl-Z). False, having drawn nothing, when no
+    keyboard is at that terminal."""
     keyboard = _keyboard() if rp.frames else None
     if keyboard is None:
         return False
     fd, opened = keyboard
     try:
-        with _terminal(fd) as wake:
-            _loop(rp, full, fd, wake)
+        with _terminal(fd) as held:
+            _loop(rp, full, fd, held)
     finally:
         if opened:
             os.close(fd)
@@ -253,11 +254,22 @@ def _keyboard() -> tuple[int, bool] | None:
     return fd, True
 
 
+class _Screen:
+    """The player's hold on the terminal: what wakes its key loop (a descriptor that
+    becomes readable on a signal, a resize above all; -1: none, the size is then
+    measured again at each key and every second), and whether what it drew is gone (the
+    player was suspended: the screen is drawn anew)."""
+
+    def __init__(self, wake: int) -> None:
+        self.wake = wake
+        self.stale = False
+
+
 @contextlib.contextmanager
-def _terminal(fd: int) -> Iterator[int]:
+def _terminal(fd: int) -> Iterator[_Screen]:
     """The terminal set up for the player, and put back as it was however the player
-    ends. Yields a descriptor that becomes readable when the window is resized (-1:
-    none; the size is then measured again at each key and every second)."""
+    ends, and while it is suspended (Ctrl-Z: the shell gets its terminal back as it
+    was; `fg` sets the player up again and draws the frame anew)."""
     import termios  # POSIX only, as the player is
     import tty
 
@@ -265,6 +277,28 @@ def _terminal(fd: int) -> Iterator[int]:
     handlers: dict[int, object] = {}
     wake_r = wake_w = -1
     old_wakeup = None
+    held = _Screen(-1)
+
+    def enter() -> None:
+        # cbreak, not raw: keys come one at a time and unechoed; Ctrl-C stays SIGINT and
+        # Ctrl-Z SIGTSTP
+        tty.setcbreak(fd, termios.TCSANOW)
+        _write("\x1b[?1049h\x1b[?25l")  # the alternate screen; the cursor hidden
+
+    def leave() -> None:
+        with contextlib.suppress(OSError, ValueError):
+            _write("\x1b[?25h\x1b[?1049l")  # the cursor, the main screen as it was
+        with contextlib.suppress(termios.error):
+            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+    def suspend(number, frame) -> None:
+        leave()
+        signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTSTP)  # stopped here, as any job, until continued
+        signal.signal(signal.SIGTSTP, suspend)  # (a group with no shell: not stopped)
+        enter()
+        held.stale = True
+
     try:
         # A signal's byte in a pipe wakes the key loop's select (a resize redraws).
         wake_r, wake_w = os.pipe()
@@ -274,15 +308,12 @@ def _terminal(fd: int) -> Iterator[int]:
             old_wakeup = signal.set_wakeup_fd(wake_w, warn_on_full_buffer=False)
             handlers[signal.SIGWINCH] = signal.signal(signal.SIGWINCH, lambda *_: None)
             handlers[signal.SIGTERM] = signal.signal(signal.SIGTERM, _terminated)
-        # cbreak, not raw: keys come one at a time and unechoed, and Ctrl-C stays SIGINT
-        tty.setcbreak(fd, termios.TCSANOW)
-        _write("\x1b[?1049h\x1b[?25l")  # the alternate screen; the cursor hidden
-        yield wake_r if old_wakeup is not None else -1
+            handlers[signal.SIGTSTP] = signal.signal(signal.SIGTSTP, suspend)
+        enter()
+        held.wake = wake_r if old_wakeup is not None else -1
+        yield held
     finally:
-        with contextlib.suppress(OSError, ValueError):
-            _write("\x1b[?25h\x1b[?1049l")  # the cursor, the main screen as it was
-        with contextlib.suppress(termios.error):
-            termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+        leave()
         for number, handler in handlers.items():
             signal.signal(number, handler)  # type: ignore[arg-type]
         if old_wakeup is not None:
@@ -296,12 +327,15 @@ def _terminated(number, frame) -> None:
     raise SystemExit(128 + signal.SIGTERM)  # unwinds through the restoring `finally`
 
 
-def _loop(rp: Replay, full: bool, fd: int, wake: int) -> None:
+def _loop(rp: Replay, full: bool, fd: int, held: _Screen) -> None:
     count = len(rp.frames)
     n, drawn = 0, None
     pending = b""
+    wake = held.wake
     while True:
         size = _size()
+        if held.stale:  # back from a suspension: the alternate screen came back blank
+            drawn, held.stale = None, False
         if (n, size) != drawn:
             _write(_placed(screen(rp, n, size[0], size[1], _colour(), full)))
             drawn = (n, size)

@@ -269,3 +269,51 @@ def test_in_tmux(tmp_path):
         assert done.read_text().strip() == "0"
     finally:
         subprocess.run([*tmux, "kill-server"], capture_output=True)
+
+
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
+def test_ctrl_z_gives_the_shell_its_terminal_and_fg_draws_the_player_again(tmp_path):
+    # In an interactive shell (job control): Ctrl-Z leaves the alternate screen with the
+    # cursor shown, as the shell had it; fg sets the player up again and redraws it
+    sock = f"bp-{uuid.uuid4().hex[:8]}"
+    done = tmp_path / "code"
+    tmux = [TMUX, "-L", sock, "-f", os.devnull]
+    subprocess.run([*tmux, "new-session", "-d", "-x", "60", "-y", "20",
+                    "bash --norc --noprofile -i"], check=True, cwd=ROOT,
+                   env={**os.environ, "NO_COLOR": "1", "PS1": "$ "})
+
+    def shown(fmt: str | None = None) -> str:
+        ask = ["display-message", "-p", fmt] if fmt else ["capture-pane", "-p"]
+        return subprocess.run([*tmux, *ask], capture_output=True, text=True).stdout
+
+    def until(check, what: str) -> None:
+        end = time.monotonic() + 60
+        while time.monotonic() < end:
+            if check():
+                return
+            time.sleep(0.2)
+        raise AssertionError(f"waited for {what}; the pane shows:\n{shown()}")
+
+    def keys(*k: str) -> None:
+        subprocess.run([*tmux, "send-keys", *k], check=True)
+
+    try:
+        keys(" ".join([*command(), "replay", SEED]), "Enter")
+        until(lambda: "1/11" in shown(), "the player")
+        keys("Right")
+        until(lambda: "2/11" in shown(), "frame 2")
+        assert shown("#{alternate_on} #{cursor_flag}").split() == ["1", "0"]
+        keys("C-z")
+        until(lambda: "Stopped" in shown(), "the shell's Stopped")
+        assert shown("#{alternate_on} #{cursor_flag}").split() == ["0", "1"]
+        keys("fg", "Enter")
+        until(lambda: "2/11" in shown() and shown("#{alternate_on}").strip() == "1",
+              "the player drawn again at frame 2")
+        assert shown("#{cursor_flag}").strip() == "0"
+        keys("q")
+        until(lambda: shown("#{alternate_on}").strip() == "0", "the main screen")
+        keys(f"echo $? > {done}", "Enter")
+        until(lambda: done.exists() and done.read_text().strip() != "", "the exit code")
+        assert done.read_text().strip() == "0"
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
