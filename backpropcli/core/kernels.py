@@ -63,11 +63,18 @@ def sum_along(a: Value, axis: int | None) -> Value:
     pass: 5 to 7 times faster. Each term x·1 is x exactly; the sum is BLAS's, in its
     order (as precise as numpy's, not always the same last bit: the interpreter and the
     compiled code both sum this way, so they agree bit for bit)."""
-    if axis is None or np.ndim(a) != 2:
+    if axis is None or not _by_ones(np.shape(a), axis):
         return np.sum(a, axis=axis)
     if axis % 2 == 0:
         return np.ones(np.shape(a)[0]) @ a
     return a @ np.ones(np.shape(a)[1])
+
+
+def _by_ones(shape: tuple[int, ...], axis: int) -> bool:
+    """Whether sum_along takes the product with ones: along an axis of a matrix of at
+    most a million elements (past that, the ones would cost more memory, 8 MB and up,
+    than the reduction costs time: numpy's sum instead)."""
+    return len(shape) == 2 and shape[axis % 2] <= 1 << 20
 
 
 def reduce_sum(a: Value, s: Statics) -> Value:
@@ -279,7 +286,7 @@ def _inline_reduce_mean(sh: Shapes, s: Statics, hoist: Hoist) -> str | None:
 
 def _sum_text(a: str, shape: tuple[int, ...], axis: int | None, hoist: Hoist) -> str:
     """sum_along(a, axis) written out for a's shape: the same calls."""
-    if axis is None or len(shape) != 2:
+    if axis is None or not _by_ones(shape, axis):
         return f"add_reduce({a}, {axis})"
     if axis % 2 == 0:
         return f"{hoist(np.ones(shape[0]))} @ {a}"

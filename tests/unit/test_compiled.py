@@ -225,3 +225,15 @@ def test_a_line_that_raises_is_left_to_raise_at_run_time():
     scope = {**env, "v0": np.ones(BIG)}
     exec(out[0], scope)
     assert np.array_equal(scope["v1"], np.full(BIG, 2.0))
+
+
+@pytest.mark.parametrize(("rows", "by_ones"), [(100, True), (2**20 + 1, False)])
+def test_a_matrixs_columns_are_summed_by_a_product_with_ones_up_to_a_million_rows(
+        rows, by_ones):
+    # BLAS's ones @ X where numpy would reduce a row at a time; past 2^20 rows numpy's
+    # sum, so that the ones never cost more memory than 8 MB. Still the engine's.
+    graph = parse("loss = sum(sum(X * w, 0)) + sum(mean(X + b, 0))")
+    rng = np.random.default_rng(5)
+    c = same(graph, {"X": rng.normal(size=(rows, 2)), "w": rng.normal(size=2),
+                     "b": np.float64(0.5)})
+    assert ("@" in c.source) is by_ones, c.source  # (the program itself has no @)
