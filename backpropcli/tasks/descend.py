@@ -215,7 +215,6 @@ def run(
     keeps (a picture of the descent on its loss surface draws them)."""
     refuse_constant(compiled.graph, "a descent has nothing to move")
     refuse_frozen(compiled.graph, list(params), "a descent has nothing to move")
-    f = compiled.value_and_grad
     names = compiled.inputs
     xs = compiled.args(inputs)
     moving = [k for k, n in enumerate(names) if n in params]
@@ -240,8 +239,7 @@ def run(
     newton = _newton(compiled, params, settings.damping) if settings.optimizer == NEWTON \
         else None
     written = newton is None  # the gradients written where the optimizer reads them
-    if written:
-        f = partial(compiled.into(moving), *flat.g_views)
+    f = partial(compiled.into(moving), *flat.g_views) if written else compiled.value_and_grad
     constant = settings.schedule == "constant"
     lr = settings.lr * direction
     with np.errstate(all="ignore"):
