@@ -12,7 +12,7 @@ from typing import Any
 from .. import api
 from ..api import UsageError
 from .options import CommandLine
-from .spec import Env
+from .spec import Env, Outcome
 
 
 def program(line: CommandLine, env: Env, stdin_document: bool = True) -> Any:
@@ -45,6 +45,25 @@ def views():
     from ..terminal import views  # Rich: only where something is drawn
 
     return views
+
+
+def pass_outcome(command: str, result: Any, full: bool, note: str | None = None) -> Outcome:
+    """The outcome of a command that shows one pass over the program (forward, hessian,
+    cost), both made only when asked for: its document, the evaluation's with the keys of
+    output/passes.py's `<command>_fields`, and its view, the terminal's
+    `<command>_report`."""
+    r = result.result
+    assert r is not None
+
+    def document() -> dict:
+        from ..output import document as doc
+        from ..output import passes  # with these commands only
+
+        return doc.document(command, r.evaluation, r.point,
+                            **getattr(passes, f"{command}_fields")(result))
+
+    return Outcome(document=document,
+                   view=lambda: getattr(views(), f"{command}_report")(result, full), note=note)
 
 
 def frozen_note(line: CommandLine, r: api.Result) -> str | None:

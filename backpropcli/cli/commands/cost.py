@@ -5,9 +5,8 @@ what reverse mode keeps for its backward pass, the time of each, and the verdict
 from __future__ import annotations
 
 from ... import api
-from ...output import document as doc
 from .. import options as o
-from ..handling import options, program, views
+from ..handling import options, pass_outcome, program
 from ..options import CommandLine, Option
 from ..spec import Env, Outcome, Spec
 
@@ -17,16 +16,7 @@ REPEATS = Option("repeats", "N", "timed runs of each method, the median shown (d
 def run_cost(line: CommandLine, env: Env) -> Outcome:
     result = api.cost(program(line, env), line.values,
                       **options(line, "repeats", "output", "seed"))
-    r = result.result
-    assert r is not None
-
-    def document() -> dict:
-        from ...output import passes  # with this command only
-
-        return doc.document("cost", r.evaluation, r.point, **passes.cost_fields(result))
-
-    return Outcome(document=document,
-                   view=lambda: views().cost_report(result, line.flag("full")))
+    return pass_outcome("cost", result, line.flag("full"))
 
 
 SPEC = Spec(

@@ -5,9 +5,8 @@ from the last row, beside eval's), or along one direction (a Jacobian-vector pro
 from __future__ import annotations
 
 from ... import api
-from ...output import document as doc
 from .. import options as o
-from ..handling import left_out_note, options, program, views
+from ..handling import left_out_note, options, pass_outcome, program
 from ..options import CommandLine, Option
 from ..spec import Env, Outcome, Spec
 
@@ -20,17 +19,8 @@ DIRECTION = Option("direction", "X=N,Y=N", "one sweep along this direction, the 
 def run_forward(line: CommandLine, env: Env) -> Outcome:
     result = api.forward(program(line, env), line.values,
                          **options(line, "wrt", "direction", "output", "seed"))
-    r = result.result
-    assert r is not None
-    note = left_out_note("direction", result.missing)
-
-    def document() -> dict:
-        from ...output import passes  # with this command only
-
-        return doc.document("forward", r.evaluation, r.point, **passes.forward_fields(result))
-
-    return Outcome(document=document,
-                   view=lambda: views().forward_report(result, line.flag("full")), note=note)
+    return pass_outcome("forward", result, line.flag("full"),
+                        left_out_note("direction", result.missing))
 
 
 SPEC = Spec(

@@ -7,9 +7,8 @@ from __future__ import annotations
 import contextlib
 
 from ... import api
-from ...output import document as doc
 from .. import options as o
-from ..handling import late_progress, left_out_note, options, program, views
+from ..handling import late_progress, left_out_note, options, pass_outcome, program
 from ..options import CommandLine, Option
 from ..spec import Env, Outcome, Spec
 
@@ -24,17 +23,8 @@ def run_hessian(line: CommandLine, env: Env) -> Outcome:
     with contextlib.ExitStack() as later:
         tell = late_progress(env, later, "Hessian columns")
         result = api.hessian(program(line, env), line.values, progress=tell, **given)
-    r = result.result
-    assert r is not None
-    note = left_out_note("hvp", result.missing)
-
-    def document() -> dict:
-        from ...output import passes  # with this command only
-
-        return doc.document("hessian", r.evaluation, r.point, **passes.hessian_fields(result))
-
-    return Outcome(document=document,
-                   view=lambda: views().hessian_report(result, line.flag("full")), note=note)
+    return pass_outcome("hessian", result, line.flag("full"),
+                        left_out_note("hvp", result.missing))
 
 
 SPEC = Spec(
