@@ -43,14 +43,22 @@ def fold(expr: str, env: dict) -> str:
     if not _CANDIDATE.search(expr):
         return expr
     tree = ast.parse(expr, mode="eval")
-    order: list[ast.AST] = []  # parents before children (a stack: no recursion)
+    # each pass walks the tree as the one before left it (a part folded away is not
+    # visited again)
+    changed = [rewrite(_walk(tree), env) for rewrite in (_fold_parts, _unit_powers,
+                                                         _reassociate)]
+    return ast.unparse(tree) if any(changed) else expr
+
+
+def _walk(tree: ast.AST) -> list[ast.AST]:
+    """The tree's nodes, parents before children (a stack: no recursion)."""
+    order: list[ast.AST] = []
     stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
         order.append(node)
         stack.extend(ast.iter_child_nodes(node))
-    changed = [_fold_parts(order, env), _unit_powers(order, env), _reassociate(order, env)]
-    return ast.unparse(tree) if any(changed) else expr
+    return order
 
 
 def _fold_parts(order: list[ast.AST], env: dict) -> bool:
@@ -58,15 +66,17 @@ def _fold_parts(order: list[ast.AST], env: dict) -> bool:
     for node in reversed(order):  # children first
         reads[node] = (isinstance(node, ast.Name) and bool(RUNTIME.fullmatch(node.id))) \
             or any(reads[c] for c in ast.iter_child_nodes(node))
-    changed = False
+    gone: set[ast.AST] = set()  # the nodes inside a part already folded
     for node in order:  # parents first: a part is folded whole, not piece by piece
+        if node in gone:
+            continue
         for part, put in _operands(node):
             if not reads[part] and isinstance(part, _COMPUTED):
                 name = _value(ast.unparse(part), env)
                 if name is not None:
                     put(ast.Name(id=name, ctx=ast.Load()))
-                    changed = True
-    return changed
+                    gone.update(_walk(part))
+    return bool(gone)
 
 
 def _unit_powers(order: list[ast.AST], env: dict) -> bool:

@@ -71,9 +71,9 @@ def sum_along(a: Value, axis: int | None) -> Value:
 
 
 def _by_ones(shape: tuple[int, ...], axis: int) -> bool:
-    """Whether sum_along takes the product with ones: along an axis of a matrix of at
-    most a million elements (past that, the ones would cost more memory, 8 MB and up,
-    than the reduction costs time: numpy's sum instead)."""
+    """Whether sum_along takes the product with ones: along an axis of a matrix, of at
+    most 2^20 elements (past that, the ones would cost more memory, 8 MB and up, than
+    the reduction costs time: numpy's sum instead)."""
     return len(shape) == 2 and shape[axis % 2] <= 1 << 20
 
 
